@@ -1,0 +1,1 @@
+"""Compliance benchmark: ``python -m bench.compliance``."""

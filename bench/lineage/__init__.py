@@ -1,0 +1,1 @@
+"""Lineage traversal benchmark: ``python -m bench.lineage`` (see RESULTS.md)."""

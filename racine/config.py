@@ -1,0 +1,131 @@
+"""Settings from ``RACINE_*`` environment variables, with safe defaults.
+
+Embedded mode (the default) needs nothing: SQLite in the data directory, an
+in-memory bus, a secret key generated once and kept beside the database.
+Production (``RACINE_ENV=production``) must name its database and secret key.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Environment", "Settings", "SettingsError", "load_settings"]
+
+
+class Environment(StrEnum):
+    EMBEDDED = "embedded"
+    PRODUCTION = "production"
+
+
+class SettingsError(Exception):
+    """Invalid settings; the message is one line, safe to print."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RACINE_", extra="ignore")
+
+    env: Environment = Environment.EMBEDDED
+    data_dir: Path = Path(".")
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+    bootstrap_token: SecretStr | None = None
+    graphiql: bool | None = None
+    allowed_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # GraphQL limits
+    max_depth: int = Field(default=12, ge=2, le=64)
+    max_tokens: int = Field(default=5000, ge=100)
+    max_aliases: int = Field(default=30, ge=1)
+    max_cost: int = Field(default=50_000, ge=100)
+    max_subscriptions_per_connection: int = Field(default=50, ge=1)
+    ws_init_timeout_s: float = Field(default=10.0, gt=0)
+    subscriber_queue_size: int = Field(default=1000, ge=10)
+
+    # Persistence
+    statement_timeout_ms: int = Field(default=30_000, ge=100)
+    pool_size: int = Field(default=10, ge=1)
+
+    # Background jobs
+    job_workers: int = Field(default=4, ge=1, le=64)
+    job_max_attempts: int = Field(default=3, ge=1, le=20)
+    distributed_jobs: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value == "":
+            return None
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs(self) -> Settings:
+        if self.env is Environment.PRODUCTION:
+            if not self.database_url:
+                raise ValueError("RACINE_DATABASE_URL is required in production")
+            if self.secret_key is None:
+                raise ValueError("RACINE_SECRET_KEY is required in production")
+        return self
+
+    # -- derived -------------------------------------------------------------
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'racine.db').as_posix()}"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        if self.graphiql is not None:
+            return self.graphiql
+        return self.env is Environment.EMBEDDED
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def secret(self) -> str:
+        """The key that encrypts stored credentials.
+
+        Embedded mode generates one on first use and keeps it in the data
+        directory (mode 0600), so restarts can still decrypt.
+        """
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "racine.secret"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise :class:`SettingsError` with one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        name = f"RACINE_{where.upper()}" if where else "settings"
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        raise SettingsError(f"invalid setting {name}: {message}") from None

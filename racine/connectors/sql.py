@@ -1,0 +1,112 @@
+"""``SourceConnector`` over SQLAlchemy async engines (PostgreSQL, MySQL/MariaDB, SQLite).
+
+Each public call borrows a pooled read-only connection, runs the synchronous
+inspector or a bounded query through ``run_sync``, and converts every driver
+failure into the domain's ``ConnectionFailed``/``NotFound``. A backstop
+``asyncio.timeout`` covers a source that stops answering altogether (the
+database's own statement timeout covers the rest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from racine.connectors import reflection
+from racine.connectors.engines import build_engine
+from racine.connectors.failures import to_domain_error
+from racine.connectors.url import Dialect, Target
+from racine.domain.errors import ValidationFailed
+from racine.domain.scanning.source import (
+    DEFAULT_SAMPLE_ROWS,
+    MAX_SAMPLE_ROWS,
+    TableMeta,
+    TableRef,
+)
+
+__all__ = ["SqlConnector"]
+
+T = TypeVar("T")
+
+
+class SqlConnector:
+    """A read-only connector to one SQL source; implements ``SourceConnector``.
+
+    Build it with :func:`racine.connectors.connector_for`. ``connection()`` hands
+    out the raw read-only ``AsyncConnection`` for adapters that need SQL of their
+    own (and for tests proving writes are refused).
+    """
+
+    def __init__(
+        self, target: Target, *, statement_timeout_s: float, connect_timeout_s: float
+    ) -> None:
+        self._target = target
+        self._engine: AsyncEngine = build_engine(
+            target, statement_timeout_s=statement_timeout_s, connect_timeout_s=connect_timeout_s
+        )
+        # Several statements per call, each capped by the server; this only
+        # catches a source that went silent mid-call.
+        self._backstop_s = connect_timeout_s + 2 * statement_timeout_s + 5
+
+    def __repr__(self) -> str:
+        return f"SqlConnector({self._target.dialect.value}, {self._target.label!r})"
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._target.dialect
+
+    @property
+    def label(self) -> str:
+        """``host:port/database`` (or the SQLite path): safe to show and log."""
+        return self._target.label
+
+    async def test(self) -> None:
+        await self._run(lambda conn: conn.execute(text("SELECT 1")).scalar_one())
+
+    async def list_schemas(self) -> list[str]:
+        dialect = self.dialect
+        return await self._run(lambda conn: reflection.list_schemas(conn, dialect))
+
+    async def list_tables(self, schema: str) -> list[TableRef]:
+        return await self._run(lambda conn: reflection.list_tables(conn, schema))
+
+    async def reflect_table(self, schema: str, name: str) -> TableMeta:
+        dialect = self.dialect
+        return await self._run(lambda conn: reflection.reflect_table(conn, dialect, schema, name))
+
+    async def sample(
+        self,
+        schema: str,
+        table: str,
+        columns: Sequence[str] | None = None,
+        limit: int = DEFAULT_SAMPLE_ROWS,
+    ) -> dict[str, list[object]]:
+        if limit < 1:
+            raise ValidationFailed("limit must be at least 1", field="limit")
+        rows = min(limit, MAX_SAMPLE_ROWS)
+        cols = None if columns is None else list(columns)
+        return await self._run(lambda conn: reflection.sample_rows(conn, schema, table, cols, rows))
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled read-only connection; failures inside the block are mapped too."""
+        try:
+            async with self._engine.connect() as conn:
+                yield conn
+        except Exception as error:
+            raise to_domain_error(error, self._target) from None
+
+    async def _run(self, work: Callable[[Connection], T]) -> T:
+        try:
+            async with asyncio.timeout(self._backstop_s), self._engine.connect() as conn:
+                return await conn.run_sync(work)
+        except Exception as error:
+            raise to_domain_error(error, self._target) from None

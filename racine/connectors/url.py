@@ -1,0 +1,124 @@
+"""Source URLs: redaction for display, and the async driver each engine needs.
+
+Users paste sync-style URLs (``postgresql://``, ``mysql://``, ``sqlite:///f.db``);
+the connectors run on asyncio, so the URL is rewritten to the matching async
+driver. The password never leaves this module except inside the engine URL:
+``redact_url`` is what logs and messages may show, ``Target.label`` is the
+short ``host:port/database`` used in error messages.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from racine.domain.errors import ValidationFailed
+
+__all__ = ["Dialect", "Target", "parse_target", "redact_url"]
+
+_MASK = "***"
+_SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "sslpassword", "sslkey_password"})
+_SYSTEM_DEFAULT_PORT = {"postgresql": 5432, "mysql": 3306}
+
+
+class Dialect(enum.StrEnum):
+    POSTGRESQL = "postgresql"
+    MYSQL = "mysql"
+    SQLITE = "sqlite"
+
+
+_BACKENDS = {
+    "postgresql": Dialect.POSTGRESQL,
+    "postgres": Dialect.POSTGRESQL,
+    "pgsql": Dialect.POSTGRESQL,
+    "mysql": Dialect.MYSQL,
+    "mariadb": Dialect.MYSQL,
+    "sqlite": Dialect.SQLITE,
+}
+_ASYNC_DRIVER = {
+    Dialect.POSTGRESQL: "postgresql+asyncpg",
+    Dialect.MYSQL: "mysql+asyncmy",
+    Dialect.SQLITE: "sqlite+aiosqlite",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed source: the async engine URL (secret inside), the secrets to
+    scrub from driver messages, and a secret-free label for messages."""
+
+    dialect: Dialect
+    url: URL
+    label: str
+    secrets: tuple[str, ...] = field(repr=False)
+    sqlite_path: str | None = None
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (and password-like query parameters) replaced by
+    ``***``; a URL that cannot be parsed is reduced to its scheme."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        return f"{scheme}://{_MASK}" if scheme.isidentifier() else _MASK
+    query = {k: (_MASK if k.lower() in _SECRET_PARAMS else v) for k, v in parsed.query.items()}
+    rendered = parsed.set(query=query).render_as_string(hide_password=True)
+    return rendered.replace("%2A%2A%2A", _MASK)
+
+
+def parse_target(url: str) -> Target:
+    """Parse ``url``, pick the async driver and build the secret-free label.
+
+    Raises ``ValidationFailed`` (field ``url``) for an unparsable URL or an
+    unsupported engine; the message names the scheme only.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ValidationFailed("the source URL could not be parsed", field="url") from None
+    backend = parsed.drivername.split("+", 1)[0].lower()
+    dialect = _BACKENDS.get(backend)
+    if dialect is None:
+        raise ValidationFailed(
+            f"unsupported source type {backend!r}: use postgresql, mysql or sqlite", field="url"
+        )
+    secrets = _secrets(parsed)
+    if dialect is Dialect.SQLITE:
+        return _sqlite_target(parsed, secrets)
+    engine_url = parsed.set(drivername=_ASYNC_DRIVER[dialect])
+    if dialect is Dialect.MYSQL and "charset" not in parsed.query:
+        engine_url = engine_url.update_query_dict({"charset": "utf8mb4"})
+    port = parsed.port or _SYSTEM_DEFAULT_PORT[dialect.value]
+    label = f"{parsed.host or 'localhost'}:{port}/{parsed.database or ''}"
+    return Target(dialect=dialect, url=engine_url, label=label, secrets=secrets)
+
+
+def _sqlite_target(parsed: URL, secrets: tuple[str, ...]) -> Target:
+    path = parsed.database or ""
+    if path.startswith("file:"):
+        path = unquote(path[len("file:") :].split("?", 1)[0])
+    if not path or path == ":memory:":
+        raise ValidationFailed("a SQLite source needs a file path", field="url")
+    # The engine opens ``sqlite_path`` itself (read-only URI); this URL only
+    # names the driver.
+    engine_url = make_url("sqlite+aiosqlite://")
+    return Target(
+        dialect=Dialect.SQLITE, url=engine_url, label=path, secrets=secrets, sqlite_path=path
+    )
+
+
+def _secrets(parsed: URL) -> tuple[str, ...]:
+    found: list[str] = []
+    if parsed.password:
+        found.append(str(parsed.password))
+    for key, value in parsed.query.items():
+        if key.lower() in _SECRET_PARAMS:
+            found.extend([value] if isinstance(value, str) else list(value))
+    # Drivers may echo the percent-encoded form as well as the plain one.
+    found += [quote(s, safe="") for s in found]
+    return tuple(sorted({s for s in found if s}, key=len, reverse=True))

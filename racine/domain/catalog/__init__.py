@@ -1,0 +1,1 @@
+"""Catalog area of the domain."""

@@ -1,0 +1,110 @@
+"""The catalog's objects: one asset model for every level of the hierarchy.
+
+DataSource → Database → Schema → Table/View → Column are all ``Asset`` rows with a
+``kind`` and a per-kind ``detail`` dict (data type, row estimate, view SQL…): one
+shape keeps search, tags, owners and lineage uniform across levels.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "Asset",
+    "AssetFilter",
+    "AssetKind",
+    "ColumnClassification",
+    "GlossaryTerm",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AssetKind(StrEnum):
+    DATA_SOURCE = "DATA_SOURCE"
+    DATABASE = "DATABASE"
+    SCHEMA = "SCHEMA"
+    TABLE = "TABLE"
+    VIEW = "VIEW"
+    COLUMN = "COLUMN"
+    JOB = "JOB"
+    RUN = "RUN"
+    EXTERNAL = "EXTERNAL"
+
+
+@dataclass
+class Asset:
+    """One catalog entry. ``qualified_name`` is unique within its data source
+    (``shop.main.orders.email``); ``deleted_at`` marks a soft-deleted asset (a scan
+    no longer found it; it keeps its history and comes back if it reappears)."""
+
+    kind: AssetKind
+    name: str
+    qualified_name: str
+    source_id: uuid.UUID | None
+    parent_id: uuid.UUID | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    description: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
+    profile: dict[str, Any] | None = None
+    position: int = 0
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass(frozen=True)
+class AssetFilter:
+    """Criteria shared by ``assets(filter:)`` and ``search``; all given ones must hold
+    (within one list, any value matches)."""
+
+    kinds: tuple[AssetKind, ...] = ()
+    source_ids: tuple[uuid.UUID, ...] = ()
+    parent_id: uuid.UUID | None = None
+    tags: tuple[str, ...] = ()
+    owner_ids: tuple[uuid.UUID, ...] = ()
+    classifications: tuple[str, ...] = ()
+    term_ids: tuple[uuid.UUID, ...] = ()
+    sensitivities: tuple[int, ...] = ()  # ``Sensitivity`` levels (classification area)
+    name: str | None = None
+    include_deleted: bool = False
+
+
+@dataclass
+class ColumnClassification:
+    """A classification type applied to a column (state, source, confidence, evidence)."""
+
+    asset_id: uuid.UUID
+    type_key: str
+    state: str  # SUGGESTED | CONFIRMED | REJECTED
+    source: str  # MANUAL | RULE | ML | PROPAGATED
+    confidence: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+    actor_id: uuid.UUID | None = None
+    updated_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass
+class GlossaryTerm:
+    """A business term: hierarchical (``parent_id``), with synonyms and related terms."""
+
+    name: str
+    definition: str = ""
+    parent_id: uuid.UUID | None = None
+    synonyms: list[str] = field(default_factory=list)
+    related_ids: list[uuid.UUID] = field(default_factory=list)
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)

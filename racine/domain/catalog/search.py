@@ -1,0 +1,128 @@
+"""Search: the query, its ranked hits with highlights, and facet counts.
+
+The ranking (exact name matches first, then full-text relevance, then name) and the
+query grammar are the same on both databases; the index itself is dialect-specific
+(PostgreSQL ``tsvector`` with a GIN index, SQLite FTS5), see ``persistence/search``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from racine.domain.catalog.model import Asset, AssetFilter
+from racine.domain.errors import LimitExceeded
+
+__all__ = [
+    "FACET_NAMES",
+    "MAX_QUERY",
+    "FacetValue",
+    "Highlight",
+    "SearchDocument",
+    "SearchHit",
+    "SearchQuery",
+    "highlight",
+    "terms_of",
+]
+
+MAX_QUERY = 200
+_MAX_TERMS = 8
+_WORD = re.compile(r"\w+", re.UNICODE)
+FACET_NAMES = (
+    "kind", "dataSource", "tag", "classification", "owner", "glossaryTerm", "sensitivity",
+)
+
+
+def terms_of(text: str) -> list[str]:
+    """The words of a query, lower-cased, at most eight (underscores split words,
+    so ``email_address`` finds a column named so and one named ``email``)."""
+    words = [w.lower() for w in _WORD.findall(text.replace("_", " "))]
+    seen: list[str] = []
+    for word in words:
+        if word not in seen:
+            seen.append(word)
+    return seen[:_MAX_TERMS]
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    filter: AssetFilter = field(default_factory=AssetFilter)
+
+    def __post_init__(self) -> None:
+        if len(self.text) > MAX_QUERY:
+            raise LimitExceeded(f"query longer than {MAX_QUERY} characters", field="query")
+
+    @property
+    def terms(self) -> list[str]:
+        return terms_of(self.text)
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """What the index holds for one asset, field by field (highlights use them)."""
+
+    name: str
+    qualified_name: str
+    description: str = ""
+    columns: str = ""
+    tags: str = ""
+    terms: str = ""
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "qualifiedName": self.qualified_name,
+            "description": self.description,
+            "columns": self.columns,
+            "tags": self.tags,
+            "glossaryTerms": self.terms,
+        }
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A field that matched, with matched words wrapped in ``<mark>`` … ``</mark>``."""
+
+    field: str
+    snippet: str
+
+
+@dataclass
+class SearchHit:
+    asset: Asset
+    score: float
+    highlights: list[Highlight] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """``value`` is the raw key (a kind, an id, a tag); ``label`` is what to show."""
+
+    facet: str
+    value: str
+    count: int
+    label: str = ""
+
+
+_SNIPPET = 160
+
+
+def highlight(doc: SearchDocument, terms: list[str]) -> list[Highlight]:
+    """Mark every word that starts with a query term (prefix matching, as the index
+    does), in each field that has one; long fields are cut around the first match."""
+    if not terms:
+        return []
+    pattern = re.compile(
+        r"(?<![^\W_])(" + "|".join(re.escape(t) for t in terms) + r")[^\W_]*", re.IGNORECASE
+    )
+    out: list[Highlight] = []
+    for name, text in doc.fields().items():
+        first = pattern.search(text or "")
+        if first is None:
+            continue
+        start = max(0, first.start() - _SNIPPET // 3)
+        piece = text[start : start + _SNIPPET]
+        marked = pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", piece)
+        out.append(Highlight(name, ("…" if start else "") + marked))
+    return out

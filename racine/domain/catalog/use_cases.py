@@ -1,0 +1,112 @@
+"""Use cases that edit catalog assets: description, owners, tags, properties.
+
+Each runs in one unit of work, writes an audit event targeting the asset (that is
+the asset's change history), refreshes its search document and emits
+``ASSET_UPDATED`` on the catalog channel.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from racine.domain.access.model import Principal, Role
+from racine.domain.audit.record import record
+from racine.domain.catalog.model import Asset, utcnow
+from racine.domain.catalog.ports import CatalogUnitOfWork
+from racine.domain.errors import LimitExceeded, NotFound, ValidationFailed
+from racine.domain.events import Channels, Event
+
+__all__ = ["MAX_TAGS", "UpdateAsset", "asset_event", "update_asset"]
+
+MAX_TAGS = 50
+MAX_OWNERS = 20
+MAX_DESCRIPTION = 10_000
+MAX_PROPERTIES = 100
+_TAG = re.compile(r"[\w][\w.:/ -]{0,63}", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class UpdateAsset:
+    """Fields left ``None`` are unchanged; lists replace the current ones."""
+
+    asset_id: uuid.UUID
+    description: str | None = None
+    owner_ids: tuple[uuid.UUID, ...] | None = None
+    tags: tuple[str, ...] | None = None
+    properties: dict[str, Any] | None = None
+
+
+def asset_event(type_: str, asset: Asset, **extra: Any) -> Event:
+    """A catalog-channel event about ``asset`` (ids as strings, JSON-safe)."""
+    return Event(
+        Channels.CATALOG,
+        type_,
+        {
+            "assetId": str(asset.id),
+            "kind": asset.kind.value,
+            "qualifiedName": asset.qualified_name,
+            "sourceId": None if asset.source_id is None else str(asset.source_id),
+            **extra,
+        },
+    )
+
+
+def _clean_tags(tags: tuple[str, ...]) -> list[str]:
+    if len(tags) > MAX_TAGS:
+        raise LimitExceeded(f"at most {MAX_TAGS} tags", field="tags")
+    out: list[str] = []
+    for tag in tags:
+        tag = tag.strip()
+        if not _TAG.fullmatch(tag):
+            raise ValidationFailed(
+                "a tag is 1-64 letters, digits, spaces or . : / - _", field="tags"
+            )
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsset) -> Asset:
+    actor.require(Role.EDITOR)
+    async with uow:
+        asset = await uow.catalog.get(cmd.asset_id)
+        if asset is None:
+            raise NotFound("Asset", field="id")
+        diff: dict[str, Any] = {}
+        if cmd.description is not None:
+            if len(cmd.description) > MAX_DESCRIPTION:
+                raise LimitExceeded(
+                    f"description longer than {MAX_DESCRIPTION} characters", field="description"
+                )
+            diff["description"] = {"before": asset.description, "after": cmd.description}
+            asset.description = cmd.description or None
+        if cmd.properties is not None:
+            if len(cmd.properties) > MAX_PROPERTIES:
+                raise LimitExceeded(f"at most {MAX_PROPERTIES} properties", field="properties")
+            diff["properties"] = {"before": asset.properties, "after": cmd.properties}
+            asset.properties = dict(cmd.properties)
+        if cmd.tags is not None:
+            tags = _clean_tags(cmd.tags)
+            before = (await uow.catalog.tags_for([asset.id])).get(asset.id, [])
+            await uow.catalog.set_tags(asset.id, tags)
+            diff["tags"] = {"before": before, "after": tags}
+        if cmd.owner_ids is not None:
+            owners = list(dict.fromkeys(cmd.owner_ids))
+            if len(owners) > MAX_OWNERS:
+                raise LimitExceeded(f"at most {MAX_OWNERS} owners", field="ownerIds")
+            found = await uow.users.get_many(owners)
+            if len(found) != len(owners):
+                raise NotFound("User", field="ownerIds")
+            before_ids = (await uow.catalog.owners_for([asset.id])).get(asset.id, [])
+            await uow.catalog.set_owners(asset.id, owners)
+            diff["owners"] = {"before": before_ids, "after": owners}
+        asset.updated_at = utcnow()
+        await uow.catalog.save(asset)
+        await uow.catalog.reindex([asset.id])
+        await record(uow, actor, "asset.update", "Asset", asset.id, diff)
+        uow.emit(asset_event("ASSET_UPDATED", asset, fields=sorted(diff)))
+        await uow.commit()
+    return asset

@@ -1,0 +1,202 @@
+"""Rule tier: name patterns, value validators and thresholds, per type.
+
+Two passes keep the cost bounded on wide scans: a *probe* over the first few
+distinct values of every type (cheap, also an ML feature), then the full,
+count-weighted match ratio only for types the probe or the name makes plausible.
+The full pass exits early once the failures already exceed what the threshold
+allows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import regex
+
+from racine.domain.classification.config import ClassifierConfig, CustomRule
+from racine.domain.classification.rules import (
+    GENERIC_NEGATIVE,
+    RULE_SPECS,
+    RuleSpec,
+    Strength,
+)
+from racine.domain.classification.sample import Sample
+from racine.domain.classification.validators import EXTRA_CHECKS, VALIDATORS, Validator
+
+__all__ = ["PROBE_KEYS", "RuleOutcome", "evaluate_custom", "evaluate_rules", "probe"]
+
+PROBE_SIZE = 16
+PROBE_KEYS: tuple[str, ...] = (*VALIDATORS, *EXTRA_CHECKS)
+_ALL_CHECKS: dict[str, Validator] = {**VALIDATORS, **EXTRA_CHECKS}
+
+
+@dataclass(slots=True)
+class RuleOutcome:
+    """What the rule tier concluded for one type."""
+
+    type_key: str
+    confidence: float
+    evidence: dict[str, object] = field(default_factory=dict)
+
+
+def probe(sample: Sample) -> dict[str, float]:
+    """Unweighted pass rate of every validator on the first distinct values."""
+    head = [v for v, _ in sample.counts[:PROBE_SIZE]]
+    rates: dict[str, float] = {}
+    if not head:
+        return dict.fromkeys(PROBE_KEYS, 0.0)
+    quick = min(4, len(head))
+    for key, check in _ALL_CHECKS.items():
+        hits = sum(1 for v in head[:quick] if check(v))
+        if hits == 0 and len(head) > quick:
+            rates[key] = 0.0
+            continue
+        hits += sum(1 for v in head[quick:] if check(v))
+        rates[key] = hits / len(head)
+    return rates
+
+
+def weighted_ratio(sample: Sample, check: Callable[[str], bool], min_ratio: float) -> float:
+    """Share of non-null cells passing ``check``; stops once ``min_ratio`` is out of reach."""
+    total = sample.non_null
+    allowed = (1.0 - min_ratio) * total
+    ok = fail = 0
+    for value, count in sample.counts:
+        if check(value):
+            ok += count
+        else:
+            fail += count
+            if fail > allowed:
+                return ok / (ok + fail)
+    return ok / total if total else 0.0
+
+
+def _common_prefix_share(values: list[str], width: int) -> float:
+    if not values:
+        return 0.0
+    prefixes: dict[str, int] = {}
+    for v in values:
+        digits = "".join(c for c in v if c.isdigit())[:width]
+        prefixes[digits] = prefixes.get(digits, 0) + 1
+    return max(prefixes.values()) / len(values)
+
+
+def _rule_confidence(spec: RuleSpec, ratio: float, min_ratio: float, named: bool) -> float:
+    q = (ratio - min_ratio) / (1.0 - min_ratio) if min_ratio < 1 else 1.0
+    if spec.strength is Strength.STRONG:
+        return 0.95 + 0.04 * q if named else 0.86 + 0.08 * q
+    if spec.strength is Strength.MEDIUM:
+        return 0.92 + 0.06 * q if named else 0.62 + 0.15 * q
+    return 0.88 + 0.08 * q if named else 0.0
+
+
+def evaluate_rules(
+    name: str, sample: Sample, rates: dict[str, float], config: ClassifierConfig
+) -> list[RuleOutcome]:
+    """Built-in rules for every enabled type; returns only the rules that fired."""
+    outcomes: list[RuleOutcome] = []
+    generic_negative = bool(GENERIC_NEGATIVE.search(name))
+    min_ratio = config.min_match_ratio
+    for key, spec in RULE_SPECS.items():
+        if not config.is_enabled(key):
+            continue
+        named = bool(spec.name and spec.name.search(name))
+        negative = generic_negative or bool(spec.negative and spec.negative.search(name))
+        if named and negative:
+            named = False
+        if spec.strength is Strength.WEAK and not named:
+            continue
+        floor = spec.min_distinct or config.min_distinct
+        if sample.distinct < min(floor, config.min_distinct):
+            continue
+        check_key = key if named or not spec.unnamed_check else spec.unnamed_check
+        if rates.get(check_key, 0.0) < 0.5 and not named:
+            continue
+        ratio = weighted_ratio(sample, _ALL_CHECKS[check_key], min_ratio)
+        if ratio < min_ratio:
+            continue
+        if negative and (key == "CREDIT_CARD" or spec.strength is not Strength.STRONG
+                         or ratio < 0.95):
+            continue
+        if key == "CREDIT_CARD" and _common_prefix_share(
+                [v for v, _ in sample.counts[:64]], 10) >= 0.5:
+            continue  # sequential identifiers sharing a long prefix are not PANs
+        confidence = 0.55 if negative else _rule_confidence(spec, ratio, min_ratio, named)
+        if confidence <= 0:
+            continue
+        fired = [f"value:{key.lower()}"] + ([f"name:{key.lower()}"] if named else [])
+        outcomes.append(RuleOutcome(key, confidence, {
+            "rules": fired,
+            "strength": spec.strength.value,
+            "match_ratio": round(ratio, 4),
+            "name_context": "negative" if negative else ("match" if named else "none"),
+        }))
+    return outcomes
+
+
+def _safe(pattern: regex.Pattern[str], timeout: float) -> Callable[[str], bool]:
+    def check(value: str) -> bool:
+        try:
+            return pattern.fullmatch(value, timeout=timeout) is not None
+        except TimeoutError:
+            return False
+
+    return check
+
+
+def _in_dictionary(words: frozenset[str], case_sensitive: bool) -> Callable[[str], bool]:
+    if case_sensitive:
+        return words.__contains__
+    lowered = frozenset(w.lower() for w in words)
+    return lambda v: v.lower() in lowered
+
+
+def evaluate_custom(
+    name: str, sample: Sample, rules: tuple[CustomRule, ...], config: ClassifierConfig,
+    budget_seconds: float = 0.5,
+) -> list[RuleOutcome]:
+    """User rules; regexes run under a per-value timeout and a per-column budget."""
+    outcomes: list[RuleOutcome] = []
+    deadline = time.monotonic() + budget_seconds
+    for index, rule in enumerate(rules):
+        if not config.is_enabled(rule.type_key):
+            continue
+        flags = 0 if rule.case_sensitive else regex.IGNORECASE
+        named = False
+        if rule.name_pattern:
+            try:
+                named = regex.search(rule.name_pattern, name.strip("_"), flags,
+                                     timeout=config.regex_timeout) is not None
+            except TimeoutError:
+                named = False
+            if not named:
+                continue
+        checks: list[Callable[[str], bool]] = []
+        if rule.value_pattern:
+            checks.append(_safe(regex.compile(rule.value_pattern, flags), config.regex_timeout))
+        if rule.dictionary:
+            checks.append(_in_dictionary(rule.dictionary, rule.case_sensitive))
+        evidence: dict[str, object] = {"rules": [f"custom:{index}"]}
+        if checks:
+            if sample.distinct < config.min_distinct:
+                continue
+            timed_out = False
+
+            def check(v: str, cs: list[Callable[[str], bool]] = checks) -> bool:
+                nonlocal timed_out
+                if time.monotonic() > deadline:
+                    timed_out = True
+                    return False
+                return all(c(v) for c in cs)
+
+            min_ratio = rule.min_match_ratio or config.min_match_ratio
+            ratio = weighted_ratio(sample, check, min_ratio)
+            evidence["match_ratio"] = round(ratio, 4)
+            if timed_out:
+                evidence["note"] = "time budget exhausted"
+            if ratio < min_ratio:
+                continue
+        outcomes.append(RuleOutcome(rule.type_key, rule.confidence, evidence))
+    return outcomes

@@ -1,0 +1,133 @@
+"""Turn raw sampled cells into bounded, comparable text.
+
+Anything can arrive from a connector: ``None``, numbers, dates, ``bytes`` in an
+unknown encoding, 10 MB text blobs. Each cell is cut to ``max_cell_chars``
+*before* decoding or matching, so the cost per cell is bounded whatever its size.
+
+Columns repeat values, so a column made only of strings and nulls (what most
+connectors return) is counted first and each distinct cell is cleaned once;
+other columns (numbers, dates, bytes, where ``1 == 1.0 == True`` would merge
+cells with different texts) take the cell-by-cell path. Both give the same
+``Sample``, most frequent first and ties in order of first appearance.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+__all__ = ["Sample", "prepare"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """Distinct text values with their counts, most frequent first."""
+
+    counts: list[tuple[str, int]]
+    total: int  # cells seen (capped at max_samples)
+    nulls: int
+    binary: int
+    truncated: int
+    non_null: int = field(init=False)  # read once per rule: computed once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "non_null", sum(c for _, c in self.counts))
+
+    @property
+    def distinct(self) -> int:
+        return len(self.counts)
+
+
+def _is_binary_text(text: str) -> bool:
+    if text.isprintable():
+        return False
+    if "\x00" in text:
+        return True
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r")
+    return controls > max(1, len(text) // 10)
+
+
+def _decode(raw: bytes, limit: int) -> str | None:
+    chunk = raw[: limit * 4]
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A cut multi-byte sequence at the end is not a foreign encoding.
+        if exc.start >= len(chunk) - 3 and exc.reason == "unexpected end of data":
+            text = chunk[: exc.start].decode("utf-8", errors="replace")
+        else:
+            text = chunk.decode("cp1252", errors="replace")
+    return None if _is_binary_text(text[:limit]) else text[:limit]
+
+
+def _to_text(value: object, limit: int) -> str | None:
+    if isinstance(value, str):
+        return value[:limit]
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _decode(bytes(value[: limit * 4]), limit)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()[:limit]
+    if isinstance(value, int | float | Decimal):
+        return str(value)[:limit]
+    return str(value)[:limit]
+
+
+_NULL_WORDS = frozenset(("null", "none", "nan", "n/a", "\\n"))
+_STR_CELLS = frozenset((str, type(None)))
+
+
+def _prepare_text(cells: Sequence[object], max_cell_chars: int) -> Sample:
+    """``prepare`` for cells that are all ``str`` or ``None``: one pass per distinct cell."""
+    counter: Counter[str] = Counter()
+    nulls = binary = truncated = 0
+    for value, count in Counter(cells).items():
+        if value is None:
+            nulls += count
+            continue
+        assert isinstance(value, str)
+        if len(value) > max_cell_chars:
+            truncated += count
+            value = value[:max_cell_chars]
+        if _is_binary_text(value):
+            binary += count
+            continue
+        text = value.strip()
+        if not text or text.lower() in _NULL_WORDS:
+            nulls += count
+            continue
+        counter[text] += count
+    return Sample(counter.most_common(), len(cells), nulls, binary, truncated)
+
+
+def prepare(values: Sequence[object], max_samples: int, max_cell_chars: int) -> Sample:
+    """Strip, truncate and count the first ``max_samples`` cells."""
+    cells = values[:max_samples]
+    if set(map(type, cells)) <= _STR_CELLS:
+        return _prepare_text(cells, max_cell_chars)
+    counter: Counter[str] = Counter()
+    nulls = binary = truncated = total = 0
+    for value in cells:
+        total += 1
+        if value is None:
+            nulls += 1
+            continue
+        if isinstance(value, str | bytes) and len(value) > max_cell_chars:
+            truncated += 1
+        text = _to_text(value, max_cell_chars)
+        if text is None:
+            binary += 1
+            continue
+        if isinstance(value, str) and _is_binary_text(text):
+            binary += 1
+            continue
+        text = text.strip()
+        if not text or text.lower() in _NULL_WORDS:
+            nulls += 1
+            continue
+        counter[text] += 1
+    return Sample(counter.most_common(), total, nulls, binary, truncated)

@@ -1,0 +1,290 @@
+"""Evaluate frameworks: request one (a background job), run one, hook it to scans.
+
+``run_evaluation`` is the job body: load the facts snapshot (a few bulk
+queries), evaluate every check (off the event loop when the caller gives an
+``offload``), reconcile findings, store tallies and the run's scores, open
+incidents for new CRITICAL findings, fix those of resolved ones, and raise
+alerts — all in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from racine.domain.access.model import Principal, Role
+from racine.domain.audit.record import record
+from racine.domain.compliance.evaluate import Evaluation, evaluate
+from racine.domain.compliance.facts import FactIndex, Facts, gc_paused
+from racine.domain.compliance.model import (
+    EvaluationRun,
+    Finding,
+    TallyRow,
+    custom_pack,
+)
+from racine.domain.compliance.packs import shipped_packs
+from racine.domain.compliance.reconcile import reconcile
+from racine.domain.compliance.rules import RulePack, Severity
+from racine.domain.compliance.scoring import score_frameworks
+from racine.domain.errors import NotFound, ValidationFailed
+from racine.domain.incidents.alerts import raise_alerts
+from racine.domain.incidents.model import Alert, AlertKind, CauseKind
+from racine.domain.incidents.ports import IncidentsUnitOfWork
+from racine.domain.incidents.use_cases import Cause, open_incidents, resolve_incidents
+from racine.domain.ports import JobQueue
+from racine.domain.runs.use_cases import submit_run
+
+__all__ = [
+    "EVALUATE_KIND",
+    "EvaluationOutcome",
+    "Offload",
+    "available_packs",
+    "evaluate_after_scan",
+    "evaluate_snapshot",
+    "request_evaluation",
+    "run_evaluation",
+]
+
+EVALUATE_KIND = "compliance.evaluate"
+
+Offload = Callable[..., Awaitable[Any]]
+"""``offload(fn, *args)`` runs ``fn`` elsewhere (the job's process pool)."""
+
+
+@dataclass
+class EvaluationOutcome:
+    run: EvaluationRun
+    delivery_ids: list[uuid.UUID]
+
+
+async def available_packs(uow: IncidentsUnitOfWork) -> list[RulePack]:
+    """Shipped packs plus the custom-rule pack (inside an open unit of work)."""
+    packs = shipped_packs()
+    custom = custom_pack(await uow.compliance.latest_rules())
+    return [*packs, custom] if custom is not None else packs
+
+
+def _choose(packs: list[RulePack], frameworks: Sequence[str] | None) -> list[RulePack]:
+    if not frameworks:
+        return packs
+    by_key = {p.framework: p for p in packs}
+    out = []
+    for name in frameworks:
+        pack = by_key.get(name.upper())
+        if pack is None:
+            raise NotFound("ComplianceFramework", name, field="framework")
+        out.append(pack)
+    return out
+
+
+async def request_evaluation(
+    uow: IncidentsUnitOfWork,
+    queue: JobQueue,
+    actor: Principal,
+    frameworks: Sequence[str] | None,
+    source_ids: Sequence[uuid.UUID] | None,
+) -> EvaluationRun:
+    """EDITOR or above. Validates the frameworks and sources, records a QUEUED
+    evaluation and submits the ``compliance.evaluate`` job (same id)."""
+    actor.require(Role.EDITOR)
+    async with uow:
+        chosen = _choose(await available_packs(uow), frameworks)
+        if source_ids:
+            known = await uow.compliance.source_names(source_ids)
+            for sid in source_ids:
+                if sid not in known:
+                    raise NotFound("DataSource", sid, field="sourceIds")
+        run = EvaluationRun(
+            frameworks=[p.framework for p in chosen],
+            source_ids=list(source_ids) if source_ids else None,
+            created_by=actor.user_id,
+        )
+        await uow.compliance.add_run(run)
+        await record(
+            uow,
+            actor,
+            "compliance.evaluate",
+            "ComplianceEvaluation",
+            run.id,
+            {"frameworks": run.frameworks, "sources": run.source_ids},
+        )
+        await uow.commit()
+    try:
+        await submit_run(
+            uow, queue, EVALUATE_KIND, {"evaluation_id": str(run.id)}, actor.user_id, run_id=run.id
+        )
+    except Exception:
+        async with uow:
+            run.state, run.error = "FAILED", "could not be queued"
+            await uow.compliance.save_run(run)
+            await uow.commit()
+        raise
+    return run
+
+
+def evaluate_snapshot(
+    facts: Facts,
+    packs: list[RulePack],
+    source_ids: list[uuid.UUID] | None,
+    types: dict[str, tuple[str, int]] | None = None,
+) -> Evaluation:
+    """Pure and picklable: build the index and evaluate (runs in the process pool)."""
+    with gc_paused():
+        index = FactIndex(facts, types)
+        scope = frozenset(source_ids) if source_ids else None
+        return evaluate(index, packs, source_ids=scope)
+
+
+def _alerts_for_new(findings: list[Finding]) -> list[Alert]:
+    order = sorted(findings, key=lambda f: -f.severity.rank)
+    return [
+        Alert(
+            AlertKind.FINDING_NEW,
+            f.severity.value,
+            f"{f.framework} {f.control_id}: {f.asset_name}",
+            f.id,
+            (f.asset_id,),
+            {
+                "framework": f.framework,
+                "control": f.control_id,
+                "check": f.check_id,
+                "asset": f.asset_name,
+            },
+        )
+        for f in order
+    ]
+
+
+async def run_evaluation(
+    uow_factory: Callable[[], IncidentsUnitOfWork],
+    evaluation_id: uuid.UUID,
+    *,
+    offload: Offload | None = None,
+    now: datetime | None = None,
+) -> EvaluationOutcome:
+    """Evaluate a recorded evaluation request now (the job handler calls this)."""
+    now = now or datetime.now(UTC)
+    async with uow_factory() as uow:
+        run: EvaluationRun | None = await uow.compliance.get_run(evaluation_id)
+        if run is None:
+            raise NotFound("ComplianceEvaluation", evaluation_id)
+        run.state = "RUNNING"
+        await uow.compliance.save_run(run)
+        await uow.commit()
+    try:
+        return await _evaluate(uow_factory, run, offload, now)
+    except Exception as exc:
+        async with uow_factory() as uow:
+            run.state, run.finished_at = "FAILED", datetime.now(UTC)
+            run.error = getattr(exc, "message", None) or type(exc).__name__
+            await uow.compliance.save_run(run)
+            await uow.commit()
+        raise
+
+
+async def _evaluate(
+    uow_factory: Callable[[], IncidentsUnitOfWork],
+    run: EvaluationRun,
+    offload: Offload | None,
+    now: datetime,
+) -> EvaluationOutcome:
+    async with uow_factory() as uow:
+        packs = _choose(await available_packs(uow), run.frameworks)
+        facts = await uow.compliance.load_facts(run.source_ids)
+        facts.taken_at = now
+    if offload is not None:
+        result = await offload(evaluate_snapshot, facts, packs, run.source_ids)
+    else:
+        result = evaluate_snapshot(facts, packs, run.source_ids)
+    frameworks = set(run.frameworks)
+    scope = set(run.source_ids) if run.source_ids else None
+    tallies = [
+        TallyRow(fw, control, source, count)
+        for (fw, control), tally in result.tallies.items()
+        for source, count in tally.by_source.items()
+    ]
+    # Controls that evaluated nothing still appear (with zero) so they are reported.
+    tallies += [
+        TallyRow(fw, control, None, 0)
+        for (fw, control), tally in result.tallies.items()
+        if tally.evaluated == 0
+    ]
+    async with uow_factory() as uow:
+        # Evaluations write one at a time (a scan's follow-up and a user's request may
+        # overlap): the stored findings are read and reconciled under that lock.
+        await uow.compliance.lock_evaluations(run.id)
+        existing = await uow.compliance.findings_for(run.frameworks, run.source_ids)
+        with gc_paused():
+            changes = reconcile(
+                existing,
+                result.violations,
+                facts.assets,
+                run_id=run.id,
+                now=now,
+                in_scope=lambda f: (
+                    f.framework in frameworks and (scope is None or f.source_id in scope)
+                ),
+            )
+        # Findings merely seen again are not rewritten: their "last seen" is the
+        # tallies' time (see ComplianceRepository._seen).
+        await uow.compliance.save_findings(changes.new, changes.changed)
+        await uow.compliance.replace_tallies(run.frameworks, run.source_ids, tallies, now)
+        failing: Counter[tuple[str, str, uuid.UUID | None]] = await uow.compliance.failing_counts(
+            run.frameworks
+        )
+        stored = await uow.compliance.tallies(run.frameworks)
+        scores = score_frameworks(run.frameworks, stored, failing)
+        run.scores = {k: v.to_json() for k, v in scores.items()}
+        run.counts = {
+            "new": len(changes.new),
+            "resolved": len(changes.resolved),
+            "reopened": len(changes.reopened),
+            "evaluated": sum(t.evaluated for t in result.tallies.values()),
+            "violations": len(result.violations),
+        }
+        run.state, run.finished_at = "SUCCEEDED", datetime.now(UTC)
+        await uow.compliance.save_run(run)
+        critical = [f for f in [*changes.new, *changes.reopened] if f.severity is Severity.CRITICAL]
+        alerts = _alerts_for_new([*changes.new, *changes.reopened])
+        alerts += await open_incidents(
+            uow,
+            [
+                Cause(
+                    CauseKind.FINDING,
+                    f.id,
+                    f"{f.framework} {f.control_id}: {f.asset_name}",
+                    f.severity.value,
+                    (f.asset_id,),
+                )
+                for f in critical
+            ],
+        )
+        alerts += await resolve_incidents(
+            uow, CauseKind.FINDING, [f.id for f in changes.resolved], "finding not reproduced"
+        )
+        delivery_ids = await raise_alerts(uow, alerts)
+        await record(
+            uow,
+            Principal.system(),
+            "compliance.evaluated",
+            "ComplianceEvaluation",
+            run.id,
+            run.counts,
+        )
+        await uow.commit()
+    return EvaluationOutcome(run, delivery_ids)
+
+
+async def evaluate_after_scan(
+    uow: IncidentsUnitOfWork, queue: JobQueue, source_id: uuid.UUID
+) -> EvaluationRun:
+    """Call after every successful scan of ``source_id``: queues an evaluation of
+    every framework (shipped and custom) limited to that source's assets."""
+    run = await request_evaluation(uow, queue, Principal.system(), None, [source_id])
+    if not run.frameworks:
+        raise ValidationFailed("no framework to evaluate")
+    return run

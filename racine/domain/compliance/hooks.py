@@ -1,0 +1,41 @@
+"""What the scan code calls after every successful scan of a source.
+
+``after_scan`` queues (it never runs inline, so a scan finishes promptly):
+
+* a ``compliance.evaluate`` run of every framework (shipped and custom) over
+  the source's assets — new findings alert, resolved ones close, scores move;
+* a ``quality.run`` of the source's enabled assertions, if it has any.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from racine.domain.compliance.evaluation import evaluate_after_scan
+from racine.domain.incidents.ports import IncidentsUnitOfWork
+from racine.domain.ports import JobQueue
+from racine.domain.quality.use_cases import QUALITY_RUN_KIND
+from racine.domain.runs.use_cases import submit_run
+
+__all__ = ["AfterScan", "after_scan"]
+
+
+@dataclass(frozen=True)
+class AfterScan:
+    evaluation_id: uuid.UUID
+    quality_run_id: uuid.UUID | None
+
+
+async def after_scan(uow_factory: Callable[[], IncidentsUnitOfWork], queue: JobQueue,
+                     source_id: uuid.UUID) -> AfterScan:
+    evaluation = await evaluate_after_scan(uow_factory(), queue, source_id)
+    async with uow_factory() as uow:
+        assertions = await uow.quality.for_source(source_id)
+    quality = None
+    if assertions:
+        run = await submit_run(uow_factory(), queue, QUALITY_RUN_KIND,
+                               {"assertion_ids": [str(a.id) for a in assertions]}, None)
+        quality = run.id
+    return AfterScan(evaluation.id, quality)

@@ -1,0 +1,148 @@
+"""Findings, evaluation runs, tallies and custom rules: what compliance stores."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from racine.domain.compliance.rules import Check, Control, RulePack, Severity
+
+__all__ = [
+    "CUSTOM_FRAMEWORK",
+    "CustomRule",
+    "EvaluationRun",
+    "Finding",
+    "FindingFilter",
+    "FindingKey",
+    "FindingStatus",
+    "TallyRow",
+    "custom_pack",
+]
+
+CUSTOM_FRAMEWORK = "CUSTOM"
+"""The framework key under which custom rules are evaluated and reported."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class FindingStatus(StrEnum):
+    OPEN = "OPEN"
+    ACCEPTED_RISK = "ACCEPTED_RISK"
+    RESOLVED = "RESOLVED"
+    FALSE_POSITIVE = "FALSE_POSITIVE"
+
+    @property
+    def failing(self) -> bool:
+        """Only OPEN findings lower a score: accepted and false-positive ones are
+        decisions a steward took (with a reason), resolved ones are gone."""
+        return self is FindingStatus.OPEN
+
+
+FindingKey = tuple[str, str, str, uuid.UUID]
+"""(framework, control id, check id, asset id): one finding per pair, ever."""
+
+
+@dataclass
+class Finding:
+    framework: str
+    control_id: str
+    check_id: str
+    asset_id: uuid.UUID
+    severity: Severity
+    evidence: dict[str, Any]
+    asset_name: str
+    source_id: uuid.UUID | None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    status: FindingStatus = FindingStatus.OPEN
+    status_reason: str | None = None
+    status_actor_id: uuid.UUID | None = None
+    status_changed_at: datetime | None = None
+    first_seen: datetime = field(default_factory=utcnow)
+    last_seen: datetime = field(default_factory=utcnow)
+    last_run_id: uuid.UUID | None = None
+
+    @property
+    def key(self) -> FindingKey:
+        return (self.framework, self.control_id, self.check_id, self.asset_id)
+
+
+@dataclass(frozen=True)
+class FindingFilter:
+    """Criteria for listing findings; all given must hold."""
+
+    framework: str | None = None
+    statuses: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    control_id: str | None = None
+    source_id: uuid.UUID | None = None
+    asset_id: uuid.UUID | None = None
+
+
+@dataclass
+class EvaluationRun:
+    """One evaluation (its id is the job run's). ``scores`` is the snapshot of the
+    framework scores when it finished, kept for history."""
+
+    frameworks: list[str]
+    source_ids: list[uuid.UUID] | None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    state: str = "QUEUED"  # QUEUED | RUNNING | SUCCEEDED | FAILED
+    created_by: uuid.UUID | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    scores: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class TallyRow:
+    """How many (check, asset) pairs the latest evaluation of a control evaluated
+    in one source (``source_id`` None: assets outside any source)."""
+
+    framework: str
+    control_id: str
+    source_id: uuid.UUID | None
+    evaluated: int
+
+
+@dataclass
+class CustomRule:
+    """A declarative rule created through the API. Updating writes a new version;
+    ``rule_id`` stays, ``version`` grows; only the latest version is evaluated."""
+
+    key: str
+    title: str
+    severity: Severity
+    check: Check
+    requirement: str = "custom"
+    description: str = ""
+    rule_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    version: int = 1
+    created_by: uuid.UUID | None = None
+    created_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def id(self) -> uuid.UUID:
+        """The id of this version (rule id and version number, hashed)."""
+        return uuid.uuid5(self.rule_id, str(self.version))
+
+    def control(self) -> Control:
+        return Control(id=self.key, title=self.title, requirement=self.requirement,
+                       severity=self.severity, description=self.description,
+                       checks=(self.check,))
+
+
+def custom_pack(rules: list[CustomRule]) -> RulePack | None:
+    """The custom rules as one pack (framework ``CUSTOM``), or None without rules."""
+    if not rules:
+        return None
+    return RulePack(framework=CUSTOM_FRAMEWORK, name="Custom rules",
+                    version=str(max(r.version for r in rules)),
+                    description="Rules created through the API.",
+                    controls=tuple(r.control() for r in sorted(rules, key=lambda r: r.key)))

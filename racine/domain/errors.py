@@ -1,0 +1,86 @@
+"""One exception tree for every expected failure, each with a stable ``code``.
+
+    RacineError
+    ├── ValidationFailed          INVALID           bad input (field says which)
+    │   └── LimitExceeded         LIMIT_EXCEEDED    a size, count or rate cap
+    ├── NotFound                  NOT_FOUND         missing OR not visible to the caller
+    ├── Conflict                  CONFLICT          duplicate name, wrong state
+    ├── Unauthenticated           UNAUTHENTICATED   no, expired or revoked token
+    ├── PermissionDenied          FORBIDDEN         authenticated, not allowed
+    ├── ConnectionFailed          CONNECTION_FAILED an external source did not answer as hoped
+    └── Unavailable               UNAVAILABLE       a dependency of ours is down
+
+Resolvers turn these into ``UserError`` entries of a mutation payload (or, for
+queries, a GraphQL error whose ``extensions.code`` is the code). Anything not in
+this tree is a bug: it is masked and logged with the request id.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Conflict",
+    "ConnectionFailed",
+    "LimitExceeded",
+    "NotFound",
+    "PermissionDenied",
+    "RacineError",
+    "Unauthenticated",
+    "Unavailable",
+    "ValidationFailed",
+]
+
+
+class RacineError(Exception):
+    """Base of every expected failure. ``message`` is safe to show to a client."""
+
+    code = "ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(RacineError):
+    code = "INVALID"
+
+
+class LimitExceeded(ValidationFailed):
+    code = "LIMIT_EXCEEDED"
+
+
+class NotFound(RacineError):
+    """Raised for missing objects AND for objects the caller may not see, alike."""
+
+    code = "NOT_FOUND"
+
+    def __init__(self, kind: str, ident: object | None = None, *, field: str | None = None):
+        super().__init__(f"{kind} not found", field=field)
+        self.kind = kind
+
+
+class Conflict(RacineError):
+    code = "CONFLICT"
+
+
+class Unauthenticated(RacineError):
+    code = "UNAUTHENTICATED"
+
+
+class PermissionDenied(RacineError):
+    code = "FORBIDDEN"
+
+
+class ConnectionFailed(RacineError):
+    """An external data source failed. ``reason`` is one of UNREACHABLE,
+    AUTHENTICATION_FAILED, DATABASE_MISSING, TIMEOUT, PERMISSION_DENIED, UNKNOWN."""
+
+    code = "CONNECTION_FAILED"
+
+    def __init__(self, reason: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.reason = reason
+
+
+class Unavailable(RacineError):
+    code = "UNAVAILABLE"

@@ -1,0 +1,362 @@
+"""Lineage use cases: edit edges by hand, read the graph, analyse impact.
+
+Writers run in one unit of work, audit, and emit ``LINEAGE_CHANGED`` naming the
+columns whose labels must be recomputed downstream (propagation runs as a job).
+Readers first ask the store for the whole bounded walk in one statement
+(``uow.lineage.walk``: PostgreSQL); where it has none (SQLite), or that statement
+hit the timeout, they walk with :func:`~racine.domain.lineage.graph.traverse`, one
+indexed query per hop. Both run under a node cap, a deadline and the statement
+timeout, and answer ``truncated`` instead of timing out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from racine.domain.access.model import Principal, Role
+from racine.domain.audit.record import record
+from racine.domain.catalog.model import Asset, AssetKind
+from racine.domain.errors import LimitExceeded, NotFound, ValidationFailed
+from racine.domain.lineage.edges import EdgeLevel, LineageEdge, merge_edges
+from racine.domain.lineage.events import lineage_changed
+from racine.domain.lineage.graph import (
+    MAX_DEPTH,
+    Direction,
+    Edge,
+    NodeFacts,
+    Traversal,
+    TruncationReason,
+    impact,
+    traverse,
+)
+from racine.domain.lineage.model import (
+    Provenance,
+    Transformation,
+    TransformationSubtype,
+)
+from racine.domain.lineage.ports import LineageUnitOfWork
+
+__all__ = [
+    "MAX_EDGES_PER_CALL",
+    "AddEdges",
+    "EdgeSpec",
+    "ImpactReport",
+    "LineageGraph",
+    "LineageQuery",
+    "RemoveEdges",
+    "add_lineage_edges",
+    "level_of",
+    "lineage_impact",
+    "read_lineage",
+    "remove_lineage_edges",
+    "set_edge_propagation",
+]
+
+MAX_EDGES_PER_CALL = 100
+MAX_NODES = 10_000
+READ_DEADLINE_S = 5.0
+STATEMENT_TIMEOUT_MS = 5_000
+TABLE_KINDS = frozenset({AssetKind.TABLE, AssetKind.VIEW, AssetKind.EXTERNAL})
+
+
+def level_of(asset: Asset) -> EdgeLevel:
+    return EdgeLevel.COLUMN if asset.kind is AssetKind.COLUMN else EdgeLevel.TABLE
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EdgeSpec:
+    """One edge to add. Both ends are columns (column level) or both are tables,
+    views or external placeholders (table level). No transformation means a
+    DIRECT IDENTITY copy."""
+
+    source_id: uuid.UUID
+    target_id: uuid.UUID
+    transformation: Transformation | None = None
+
+
+@dataclass(frozen=True)
+class AddEdges:
+    edges: tuple[EdgeSpec, ...]
+
+
+@dataclass(frozen=True)
+class RemoveEdges:
+    """Edges by id, or every MANUAL edge between the given (source, target) pairs."""
+
+    edge_ids: tuple[uuid.UUID, ...] = ()
+    pairs: tuple[tuple[uuid.UUID, uuid.UUID], ...] = ()
+
+
+def _check_count(count: int, field_name: str) -> None:
+    if count == 0:
+        raise ValidationFailed("give at least one edge", field=field_name)
+    if count > MAX_EDGES_PER_CALL:
+        raise LimitExceeded(f"at most {MAX_EDGES_PER_CALL} edges per call", field=field_name)
+
+
+def _level(source: Asset, target: Asset, index: int) -> EdgeLevel:
+    if source.kind is AssetKind.COLUMN and target.kind is AssetKind.COLUMN:
+        return EdgeLevel.COLUMN
+    if source.kind in TABLE_KINDS and target.kind in TABLE_KINDS:
+        return EdgeLevel.TABLE
+    raise ValidationFailed(
+        "an edge joins two columns, or two tables/views/external assets",
+        field=f"edges[{index}]",
+    )
+
+
+async def _origins(uow: LineageUnitOfWork, sources: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Sources whose copies may change when edges leaving ``sources`` change."""
+    copies = await uow.lineage.propagated(assets=list(sources))
+    return {*sources, *(c.source_asset for c in copies)}
+
+
+async def add_lineage_edges(
+    uow: LineageUnitOfWork, actor: Principal, cmd: AddEdges
+) -> list[LineageEdge]:
+    """Add MANUAL edges (idempotent: the same pair again updates its transformation)."""
+    actor.require(Role.STEWARD)
+    _check_count(len(cmd.edges), "edges")
+    async with uow:
+        ids = {i for spec in cmd.edges for i in (spec.source_id, spec.target_id)}
+        assets: dict[uuid.UUID, Asset] = await uow.catalog.get_many(list(ids))
+        edges: list[LineageEdge] = []
+        for index, spec in enumerate(cmd.edges):
+            source, target = assets.get(spec.source_id), assets.get(spec.target_id)
+            if source is None or source.deleted:
+                raise NotFound("Asset", field=f"edges[{index}].sourceId")
+            if target is None or target.deleted:
+                raise NotFound("Asset", field=f"edges[{index}].targetId")
+            if source.id == target.id:
+                raise ValidationFailed("an edge needs two assets", field=f"edges[{index}]")
+            way = spec.transformation or Transformation.of(TransformationSubtype.IDENTITY)
+            edges.append(LineageEdge(source.id, target.id, _level(source, target, index),
+                                     Provenance.MANUAL, way))
+        stored = await uow.lineage.upsert_edges(merge_edges(edges))
+        columns = [e.source_id for e in stored if e.level is EdgeLevel.COLUMN]
+        await record(uow, actor, "lineage.add_edges", "LineageEdge", None,
+                     {"edges": [_diff(e) for e in stored]})
+        uow.emit(lineage_changed([e.id for e in stored], await _origins(uow, columns)))
+        await uow.commit()
+    return stored
+
+
+async def remove_lineage_edges(
+    uow: LineageUnitOfWork, actor: Principal, cmd: RemoveEdges
+) -> list[LineageEdge]:
+    """Remove edges of any provenance by id, or MANUAL ones by pair; returns them.
+    A missing id raises NOT_FOUND and removes nothing."""
+    actor.require(Role.STEWARD)
+    _check_count(len(cmd.edge_ids) + len(cmd.pairs), "edgeIds")
+    async with uow:
+        found: dict[uuid.UUID, LineageEdge] = await uow.lineage.get_many(list(cmd.edge_ids))
+        for index, edge_id in enumerate(cmd.edge_ids):
+            if edge_id not in found:
+                raise NotFound("LineageEdge", field=f"edgeIds[{index}]")
+        if cmd.pairs:
+            manual = await uow.lineage.between(list(cmd.pairs), Provenance.MANUAL)
+            if not manual:
+                raise NotFound("LineageEdge", field="pairs")
+            found.update({e.id: e for e in manual})
+        removed = list(found.values())
+        await uow.lineage.delete([e.id for e in removed])
+        columns = [e.source_id for e in removed if e.level is EdgeLevel.COLUMN]
+        await record(uow, actor, "lineage.remove_edges", "LineageEdge", None,
+                     {"edges": [_diff(e) for e in removed]})
+        uow.emit(lineage_changed([e.id for e in removed], await _origins(uow, columns)))
+        await uow.commit()
+    return removed
+
+
+async def set_edge_propagation(
+    uow: LineageUnitOfWork, actor: Principal, edge_id: uuid.UUID, blocked: bool
+) -> LineageEdge:
+    """Block (or unblock) label propagation across one edge."""
+    actor.require(Role.STEWARD)
+    async with uow:
+        edge = (await uow.lineage.get_many([edge_id])).get(edge_id)
+        if edge is None:
+            raise NotFound("LineageEdge", field="edgeId")
+        if edge.blocked != blocked:
+            await uow.lineage.set_blocked(edge_id, blocked)
+            await record(uow, actor, "lineage.set_propagation", "LineageEdge", edge_id,
+                         {"blocked": {"before": edge.blocked, "after": blocked}})
+            uow.emit(lineage_changed([edge_id], await _origins(uow, [edge.source_id])))
+            edge = replace(edge, blocked=blocked)
+        await uow.commit()
+    return edge
+
+
+def _diff(edge: LineageEdge) -> dict[str, object]:
+    way = edge.transformation
+    return {
+        "id": edge.id, "sourceId": edge.source_id, "targetId": edge.target_id,
+        "level": edge.level, "provenance": edge.provenance, "type": way.type,
+        "subtype": way.subtype, "masking": way.masking,
+    }  # fmt: skip
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineageQuery:
+    """``level`` None follows the asset: COLUMN for a column, TABLE otherwise."""
+
+    asset_id: uuid.UUID
+    direction: Direction = Direction.BOTH
+    depth: int = 3
+    level: EdgeLevel | None = None
+    max_nodes: int = MAX_NODES
+    deadline_s: float = READ_DEADLINE_S
+    summary: bool = False
+    """Reached assets need only id, kind and names (no description, properties,
+    detail, profile or timestamps): the reader asked for nothing more."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.depth <= MAX_DEPTH:
+            raise LimitExceeded(f"depth must be between 0 and {MAX_DEPTH}", field="depth")
+        if not 1 <= self.max_nodes <= MAX_NODES:
+            raise LimitExceeded(f"maxNodes must be between 1 and {MAX_NODES}", field="maxNodes")
+
+
+@dataclass
+class LineageGraph:
+    """Reached assets with their hop distance (0 for the start), and the edges
+    between them, each with the hop at which it was found."""
+
+    root: Asset
+    level: EdgeLevel
+    nodes: list[tuple[Asset, int]]
+    edges: list[tuple[LineageEdge, int]]
+    truncated: bool = False
+    reason: TruncationReason | None = None
+
+
+async def _walk(
+    uow: LineageUnitOfWork, starts: Sequence[uuid.UUID], direction: Direction, depth: int,
+    level: EdgeLevel, max_nodes: int, deadline_s: float,
+) -> Traversal[uuid.UUID]:
+    async def neighbours(
+        frontier: frozenset[uuid.UUID], way: Direction
+    ) -> list[Edge[uuid.UUID]]:
+        found = await uow.lineage.neighbours(frontier, way, level)
+        return [Edge(e.source_id, e.target_id, e) for e in found]
+
+    deadline = time.monotonic() + deadline_s
+    await uow.lineage.limit_statement_time(STATEMENT_TIMEOUT_MS)
+    if len(starts) == 1 and deadline_s > 0:
+        one = await _walk_at_once(uow, starts[0], direction, depth, level, max_nodes, deadline)
+        if one is not None and one.reason is not TruncationReason.DEADLINE:
+            return one
+        if one is not None:  # timed out: the transaction is aborted; walk hop by hop
+            await uow.rollback()
+            await uow.lineage.limit_statement_time(STATEMENT_TIMEOUT_MS)
+    walked = await traverse(starts, direction, depth, neighbours, max_nodes=max_nodes,
+                            max_edges=max_nodes * 5, deadline=deadline)
+    if walked.reason is TruncationReason.DEADLINE:
+        await uow.rollback()  # a cancelled or timed-out statement may have aborted it
+    return walked
+
+
+async def _walk_at_once(
+    uow: LineageUnitOfWork, start: uuid.UUID, direction: Direction, depth: int,
+    level: EdgeLevel, max_nodes: int, deadline: float,
+) -> Traversal[uuid.UUID] | None:
+    """The store's one-statement walk, or None where it has none. Past the
+    deadline it answers like a statement timeout (truncated, DEADLINE)."""
+    try:
+        async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+            found: Traversal[uuid.UUID] | None = await uow.lineage.walk(
+                start, direction, depth, level, max_nodes, max_nodes * 5)
+    except TimeoutError:
+        return Traversal({start: 0}, (), True, TruncationReason.DEADLINE)
+    return found
+
+
+async def read_lineage(uow: LineageUnitOfWork, actor: Principal, q: LineageQuery) -> LineageGraph:
+    actor.require(Role.VIEWER)
+    async with uow:
+        root: Asset | None = await uow.catalog.get(q.asset_id)
+        if root is None:
+            raise NotFound("Asset", field="assetId")
+        level = q.level or level_of(root)
+        walked = await _walk(uow, [root.id], q.direction, q.depth, level, q.max_nodes,
+                             q.deadline_s)
+        assets: dict[uuid.UUID, Asset] = await uow.lineage.assets(
+            walked.nodes, summary=q.summary)
+    nodes = sorted(
+        ((assets[i], hop) for i, hop in walked.nodes.items() if i in assets),
+        key=lambda pair: (pair[1], pair[0].qualified_name),
+    )
+    hops = walked.nodes
+    edges = [(e.data, max(hops.get(e.source, 0), hops.get(e.target, 0)))
+             for e in walked.edges if isinstance(e.data, LineageEdge)]
+    return LineageGraph(root, level, nodes, edges, walked.truncated, walked.reason)
+
+
+@dataclass
+class ImpactReport:
+    """Downstream assets grouped for a "who is affected" view, and which sensitive
+    classifications (on the asset itself or, for a table, on its columns) they hold."""
+
+    root: Asset
+    distance: dict[uuid.UUID, int]
+    assets: dict[uuid.UUID, Asset]
+    by_kind: dict[str, list[uuid.UUID]]
+    by_owner: dict[str, list[uuid.UUID]]
+    unowned: list[uuid.UUID]
+    classifications: dict[str, list[uuid.UUID]] = field(default_factory=dict)
+    truncated: bool = False
+
+
+async def lineage_impact(
+    uow: LineageUnitOfWork, actor: Principal, asset_id: uuid.UUID, depth: int = MAX_DEPTH
+) -> ImpactReport:
+    actor.require(Role.VIEWER)
+    if not 1 <= depth <= MAX_DEPTH:
+        raise LimitExceeded(f"depth must be between 1 and {MAX_DEPTH}", field="depth")
+    async with uow:
+        root: Asset | None = await uow.catalog.get(asset_id)
+        if root is None:
+            raise NotFound("Asset", field="assetId")
+        walked = await _walk(uow, [root.id], Direction.DOWNSTREAM, depth, level_of(root),
+                             MAX_NODES, READ_DEADLINE_S)
+        ids = list(walked.nodes)
+        assets: dict[uuid.UUID, Asset] = await uow.catalog.get_many(ids)
+        owners: dict[uuid.UUID, list[uuid.UUID]] = await uow.catalog.owners_for(ids)
+        users = await uow.users.get_many(list({u for us in owners.values() for u in us}))
+        tables = [i for i, a in assets.items() if a.kind in TABLE_KINDS]
+        columns = await uow.lineage.columns_of(tables)
+        column_owner = {c.id: t for t, cs in columns.items() for c in cs}
+        labels = await uow.catalog.classifications_for([*ids, *column_owner])
+    facts = {
+        i: NodeFacts(a.kind.value, tuple(
+            users[u].name for u in owners.get(i, []) if u in users))
+        for i, a in assets.items()
+    }
+    grouped = impact(walked, facts)
+    reached = set(grouped.distance)
+    sensitive: dict[str, list[uuid.UUID]] = {}
+    for holder, found in labels.items():
+        node = column_owner.get(holder, holder)
+        if node not in reached and holder not in reached:
+            continue
+        node = holder if holder in reached else node
+        for label in found:
+            if label.state != "REJECTED" and node not in sensitive.get(label.type_key, []):
+                sensitive.setdefault(label.type_key, []).append(node)
+    return ImpactReport(
+        root, dict(grouped.distance), assets,
+        {k: list(v) for k, v in grouped.by_kind.items()},
+        {k: list(v) for k, v in grouped.by_owner.items()},
+        list(grouped.unowned), dict(sorted(sensitive.items())), grouped.truncated,
+    )
+

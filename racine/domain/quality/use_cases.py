@@ -1,0 +1,224 @@
+"""Use cases of data quality: define assertions, run them (on demand, on their
+cron schedule, after a scan), score assets.
+
+A FAIL opens an incident for the assertion (one while open) and raises an
+ASSERTION_FAILED alert; a later PASS fixes the incident.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from croniter import croniter
+from pydantic import ValidationError
+
+from racine.domain.access.model import Principal, Role
+from racine.domain.audit.record import record
+from racine.domain.compliance.packs import describe_errors
+from racine.domain.errors import NotFound, ValidationFailed
+from racine.domain.incidents.alerts import raise_alerts
+from racine.domain.incidents.model import Alert, AlertKind, CauseKind
+from racine.domain.incidents.ports import IncidentsUnitOfWork
+from racine.domain.incidents.use_cases import Cause, open_incidents, resolve_incidents
+from racine.domain.ports import JobQueue
+from racine.domain.quality.guard import checked_select
+from racine.domain.quality.model import (
+    COLUMN_KINDS,
+    PARAMS,
+    Assertion,
+    AssertionKind,
+    AssertionResult,
+    RegexParams,
+    ResultStatus,
+    SchemaParams,
+)
+from racine.domain.quality.pyregex import compile_pattern
+from racine.domain.quality.runner import Location, QuerySource, execute_assertion
+from racine.domain.runs.use_cases import submit_run
+
+__all__ = [
+    "QUALITY_RUN_KIND",
+    "CreateAssertion",
+    "RunOutcome",
+    "SourceOpener",
+    "create_assertion",
+    "fire_due_assertions",
+    "run_assertions",
+]
+
+QUALITY_RUN_KIND = "quality.run"
+SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+
+SourceOpener = Callable[[uuid.UUID], Awaitable[QuerySource]]
+"""Opens a read-only connector to a data source by id (see ``quality.sources``)."""
+
+
+@dataclass(frozen=True)
+class CreateAssertion:
+    asset_id: uuid.UUID
+    kind: AssertionKind
+    params: dict[str, Any] = field(default_factory=dict)
+    severity: str = "HIGH"
+    description: str = ""
+    schedule: str | None = None
+
+
+@dataclass
+class RunOutcome:
+    results: list[AssertionResult]
+    delivery_ids: list[uuid.UUID]
+
+
+def _next_tick(cron: str, after: datetime) -> datetime:
+    return croniter(cron, after).get_next(datetime)
+
+
+async def create_assertion(
+    uow: IncidentsUnitOfWork, actor: Principal, cmd: CreateAssertion
+) -> Assertion:
+    """EDITOR or above. Column kinds need a COLUMN asset, the others a TABLE/VIEW.
+    Parameters are validated for the kind; CUSTOM_SQL is checked for the source's
+    dialect; a REGEX must compile; SCHEMA without columns takes the catalog's."""
+    actor.require(Role.EDITOR)
+    if cmd.severity not in SEVERITIES:
+        raise ValidationFailed("severity must be LOW, MEDIUM, HIGH or CRITICAL",
+                               field="severity")
+    try:
+        params = PARAMS[cmd.kind].model_validate(cmd.params or {})
+    except ValidationError as exc:
+        raise ValidationFailed(f"invalid params: {describe_errors(exc)}",
+                               field="params") from None
+    schedule = (cmd.schedule or "").strip() or None
+    if schedule is not None and (len(schedule) > 100 or not croniter.is_valid(schedule)):
+        raise ValidationFailed("not a valid cron expression", field="schedule")
+    async with uow:
+        found = await uow.quality.locate(cmd.asset_id)
+        if found is None:
+            raise NotFound("Asset", cmd.asset_id, field="assetId")
+        asset_kind, table_id, source_id, where = found
+        if cmd.kind in COLUMN_KINDS and asset_kind != "COLUMN":
+            raise ValidationFailed(f"{cmd.kind.value} applies to a column", field="assetId")
+        if cmd.kind not in COLUMN_KINDS and asset_kind not in ("TABLE", "VIEW"):
+            raise ValidationFailed(f"{cmd.kind.value} applies to a table or view",
+                                   field="assetId")
+        if isinstance(params, RegexParams):
+            compile_pattern(params.pattern)
+        if cmd.kind is AssertionKind.CUSTOM_SQL:
+            checked_select(str(cmd.params.get("sql", "")), where.dialect)
+        stored = params.model_dump(mode="json")
+        if isinstance(params, SchemaParams) and not params.columns:
+            stored["columns"] = [{"name": n, "type": t} for n, t in where.catalog_columns]
+        now = datetime.now(UTC)
+        assertion = Assertion(
+            asset_id=cmd.asset_id, table_id=table_id, source_id=source_id, kind=cmd.kind,
+            params=stored, severity=cmd.severity, description=cmd.description[:2000],
+            schedule=schedule, next_run_at=_next_tick(schedule, now) if schedule else None,
+            created_by=actor.user_id)
+        await uow.quality.add(assertion)
+        await record(uow, actor, "quality.assertion.create", "QualityAssertion", assertion.id,
+                     {"kind": cmd.kind.value, "asset": str(cmd.asset_id), "params": stored,
+                      "schedule": schedule})
+        await uow.commit()
+    return assertion
+
+
+async def run_assertions(
+    uow_factory: Callable[[], IncidentsUnitOfWork], opener: SourceOpener,
+    assertion_ids: Sequence[uuid.UUID], actor: Principal, *, now: datetime | None = None,
+) -> RunOutcome:
+    """Run assertions (EDITOR or above; schedules run as the system). One source
+    connection per source; results, incidents and alerts commit together."""
+    actor.require(Role.EDITOR)
+    now = now or datetime.now(UTC)
+    async with uow_factory() as uow:
+        assertions: dict[uuid.UUID, Assertion] = await uow.quality.get_many(assertion_ids)
+        missing = [i for i in assertion_ids if i not in assertions]
+        if missing:
+            raise NotFound("QualityAssertion", missing[0], field="id")
+        places: dict[uuid.UUID, Location] = {}
+        for a in assertions.values():
+            found = await uow.quality.locate(a.asset_id)
+            if found is not None:
+                places[a.id] = found[3]
+    results: list[AssertionResult] = []
+    by_source: dict[uuid.UUID | None, list[Assertion]] = {}
+    for a in assertions.values():
+        by_source.setdefault(a.source_id, []).append(a)
+    for source_id, items in by_source.items():
+        source: QuerySource | None = None
+        try:
+            if source_id is not None and any(a.kind is not AssertionKind.SCHEMA for a in items):
+                source = await opener(source_id)
+            for a in items:
+                where = places.get(a.id)
+                if where is None:
+                    results.append(AssertionResult(a.id, a.asset_id, ResultStatus.ERROR,
+                                                   message="the asset no longer exists",
+                                                   run_at=now))
+                    continue
+                results.append(await execute_assertion(a, where, source, now=now))
+        except Exception as exc:  # opening the source failed: every run is an ERROR
+            message = getattr(exc, "message", None) or "the source could not be opened"
+            done = {r.assertion_id for r in results}
+            results += [AssertionResult(a.id, a.asset_id, ResultStatus.ERROR, message=message,
+                                        run_at=now) for a in items if a.id not in done]
+        finally:
+            if source is not None:
+                await source.close()
+    return await _store(uow_factory, assertions, results, now)
+
+
+async def _store(uow_factory: Callable[[], IncidentsUnitOfWork],
+                 assertions: dict[uuid.UUID, Assertion], results: list[AssertionResult],
+                 now: datetime) -> RunOutcome:
+    alerts: list[Alert] = []
+    async with uow_factory() as uow:
+        await uow.quality.add_results(results)
+        failed, passed = [], []
+        for r in results:
+            a = assertions[r.assertion_id]
+            await uow.quality.mark_run(a.id, r.status, now)
+            if r.status is ResultStatus.FAIL:
+                failed.append((a, r))
+            elif r.status is ResultStatus.PASS:
+                passed.append(a.id)
+        names = await uow.quality.asset_names([a.asset_id for a, _ in failed])
+        for a, r in failed:
+            title = f"{a.kind.value} failed on {names.get(a.asset_id, str(a.asset_id))}"
+            alerts.append(Alert(AlertKind.ASSERTION_FAILED, a.severity, title, a.id,
+                                (a.asset_id,), {"message": r.message,
+                                                "observed": r.observed,
+                                                "resultId": str(r.id)}))
+        alerts += await open_incidents(uow, [
+            Cause(CauseKind.ASSERTION, a.id,
+                  f"{a.kind.value} failing on {names.get(a.asset_id, str(a.asset_id))}",
+                  a.severity, tuple(dict.fromkeys((a.asset_id, a.table_id))))
+            for a, _ in failed])
+        alerts += await resolve_incidents(uow, CauseKind.ASSERTION, passed, "assertion passes")
+        delivery_ids = await raise_alerts(uow, alerts)
+        await uow.commit()
+    return RunOutcome(results, delivery_ids)
+
+
+async def fire_due_assertions(
+    uow_factory: Callable[[], IncidentsUnitOfWork], queue: JobQueue,
+    now: datetime | None = None,
+) -> list[uuid.UUID]:
+    """Queue one ``quality.run`` for the assertions whose cron tick has come and
+    advance their next tick; returns the assertion ids."""
+    now = now or datetime.now(UTC)
+    async with uow_factory() as uow:
+        due: list[Assertion] = await uow.quality.due(now)
+        for a in due:
+            if a.schedule:
+                await uow.quality.set_next_run(a.id, _next_tick(a.schedule, now))
+        await uow.commit()
+    ids = [a.id for a in due]
+    if ids:
+        await submit_run(uow_factory(), queue, QUALITY_RUN_KIND,
+                         {"assertion_ids": [str(i) for i in ids]}, None)
+    return ids

@@ -1,0 +1,1 @@
+"""Scanning area of the domain."""

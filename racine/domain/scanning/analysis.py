@@ -1,0 +1,79 @@
+"""CPU work of a scan for one table: classify and profile its sampled columns.
+
+A module-level function over plain data, so the job runner can send it to its
+process pool (``JobContext.run_cpu``): the event loop never computes statistics.
+One call does all the CPU work of a table (every column's labels and profile).
+
+In a pool worker, the first call pins numpy's BLAS to one thread: the pool
+already runs one worker per core, and idle BLAS threads spinning for work on a
+shared machine made the model's small matrix product 100-1000x slower (0.2-0.4 s
+instead of 0.3 ms per table). The classifier's model is cached per process by
+``load_model``, so it is read once per worker, not per table.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from racine.domain.catalog.profiling import profile_column
+from racine.domain.classification.config import ClassifierConfig
+from racine.domain.classification.engine import ColumnInput, classify_columns
+from racine.domain.classification.labels import Label, LabelState
+
+__all__ = ["ColumnAnalysis", "analyze_table"]
+
+_worker_ready = False
+
+
+def _prepare_worker() -> None:
+    """Once per process, and only in a child (never change the API process's BLAS)."""
+    global _worker_ready
+    if _worker_ready:
+        return
+    _worker_ready = True
+    if multiprocessing.parent_process() is None:
+        return
+    try:
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+    except ImportError:  # pragma: no cover - scikit-learn always brings it
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
+@dataclass
+class ColumnAnalysis:
+    labels: list[Label] = field(default_factory=list)
+    profile: dict[str, Any] | None = None
+
+
+def analyze_table(
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    samples: Mapping[str, Sequence[object]],
+    config: ClassifierConfig | None,
+    profiling: bool,
+    known_sensitive: frozenset[str] = frozenset(),
+) -> dict[str, ColumnAnalysis]:
+    """``columns`` are (name, data type); ``config`` None skips classification.
+    A column is profiled as sensitive (no raw values kept) when a live label —
+    found now, or set by a steward before (``known_sensitive``) — says so."""
+    _prepare_worker()
+    out = {name: ColumnAnalysis() for name, _ in columns}
+    if config is not None:
+        inputs = [
+            ColumnInput(name, list(samples.get(name, ())), table, data_type)
+            for name, data_type in columns
+        ]
+        for verdict in classify_columns(inputs, config):
+            out[verdict.column_name].labels = list(verdict.labels)
+    if profiling:
+        for name, _ in columns:
+            live = any(lb.state is not LabelState.REJECTED for lb in out[name].labels)
+            profile = profile_column(
+                list(samples.get(name, ())), sensitive=live or name in known_sensitive
+            )
+            out[name].profile = profile.to_json()
+    return out

@@ -1,0 +1,160 @@
+"""The port to an external data source and the plain metadata it reflects.
+
+Scanning walks a source through :class:`SourceConnector` and stores what it
+finds in the catalog. Everything here is plain, frozen, picklable data so a
+reflected table can cross a process boundary or be compared in a test; the
+SQLAlchemy-based implementation lives in :mod:`racine.connectors`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+__all__ = [
+    "DEFAULT_SAMPLE_ROWS",
+    "MAX_CELL_BYTES",
+    "MAX_SAMPLE_ROWS",
+    "ColumnMeta",
+    "ForeignKeyMeta",
+    "IndexMeta",
+    "SchemaMeta",
+    "SourceConnector",
+    "TableKind",
+    "TableMeta",
+    "TableRef",
+]
+
+DEFAULT_SAMPLE_ROWS = 128
+"""Rows sampled per table unless the caller asks otherwise."""
+
+MAX_SAMPLE_ROWS = 10_000
+"""Hard cap on sampled rows: larger requests are clamped, never honoured."""
+
+MAX_CELL_BYTES = 64 * 1024
+"""Sampled text and binary cells are truncated to this many characters / bytes."""
+
+
+class TableKind(enum.StrEnum):
+    """A relation is either stored (``TABLE``) or defined by a query (``VIEW``,
+    materialized views included)."""
+
+    TABLE = "TABLE"
+    VIEW = "VIEW"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMeta:
+    """One column as the source describes it. ``data_type`` is the engine's type
+    rendered as text (``VARCHAR(40)``, ``INTEGER[]``, ``mood``); ``position`` is
+    1-based; ``default`` is the default expression as the engine prints it."""
+
+    name: str
+    data_type: str
+    nullable: bool
+    default: str | None = None
+    comment: str | None = None
+    position: int = 0
+    is_primary_key: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKeyMeta:
+    """A foreign key: ``columns`` of this table reference ``referred_columns`` of
+    ``referred_schema.referred_table``, pairwise in order."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    referred_schema: str | None
+    referred_table: str
+    referred_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexMeta:
+    """An index over ``columns`` in order (expression parts are omitted)."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    unique: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TableRef:
+    """A relation's name and kind, as listed before it is reflected."""
+
+    name: str
+    kind: TableKind
+
+
+@dataclass(frozen=True, slots=True)
+class TableMeta:
+    """A table or view with everything the catalog keeps about its shape.
+
+    ``row_count`` is an estimate where the engine keeps one (PostgreSQL's
+    planner statistics, MySQL's ``TABLE_ROWS``), a capped exact count on SQLite
+    (a lower bound when the cap was reached) and ``None`` when unknown or for
+    views. ``view_sql`` is the defining query of a view, ``None`` for tables.
+    """
+
+    schema: str
+    name: str
+    kind: TableKind
+    comment: str | None = None
+    columns: tuple[ColumnMeta, ...] = ()
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKeyMeta, ...] = ()
+    indexes: tuple[IndexMeta, ...] = ()
+    row_count: int | None = None
+    view_sql: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaMeta:
+    """A schema (a database, on MySQL) inside the source."""
+
+    name: str
+
+
+class SourceConnector(Protocol):
+    """Read-only access to one external data source.
+
+    Every method raises :class:`racine.domain.errors.ConnectionFailed` with a
+    ``reason`` when the source misbehaves, and ``NotFound`` for a schema, table
+    or column that is not there. No message ever carries the password or DSN.
+    """
+
+    async def test(self) -> None:
+        """Connect and run a trivial query; raise ``ConnectionFailed`` if that fails."""
+        ...
+
+    async def list_schemas(self) -> list[str]:
+        """User schemas, sorted, without the engine's own (``pg_catalog`` …)."""
+        ...
+
+    async def list_tables(self, schema: str) -> list[TableRef]:
+        """Tables and views of ``schema``, sorted by name."""
+        ...
+
+    async def reflect_table(self, schema: str, name: str) -> TableMeta:
+        """Columns, keys, indexes, comment, row estimate and view SQL of one relation."""
+        ...
+
+    async def sample(
+        self,
+        schema: str,
+        table: str,
+        columns: Sequence[str] | None = None,
+        limit: int = DEFAULT_SAMPLE_ROWS,
+    ) -> dict[str, list[object]]:
+        """Up to ``limit`` (clamped to :data:`MAX_SAMPLE_ROWS`) values per column,
+        as plain Python values (``None``, bool, int, float, str, bytes, date,
+        datetime, time, list, dict); long cells truncated to :data:`MAX_CELL_BYTES`.
+        ``columns=None`` samples every column."""
+        ...
+
+    async def close(self) -> None:
+        """Release pooled connections; the connector is unusable afterwards."""
+        ...

@@ -1,0 +1,459 @@
+"""Write what a scan found into the catalog, and say what changed.
+
+A scan keeps the source's containers, tables and views in memory
+(``CatalogState``, by qualified name, with a parent index) and loads the stored
+columns of a few tables at a time (``load_columns``), dropping them again once
+those tables are stored (``forget``): memory stays flat however large the source.
+Tables are stored in batches (``store_tables``): one statement per kind of write
+for the whole batch. New assets are added, known ones updated (and revived if
+they had been soft-deleted), columns that vanished are soft-deleted. A table whose
+column names, types or nullability differ from the stored ones is a
+``SCHEMA_CHANGED`` with before/after. Labels from the classifier are merged with
+the stored ones by the classification area's rule: a steward's MANUAL or REJECTED
+label is never overridden.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from racine.domain.access.model import Principal
+from racine.domain.audit.record import record
+from racine.domain.catalog.model import Asset, AssetKind, ColumnClassification, utcnow
+from racine.domain.catalog.ports import CatalogUnitOfWork
+from racine.domain.catalog.use_cases import asset_event
+from racine.domain.classification.labels import Label, LabelSource, LabelState
+from racine.domain.classification.merge import merge
+from racine.domain.events import Channels, Event
+from racine.domain.scanning.analysis import ColumnAnalysis
+from racine.domain.scanning.source import TableKind, TableMeta
+
+__all__ = [
+    "MAX_COLUMNS",
+    "CatalogState",
+    "StoredTable",
+    "TableOutcome",
+    "ensure_container",
+    "load_columns",
+    "remove_missing",
+    "store_table",
+    "store_tables",
+]
+
+MAX_COLUMNS = 100_000
+"""Columns read per table (far above any engine's limit: MySQL 4,096, PostgreSQL 1,600)."""
+
+
+@dataclass
+class CatalogState:
+    """Assets of the source held by a scan (deleted ones too), by qualified name,
+    with an index by parent so a table's columns are found without a full pass."""
+
+    source_id: uuid.UUID
+    by_name: dict[str, Asset] = field(default_factory=dict)
+    _by_parent: dict[uuid.UUID, dict[uuid.UUID, Asset]] = field(
+        default_factory=lambda: defaultdict(dict), repr=False
+    )
+
+    def __post_init__(self) -> None:
+        for asset in self.by_name.values():
+            self._index(asset)
+
+    def _index(self, asset: Asset) -> None:
+        if asset.parent_id is not None:
+            self._by_parent[asset.parent_id][asset.id] = asset
+
+    def add(self, asset: Asset) -> None:
+        old = self.by_name.get(asset.qualified_name)
+        if old is not None and old.parent_id is not None:
+            self._by_parent.get(old.parent_id, {}).pop(old.id, None)
+        self.by_name[asset.qualified_name] = asset
+        self._index(asset)
+
+    def reparent(self, asset: Asset, parent_id: uuid.UUID) -> None:
+        if asset.parent_id is not None:
+            self._by_parent.get(asset.parent_id, {}).pop(asset.id, None)
+        asset.parent_id = parent_id
+        self._index(asset)
+
+    def children(self, parent_id: uuid.UUID) -> list[Asset]:
+        return list(self._by_parent.get(parent_id, {}).values())
+
+    def forget(self, table: Asset) -> None:
+        """Drop a stored table's columns (the table itself stays: ``remove_missing``
+        needs to know it was seen)."""
+        for child in self._by_parent.pop(table.id, {}).values():
+            self.by_name.pop(child.qualified_name, None)
+
+
+@dataclass
+class TableOutcome:
+    asset: Asset
+    added: bool = False
+    changed: bool = False
+    columns: int = 0
+
+
+@dataclass
+class StoredTable:
+    """One scanned table to store: its schema asset, what was reflected and found."""
+
+    parent: Asset
+    meta: TableMeta
+    analysis: dict[str, ColumnAnalysis]
+
+
+def _signature(columns: list[Asset]) -> list[dict[str, Any]]:
+    return [
+        {"name": c.name, "dataType": c.detail.get("dataType"), "nullable": c.detail.get("nullable")}
+        for c in sorted(columns, key=lambda c: c.position)
+    ]
+
+
+async def ensure_container(
+    uow: CatalogUnitOfWork,
+    state: CatalogState,
+    kind: AssetKind,
+    name: str,
+    qualified: str,
+    parent_id: uuid.UUID,
+) -> Asset:
+    """The DATABASE or SCHEMA asset, created (or revived) if need be."""
+    asset = state.by_name.get(qualified)
+    if asset is None:
+        asset = Asset(
+            kind=kind,
+            name=name,
+            qualified_name=qualified,
+            source_id=state.source_id,
+            parent_id=parent_id,
+        )
+        await uow.catalog.save_many([asset], [])
+        await uow.catalog.reindex([asset.id])
+        state.add(asset)
+        uow.emit(asset_event("ASSET_ADDED", asset))
+    elif asset.deleted_at is not None:
+        asset.deleted_at = None
+        asset.updated_at = utcnow()
+        await uow.catalog.save_many([], [asset])
+        uow.emit(asset_event("ASSET_ADDED", asset))
+    return asset
+
+
+async def load_columns(
+    uow: CatalogUnitOfWork, state: CatalogState, table_names: Sequence[str]
+) -> dict[str, frozenset[str]]:
+    """Load the stored columns of the named tables (qualified names; unknown ones are
+    skipped) into ``state``, in one query. Returns, per table, the columns a steward
+    confirmed a MANUAL label on: their profiles must keep no raw values."""
+    tables = {state.by_name[q].id: q for q in table_names if q in state.by_name}
+    if not tables:
+        return {}
+    found = await uow.catalog.children_of(
+        list(tables), [AssetKind.COLUMN], include_deleted=True, limit=MAX_COLUMNS
+    )
+    names: dict[uuid.UUID, tuple[str, str]] = {}
+    for table_id, columns in found.items():
+        for column in columns:
+            state.add(column)
+            names[column.id] = (tables[table_id], column.name)
+    out: dict[str, set[str]] = defaultdict(set)
+    if names:
+        stored = await uow.catalog.classifications_for(list(names))
+        for column_id, rows in stored.items():
+            if any(r.source == "MANUAL" and r.state == "CONFIRMED" for r in rows):
+                table_q, column = names[column_id]
+                out[table_q].add(column)
+    return {q: frozenset(cols) for q, cols in out.items()}
+
+
+def _labels(rows: list[ColumnClassification]) -> list[Label]:
+    return [
+        Label(
+            r.type_key, r.confidence, LabelState(r.state), LabelSource(r.source), dict(r.evidence)
+        )
+        for r in rows
+    ]
+
+
+def _table_detail(meta: TableMeta, now: datetime) -> dict[str, Any]:
+    return {
+        "rowCount": meta.row_count,
+        "primaryKey": list(meta.primary_key),
+        "viewSql": meta.view_sql,
+        "comment": meta.comment,
+        "foreignKeys": [
+            {
+                "columns": list(fk.columns),
+                "referredSchema": fk.referred_schema,
+                "referredTable": fk.referred_table,
+                "referredColumns": list(fk.referred_columns),
+            }
+            for fk in meta.foreign_keys
+        ],
+        "indexes": [
+            {"name": i.name, "columns": list(i.columns), "unique": i.unique} for i in meta.indexes
+        ],
+        "lastScannedAt": now.isoformat(),
+    }
+
+
+@dataclass
+class _Merged:
+    """One table's assets after merging, before anything is written."""
+
+    outcome: TableOutcome
+    columns: list[Asset]
+    before: list[dict[str, Any]]
+
+
+def _merge_table(
+    state: CatalogState,
+    item: StoredTable,
+    now: datetime,
+    new: list[Asset],
+    changed: list[Asset],
+) -> _Merged:
+    meta, parent = item.meta, item.parent
+    kind = AssetKind.VIEW if meta.kind is TableKind.VIEW else AssetKind.TABLE
+    qualified = f"{parent.qualified_name}.{meta.name}"
+    detail = _table_detail(meta, now)
+    table = state.by_name.get(qualified)
+    added = table is None or table.deleted_at is not None
+    before: list[dict[str, Any]] = []
+    if table is None:
+        table = Asset(
+            kind=kind,
+            name=meta.name,
+            qualified_name=qualified,
+            source_id=state.source_id,
+            parent_id=parent.id,
+            detail=detail,
+        )
+        state.add(table)
+        new.append(table)
+    else:
+        if table.deleted_at is None:
+            before = _signature([c for c in state.children(table.id) if c.deleted_at is None])
+        table.kind, table.detail, table.deleted_at, table.updated_at = kind, detail, None, now
+        state.reparent(table, parent.id)
+        changed.append(table)
+    if not table.description and meta.comment:
+        table.description = meta.comment
+
+    seen: set[uuid.UUID] = set()
+    columns: list[Asset] = []
+    for col in meta.columns:
+        cq = f"{qualified}.{col.name}"
+        col_detail = {
+            "dataType": col.data_type,
+            "nullable": col.nullable,
+            "default": col.default,
+            "comment": col.comment,
+            "primaryKey": col.is_primary_key,
+        }
+        found = item.analysis.get(col.name, ColumnAnalysis())
+        asset = state.by_name.get(cq)
+        if asset is None:
+            asset = Asset(
+                kind=AssetKind.COLUMN,
+                name=col.name,
+                qualified_name=cq,
+                source_id=state.source_id,
+                parent_id=table.id,
+                detail=col_detail,
+                position=col.position,
+                profile=found.profile,
+                description=col.comment or None,
+            )
+            state.add(asset)
+            new.append(asset)
+        else:
+            asset.detail, asset.position, asset.deleted_at = col_detail, col.position, None
+            asset.updated_at = now
+            state.reparent(asset, table.id)
+            if found.profile is not None:
+                asset.profile = found.profile
+            changed.append(asset)
+        seen.add(asset.id)
+        columns.append(asset)
+    for old in state.children(table.id):
+        if old.kind is AssetKind.COLUMN and old.id not in seen and old.deleted_at is None:
+            old.deleted_at = now
+            changed.append(old)
+    return _Merged(TableOutcome(table, added=added, columns=len(columns)), columns, before)
+
+
+def _classification_rows(
+    asset: Asset, merged: list[Label], existing: list[ColumnClassification], now: datetime
+) -> list[ColumnClassification]:
+    return [
+        ColumnClassification(
+            asset_id=asset.id,
+            type_key=lb.type_key,
+            state=lb.state.value,
+            source=lb.source.value,
+            confidence=lb.confidence,
+            evidence=dict(lb.evidence),
+            actor_id=next(
+                (
+                    r.actor_id
+                    for r in existing
+                    if r.type_key == lb.type_key and r.source == lb.source.value
+                ),
+                None,
+            ),
+            updated_at=next(
+                (
+                    r.updated_at
+                    for r in existing
+                    if r.type_key == lb.type_key
+                    and r.source == lb.source.value
+                    and r.state == lb.state.value
+                ),
+                now,
+            ),
+        )
+        for lb in merged
+    ]
+
+
+def _same(a: list[ColumnClassification], b: list[ColumnClassification]) -> bool:
+    def key(rows: list[ColumnClassification]) -> list[tuple[Any, ...]]:
+        return sorted(
+            (r.type_key, r.state, r.source, round(r.confidence, 9), r.actor_id, r.evidence)
+            for r in rows
+        )
+
+    try:
+        return key(a) == key(b)
+    except TypeError:  # evidence dicts do not order: compare the slow way
+        return False
+
+
+async def store_tables(
+    uow: CatalogUnitOfWork,
+    actor: Principal,
+    state: CatalogState,
+    items: Sequence[StoredTable],
+    now: datetime,
+) -> list[TableOutcome]:
+    """Store a batch of scanned tables in the open unit of work: one insert and one
+    update for all their assets, one read and one rewrite of their labels, one
+    re-index. Events and the schema-change audit are per table. The tables' stored
+    columns must have been loaded into ``state`` (``load_columns``)."""
+    new: list[Asset] = []
+    changed: list[Asset] = []
+    merged = [_merge_table(state, item, now, new, changed) for item in items]
+    await uow.catalog.save_many(new, changed)
+
+    # Classifications: merge with the stored ones; a steward's word stands.
+    all_columns = [c for m in merged for c in m.columns]
+    analysis = {
+        c.id: item.analysis.get(c.name, ColumnAnalysis())
+        for m, item in zip(merged, items, strict=True)
+        for c in m.columns
+    }
+    fresh_ids = {a.id for a in new}
+    known = [c.id for c in all_columns if c.id not in fresh_ids]
+    stored = await uow.catalog.classifications_for(known) if known else {}
+    rewrite: dict[uuid.UUID, list[ColumnClassification]] = {}
+    for asset in all_columns:
+        fresh = [lb for lb in analysis[asset.id].labels if lb.source is not LabelSource.MANUAL]
+        existing = stored.get(asset.id, [])
+        if not fresh and not existing:
+            continue
+        rows = _classification_rows(asset, merge(_labels(existing), fresh), existing, now)
+        if existing and _same(rows, existing):
+            continue  # unchanged: keep the stored rows (and their timestamps)
+        rewrite[asset.id] = rows
+    if rewrite:
+        await uow.catalog.replace_classifications_many(rewrite)
+        # Lineage propagates labels downstream when it hears of changed columns.
+        ids = [str(i) for i in rewrite]
+        for start in range(0, len(ids), 1000):
+            uow.emit(
+                Event(
+                    Channels.CATALOG,
+                    "CLASSIFICATION_CHANGED",
+                    {"assetIds": ids[start : start + 1000], "sourceId": str(state.source_id)},
+                )
+            )
+
+    live = {
+        m.outcome.asset.id: [c.name for c in sorted(m.columns, key=lambda c: c.position)]
+        for m in merged
+    }
+    await uow.catalog.index_assets(
+        [*(m.outcome.asset for m in merged), *all_columns], live, fresh_ids
+    )
+
+    for m in merged:
+        table = m.outcome.asset
+        after = _signature(m.columns)
+        if m.outcome.added:
+            uow.emit(asset_event("ASSET_ADDED", table, columns=len(m.columns)))
+        elif m.before != after:
+            m.outcome.changed = True
+            uow.emit(asset_event("SCHEMA_CHANGED", table, before=m.before, after=after))
+            await record(
+                uow,
+                actor,
+                "asset.schema_changed",
+                "Asset",
+                table.id,
+                {"before": m.before, "after": after},
+            )
+    return [m.outcome for m in merged]
+
+
+async def store_table(
+    uow: CatalogUnitOfWork,
+    actor: Principal,
+    state: CatalogState,
+    parent: Asset,
+    meta: TableMeta,
+    analysis: dict[str, ColumnAnalysis],
+    now: datetime,
+) -> TableOutcome:
+    """One table: ``store_tables`` with a batch of one."""
+    [outcome] = await store_tables(uow, actor, state, [StoredTable(parent, meta, analysis)], now)
+    return outcome
+
+
+async def remove_missing(
+    uow: CatalogUnitOfWork,
+    state: CatalogState,
+    keep: set[str],
+    schemas: set[str],
+    now: datetime,
+) -> list[Asset]:
+    """Soft-delete tables and views under ``schemas`` (qualified schema names) that
+    the scan did not find (``keep``), with their columns; emit ASSET_REMOVED."""
+    gone: list[Asset] = []
+    for asset in list(state.by_name.values()):
+        if asset.kind not in (AssetKind.TABLE, AssetKind.VIEW) or asset.deleted_at is not None:
+            continue
+        schema_name = asset.qualified_name.rsplit(".", 1)[0]
+        if schema_name not in schemas or asset.qualified_name in keep:
+            continue
+        asset.deleted_at = now
+        gone.append(asset)
+    if not gone:
+        return gone
+    children = await uow.catalog.children_of(
+        [a.id for a in gone], [AssetKind.COLUMN], limit=MAX_COLUMNS
+    )
+    columns = [c for cs in children.values() for c in cs]
+    for column in columns:
+        column.deleted_at = now
+    await uow.catalog.save_many([], [*gone, *columns])
+    for asset in gone:
+        uow.emit(asset_event("ASSET_REMOVED", asset))
+    await uow.catalog.reindex([a.id for a in gone])
+    return gone

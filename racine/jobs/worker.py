@@ -1,0 +1,69 @@
+"""``racine worker``: executes runs from the PostgreSQL queue until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from typing import cast
+
+from racine.config import Settings
+from racine.domain.ports import EventBus, UnitOfWork
+from racine.jobs.base import RunQueue
+from racine.jobs.options import JobOptions
+from racine.jobs.pgqueue import PgJobQueue
+from racine.persistence.database import Database
+from racine.persistence.unit_of_work import SqlUnitOfWork
+
+__all__ = ["run_worker"]
+
+log = logging.getLogger(__name__)
+
+
+async def run_worker(
+    settings: Settings,
+    *,
+    setup: Callable[[RunQueue], None] | None = None,
+    bus: EventBus | None = None,
+    options: JobOptions | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run one worker. ``setup(queue)`` registers handlers and schedules (the same
+    function the app uses). Stops gracefully on SIGTERM/SIGINT or when ``stop`` is set:
+    running handlers get ``shutdown_timeout`` seconds, the rest are re-queued."""
+    url = settings.resolved_database_url
+    if not url.startswith("postgresql"):
+        raise ValueError("racine worker needs PostgreSQL (RACINE_DATABASE_URL)")
+    if bus is None:
+        from racine.realtime import build_bus
+
+        bus = build_bus(settings.redis_url)
+    db = Database(url, statement_timeout_ms=settings.statement_timeout_ms,
+                  pool_size=settings.pool_size)
+    event_bus = bus
+    queue = PgJobQueue(
+        lambda: cast(UnitOfWork, SqlUnitOfWork(db, event_bus)),
+        event_bus,
+        options or JobOptions.from_settings(settings),
+        database_url=url,
+        consume=True,
+    )
+    if setup is not None:
+        setup(queue)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await event_bus.start()
+    try:
+        await queue.start()
+        log.info("worker started", extra={"kinds": sorted(queue.registry.kinds)})
+        await stop.wait()
+        log.info("worker stopping")
+        await queue.stop()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        await event_bus.stop()
+        await db.dispose()

@@ -1,0 +1,70 @@
+"""Structured logs: one JSON object a line, with the request id, secrets redacted."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+__all__ = ["configure_logging", "redact", "request_id_var"]
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "racine_request_id", default=None
+)
+
+# user:password@ in URLs, bearer tokens, our own token format, key=value secrets.
+_SECRET_PATTERNS = [
+    (re.compile(r"(://[^:/@\s]*:)[^@\s]*(@)"), r"\1***\2"),
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1***"),
+    (re.compile(r"rcn_[A-Za-z0-9_-]{8,}"), "rcn_***"),
+    (re.compile(r"(?i)((?:password|passwd|pwd|secret|token)\s*[=:]\s*)[^\s,;&]+"), r"\1***"),
+]
+
+
+def redact(text: str) -> str:
+    """Remove anything that looks like a credential from ``text``."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class _RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Keep the exception type, drop the traceback text: tracebacks can
+            # quote local variables and connection strings.
+            exc = record.exc_info[1]
+            record.error = f"{type(exc).__name__}: {redact(str(exc))}"
+            record.exc_info = None
+            record.exc_text = None
+        record.request_id = request_id_var.get()
+        return True
+
+
+def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_RedactingFilter())
+    if json:
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("uvicorn.access", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # strawberry logs every resolver error with the query; ErrorPolicy logs what matters.
+    logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True

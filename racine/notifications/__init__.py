@@ -1,0 +1,2 @@
+"""Outbound notifications: signed webhook deliveries, and the background wiring
+of the governance areas (compliance evaluation, quality runs, deliveries)."""

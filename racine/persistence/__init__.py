@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 async persistence: tables, unit of work, repositories, migrations."""

@@ -1,0 +1,13 @@
+"""Repositories: collections of domain objects over one AsyncSession."""
+
+from racine.persistence.repositories import (  # noqa: F401 - importing registers them
+    catalog,
+    classification,
+    collaboration,
+    compliance,
+    glossary,
+    incidents,
+    notifications,
+    quality,
+    sources,
+)

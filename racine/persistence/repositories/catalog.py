@@ -1,0 +1,510 @@
+"""Catalog assets with their tags, owners, glossary terms, classifications and
+search documents. Every method that loads "for many ids" runs one query, so
+DataLoaders batch a whole page into a constant number of statements."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from racine.domain.catalog.model import (
+    Asset,
+    AssetFilter,
+    AssetKind,
+    ColumnClassification,
+)
+from racine.domain.errors import ValidationFailed
+from racine.domain.paging import Page, PageRequest, encode_cursor
+from racine.persistence.repositories.search import SearchMixin
+from racine.persistence.search import index_text, sync_fts
+from racine.persistence.tables.catalog import (
+    AssetOwnerRow,
+    AssetRow,
+    AssetSearchRow,
+    AssetTagRow,
+    AssetTermRow,
+    ColumnClassificationRow,
+    GlossaryTermRow,
+)
+from racine.persistence.tables.classification import AssetSensitivityRow
+from racine.persistence.unit_of_work import register_repository
+
+__all__ = ["CatalogRepository", "filtered"]
+
+_CHUNK = 500  # ids per IN (...) list
+
+
+def _asset(row: AssetRow) -> Asset:
+    return Asset(
+        id=row.id,
+        kind=AssetKind(row.kind),
+        name=row.name,
+        qualified_name=row.qualified_name,
+        source_id=row.source_id,
+        parent_id=row.parent_id,
+        position=row.position,
+        description=row.description,
+        properties=row.properties or {},
+        detail=row.detail or {},
+        profile=row.profile,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        deleted_at=row.deleted_at,
+    )
+
+
+def _values(asset: Asset) -> dict[str, Any]:
+    return {
+        "id": asset.id,
+        "kind": asset.kind.value,
+        "name": asset.name,
+        "qualified_name": asset.qualified_name,
+        "source_id": asset.source_id,
+        "parent_id": asset.parent_id,
+        "position": asset.position,
+        "description": asset.description,
+        "properties": asset.properties,
+        "detail": asset.detail,
+        "profile": asset.profile,
+        "created_at": asset.created_at,
+        "updated_at": asset.updated_at,
+        "deleted_at": asset.deleted_at,
+    }
+
+
+def _chunks(ids: Sequence[Any]) -> list[list[Any]]:
+    items = list(dict.fromkeys(ids))
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+def filtered(query: Select[Any], f: AssetFilter) -> Select[Any]:
+    """Apply an ``AssetFilter`` to a query over ``AssetRow``."""
+    a = AssetRow
+    if not f.include_deleted:
+        query = query.where(a.deleted_at.is_(None))
+    if f.kinds:
+        query = query.where(a.kind.in_([k.value for k in f.kinds]))
+    if f.source_ids:
+        query = query.where(a.source_id.in_(list(f.source_ids)))
+    if f.parent_id is not None:
+        query = query.where(a.parent_id == f.parent_id)
+    if f.name:
+        query = query.where(func.lower(a.name) == f.name.lower())
+    if f.tags:
+        query = query.where(
+            exists().where(AssetTagRow.asset_id == a.id, AssetTagRow.tag.in_(list(f.tags)))
+        )
+    if f.owner_ids:
+        query = query.where(
+            exists().where(
+                AssetOwnerRow.asset_id == a.id, AssetOwnerRow.user_id.in_(list(f.owner_ids))
+            )
+        )
+    if f.classifications:
+        query = query.where(
+            exists().where(
+                ColumnClassificationRow.asset_id == a.id,
+                ColumnClassificationRow.type_key.in_(list(f.classifications)),
+                ColumnClassificationRow.state != "REJECTED",
+            )
+        )
+    if f.term_ids:
+        query = query.where(
+            exists().where(
+                AssetTermRow.asset_id == a.id, AssetTermRow.term_id.in_(list(f.term_ids))
+            )
+        )
+    if f.sensitivities:
+        query = query.where(
+            exists().where(
+                AssetSensitivityRow.asset_id == a.id,
+                AssetSensitivityRow.level.in_(list(f.sensitivities)),
+            )
+        )
+    return query
+
+
+class CatalogRepository(SearchMixin):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def dialect(self) -> str:
+        return self.session.bind.dialect.name  # type: ignore[union-attr]
+
+    # -- assets --------------------------------------------------------------------
+
+    async def get(self, asset_id: uuid.UUID) -> Asset | None:
+        row = await self.session.get(AssetRow, asset_id, populate_existing=True)
+        return None if row is None else _asset(row)
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Asset]:
+        out: dict[uuid.UUID, Asset] = {}
+        for chunk in _chunks(ids):
+            rows = await self.session.scalars(select(AssetRow).where(AssetRow.id.in_(chunk)))
+            out.update({r.id: _asset(r) for r in rows})
+        return out
+
+    async def add(self, asset: Asset) -> None:
+        await self.session.execute(insert(AssetRow), [_values(asset)])
+
+    async def save(self, asset: Asset) -> None:
+        await self.session.execute(update(AssetRow), [_values(asset)])
+
+    async def save_many(self, new: Sequence[Asset], changed: Sequence[Asset]) -> None:
+        if new:
+            await self.session.execute(insert(AssetRow), [_values(a) for a in new])
+        if changed:
+            await self.session.execute(update(AssetRow), [_values(a) for a in changed])
+
+    async def by_source(self, source_id: uuid.UUID) -> list[Asset]:
+        rows = await self.session.scalars(
+            select(AssetRow).where(
+                AssetRow.source_id == source_id, AssetRow.kind != AssetKind.DATA_SOURCE.value
+            )
+        )
+        return [_asset(r) for r in rows]
+
+    async def delete_source_assets(self, source_id: uuid.UUID) -> None:
+        ids = list(
+            await self.session.scalars(select(AssetRow.id).where(AssetRow.source_id == source_id))
+        )
+        for table in (
+            AssetTagRow,
+            AssetOwnerRow,
+            AssetTermRow,
+            ColumnClassificationRow,
+            AssetSearchRow,
+        ):
+            for chunk in _chunks(ids):
+                await self.session.execute(delete(table).where(table.asset_id.in_(chunk)))
+        if self.dialect == "sqlite":
+            for chunk in _chunks(ids):
+                await sync_fts(self.session, [], chunk)
+        await self.session.execute(delete(AssetRow).where(AssetRow.source_id == source_id))
+
+    async def children_of(
+        self,
+        parent_ids: Sequence[uuid.UUID],
+        kinds: Sequence[AssetKind] = (),
+        include_deleted: bool = False,
+        limit: int = 1000,
+    ) -> dict[uuid.UUID, list[Asset]]:
+        out: dict[uuid.UUID, list[Asset]] = defaultdict(list)
+        for chunk in _chunks(parent_ids):
+            query = select(AssetRow).where(AssetRow.parent_id.in_(chunk))
+            if kinds:
+                query = query.where(AssetRow.kind.in_([k.value for k in kinds]))
+            if not include_deleted:
+                query = query.where(AssetRow.deleted_at.is_(None))
+            for row in await self.session.scalars(
+                query.order_by(AssetRow.parent_id, AssetRow.position, AssetRow.name)
+            ):
+                if len(out[row.parent_id]) < limit:  # type: ignore[index]
+                    out[row.parent_id].append(_asset(row))  # type: ignore[index]
+        return dict(out)
+
+    async def page(self, f: AssetFilter, page: PageRequest) -> Page[Asset]:
+        a = AssetRow
+        total = await self.session.scalar(filtered(select(func.count()).select_from(a), f))
+        query = filtered(select(a), f).order_by(a.qualified_name, a.id)
+        position = page.position()
+        if position is not None:
+            try:
+                name, ident = str(position[0]), uuid.UUID(str(position[1]))
+            except (IndexError, ValueError):
+                raise ValidationFailed("malformed cursor", field="after") from None
+            query = query.where(
+                or_(a.qualified_name > name, and_(a.qualified_name == name, a.id > ident))
+            )
+        rows = list(await self.session.scalars(query.limit(page.first + 1)))
+        items = [_asset(r) for r in rows[: page.first]]
+        return Page(
+            items=items,
+            cursors=[encode_cursor([x.qualified_name, str(x.id)]) for x in items],
+            total_count=int(total or 0),
+            has_next_page=len(rows) > page.first,
+            has_previous_page=position is not None,
+        )
+
+    # -- tags, owners, terms ----------------------------------------------------------
+
+    async def tags_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        out: dict[uuid.UUID, list[str]] = defaultdict(list)
+        for chunk in _chunks(ids):
+            rows = await self.session.execute(
+                select(AssetTagRow.asset_id, AssetTagRow.tag)
+                .where(AssetTagRow.asset_id.in_(chunk))
+                .order_by(AssetTagRow.tag)
+            )
+            for asset_id, tag in rows:
+                out[asset_id].append(tag)
+        return dict(out)
+
+    async def set_tags(self, asset_id: uuid.UUID, tags: Sequence[str]) -> None:
+        await self.session.execute(delete(AssetTagRow).where(AssetTagRow.asset_id == asset_id))
+        if tags:
+            await self.session.execute(
+                insert(AssetTagRow), [{"asset_id": asset_id, "tag": t} for t in tags]
+            )
+
+    async def owners_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        out: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        for chunk in _chunks(ids):
+            rows = await self.session.execute(
+                select(AssetOwnerRow.asset_id, AssetOwnerRow.user_id).where(
+                    AssetOwnerRow.asset_id.in_(chunk)
+                )
+            )
+            for asset_id, user_id in rows:
+                out[asset_id].append(user_id)
+        return dict(out)
+
+    async def set_owners(self, asset_id: uuid.UUID, owners: Sequence[uuid.UUID]) -> None:
+        await self.session.execute(delete(AssetOwnerRow).where(AssetOwnerRow.asset_id == asset_id))
+        if owners:
+            await self.session.execute(
+                insert(AssetOwnerRow), [{"asset_id": asset_id, "user_id": u} for u in owners]
+            )
+
+    async def terms_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        out: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        for chunk in _chunks(ids):
+            rows = await self.session.execute(
+                select(AssetTermRow.asset_id, AssetTermRow.term_id).where(
+                    AssetTermRow.asset_id.in_(chunk)
+                )
+            )
+            for asset_id, term_id in rows:
+                out[asset_id].append(term_id)
+        return dict(out)
+
+    async def assign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> None:
+        found = await self.session.scalar(
+            select(AssetTermRow.asset_id).where(
+                AssetTermRow.asset_id == asset_id, AssetTermRow.term_id == term_id
+            )
+        )
+        if found is None:
+            await self.session.execute(
+                insert(AssetTermRow), [{"asset_id": asset_id, "term_id": term_id}]
+            )
+
+    async def unassign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(AssetTermRow).where(
+                AssetTermRow.asset_id == asset_id, AssetTermRow.term_id == term_id
+            )
+        )
+
+    async def assets_with_term(self, term_id: uuid.UUID) -> list[uuid.UUID]:
+        return list(
+            await self.session.scalars(
+                select(AssetTermRow.asset_id).where(AssetTermRow.term_id == term_id)
+            )
+        )
+
+    # -- classifications --------------------------------------------------------------
+
+    async def classifications_for(
+        self, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[ColumnClassification]]:
+        out: dict[uuid.UUID, list[ColumnClassification]] = defaultdict(list)
+        c = ColumnClassificationRow
+        for chunk in _chunks(ids):
+            rows = await self.session.scalars(
+                select(c).where(c.asset_id.in_(chunk)).order_by(c.asset_id, c.confidence.desc())
+            )
+            for r in rows:
+                out[r.asset_id].append(
+                    ColumnClassification(
+                        asset_id=r.asset_id,
+                        type_key=r.type_key,
+                        state=r.state,
+                        source=r.source,
+                        confidence=r.confidence,
+                        evidence=r.evidence or {},
+                        actor_id=r.actor_id,
+                        updated_at=r.updated_at,
+                    )
+                )
+        return dict(out)
+
+    async def replace_classifications(
+        self, asset_id: uuid.UUID, labels: Sequence[ColumnClassification]
+    ) -> None:
+        c = ColumnClassificationRow
+        await self.session.execute(delete(c).where(c.asset_id == asset_id))
+        if labels:
+            await self.session.execute(
+                insert(c),
+                [
+                    {
+                        "asset_id": asset_id,
+                        "type_key": lb.type_key,
+                        "state": lb.state,
+                        "source": lb.source,
+                        "confidence": lb.confidence,
+                        "evidence": lb.evidence,
+                        "actor_id": lb.actor_id,
+                        "updated_at": lb.updated_at,
+                    }
+                    for lb in labels
+                ],
+            )
+
+    # -- search documents -------------------------------------------------------------
+
+    async def reindex(self, ids: Sequence[uuid.UUID]) -> None:
+        """Rebuild the search documents of ``ids`` (call after any change to an asset,
+        its tags, its glossary terms or, for a table, its columns)."""
+        for chunk in _chunks(ids):
+            await self._reindex(chunk)
+
+    async def _reindex(self, ids: list[uuid.UUID]) -> None:
+        assets = await self.get_many(ids)
+        tags = await self.tags_for(ids)
+        term_ids = await self.terms_for(ids)
+        wanted = {t for ts in term_ids.values() for t in ts}
+        terms: dict[uuid.UUID, GlossaryTermRow] = {}
+        if wanted:
+            terms = {
+                t.id: t
+                for t in await self.session.scalars(
+                    select(GlossaryTermRow).where(GlossaryTermRow.id.in_(list(wanted)))
+                )
+            }
+        tables = [i for i, a in assets.items() if a.kind in (AssetKind.TABLE, AssetKind.VIEW)]
+        columns = await self.children_of(tables, [AssetKind.COLUMN], limit=2000)
+        rows: list[dict[str, object]] = []
+        for asset_id, asset in assets.items():
+            names = [
+                " ".join([terms[t].name, *(terms[t].synonyms or [])])
+                for t in term_ids.get(asset_id, [])
+                if t in terms
+            ]
+            rows.append(
+                {
+                    "asset_id": asset_id,
+                    "name": index_text(asset.name),
+                    "qualified_name": index_text(asset.qualified_name),
+                    "description": asset.description or "",
+                    "columns": " ".join(c.name for c in columns.get(asset_id, [])),
+                    "tags": " ".join(tags.get(asset_id, [])),
+                    "terms": " ".join(names),
+                }
+            )
+        await self.session.execute(delete(AssetSearchRow).where(AssetSearchRow.asset_id.in_(ids)))
+        if rows:
+            await self.session.execute(insert(AssetSearchRow), rows)
+        if self.dialect == "sqlite":
+            await sync_fts(self.session, rows, [i for i in ids if i not in assets])
+
+    # -- bulk reads and writes of a scan (one statement per chunk, not per asset) -------
+
+    async def structure_of(self, source_id: uuid.UUID) -> list[Asset]:
+        """The source's databases, schemas, tables and views (deleted ones too), without
+        their columns: what a scan keeps in memory for the whole run."""
+        rows = await self.session.scalars(
+            select(AssetRow).where(
+                AssetRow.source_id == source_id,
+                AssetRow.kind.notin_([AssetKind.DATA_SOURCE.value, AssetKind.COLUMN.value]),
+            )
+        )
+        return [_asset(r) for r in rows]
+
+    async def replace_classifications_many(
+        self, labels: Mapping[uuid.UUID, Sequence[ColumnClassification]]
+    ) -> None:
+        """``replace_classifications`` for many columns at once: one DELETE per chunk
+        of ids and one INSERT for every label."""
+        c = ColumnClassificationRow
+        for chunk in _chunks(list(labels)):
+            await self.session.execute(delete(c).where(c.asset_id.in_(chunk)))
+        rows = [
+            {
+                "asset_id": asset_id,
+                "type_key": lb.type_key,
+                "state": lb.state,
+                "source": lb.source,
+                "confidence": lb.confidence,
+                "evidence": lb.evidence,
+                "actor_id": lb.actor_id,
+                "updated_at": lb.updated_at,
+            }
+            for asset_id, items in labels.items()
+            for lb in items
+        ]
+        if rows:
+            await self.session.execute(insert(c), rows)
+
+    async def index_assets(
+        self,
+        assets: Sequence[Asset],
+        columns: Mapping[uuid.UUID, Sequence[str]],
+        new: Collection[uuid.UUID] = (),
+    ) -> None:
+        """``reindex`` for assets the caller holds: the documents are built from
+        ``assets`` (``columns``: a table's live column names, in order) plus their
+        stored tags and glossary terms. Ids in ``new`` were inserted in this
+        transaction: they have no tags, terms or document yet, so nothing is read
+        or deleted for them (on SQLite an FTS5 delete by id scans the whole index)."""
+        fresh = set(new)
+        known = [a.id for a in assets if a.id not in fresh]
+        tags = await self.tags_for(known) if known else {}
+        term_ids = await self.terms_for(known) if known else {}
+        wanted = {t for ts in term_ids.values() for t in ts}
+        terms: dict[uuid.UUID, GlossaryTermRow] = {}
+        if wanted:
+            terms = {
+                t.id: t
+                for t in await self.session.scalars(
+                    select(GlossaryTermRow).where(GlossaryTermRow.id.in_(list(wanted)))
+                )
+            }
+        rows: list[dict[str, object]] = []
+        for asset in assets:
+            names = [
+                " ".join([terms[t].name, *(terms[t].synonyms or [])])
+                for t in term_ids.get(asset.id, [])
+                if t in terms
+            ]
+            rows.append(
+                {
+                    "asset_id": asset.id,
+                    "name": index_text(asset.name),
+                    "qualified_name": index_text(asset.qualified_name),
+                    "description": asset.description or "",
+                    "columns": " ".join(columns.get(asset.id, ())),
+                    "tags": " ".join(tags.get(asset.id, [])),
+                    "terms": " ".join(names),
+                }
+            )
+        for chunk in _chunks(known):
+            await self.session.execute(
+                delete(AssetSearchRow).where(AssetSearchRow.asset_id.in_(chunk))
+            )
+        if rows:
+            await self.session.execute(insert(AssetSearchRow), rows)
+        if self.dialect == "sqlite":
+            by_id = {r["asset_id"]: r for r in rows}
+            for chunk in _chunks(known):
+                await sync_fts(self.session, [by_id[i] for i in chunk], [])
+            added = [r for r in rows if r["asset_id"] in fresh]
+            if added:
+                await self.session.execute(
+                    text(
+                        "INSERT INTO asset_fts (asset_id, name, qualified_name, description, "
+                        "columns, tags, terms) VALUES (:asset_id, :name, :qualified_name, "
+                        ":description, :columns, :tags, :terms)"
+                    ),
+                    [{**r, "asset_id": r["asset_id"].hex} for r in added],  # type: ignore[attr-defined]
+                )
+
+
+register_repository("catalog", CatalogRepository)

@@ -1,0 +1,12 @@
+"""Dialect-specific full-text search over ``asset_search``.
+
+Both dialects answer the same question — which assets match every query word as a
+prefix, and how well — as a selectable of ``(asset_id, score)``, higher is better:
+PostgreSQL through ``to_tsvector``/``to_tsquery`` (GIN expression index), SQLite
+through the FTS5 table ``asset_fts`` and ``bm25``.
+"""
+
+from racine.persistence.search.document import index_text
+from racine.persistence.search.matching import match_query, sync_fts
+
+__all__ = ["index_text", "match_query", "sync_fts"]

@@ -1,0 +1,75 @@
+"""The match step of a search on each dialect."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Select, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from racine.persistence.tables.catalog import AssetSearchRow
+
+__all__ = ["PG_DOCUMENT", "match_query", "sync_fts"]
+
+# Must equal the expression of the GIN index created by the migration.
+PG_DOCUMENT = (
+    "asset_search.name || ' ' || asset_search.qualified_name || ' ' || "
+    "asset_search.description || ' ' || asset_search.columns || ' ' || "
+    "asset_search.tags || ' ' || asset_search.terms"
+)
+_FTS = table("asset_fts", column("asset_id"), column("rank"))
+
+
+def match_query(dialect: str, terms: Sequence[str]) -> Select[tuple[uuid.UUID, float]]:
+    """``(asset_id, score)`` of assets matching every term as a word prefix."""
+    if dialect == "postgresql":
+        tsquery = " & ".join(f"{_pg_escape(t)}:*" for t in terms)
+        document = func.to_tsvector(literal_column("'simple'"), literal_column(PG_DOCUMENT))
+        query = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", tsquery))
+        return select(
+            AssetSearchRow.asset_id.label("asset_id"), func.ts_rank(document, query).label("score")
+        ).where(document.op("@@")(query))
+    fts_query = " AND ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+    return (
+        select(
+            literal_column("asset_fts.asset_id").label("asset_id"),
+            (-func.bm25(literal_column("asset_fts"), 0.0, 10.0, 4.0, 1.0, 2.0, 2.0, 3.0)).label(
+                "score"
+            ),
+        )
+        .select_from(text("asset_fts"))
+        .where(text("asset_fts MATCH :ftsq").bindparams(ftsq=fts_query))
+    )
+
+
+def _pg_escape(term: str) -> str:
+    # Terms are \w+ words (see ``terms_of``); quote anyway so no operator slips in.
+    return "'" + term.replace("'", "''").replace("\\", "") + "'"
+
+
+async def sync_fts(
+    session: AsyncSession, rows: Sequence[dict[str, object]], removed: Sequence[uuid.UUID]
+) -> None:
+    """SQLite only: mirror ``asset_search`` rows into the FTS5 table."""
+    ids = [*removed, *(r["asset_id"] for r in rows)]
+    if ids:
+        await session.execute(
+            text("DELETE FROM asset_fts WHERE asset_id IN :ids").bindparams(
+                bindparam("ids", [_key(i) for i in ids], expanding=True)
+            )
+        )
+    if rows:
+        await session.execute(
+            text(
+                "INSERT INTO asset_fts (asset_id, name, qualified_name, description, columns, "
+                "tags, terms) VALUES (:asset_id, :name, :qualified_name, :description, "
+                ":columns, :tags, :terms)"
+            ),
+            [{**r, "asset_id": _key(r["asset_id"])} for r in rows],
+        )
+
+
+def _key(value: object) -> str:
+    """The FTS table stores ids as the same 32-hex text SQLAlchemy's Uuid uses on SQLite."""
+    return value.hex if isinstance(value, uuid.UUID) else str(value)

@@ -1,0 +1,66 @@
+"""Per-request DataLoaders (one module per loader), built lazily from the Context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from strawberry.dataloader import DataLoader
+
+from racine.resolvers.loaders.asset_classifications import load_asset_classifications
+from racine.resolvers.loaders.asset_columns import load_asset_columns
+from racine.resolvers.loaders.asset_owners import load_asset_owners
+from racine.resolvers.loaders.asset_sensitivity import load_asset_sensitivity
+from racine.resolvers.loaders.asset_tags import load_asset_tags
+from racine.resolvers.loaders.asset_terms import load_asset_terms
+from racine.resolvers.loaders.assets import load_assets
+from racine.resolvers.loaders.classification_types import load_classification_types
+from racine.resolvers.loaders.data_sources import load_data_sources
+from racine.resolvers.loaders.glossary_terms import load_glossary_terms
+from racine.resolvers.loaders.users import load_users
+
+if TYPE_CHECKING:
+    import uuid
+
+    from racine.domain.access.model import User
+    from racine.domain.catalog.model import Asset, ColumnClassification, GlossaryTerm
+    from racine.domain.classification.custom import StoredType
+    from racine.domain.scanning.model import DataSource
+    from racine.resolvers.context import Context
+
+__all__ = ["DataLoaders"]
+
+
+@dataclass
+class DataLoaders:
+    user: DataLoader[uuid.UUID, User | None]
+    asset: DataLoader[uuid.UUID, Asset | None]
+    asset_columns: DataLoader[uuid.UUID, list[Asset]]
+    asset_tags: DataLoader[uuid.UUID, list[str]]
+    asset_owners: DataLoader[uuid.UUID, list[uuid.UUID]]
+    asset_classifications: DataLoader[uuid.UUID, list[ColumnClassification]]
+    asset_terms: DataLoader[uuid.UUID, list[uuid.UUID]]
+    glossary_term: DataLoader[uuid.UUID, GlossaryTerm | None]
+    data_source: DataLoader[uuid.UUID, DataSource | None]
+    asset_sensitivity: DataLoader[uuid.UUID, int | None]
+    classification_type: DataLoader[str, StoredType | None]
+
+    @classmethod
+    def build(cls, context: Context) -> DataLoaders:
+        return cls(
+            user=DataLoader(load_fn=lambda ids: load_users(context, ids)),
+            asset=DataLoader(load_fn=lambda ids: load_assets(context, ids)),
+            asset_columns=DataLoader(load_fn=lambda ids: load_asset_columns(context, ids)),
+            asset_tags=DataLoader(load_fn=lambda ids: load_asset_tags(context, ids)),
+            asset_owners=DataLoader(load_fn=lambda ids: load_asset_owners(context, ids)),
+            asset_classifications=DataLoader(
+                load_fn=lambda ids: load_asset_classifications(context, ids)
+            ),
+            asset_terms=DataLoader(load_fn=lambda ids: load_asset_terms(context, ids)),
+            glossary_term=DataLoader(load_fn=lambda ids: load_glossary_terms(context, ids)),
+            data_source=DataLoader(load_fn=lambda ids: load_data_sources(context, ids)),
+            asset_sensitivity=DataLoader(load_fn=lambda ids: load_asset_sensitivity(context, ids)),
+            classification_type=DataLoader(
+                load_fn=lambda keys: load_classification_types(context, keys)
+            ),
+        )

@@ -1,0 +1,16 @@
+"""Tags of assets, batched."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from racine.resolvers.context import Context
+
+
+async def load_asset_tags(context: Context, ids: Sequence[uuid.UUID]) -> list[list[str]]:
+    async with context.uow() as uow:
+        found = await uow.catalog.tags_for(list(ids))  # type: ignore[attr-defined]
+    return [found.get(i, []) for i in ids]

@@ -1,0 +1,16 @@
+"""Glossary term ids assigned to assets, batched."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from racine.resolvers.context import Context
+
+
+async def load_asset_terms(context: Context, ids: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
+    async with context.uow() as uow:
+        found = await uow.catalog.terms_for(list(ids))  # type: ignore[attr-defined]
+    return [found.get(i, []) for i in ids]

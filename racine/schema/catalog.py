@@ -1,0 +1,524 @@
+"""Catalog area: assets (one ``Asset`` type for every kind), the glossary, search.
+
+Design choice: a single ``Asset`` node with a ``kind`` (DATA_SOURCE, DATABASE,
+SCHEMA, TABLE, VIEW, COLUMN, …) rather than one GraphQL type per kind. Every
+level shares owners, tags, terms, description, properties and history; per-kind
+facts are in ``detail`` (JSON) with typed shortcuts (``dataType``, ``rowCount``…)
+that are null where they do not apply.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Self, cast
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from racine.domain.catalog import model
+from racine.domain.catalog import search as search_model
+from racine.schema.classification import (
+    ClassificationEvidence,
+    ClassificationSource,
+    ClassificationState,
+    ClassificationType,
+    Sensitivity,
+)
+from racine.schema.errors import UserError
+from racine.schema.relay import Connection, PageInfo, encode_id
+
+if TYPE_CHECKING:
+    from racine.schema.access import User
+    from racine.schema.lineage import LineageDirection, LineageGraph, LineageLevel
+    from racine.schema.scanning import DataSource
+
+__all__ = [
+    "Asset",
+    "AssetChange",
+    "AssetFilter",
+    "AssetKind",
+    "AssignGlossaryTermInput",
+    "AssignGlossaryTermPayload",
+    "ColumnClassification",
+    "CreateGlossaryTermInput",
+    "DeleteGlossaryTermInput",
+    "Facet",
+    "FacetValue",
+    "GlossaryTerm",
+    "GlossaryTermPayload",
+    "Highlight",
+    "SearchEdge",
+    "SearchHit",
+    "SearchResults",
+    "UpdateAssetInput",
+    "UpdateAssetPayload",
+    "UpdateGlossaryTermInput",
+]
+
+
+@strawberry.enum(description="What an asset is. JOB, RUN and EXTERNAL are reserved for lineage.")
+class AssetKind(Enum):
+    DATA_SOURCE = "DATA_SOURCE"
+    DATABASE = "DATABASE"
+    SCHEMA = "SCHEMA"
+    TABLE = "TABLE"
+    VIEW = "VIEW"
+    COLUMN = "COLUMN"
+    JOB = "JOB"
+    RUN = "RUN"
+    EXTERNAL = "EXTERNAL"
+
+
+@strawberry.type(
+    description="A classification type applied to a column, with who or what set it and why."
+)
+class ColumnClassification:
+    type_key: str = strawberry.field(description="Type key, e.g. `EMAIL`, `CREDIT_CARD`.")
+    state: ClassificationState = strawberry.field(
+        description="SUGGESTED, CONFIRMED or REJECTED (REJECTED never counts for sensitivity)."
+    )
+    source: ClassificationSource = strawberry.field(
+        description="MANUAL (a steward), RULE, ML or PROPAGATED (along lineage)."
+    )
+    confidence: float = strawberry.field(
+        description="0-1; 1.0 for MANUAL and PROPAGATED labels."
+    )
+    evidence: JSON = strawberry.field(
+        description="Why, as stored: rules fired, match ratio, sample size, model "
+        "probability, a steward's reason (see `explanation` for typed fields)."
+    )
+    updated_at: datetime = strawberry.field(description="When it was last set (UTC).")
+    raw: strawberry.Private[model.ColumnClassification]
+
+    @classmethod
+    def from_domain(cls, c: model.ColumnClassification) -> Self:
+        return cls(
+            type_key=c.type_key,
+            state=ClassificationState(c.state),
+            source=ClassificationSource(c.source),
+            confidence=c.confidence,
+            evidence=cast(JSON, c.evidence),
+            updated_at=c.updated_at,
+            raw=c,
+        )
+
+    @strawberry.field(description="The evidence in typed fields.")
+    def explanation(self) -> ClassificationEvidence:
+        return ClassificationEvidence.from_json(self.raw.evidence)
+
+    @strawberry.field(description="Who set it (MANUAL labels); null for scans and lineage.")
+    async def actor(
+        self, info: Info
+    ) -> Annotated[User, strawberry.lazy("racine.schema.access")] | None:
+        from racine.resolvers import classification as cr
+
+        return await cr.label_actor(info, self.raw)
+
+    @strawberry.field(description="The type's name, category and default sensitivity.")
+    async def type(self, info: Info) -> ClassificationType | None:
+        from racine.resolvers import classification as cr
+
+        return await cr.label_type(info, self.raw.type_key)
+
+    @strawberry.field(description="Sensitivity this label gives the column (custom types: theirs).")
+    async def sensitivity(self, info: Info) -> Sensitivity:
+        from racine.resolvers import classification as cr
+
+        return await cr.label_sensitivity(info, self.raw)
+
+
+@strawberry.type(description="One change to an asset, from the audit trail.")
+class AssetChange:
+    occurred_at: datetime = strawberry.field(description="When (UTC).")
+    actor_name: str = strawberry.field(description="Who (`system` for scans).")
+    action: str = strawberry.field(
+        description="What, e.g. `asset.update`, `asset.schema_changed`, `asset.assign_term`."
+    )
+    diff: JSON = strawberry.field(description="Before/after of the changed fields.")
+
+
+def _kind_is(asset: model.Asset, *kinds: model.AssetKind) -> bool:
+    return asset.kind in kinds
+
+
+@strawberry.type(
+    description="A catalog entry: data source, database, schema, table, view or "
+    "column (see `kind`). Soft-deleted assets (no longer found by a scan) stay "
+    "readable with `deleted: true`."
+)
+class Asset(relay.Node):
+    id: relay.NodeID[str]
+    kind: AssetKind = strawberry.field(description="What this asset is.")
+    name: str = strawberry.field(description="Name within its parent.")
+    qualified_name: str = strawberry.field(
+        description="Dotted path from the data source, unique within it."
+    )
+    description: str | None = strawberry.field(description="Free text (Markdown).")
+    properties: JSON = strawberry.field(description="Custom key/value properties.")
+    detail: JSON = strawberry.field(
+        description="Per-kind facts: column `dataType`/`nullable`/`default`; table `rowCount` "
+        "(an estimate), `primaryKey`, `foreignKeys`, `indexes`, `viewSql`."
+    )
+    deleted: bool = strawberry.field(description="A later scan no longer found it.")
+    deleted_at: datetime | None = strawberry.field(description="When it was soft-deleted.")
+    created_at: datetime = strawberry.field(description="First seen (UTC).")
+    updated_at: datetime = strawberry.field(description="Last changed (UTC).")
+    raw: strawberry.Private[model.Asset]
+
+    @classmethod
+    def from_domain(cls, a: model.Asset) -> Self:
+        return cls(
+            id=str(a.id),
+            kind=AssetKind(a.kind.value),
+            name=a.name,
+            qualified_name=a.qualified_name,
+            description=a.description,
+            properties=cast(JSON, a.properties),
+            detail=cast(JSON, a.detail),
+            deleted=a.deleted,
+            deleted_at=a.deleted_at,
+            created_at=a.created_at,
+            updated_at=a.updated_at,
+            raw=a,
+        )
+
+    @strawberry.field(
+        description="Column profile of the last scan (counts, null/distinct ratios, min/max, "
+        "quantiles, histogram, top values). A sensitive column (CONFIDENTIAL or above, or "
+        "a CONFIRMED label) shows no raw value: top values, min and max are masked "
+        "(`****1234`, `****@example.com`, `****`), quantiles and histogram are omitted."
+    )
+    async def profile(self, info: Info) -> JSON | None:
+        from racine.resolvers import classification as cr
+
+        return await cr.asset_profile(info, self.raw)
+
+    @strawberry.field(
+        description="Sensitivity label derived from classifications: a column's highest "
+        "live label, rolled up to its table, schema, database and data source. Null when "
+        "nothing under it is classified."
+    )
+    async def sensitivity(self, info: Info) -> Sensitivity | None:
+        from racine.resolvers import classification as cr
+
+        return await cr.asset_sensitivity(info, self.raw)
+
+    @strawberry.field(description="Column data type as the source reports it; null otherwise.")
+    def data_type(self) -> str | None:
+        return (
+            self.raw.detail.get("dataType") if _kind_is(self.raw, model.AssetKind.COLUMN) else None
+        )
+
+    @strawberry.field(description="Column nullability; null for other kinds.")
+    def nullable(self) -> bool | None:
+        return (
+            self.raw.detail.get("nullable") if _kind_is(self.raw, model.AssetKind.COLUMN) else None
+        )
+
+    @strawberry.field(description="1-based column position; null for other kinds.")
+    def position(self) -> int | None:
+        return self.raw.position if _kind_is(self.raw, model.AssetKind.COLUMN) else None
+
+    @strawberry.field(description="Table row count estimate (engine statistics); null if unknown.")
+    def row_count(self) -> int | None:
+        return self.raw.detail.get("rowCount")
+
+    @strawberry.field(description="The data source this asset belongs to.")
+    async def data_source(
+        self, info: Info
+    ) -> Annotated[DataSource, strawberry.lazy("racine.schema.scanning")] | None:
+        from racine.schema.scanning import DataSource
+
+        if self.raw.source_id is None:
+            return None
+        found = await info.context.loaders.data_source.load(self.raw.source_id)
+        return None if found is None else DataSource.from_domain(found)
+
+    @strawberry.field(description="The containing asset (null for a data source).")
+    async def parent(self, info: Info) -> Asset | None:
+        if self.raw.parent_id is None:
+            return None
+        found = await info.context.loaders.asset.load(self.raw.parent_id)
+        return None if found is None else Asset.from_domain(found)
+
+    @strawberry.field(
+        description="Live columns of a table or view, in ordinal order "
+        "(at most 1,000); empty for other kinds."
+    )
+    async def columns(self, info: Info) -> list[Asset]:
+        if not _kind_is(self.raw, model.AssetKind.TABLE, model.AssetKind.VIEW):
+            return []
+        found = await info.context.loaders.asset_columns.load(self.raw.id)
+        return [Asset.from_domain(c) for c in found]
+
+    @strawberry.field(description="Tags, alphabetical (at most 50).")
+    async def tags(self, info: Info) -> list[str]:
+        return await info.context.loaders.asset_tags.load(self.raw.id)
+
+    @strawberry.field(description="Owners (at most 20).")
+    async def owners(
+        self, info: Info
+    ) -> list[Annotated[User, strawberry.lazy("racine.schema.access")]]:
+        from racine.schema.access import User
+
+        ids = await info.context.loaders.asset_owners.load(self.raw.id)
+        users = await info.context.loaders.user.load_many(ids)
+        return [User.from_domain(u) for u in users if u is not None]
+
+    @strawberry.field(
+        description="Classifications of a column, best first (at most a few per "
+        "column); REJECTED ones are included so reviews are visible."
+    )
+    async def classifications(self, info: Info) -> list[ColumnClassification]:
+        found = await info.context.loaders.asset_classifications.load(self.raw.id)
+        return [ColumnClassification.from_domain(c) for c in found]
+
+    @strawberry.field(description="Glossary terms assigned to this asset.")
+    async def glossary_terms(self, info: Info) -> list[GlossaryTerm]:
+        ids = await info.context.loaders.asset_terms.load(self.raw.id)
+        terms = await info.context.loaders.glossary_term.load_many(ids)
+        return sorted(
+            (GlossaryTerm.from_domain(t) for t in terms if t is not None), key=lambda t: t.name
+        )
+
+    @strawberry.field(
+        description="Lineage around this asset, as `Query.lineage` (at most "
+        "10,000 nodes; `truncated` when partial). VIEWER or above."
+    )
+    async def lineage(
+        self,
+        info: Info,
+        direction: Annotated[
+            Annotated[LineageDirection, strawberry.lazy("racine.schema.lineage")] | None,
+            strawberry.argument(description="UPSTREAM, DOWNSTREAM or BOTH (default)."),
+        ] = None,
+        depth: Annotated[int, strawberry.argument(description="Hops, 0-20 (default 3).")] = 3,
+        level: Annotated[
+            Annotated[LineageLevel, strawberry.lazy("racine.schema.lineage")] | None,
+            strawberry.argument(description="TABLE or COLUMN; default follows the asset."),
+        ] = None,
+    ) -> Annotated[LineageGraph, strawberry.lazy("racine.schema.lineage")]:
+        from racine.resolvers import lineage as lineage_resolvers
+
+        return await lineage_resolvers.asset_lineage(info, self.raw.id, direction, depth, level)
+
+    @strawberry.field(
+        description="Change history from the audit trail, newest first (at most 100 per page)."
+    )
+    async def history(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size, 0-100.")] = 20,
+        after: Annotated[str | None, strawberry.argument(description="Cursor.")] = None,
+    ) -> Connection[AssetChange]:
+        from racine.resolvers import catalog as resolvers
+
+        return await resolvers.asset_history(info, self.raw.id, first, after)
+
+
+@strawberry.type(description="A business glossary term.")
+class GlossaryTerm(relay.Node):
+    id: relay.NodeID[str]
+    name: str = strawberry.field(description="Unique among its siblings.")
+    definition: str = strawberry.field(description="What the term means (Markdown).")
+    synonyms: list[str] = strawberry.field(
+        description="Other words for it (at most 50); searching one finds assets with the term."
+    )
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    updated_at: datetime = strawberry.field(description="Last changed (UTC).")
+    raw: strawberry.Private[model.GlossaryTerm]
+
+    @classmethod
+    def from_domain(cls, t: model.GlossaryTerm) -> Self:
+        return cls(
+            id=str(t.id),
+            name=t.name,
+            definition=t.definition,
+            synonyms=list(t.synonyms),
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            raw=t,
+        )
+
+    @strawberry.field(description="The broader term, if any.")
+    async def parent(self, info: Info) -> GlossaryTerm | None:
+        if self.raw.parent_id is None:
+            return None
+        found = await info.context.loaders.glossary_term.load(self.raw.parent_id)
+        return None if found is None else GlossaryTerm.from_domain(found)
+
+    @strawberry.field(description="Related terms (at most 50).")
+    async def related_terms(self, info: Info) -> list[GlossaryTerm]:
+        found = await info.context.loaders.glossary_term.load_many(self.raw.related_ids)
+        return [GlossaryTerm.from_domain(t) for t in found if t is not None]
+
+
+@strawberry.input(
+    description="Narrow a list of assets; all given criteria must hold, any value "
+    "of one list matches. Lists hold at most 100 values."
+)
+class AssetFilter:
+    kinds: list[AssetKind] | None = strawberry.field(default=None, description="Kinds.")
+    data_source_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="DataSource ids."
+    )
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Direct children of this Asset."
+    )
+    tags: list[str] | None = strawberry.field(default=None, description="Any of these tags.")
+    owner_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Owned by any of these Users."
+    )
+    classifications: list[str] | None = strawberry.field(
+        default=None, description="Classified (not REJECTED) as any of these type keys."
+    )
+    glossary_term_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Carrying any of these GlossaryTerms."
+    )
+    sensitivities: list[Sensitivity] | None = strawberry.field(
+        default=None, description="Whose sensitivity label is any of these."
+    )
+    name: str | None = strawberry.field(default=None, description="Exact name, any case.")
+    include_deleted: bool = strawberry.field(
+        default=False, description="Include soft-deleted assets."
+    )
+
+
+@strawberry.type(
+    description="A field of an asset that matched, matched words in "
+    "`<mark>`…`</mark>` (the rest of the text is not HTML-escaped)."
+)
+class Highlight:
+    field: str = strawberry.field(
+        description="name, qualifiedName, description, columns, tags or glossaryTerms."
+    )
+    snippet: str = strawberry.field(description="Up to ~160 characters around the match.")
+
+
+@strawberry.type(description="One search result.")
+class SearchHit:
+    asset: Asset = strawberry.field(description="The matching asset.")
+    score: float = strawberry.field(
+        description="Text relevance (higher is better); exact name "
+        "matches rank first whatever their score."
+    )
+    highlights: list[Highlight] = strawberry.field(description="Where it matched.")
+
+    @classmethod
+    def from_domain(cls, hit: search_model.SearchHit) -> Self:
+        return cls(
+            asset=Asset.from_domain(hit.asset),
+            score=hit.score,
+            highlights=[Highlight(field=h.field, snippet=h.snippet) for h in hit.highlights],
+        )
+
+
+@strawberry.type(description="A search result and its cursor.")
+class SearchEdge:
+    cursor: str = strawberry.field(description="Pass as `after` for the results after it.")
+    node: SearchHit = strawberry.field(description="The result.")
+
+
+@strawberry.type(description="One value of a facet and how many matching assets have it.")
+class FacetValue:
+    value: str = strawberry.field(
+        description="Filter value: a kind, a global id (data source, "
+        "owner, term), a tag, a classification type key or a sensitivity."
+    )
+    label: str = strawberry.field(description="Display name.")
+    count: int = strawberry.field(description="Matching assets with this value.")
+
+
+@strawberry.type(description="Counts of matching assets by one dimension (top 20 values).")
+class Facet:
+    name: str = strawberry.field(
+        description="kind, dataSource, tag, classification, owner, glossaryTerm or sensitivity."
+    )
+    values: list[FacetValue] = strawberry.field(description="Most frequent first.")
+
+
+@strawberry.type(description="Ranked search results (at most 100 per page) with facets.")
+class SearchResults:
+    edges: list[SearchEdge] = strawberry.field(description="This page of results, best first.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
+    total_count: int = strawberry.field(description="Matching assets across all pages.")
+    facets: list[Facet] = strawberry.field(description="Counts over all matching assets.")
+
+
+@strawberry.input(description="Change an asset. Omitted fields stay as they are; lists replace.")
+class UpdateAssetInput:
+    id: strawberry.ID = strawberry.field(description="The Asset.")
+    description: str | None = strawberry.field(
+        default=None, description="New description (≤ 10,000 characters; empty clears)."
+    )
+    owner_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Owner Users (≤ 20)."
+    )
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Tags (≤ 50, each 1-64 characters)."
+    )
+    properties: JSON | None = strawberry.field(
+        default=None, description="Custom properties object (≤ 100 keys)."
+    )
+
+
+@strawberry.type(description="Result of updateAsset.")
+class UpdateAssetPayload:
+    errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.")
+    asset: Asset | None = strawberry.field(default=None, description="The asset after the change.")
+
+
+@strawberry.input(description="A new glossary term. STEWARD or above.")
+class CreateGlossaryTermInput:
+    name: str = strawberry.field(description="1-200 characters, unique among siblings.")
+    definition: str = strawberry.field(default="", description="What it means.")
+    parent_id: strawberry.ID | None = strawberry.field(default=None, description="Broader term.")
+    synonyms: list[str] = strawberry.field(default_factory=list, description="≤ 50 synonyms.")
+    related_term_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="≤ 50 related GlossaryTerms."
+    )
+
+
+@strawberry.input(description="Change a glossary term; omitted fields stay. STEWARD or above.")
+class UpdateGlossaryTermInput:
+    id: strawberry.ID = strawberry.field(description="The GlossaryTerm.")
+    name: str | None = strawberry.field(default=None, description="New name.")
+    definition: str | None = strawberry.field(default=None, description="New definition.")
+    parent_id: strawberry.ID | None = strawberry.field(default=None, description="New parent.")
+    clear_parent: bool = strawberry.field(default=False, description="Make it a root term.")
+    synonyms: list[str] | None = strawberry.field(default=None, description="Replace synonyms.")
+    related_term_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Replace related terms."
+    )
+
+
+@strawberry.input(description="Delete a term without children. STEWARD or above.")
+class DeleteGlossaryTermInput:
+    id: strawberry.ID = strawberry.field(description="The GlossaryTerm.")
+
+
+@strawberry.type(description="Result of a glossary term mutation.")
+class GlossaryTermPayload:
+    errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.")
+    term: GlossaryTerm | None = strawberry.field(default=None, description="The term.")
+
+
+@strawberry.input(description="Attach a glossary term to an asset (or detach it). EDITOR or above.")
+class AssignGlossaryTermInput:
+    term_id: strawberry.ID = strawberry.field(description="The GlossaryTerm.")
+    asset_id: strawberry.ID = strawberry.field(description="The Asset.")
+
+
+@strawberry.type(description="Result of assigning or unassigning a term.")
+class AssignGlossaryTermPayload:
+    errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.")
+    asset: Asset | None = strawberry.field(default=None, description="The asset.")
+    term: GlossaryTerm | None = strawberry.field(default=None, description="The term.")
+
+
+def raw_id(value: uuid.UUID) -> strawberry.ID:
+    return encode_id("Asset", value)

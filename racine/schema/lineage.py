@@ -1,0 +1,451 @@
+"""Lineage area: edges between assets at table and column level, graph reads,
+impact analysis, SQL ingestion and label propagation control.
+
+Reads answer ``truncated`` (with a reason) instead of timing out: a walk stops
+at 10,000 nodes, at its deadline or at the database statement timeout.
+"""
+
+from __future__ import annotations
+
+import uuid
+from base64 import b64encode
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Self, cast
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from racine.domain.errors import LimitExceeded, RacineError, ValidationFailed
+from racine.domain.lineage import edges as edge_model
+from racine.domain.lineage import ingest as ingest_model
+from racine.domain.lineage import model
+from racine.domain.lineage import use_cases as reads
+from racine.domain.lineage.sqlresult import StatementLineage
+from racine.schema.catalog import Asset
+from racine.schema.errors import UserError
+
+__all__ = [
+    "AddLineageEdgesInput", "CompactLineageGraph", "IngestSqlLineageInput",
+    "IngestSqlLineagePayload", "LineageDirection",
+    "LineageEdge", "LineageEdgeInput", "LineageEdgesPayload", "LineageGraph", "LineageImpact",
+    "LineageLevel", "LineageNode", "RemoveLineageEdgesInput", "SetLineageEdgePropagationInput",
+    "SetLineageEdgePropagationPayload", "SqlStatementLineage", "TransformationInput",
+]
+
+
+@strawberry.enum(description="Which way to walk: towards sources, towards consumers, or both.")
+class LineageDirection(Enum):
+    UPSTREAM = "UPSTREAM"
+    DOWNSTREAM = "DOWNSTREAM"
+    BOTH = "BOTH"
+
+
+@strawberry.enum(description="TABLE: tables, views and external assets. COLUMN: columns.")
+class LineageLevel(Enum):
+    TABLE = "TABLE"
+    COLUMN = "COLUMN"
+
+
+@strawberry.enum(description="Where an edge came from.")
+class LineageProvenance(Enum):
+    MANUAL = "MANUAL"
+    SQL = "SQL"
+    OPENLINEAGE = "OPENLINEAGE"
+    VIEW = "VIEW"
+    SCAN = "SCAN"
+
+
+@strawberry.enum(description="OpenLineage transformation type: DIRECT carries the value, "
+                 "INDIRECT only influences it (join, filter, grouping...).")
+class TransformationType(Enum):
+    DIRECT = "DIRECT"
+    INDIRECT = "INDIRECT"
+
+
+@strawberry.enum(description="OpenLineage transformation subtype. DIRECT: IDENTITY, "
+                 "TRANSFORMATION, AGGREGATION. INDIRECT: JOIN, GROUP_BY, FILTER, SORT, WINDOW, "
+                 "CONDITIONAL.")
+class TransformationSubtype(Enum):
+    IDENTITY = "IDENTITY"
+    TRANSFORMATION = "TRANSFORMATION"
+    AGGREGATION = "AGGREGATION"
+    JOIN = "JOIN"
+    GROUP_BY = "GROUP_BY"
+    FILTER = "FILTER"
+    SORT = "SORT"
+    WINDOW = "WINDOW"
+    CONDITIONAL = "CONDITIONAL"
+
+
+@strawberry.enum(description="Why a lineage walk stopped early.")
+class LineageTruncation(Enum):
+    MAX_NODES = "MAX_NODES"
+    MAX_EDGES = "MAX_EDGES"
+    DEADLINE = "DEADLINE"
+
+
+@strawberry.type(description="A lineage edge: data of `source` flows into `target`.")
+class LineageEdge(relay.Node):
+    id: relay.NodeID[str]
+    source_id: strawberry.ID = strawberry.field(description="Global id of the source asset.")
+    target_id: strawberry.ID = strawberry.field(description="Global id of the target asset.")
+    level: LineageLevel = strawberry.field(description="TABLE or COLUMN.")
+    provenance: LineageProvenance = strawberry.field(description="Where the edge came from.")
+    transformation_type: TransformationType = strawberry.field(description="DIRECT or INDIRECT.")
+    transformation_subtype: TransformationSubtype | None = strawberry.field(
+        description="How the value is derived; null when a producer did not say.")
+    masking: bool = strawberry.field(
+        description="The value passed through a hash or mask function.")
+    description: str | None = strawberry.field(
+        description="Producer's words on the transformation.")
+    blocked: bool = strawberry.field(
+        description="Labels do not propagate across this edge (set by a steward).")
+    propagates: bool = strawberry.field(
+        description="Whether classifications and terms flow across this edge: DIRECT, not "
+        "masked, not an aggregation, not blocked.")
+    job_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the JOB asset that produced the edge, if any.")
+    run_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the RUN asset that last wrote the edge, if any.")
+    hop: int | None = strawberry.field(
+        description="In a lineage graph: hops from the start at which it was found.")
+    created_at: datetime = strawberry.field(description="First recorded (UTC).")
+    updated_at: datetime = strawberry.field(description="Last rewritten (UTC).")
+
+    @classmethod
+    def from_domain(cls, e: edge_model.LineageEdge, hop: int | None = None) -> Self:
+        return cls.many([(e, hop)])[0]
+
+    @classmethod
+    def many(cls, edges: Iterable[tuple[edge_model.LineageEdge, int | None]]) -> list[Self]:
+        """Convert many edges at once: asset ids are encoded once each and enum
+        members looked up in dicts (a graph has up to 50,000 edges)."""
+        from racine.domain.lineage.propagation import (
+            PropagationEdge,
+            PropagationPolicy,
+            edge_allows,
+        )
+
+        policy = PropagationPolicy()
+        ids: dict[uuid.UUID, str] = {}
+
+        def asset(ident: uuid.UUID) -> strawberry.ID:
+            found = ids.get(ident)
+            if found is None:
+                found = ids[ident] = _global_id("Asset", ident)
+            return strawberry.ID(found)
+
+        out: list[Self] = []
+        for e, hop in edges:
+            way = e.transformation
+            out.append(cls(
+                id=str(e.id), source_id=asset(e.source_id), target_id=asset(e.target_id),
+                level=_LEVELS[e.level.value], provenance=_PROVENANCES[e.provenance.value],
+                transformation_type=_TYPES[way.type.value],
+                transformation_subtype=_SUBTYPES[way.subtype.value] if way.subtype else None,
+                masking=way.masking, description=way.description, blocked=e.blocked,
+                propagates=edge_allows(
+                    PropagationEdge(e.source_id, e.target_id, way, e.blocked), policy),
+                job_id=asset(e.job_id) if e.job_id else None,
+                run_id=asset(e.run_id) if e.run_id else None,
+                hop=hop, created_at=e.created_at, updated_at=e.updated_at,
+            ))  # fmt: skip
+        return out
+
+
+_LEVELS = {m.value: m for m in LineageLevel}
+_PROVENANCES = {m.value: m for m in LineageProvenance}
+_TYPES = {m.value: m for m in TransformationType}
+_SUBTYPES = {m.value: m for m in TransformationSubtype}
+
+
+@strawberry.type(description="An asset reached by a lineage walk.")
+class LineageNode:
+    asset: Asset = strawberry.field(description="The asset.")
+    hop: int = strawberry.field(description="Hops from the start (0 for the start itself).")
+
+
+def _global_id(type_name: str, ident: object) -> str:
+    """``encode_id`` without building a GlobalID object: a graph encodes thousands."""
+    return b64encode(f"{type_name}:{ident}".encode()).decode()
+
+
+@strawberry.type(description="The same graph as `nodes`/`edges`, as parallel JSON arrays: "
+                 "entry i of every node array describes node i (in `nodes` order, nearest "
+                 "first); entry j of every edge array describes edge j (in `edges` order). "
+                 "Meant for drawing large graphs: a few arrays cost far less to produce and "
+                 "send than one object per node and edge. Each array is built only when "
+                 "selected. Same caps as the graph: at most 10,000 nodes and 50,000 edges.")
+class CompactLineageGraph:
+    graph: strawberry.Private[reads.LineageGraph]
+
+    @strawberry.field(description="JSON array of strings: Asset global ids, one per node.")
+    def node_ids(self) -> JSON:
+        return cast(JSON, [_global_id("Asset", a.id) for a, _ in self.graph.nodes])
+
+    @strawberry.field(description="JSON array of integers: hops from the start, one per "
+                      "node (0 for the start).")
+    def hops(self) -> JSON:
+        return cast(JSON, [hop for _, hop in self.graph.nodes])
+
+    @strawberry.field(description="JSON array of strings: asset kinds (COLUMN, TABLE, ...), "
+                      "one per node.")
+    def kinds(self) -> JSON:
+        return cast(JSON, [a.kind.value for a, _ in self.graph.nodes])
+
+    @strawberry.field(description="JSON array of strings: asset names, one per node.")
+    def names(self) -> JSON:
+        return cast(JSON, [a.name for a, _ in self.graph.nodes])
+
+    @strawberry.field(description="JSON array of strings: qualified names, one per node.")
+    def qualified_names(self) -> JSON:
+        return cast(JSON, [a.qualified_name for a, _ in self.graph.nodes])
+
+    @strawberry.field(description="JSON array of strings: LineageEdge global ids, one per "
+                      "edge.")
+    def edge_ids(self) -> JSON:
+        return cast(JSON, [_global_id("LineageEdge", e.id) for e, _ in self._edges()])
+
+    @strawberry.field(description="JSON array of integers: index (into the node arrays) of "
+                      "each edge's source.")
+    def edge_sources(self) -> JSON:
+        index = self._index()
+        return cast(JSON, [index[e.source_id] for e, _ in self._edges()])
+
+    @strawberry.field(description="JSON array of integers: index (into the node arrays) of "
+                      "each edge's target.")
+    def edge_targets(self) -> JSON:
+        index = self._index()
+        return cast(JSON, [index[e.target_id] for e, _ in self._edges()])
+
+    @strawberry.field(description="JSON array of integers: hop at which each edge was found.")
+    def edge_hops(self) -> JSON:
+        return cast(JSON, [hop for _, hop in self._edges()])
+
+    @strawberry.field(description="JSON array of strings: transformation type of each edge "
+                      "(DIRECT or INDIRECT).")
+    def edge_types(self) -> JSON:
+        return cast(JSON, [e.transformation.type.value for e, _ in self._edges()])
+
+    def _index(self) -> dict[uuid.UUID, int]:
+        return {a.id: i for i, (a, _) in enumerate(self.graph.nodes)}
+
+    def _edges(self) -> list[tuple[edge_model.LineageEdge, int]]:
+        """Edges whose two ends are nodes (an asset gone since the walk is left out)."""
+        index = self._index()
+        return [(e, h) for e, h in self.graph.edges
+                if e.source_id in index and e.target_id in index]
+
+
+@strawberry.type(description="A lineage graph around one asset. At most 10,000 nodes.")
+class LineageGraph:
+    root: Asset = strawberry.field(description="The asset the walk started from.")
+    level: LineageLevel = strawberry.field(description="The level walked.")
+    truncated: bool = strawberry.field(
+        description="The walk stopped early (node cap, deadline or statement timeout): "
+        "the graph is partial.")
+    truncation_reason: LineageTruncation | None = strawberry.field(
+        description="Why the walk stopped early; null when complete.")
+    graph: strawberry.Private[reads.LineageGraph]
+
+    @strawberry.field(description="Reached assets, nearest first (the start included, hop 0). "
+                      "At most 10,000. For large graphs `compact` is much cheaper.")
+    def nodes(self) -> list[LineageNode]:
+        return [LineageNode(asset=Asset.from_domain(a), hop=h) for a, h in self.graph.nodes]
+
+    @strawberry.field(description="Edges between reached assets. At most 50,000. For large "
+                      "graphs `compact` is much cheaper.")
+    def edges(self) -> list[LineageEdge]:
+        return LineageEdge.many(self.graph.edges)
+
+    @strawberry.field(description="The same nodes and edges as parallel JSON arrays (ids, "
+                      "hops, names, edge ends as node indexes): the fast way to fetch a "
+                      "graph of thousands of nodes.")
+    def compact(self) -> CompactLineageGraph:
+        return CompactLineageGraph(graph=self.graph)
+
+    @classmethod
+    def from_domain(cls, g: reads.LineageGraph) -> Self:
+        return cls(
+            root=Asset.from_domain(g.root), level=LineageLevel(g.level.value),
+            truncated=g.truncated,
+            truncation_reason=LineageTruncation(g.reason.value) if g.reason else None,
+            graph=g,
+        )
+
+
+@strawberry.type(description="Downstream assets sharing one key (a kind, an owner, a label).")
+class ImpactGroup:
+    key: str = strawberry.field(description="The kind, owner name or classification type.")
+    assets: list[Asset] = strawberry.field(description="The assets, nearest first.")
+
+
+@strawberry.type(description="Who and what is affected downstream of an asset.")
+class LineageImpact:
+    root: Asset = strawberry.field(description="The asset analysed.")
+    total: int = strawberry.field(description="Downstream assets reached (start excluded).")
+    by_kind: list[ImpactGroup] = strawberry.field(description="Reached assets by kind.")
+    by_owner: list[ImpactGroup] = strawberry.field(
+        description="Reached assets by owner name (an asset appears under each owner).")
+    unowned: list[Asset] = strawberry.field(description="Reached assets without an owner.")
+    classifications: list[ImpactGroup] = strawberry.field(
+        description="Classification types (not REJECTED) held by reached assets, or by the "
+        "columns of reached tables: the sensitive data that flows there.")
+    truncated: bool = strawberry.field(description="The walk stopped early; counts are partial.")
+
+    @classmethod
+    def from_domain(cls, r: reads.ImpactReport) -> Self:
+        def group(items: dict[str, list[uuid.UUID]]) -> list[ImpactGroup]:
+            return [ImpactGroup(key=k, assets=[Asset.from_domain(r.assets[i]) for i in ids
+                                               if i in r.assets]) for k, ids in items.items()]
+
+        return cls(
+            root=Asset.from_domain(r.root), total=len(r.distance),
+            by_kind=group(r.by_kind), by_owner=group(r.by_owner),
+            unowned=[Asset.from_domain(r.assets[i]) for i in r.unowned if i in r.assets],
+            classifications=group(r.classifications),
+            truncated=r.truncated,
+        )
+
+
+# -- inputs and payloads ------------------------------------------------------------------------
+
+
+@strawberry.input(description="How the source feeds the target. Omitted: DIRECT IDENTITY.")
+class TransformationInput:
+    type: TransformationType = strawberry.field(description="DIRECT or INDIRECT.")
+    subtype: TransformationSubtype | None = strawberry.field(
+        default=None, description="Must belong to `type`.")
+    masking: bool = strawberry.field(default=False, description="Hashed or masked on the way.")
+
+    def to_domain(self) -> model.Transformation:
+        return model.Transformation(
+            model.TransformationType(self.type.value),
+            model.TransformationSubtype(self.subtype.value) if self.subtype else None,
+            self.masking,
+        )
+
+
+@strawberry.input(description="One edge. Both ends columns (column level), or both tables, "
+                  "views or external assets (table level).")
+class LineageEdgeInput:
+    source_id: strawberry.ID = strawberry.field(description="Global id of the source asset.")
+    target_id: strawberry.ID = strawberry.field(description="Global id of the target asset.")
+    transformation: TransformationInput | None = strawberry.field(
+        default=None, description="How the value flows; omitted means DIRECT IDENTITY.")
+
+
+@strawberry.input(description="Edges to add by hand (provenance MANUAL), 1-100. STEWARD or "
+                  "above. Adding an existing edge again updates its transformation.")
+class AddLineageEdgesInput:
+    edges: list[LineageEdgeInput] = strawberry.field(description="1-100 edges.")
+
+
+@strawberry.input(description="Edges to remove, 1-100 in total: any edge by id, or the MANUAL "
+                  "edges between pairs of assets. STEWARD or above.")
+class RemoveLineageEdgesInput:
+    edge_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="LineageEdge global ids (any provenance).")
+    pairs: list[LineageEdgeInput] = strawberry.field(
+        default_factory=list, description="Source/target pairs whose MANUAL edges go "
+        "(`transformation` is ignored).")
+
+
+@strawberry.type(description="Result of adding or removing edges.")
+class LineageEdgesPayload:
+    errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.")
+    edges: list[LineageEdge] = strawberry.field(
+        default_factory=list, description="The edges added (or updated) or removed.")
+
+
+@strawberry.input(description="Block or unblock label propagation across one edge. STEWARD.")
+class SetLineageEdgePropagationInput:
+    edge_id: strawberry.ID = strawberry.field(description="LineageEdge global id.")
+    blocked: bool = strawberry.field(description="True stops labels at this edge.")
+
+
+@strawberry.type(description="Result of setLineageEdgePropagation.")
+class SetLineageEdgePropagationPayload:
+    errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.")
+    edge: LineageEdge | None = strawberry.field(default=None, description="The edge.")
+
+
+@strawberry.input(description="SQL to derive lineage from, parsed against a data source's "
+                  "catalog. EDITOR or above. At most 1 MB and 1,000 statements.")
+class IngestSqlLineageInput:
+    sql: str = strawberry.field(description="One or more statements separated by `;`.")
+    dialect: str = strawberry.field(
+        description="postgres, mysql, sqlite, snowflake, bigquery, tsql... (sqlglot names).")
+    data_source_id: strawberry.ID = strawberry.field(
+        description="Global id of the DataSource whose tables the SQL reads.")
+    default_schema: str | None = strawberry.field(
+        default=None, description="Schema of unqualified table names, e.g. `public`.")
+
+
+@strawberry.type(description="Why one statement gave no lineage.")
+class SqlStatementError:
+    code: str = strawberry.field(description="PARSE_ERROR, ANALYSIS_ERROR or LIMIT_EXCEEDED.")
+    message: str = strawberry.field(description="What went wrong.")
+    line: int = strawberry.field(description="1-based line in the whole SQL text.")
+    column: int = strawberry.field(description="1-based column on that line.")
+
+
+@strawberry.type(description="Lineage of one statement.")
+class SqlStatementLineage:
+    index: int = strawberry.field(description="0-based position in the batch.")
+    line: int = strawberry.field(description="1-based line where the statement starts.")
+    column: int = strawberry.field(description="1-based column where it starts.")
+    kind: str | None = strawberry.field(
+        description="SELECT, INSERT, CREATE_TABLE_AS, CREATE_VIEW, UPDATE, MERGE or OTHER.")
+    target: str | None = strawberry.field(description="Qualified name of the written table.")
+    sources: list[str] = strawberry.field(description="Qualified names of the tables read.")
+    warnings: list[str] = strawberry.field(description="Approximations made.")
+    error: SqlStatementError | None = strawberry.field(description="Null when it parsed.")
+    edges: list[LineageEdge] = strawberry.field(description="Edges stored for it.")
+
+    @classmethod
+    def from_domain(cls, s: StatementLineage, stored: list[edge_model.LineageEdge]) -> Self:
+        error = None if s.error is None else SqlStatementError(
+            code=s.error.code, message=s.error.message, line=s.error.line, column=s.error.column)
+        return cls(index=s.index, line=s.line, column=s.column,
+                   kind=s.kind.value if s.kind else None, target=s.target,
+                   sources=list(s.sources), warnings=list(s.warnings), error=error,
+                   edges=[LineageEdge.from_domain(e) for e in stored])
+
+
+@strawberry.type(description="Result of ingestSqlLineage. When any statement fails, nothing "
+                 "is stored: `errors` says so and `statements` gives each position.")
+class IngestSqlLineagePayload:
+    errors: list[UserError] = strawberry.field(description="Why nothing was stored, if so.")
+    statements: list[SqlStatementLineage] = strawberry.field(
+        default_factory=list, description="Per-statement outcome, in order.")
+    created_assets: list[Asset] = strawberry.field(
+        default_factory=list, description="EXTERNAL placeholders (and their columns) created "
+        "for tables the catalog did not know.")
+    table_edge_count: int = strawberry.field(default=0, description="Table-level edges stored.")
+    column_edge_count: int = strawberry.field(default=0, description="Column-level edges stored.")
+
+    @classmethod
+    def from_domain(cls, r: ingest_model.SqlIngestResult) -> Self:
+        errors = [
+            UserError.from_exception(_statement_error(s)) for s in r.statements if s.error
+        ]
+        edges = r.all_edges
+        return cls(
+            errors=errors,
+            statements=[SqlStatementLineage.from_domain(s, r.edges.get(s.index, []))
+                        for s in r.statements],
+            created_assets=[Asset.from_domain(a) for a in r.created],
+            table_edge_count=sum(e.level is edge_model.EdgeLevel.TABLE for e in edges),
+            column_edge_count=sum(e.level is edge_model.EdgeLevel.COLUMN for e in edges),
+        )
+
+
+def _statement_error(s: StatementLineage) -> RacineError:
+    assert s.error is not None
+    kind = LimitExceeded if s.error.code == "LIMIT_EXCEEDED" else ValidationFailed
+    return kind(f"statement {s.index + 1} (line {s.error.line}, column {s.error.column}): "
+                f"{s.error.message}", field="sql")

@@ -1,0 +1,408 @@
+"""Bad input end to end: a table dropped mid-scan, a schema the scanning role may not
+read, exotic column types, undecodable bytes, MySQL/MariaDB as a source, and
+``cancelScan`` on a running scan. Each scan carries on where it can, lists per-table
+errors, ends in the right state, and the server keeps answering."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from test_catalog_scan_sqlite import CREATE_SOURCE, SCAN_PROGRESS, START_SCAN, TABLES, scan_to_end
+
+POSTGRES = os.environ.get("RACINE_TEST_POSTGRES_URL")
+MYSQL = os.environ.get("RACINE_TEST_MYSQL_URL")
+
+RULES = """
+mutation($input: ScanRuleSetInput!) {
+  createScanRuleSet(input: $input) { errors { code field message } ruleSet { id } }
+}
+"""
+CANCEL = """
+mutation($id: ID!) {
+  cancelScan(input: {id: $id}) { errors { code field message } scan { id state } }
+}
+"""
+SCAN = """
+query($id: ID!) {
+  node(id: $id) { ... on Scan { state reason tablesTotal tablesDone errors { table reason message } } }
+}
+"""
+ALIVE = "{ viewer { id } dataSources(first: 5) { totalCount } }"
+
+
+def _plain(url: str, **parts: Any) -> str:
+    return (
+        make_url(url)
+        .set(drivername=parts.pop("drivername", "postgresql"), **parts)
+        .render_as_string(hide_password=False)
+    )
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+async def _source(gql: Any, url: str, schemas: list[str], sample: int = 100) -> str:
+    rules = (
+        await gql.ok(
+            RULES,
+            {"input": {"name": _unique("r"), "includeSchemas": schemas, "sampleSize": sample}},
+        )
+    )["createScanRuleSet"]
+    assert rules["errors"] == [], rules
+    created = (
+        await gql.ok(
+            CREATE_SOURCE,
+            {"input": {"name": _unique("s"), "url": url, "ruleSetId": rules["ruleSet"]["id"]}},
+        )
+    )["createDataSource"]
+    assert created["errors"] == [], created
+    return str(created["dataSource"]["id"])
+
+
+async def _alive(gql: Any) -> None:
+    body = await gql.ok(ALIVE)
+    assert body["viewer"]["id"] and body["dataSources"]["totalCount"] >= 1
+
+
+@pytest.fixture
+async def pg() -> AsyncIterator[AsyncEngine]:
+    if not POSTGRES:
+        pytest.skip("RACINE_TEST_POSTGRES_URL not set")
+    engine = create_async_engine(POSTGRES)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def pg_tables(pg: AsyncEngine) -> AsyncIterator[str]:
+    """A schema with ten small tables t00..t09 (emails in each), dropped afterwards."""
+    schema = _unique("rt_rob")
+    async with pg.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        for t in range(10):
+            await conn.execute(
+                text(f'CREATE TABLE "{schema}".t{t:02d} (id int primary key, email text)')
+            )
+            await conn.execute(
+                text(
+                    f"INSERT INTO \"{schema}\".t{t:02d} SELECT g, 'p' || g || '@mail.example'"
+                    " FROM generate_series(1, 30) g"
+                )
+            )
+    try:
+        yield schema
+    finally:
+        async with pg.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+async def _lock_first_tables(conn: AsyncConnection, schema: str) -> None:
+    """Hold the first four tables: the scan's four readers wait on their samples, so
+    no later table is touched until this transaction ends."""
+    names = ", ".join(f'"{schema}".t{t:02d}' for t in range(4))
+    await conn.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+
+
+async def _start(gql: Any, source_id: str) -> str:
+    started = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]
+    assert started["errors"] == [], started
+    return str(started["scan"]["id"])
+
+
+async def _until_started(sub: Any, op: str) -> list[dict[str, Any]]:
+    return await sub.collect(op, lambda d: d["scanProgress"]["type"] == "TABLE_STARTED")
+
+
+def _terminal(d: dict[str, Any]) -> bool:
+    return d["scanProgress"]["state"] in ("SUCCEEDED", "FAILED", "CANCELLED")
+
+
+async def test_a_table_dropped_mid_scan_is_a_per_table_error(
+    gql: Any, subscribe: Any, pg: AsyncEngine, pg_tables: str
+) -> None:
+    schema = pg_tables
+    source = await _source(gql, _plain(POSTGRES or ""), [schema])
+    async with subscribe() as sub:
+        async with pg.connect() as conn:
+            # Given a scan that has listed t00..t09 and is reading the first tables
+            await conn.begin()
+            await _lock_first_tables(conn, schema)
+            scan_id = await _start(gql, source)
+            op = await sub.start(SCAN_PROGRESS, {"id": scan_id})
+            await _until_started(sub, op)
+            # When t09 is dropped before the scan reaches it
+            await conn.execute(text(f'DROP TABLE "{schema}".t09'))
+            await conn.commit()
+            await _alive(gql)  # the server answers while the scan runs
+        steps = [s["scanProgress"] for s in await sub.collect(op, _terminal)]
+
+    # Then the scan succeeds with the other nine tables and one NOT_FOUND error.
+    assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
+    failed = [s for s in steps if s["type"] == "TABLE_FAILED"]
+    assert [f["table"].rsplit(".", 1)[-1] for f in failed] == ["t09"], steps
+    assert failed[0]["error"]["reason"] == "NOT_FOUND"
+    scan = (await gql.ok(SCAN, {"id": scan_id}))["node"]
+    assert scan["state"] == "SUCCEEDED" and scan["tablesTotal"] == 10
+    assert scan["tablesDone"] == 9
+    assert [(e["table"].rsplit(".", 1)[-1], e["reason"]) for e in scan["errors"]] == [
+        ("t09", "NOT_FOUND")
+    ]
+    tables = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]
+    assert sorted(e["node"]["name"] for e in tables["edges"]) == [f"t{t:02d}" for t in range(9)]
+    await _alive(gql)
+
+
+async def test_cancel_scan_stops_a_running_scan(
+    gql: Any, subscribe: Any, pg: AsyncEngine, pg_tables: str
+) -> None:
+    schema = pg_tables
+    source = await _source(gql, _plain(POSTGRES or ""), [schema])
+    async with subscribe() as sub:
+        async with pg.connect() as conn:
+            # Given a running scan
+            await conn.begin()
+            await _lock_first_tables(conn, schema)
+            scan_id = await _start(gql, source)
+            op = await sub.start(SCAN_PROGRESS, {"id": scan_id})
+            await _until_started(sub, op)
+            # When it is cancelled
+            cancelled = (await gql.ok(CANCEL, {"id": scan_id}))["cancelScan"]
+            assert cancelled["errors"] == [], cancelled
+            await conn.rollback()
+        steps = [s["scanProgress"] for s in await sub.collect(op, _terminal)]
+
+    # Then it stops before the end, CANCELLED, and a new scan of the source may start.
+    assert steps[-1]["state"] == "CANCELLED", steps[-1]
+    scan = (await gql.ok(SCAN, {"id": scan_id}))["node"]
+    assert scan["state"] == "CANCELLED" and scan["tablesDone"] < 10, scan
+    again = await scan_to_end(gql, subscribe, source)
+    assert again[-1]["state"] == "SUCCEEDED", again[-1]
+    await _alive(gql)
+
+
+@pytest.fixture
+async def restricted(pg: AsyncEngine) -> AsyncIterator[tuple[str, str, str]]:
+    """Schemas ``open`` and ``closed`` and a login role with USAGE on ``open`` only
+    (trust authentication on 127.0.0.1 lets the scan connect as it)."""
+    role, open_, closed = _unique("rt_role"), _unique("rt_open"), _unique("rt_closed")
+    async with pg.begin() as conn:
+        await conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        for schema in (open_, closed):
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            await conn.execute(text(f'CREATE TABLE "{schema}".people (id int, email text)'))
+            await conn.execute(
+                text(
+                    f"INSERT INTO \"{schema}\".people SELECT g, 'x' || g || '@mail.example'"
+                    " FROM generate_series(1, 20) g"
+                )
+            )
+        await conn.execute(text(f'GRANT USAGE ON SCHEMA "{open_}" TO "{role}"'))
+        await conn.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{open_}" TO "{role}"'))
+    try:
+        yield role, open_, closed
+    finally:
+        async with pg.begin() as conn:
+            for schema in (open_, closed):
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            await conn.execute(text(f'DROP OWNED BY "{role}"'))
+            await conn.execute(text(f'DROP ROLE "{role}"'))
+
+
+async def test_a_schema_without_permission_is_listed_as_errors(
+    gql: Any, subscribe: Any, restricted: tuple[str, str, str]
+) -> None:
+    role, open_, closed = restricted
+    # Given a source connecting as a role that may not use one of the two schemas
+    url = _plain(POSTGRES or "", username=role, password=None)
+    source = await _source(gql, url, [open_, closed])
+
+    # When it is scanned
+    steps = await scan_to_end(gql, subscribe, source)
+
+    # Then the readable schema is catalogued and the other one is a listed error.
+    assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
+    scans = await gql.ok(
+        "query($id: ID!) { scans(dataSourceId: $id) { edges { node { id } } } }", {"id": source}
+    )
+    scan = (await gql.ok(SCAN, {"id": scans["scans"]["edges"][0]["node"]["id"]}))["node"]
+    assert scan["errors"], scan
+    assert all(closed in e["table"] for e in scan["errors"]), scan
+    assert {e["reason"] for e in scan["errors"]} == {"PERMISSION_DENIED"}, scan
+    tables = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]
+    names = [e["node"]["qualifiedName"] for e in tables["edges"]]
+    assert any(n.endswith(f"{open_}.people") for n in names), names
+    await _alive(gql)
+
+
+EXOTIC = {
+    "mood": "mood_t",
+    "place": "addr_t",
+    "span": "int4range",
+    "days": "daterange",
+    "doc": "tsvector",
+    "pos": "point",
+    "area": "box",
+    "tags": "int[]",
+    "grid": "text[][]",
+    "meta": "jsonb",
+    "price": "money",
+    "flags": "bit(3)",
+    "ident": "uuid",
+    "host": "inet",
+    "net": "cidr",
+    "mac": "macaddr",
+    "wait": "interval",
+    "markup": "xml",
+    "blob": "bytea",
+    "ratio": "numeric",
+    "stamp": "timestamptz",
+    "clock": "timetz",
+}
+
+
+async def test_exotic_postgres_types_are_catalogued_and_profiled(
+    gql: Any, subscribe: Any, pg: AsyncEngine
+) -> None:
+    schema = _unique("rt_exotic")
+    columns = ", ".join(f"{name} {type_}" for name, type_ in EXOTIC.items())
+    async with pg.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+        await conn.execute(text("CREATE TYPE mood_t AS ENUM ('sad', 'ok', 'happy')"))
+        await conn.execute(text("CREATE TYPE addr_t AS (street text, zip int)"))
+        await conn.execute(text(f"CREATE TABLE oddities ({columns})"))
+        await conn.execute(
+            text(
+                "INSERT INTO oddities SELECT (ARRAY['sad','ok','happy'])[g % 3 + 1]::mood_t,"
+                " ROW('Main St ' || g, 1000 + g)::addr_t, int4range(g, g + 10),"
+                " daterange('2024-01-01'::date + g, '2024-02-01'::date + g),"
+                " to_tsvector('simple', 'word' || g), point(g, -g), box(point(0, 0), point(g, g)),"
+                " ARRAY[g, g + 1], ARRAY[ARRAY['a', 'b'], ARRAY['c', 'd' || g]],"
+                " jsonb_build_object('k', g, 'nested', jsonb_build_array(g, 'x')),"
+                " (g * 1.25)::numeric::money, (g % 8)::bit(3), gen_random_uuid(),"
+                " ('10.0.0.' || g)::inet, '10.1.0.0/16'::cidr, '08:00:2b:01:02:03'::macaddr,"
+                " make_interval(days => g), xmlparse(content '<a>' || g || '</a>'),"
+                " decode(lpad(to_hex(g), 4, '0') || 'ff00', 'hex'),"
+                " CASE WHEN g % 10 = 0 THEN 'NaN'::numeric ELSE g / 3.0 END,"
+                " now() - make_interval(hours => g), '12:00:00+02'::timetz"
+                " FROM generate_series(1, 50) g"
+            )
+        )
+    try:
+        source = await _source(gql, _plain(POSTGRES or ""), [schema])
+        steps = await scan_to_end(gql, subscribe, source)
+        assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
+        assert [s for s in steps if s["type"] == "TABLE_FAILED"] == []
+        found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]
+        [table] = [e["node"] for e in found["edges"]]
+        assert table["rowCount"] is None or table["rowCount"] >= 0
+        cols = {c["name"]: c for c in table["columns"]}
+        assert set(cols) == set(EXOTIC)
+        for name, col in cols.items():
+            assert col["dataType"] and col["dataType"] != "UNKNOWN", (name, col)
+            assert col["profile"] is not None and col["profile"]["count"] == 50, (name, col)
+        assert "mood_t" in cols["mood"]["dataType"] and "addr_t" in cols["place"]["dataType"]
+        await _alive(gql)
+    finally:
+        async with pg.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+async def test_undecodable_bytes_in_sqlite_do_not_stop_the_scan(
+    gql: Any, subscribe: Any, tmp_path: Path
+) -> None:
+    # Given a SQLite source with invalid UTF-8 in a TEXT column and binary BLOBs
+    path = tmp_path / "bytes.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE raw (id INTEGER PRIMARY KEY, label TEXT, payload BLOB)")
+    conn.executemany(
+        "INSERT INTO raw VALUES (?, CAST(? AS TEXT), ?)",
+        [(i, b"caf\xe9\xff" + bytes([i]), bytes(range(i, i + 8))) for i in range(1, 25)],
+    )
+    conn.commit()
+    conn.close()
+    created = (
+        await gql.ok(CREATE_SOURCE, {"input": {"name": _unique("b"), "url": f"sqlite:///{path}"}})
+    )["createDataSource"]
+
+    # When it is scanned, then it succeeds with the table and its columns profiled.
+    steps = await scan_to_end(gql, subscribe, created["dataSource"]["id"])
+    assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
+    assert [s["type"] for s in steps].count("TABLE_FINISHED") == 1
+    found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]
+    cols = {c["name"]: c for c in found["edges"][0]["node"]["columns"]}
+    assert cols["label"]["profile"]["count"] == 24 and cols["payload"]["profile"] is not None
+    await _alive(gql)
+
+
+@pytest.fixture
+async def mysql_db() -> AsyncIterator[tuple[str, str]]:
+    """A uniquely named MySQL/MariaDB database, dropped afterwards."""
+    if not MYSQL:
+        pytest.skip("RACINE_TEST_MYSQL_URL not set")
+    name = _unique("rt_my")
+    admin = create_async_engine(
+        make_url(MYSQL).set(drivername="mysql+asyncmy").update_query_dict({"charset": "utf8mb4"})
+    )
+    async with admin.begin() as conn:
+        await conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        await conn.exec_driver_sql(
+            f"CREATE TABLE `{name}`.customers (id int PRIMARY KEY, email varchar(120),"
+            " tier enum('gold','silver'), perks set('a','b','c'), meta json,"
+            " active bit(1), balance decimal(12,2), raw blob, seen datetime)"
+        )
+        for i in range(1, 41):
+            await conn.exec_driver_sql(
+                f"INSERT INTO `{name}`.customers VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    i,
+                    f"client{i}@mail.example",
+                    "gold" if i % 2 else "silver",
+                    "a,c",
+                    '{"k": %d}' % i,
+                    i % 2,
+                    i * 10.5,
+                    b"\xff\xfe\x00" + bytes([i]),
+                    f"2024-01-{i % 28 + 1:02d} 10:00:00",
+                ),
+            )
+        await conn.exec_driver_sql(
+            f"CREATE VIEW `{name}`.gold AS SELECT id, email FROM"
+            f" `{name}`.customers WHERE tier = 'gold'"
+        )
+    try:
+        yield name, _plain(MYSQL, drivername="mysql", database=name)
+    finally:
+        async with admin.begin() as conn:
+            await conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        await admin.dispose()
+
+
+async def test_mysql_source_is_scanned(gql: Any, subscribe: Any, mysql_db: tuple[str, str]) -> None:
+    name, url = mysql_db
+    source = await _source(gql, url, [name])
+    steps = await scan_to_end(gql, subscribe, source)
+    assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
+    assert [s for s in steps if s["type"] == "TABLE_FAILED"] == []
+    found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"]}}))["assets"]
+    by_name = {e["node"]["name"]: e["node"] for e in found["edges"]}
+    assert set(by_name) == {"customers", "gold"}
+    customers = by_name["customers"]
+    assert customers["qualifiedName"].endswith(f"{name}.{name}.customers")
+    cols = {c["name"]: c for c in customers["columns"]}
+    assert any(c["typeKey"] == "EMAIL" for c in cols["email"]["classifications"]), cols
+    assert cols["tier"]["dataType"].upper().startswith("ENUM")
+    assert cols["balance"]["profile"]["count"] == 40
+    await _alive(gql)

@@ -1,0 +1,252 @@
+"""The GraphQL endpoint over HTTP: authentication, tokens, audit, limits, bad input."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+VIEWER = "{ viewer { id name role } }"
+
+CREATE_TOKEN = """
+mutation($input: CreateApiTokenInput!) {
+  createApiToken(input: $input) {
+    errors { code field message }
+    token { id name prefix expiresAt revokedAt }
+    secret
+  }
+}
+"""
+
+REVOKE_TOKEN = """
+mutation($id: ID!) {
+  revokeApiToken(input: {id: $id}) { errors { code field message } token { id revokedAt } }
+}
+"""
+
+CREATE_USER = """
+mutation($name: String!, $role: Role!) {
+  createUser(input: {name: $name, role: $role}) { errors { code field message } user { id name role } }
+}
+"""
+
+AUDIT = """
+query($first: Int!, $after: String, $filter: AuditEventFilter) {
+  auditEvents(first: $first, after: $after, filter: $filter) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id action actorName targetType outcome requestId diff } }
+  }
+}
+"""
+
+
+async def test_viewer_needs_a_token(client: httpx.AsyncClient, gql) -> None:
+    # Given no Authorization header, when asking for the viewer, then 401 with a code.
+    response = await client.post("/graphql", json={"query": VIEWER}, headers={"authorization": ""})
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "traceback" not in response.text.lower()
+
+    body = await gql(VIEWER, token="rcn_not-a-real-token-at-all", status=401)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+    data = await gql.ok(VIEWER)
+    assert data["viewer"]["name"] == "admin"
+    assert data["viewer"]["role"] == "ADMIN"
+
+
+async def test_token_lifecycle_is_audited_without_secrets(gql) -> None:
+    # Given the admin, when it issues a token, the secret works and is shown once.
+    created = (await gql.ok(CREATE_TOKEN, {"input": {"name": "ci", "expiresInDays": 7}}))[
+        "createApiToken"
+    ]
+    assert created["errors"] == []
+    secret = created["secret"]
+    assert secret.startswith("rcn_") and len(secret) > 40
+    assert secret.startswith(created["token"]["prefix"])
+    assert (await gql.ok(VIEWER, token=secret))["viewer"]["name"] == "admin"
+
+    # When it is revoked, then it is refused.
+    revoked = (await gql.ok(REVOKE_TOKEN, {"id": created["token"]["id"]}))["revokeApiToken"]
+    assert revoked["errors"] == [] and revoked["token"]["revokedAt"]
+    assert (await gql(VIEWER, token=secret, status=401))["errors"][0]["extensions"][
+        "code"
+    ] == "UNAUTHENTICATED"
+
+    # And the audit trail has both actions, with request ids, and never the secret.
+    trail = (await gql.ok(AUDIT, {"first": 10, "filter": {"actionPrefix": "token."}}))[
+        "auditEvents"
+    ]
+    actions = [e["node"]["action"] for e in trail["edges"]]
+    assert actions == ["token.revoke", "token.create"]
+    assert all(e["node"]["requestId"] for e in trail["edges"])
+    assert secret not in str(trail)
+
+
+async def test_invalid_token_input_is_a_typed_user_error(gql) -> None:
+    body = await gql.ok(CREATE_TOKEN, {"input": {"name": "x", "expiresInDays": 99999}})
+    errors = body["createApiToken"]["errors"]
+    assert errors == [
+        {"code": "LIMIT_EXCEEDED", "field": "expiresInDays", "message": errors[0]["message"]}
+    ]
+    assert body["createApiToken"]["token"] is None
+    body = await gql.ok(REVOKE_TOKEN, {"id": "VXNlcjphYmM="})  # a User id, not a token id
+    assert body["revokeApiToken"]["errors"][0]["code"] == "INVALID"
+
+
+async def test_expired_token_is_refused(app, gql) -> None:
+    created = (await gql.ok(CREATE_TOKEN, {"input": {"name": "short", "expiresInDays": 1}}))[
+        "createApiToken"
+    ]
+    from sqlalchemy import update
+
+    from racine.persistence.tables.access import ApiTokenRow
+
+    runtime = app.state.runtime
+    async with runtime.db.sessions.begin() as session:
+        await session.execute(
+            update(ApiTokenRow)
+            .where(ApiTokenRow.prefix == created["token"]["prefix"])
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    await gql(VIEWER, token=created["secret"], status=401)
+
+
+async def test_roles_deny_by_default(gql) -> None:
+    # Given a VIEWER user with a token
+    user = (await gql.ok(CREATE_USER, {"name": "vera", "role": "VIEWER"}))["createUser"]
+    assert user["errors"] == []
+    issued = (
+        await gql.ok(CREATE_TOKEN, {"input": {"name": "vera", "userId": user["user"]["id"]}})
+    )["createApiToken"]
+    token = issued["secret"]
+    # Then she reads the viewer but not the audit trail, and cannot create users.
+    assert (await gql.ok(VIEWER, token=token))["viewer"]["role"] == "VIEWER"
+    denied = await gql(AUDIT, {"first": 1}, token=token)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    denied = await gql(CREATE_USER, {"name": "eve", "role": "ADMIN"}, token=token)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # And she cannot issue a token for somebody else.
+    viewer_id = (await gql.ok(VIEWER))["viewer"]["id"]
+    body = await gql.ok(
+        CREATE_TOKEN, {"input": {"name": "steal", "userId": viewer_id}}, token=token
+    )
+    assert body["createApiToken"]["errors"][0]["code"] == "FORBIDDEN"
+    # Duplicate names conflict.
+    dup = (await gql.ok(CREATE_USER, {"name": "vera", "role": "EDITOR"}))["createUser"]
+    assert dup["errors"][0]["code"] == "CONFLICT"
+
+
+async def test_audit_pages_with_cursors(gql) -> None:
+    for i in range(5):
+        await gql.ok(CREATE_TOKEN, {"input": {"name": f"t{i}"}})
+    seen: list[str] = []
+    after = None
+    while True:
+        page = (await gql.ok(AUDIT, {"first": 2, "after": after}))["auditEvents"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        assert page["totalCount"] == 6  # bootstrap + 5 tokens
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == 6
+    bad = await gql(AUDIT, {"first": 2, "after": "%%%"})
+    assert bad["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+async def test_node_resolves_and_hides(gql) -> None:
+    me = (await gql.ok(VIEWER))["viewer"]
+    node = await gql.ok(
+        "query($id: ID!) { node(id: $id) { id ... on User { name } } }", {"id": me["id"]}
+    )
+    assert node["node"] == {"id": me["id"], "name": "admin"}
+    missing = await gql(
+        "query($id: ID!) { node(id: $id) { id } }",
+        {"id": "VXNlcjowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA="},
+    )
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    unknown_type = await gql('{ node(id: "Rm9vOjE=") { id } }')
+    assert unknown_type["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    # Known types with a non-UUID id: NOT_FOUND too, never an internal error.
+    for type_name in ("User", "AuditEvent", "Workspace", "Document", "Incident", "LineageEdge"):
+        gid = base64.b64encode(f"{type_name}:not-a-uuid".encode()).decode()
+        body = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": gid})
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", (type_name, body)
+
+
+async def test_bad_requests_get_typed_errors(client: httpx.AsyncClient, gql) -> None:
+    r = await client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 400 and r.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    r = await client.post(
+        "/graphql", content=b"{ viewer { id } }", headers={"content-type": "text/plain"}
+    )
+    assert r.status_code in (400, 415) and r.json()["errors"]
+    r = await client.get(
+        "/graphql", params={"query": 'mutation { createApiToken(input:{name:"x"}) { secret } }'}
+    )
+    assert r.status_code in (400, 405) and "GET" in r.text
+    r = await client.get("/graphql", params={"query": VIEWER})
+    assert r.status_code == 200 and r.json()["data"]["viewer"]["name"] == "admin"
+
+    deep = "{ " + "viewer { " * 60 + "id" + " }" * 60 + " }"
+    body = await gql(deep)
+    assert body.get("data") is None
+    assert any("exceeds maximum operation depth" in e["message"] for e in body["errors"])
+
+    cycle = "{ viewer { ...A } } fragment A on User { ...B } fragment B on User { ...A }"
+    assert (await gql(cycle))["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION"
+
+    aliases = "{ " + " ".join(f"a{i}: viewer {{ id }}" for i in range(5000)) + " }"
+    body = await gql(aliases)
+    assert body["errors"] and body.get("data") is None
+
+    body = await gql("{ auditEvents(first: 100000) { totalCount } }")
+    assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+
+    # The server keeps serving.
+    assert (await gql.ok(VIEWER))["viewer"]["name"] == "admin"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"max_cost": 1000}])
+async def test_query_cost_counts_page_sizes(gql) -> None:
+    page = "auditEvents(first: %d) { edges { node { id action diff actorName } } }"
+    # 1 + 100 × (edges 1 + node 1 + 4 fields) = 601: allowed.
+    assert "auditEvents" in await gql.ok("{ %s }" % (page % 100))
+    # Two such pages cost 1202: refused before anything runs.
+    body = await gql("{ a: %s b: %s }" % (page % 100, page % 100))
+    assert body["errors"][0]["extensions"] == {"code": "QUERY_TOO_COSTLY", "cost": 1202}
+    # Page sizes given as variables count too.
+    body = await gql(
+        "query($n: Int!) { a: %s b: %s }" % (page.replace("%d", "$n"), page.replace("%d", "$n")),
+        {"n": 100},
+    )
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+
+
+async def test_health_readiness_metrics(client: httpx.AsyncClient, gql) -> None:
+    anonymous = {"authorization": ""}
+    assert (await client.get("/healthz", headers=anonymous)).json() == {"status": "ok"}
+    ready = await client.get("/readyz", headers=anonymous)
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": True, "events": True}
+    await gql.ok("query Me { viewer { id } }")
+    text = (await client.get("/metrics", headers=anonymous)).text
+    assert 'racine_graphql_requests_total{operation="Me",outcome="ok",type="query"} 1.0' in text
+    assert "racine_active_subscriptions" in text and "racine_job_queue_depth" in text
+
+
+async def test_request_id_round_trip(client: httpx.AsyncClient) -> None:
+    r = await client.post("/graphql", json={"query": VIEWER}, headers={"x-request-id": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    r = await client.post("/graphql", json={"query": VIEWER}, headers={"x-request-id": "bad id\n!"})
+    assert r.headers["x-request-id"] != "bad id\n!"
+
+
+async def test_oversized_body_is_refused(client: httpx.AsyncClient) -> None:
+    big = b"x" * (26 * 1024 * 1024)
+    r = await client.post("/graphql", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413

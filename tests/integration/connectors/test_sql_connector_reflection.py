@@ -1,0 +1,124 @@
+"""SqlConnector reflects schemas, tables, views, keys, indexes, comments and row counts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from conftest import ORDER_ROWS, Source
+
+from racine.connectors import SqlConnector, connector_for
+from racine.domain.errors import NotFound
+from racine.domain.scanning.source import TableKind, TableRef
+
+
+@pytest.fixture
+async def connector(source: Source) -> AsyncIterator[SqlConnector]:
+    conn = connector_for(source.url)
+    yield conn
+    await conn.close()
+
+
+async def test_connection_test_passes(connector: SqlConnector) -> None:
+    await connector.test()
+
+
+async def test_lists_the_schema_without_system_schemas(
+    source: Source, connector: SqlConnector
+) -> None:
+    schemas = await connector.list_schemas()
+
+    assert source.schema in schemas
+    assert not {"information_schema", "pg_catalog", "mysql", "performance_schema"} & set(schemas)
+    assert schemas == sorted(schemas)
+
+
+async def test_lists_tables_and_views_with_their_kind(
+    source: Source, connector: SqlConnector
+) -> None:
+    tables = await connector.list_tables(source.schema)
+
+    assert tables == [
+        TableRef("big_orders", TableKind.VIEW),
+        TableRef("customers", TableKind.TABLE),
+        TableRef("documents", TableKind.TABLE),
+        TableRef("orders", TableKind.TABLE),
+    ]
+
+
+async def test_reflects_columns_keys_and_indexes(source: Source, connector: SqlConnector) -> None:
+    orders = await connector.reflect_table(source.schema, "orders")
+
+    assert orders.kind is TableKind.TABLE
+    assert [c.name for c in orders.columns] == ["id", "customer_id", "amount", "note"]
+    assert [c.position for c in orders.columns] == [1, 2, 3, 4]
+    assert orders.primary_key == ("id",)
+    assert [c.name for c in orders.columns if c.is_primary_key] == ["id"]
+    by_name = {c.name: c for c in orders.columns}
+    assert by_name["customer_id"].nullable is False
+    assert by_name["note"].nullable is True
+    amount_type = by_name["amount"].data_type.upper().replace(" ", "")
+    assert amount_type in {"NUMERIC(10,2)", "DECIMAL(10,2)"}
+    (fk,) = orders.foreign_keys
+    assert fk.columns == ("customer_id",)
+    assert (fk.referred_schema, fk.referred_table, fk.referred_columns) == (
+        source.schema,
+        "customers",
+        ("id",),
+    )
+    assert ("ix_orders_customer", ("customer_id",), False) in {
+        (ix.name, ix.columns, ix.unique) for ix in orders.indexes
+    }
+
+
+async def test_reflects_unique_indexes_defaults_and_comments(
+    source: Source, connector: SqlConnector
+) -> None:
+    customers = await connector.reflect_table(source.schema, "customers")
+
+    assert ("ux_customers_email", ("email",), True) in {
+        (ix.name, ix.columns, ix.unique) for ix in customers.indexes
+    }
+    created = next(c for c in customers.columns if c.name == "created_at")
+    assert created.default is not None
+    assert any(word in created.default.lower() for word in ("now", "current_timestamp"))
+    email = next(c for c in customers.columns if c.name == "email")
+    assert email.data_type.upper() == "VARCHAR(120)"
+    if source.kind == "sqlite":  # SQLite keeps no comments
+        assert customers.comment is None
+    else:
+        assert customers.comment == "Customer master"
+        assert email.comment == "Contact address"
+
+
+async def test_reflects_view_sql(source: Source, connector: SqlConnector) -> None:
+    view = await connector.reflect_table(source.schema, "big_orders")
+
+    assert view.kind is TableKind.VIEW
+    assert [c.name for c in view.columns] == ["id", "amount"]
+    assert view.view_sql is not None
+    assert "100" in view.view_sql and "orders" in view.view_sql.lower()
+    assert view.row_count is None
+
+
+async def test_row_counts(source: Source, connector: SqlConnector) -> None:
+    orders = await connector.reflect_table(source.schema, "orders")
+    customers = await connector.reflect_table(source.schema, "customers")
+
+    assert orders.row_count is not None
+    if source.kind == "mysql":  # InnoDB statistics are sampled estimates
+        assert orders.row_count == pytest.approx(ORDER_ROWS, rel=0.5)
+    else:
+        assert orders.row_count == ORDER_ROWS
+    assert customers.row_count == 3
+
+
+async def test_missing_table_and_schema_are_not_found(
+    source: Source, connector: SqlConnector
+) -> None:
+    with pytest.raises(NotFound):
+        await connector.reflect_table(source.schema, "no_such_table")
+    with pytest.raises(NotFound):
+        await connector.list_tables("no_such_schema_racine")
+    with pytest.raises(NotFound):
+        await connector.sample(source.schema, "orders", ["no_such_column"])

@@ -1,0 +1,117 @@
+"""SqlConnector samples bounded, plain values and cannot write or run forever."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from conftest import BIG_TEXT, BINARY, ORDER_ROWS, Source
+from sqlalchemy import text
+
+from racine.connectors import SqlConnector, connector_for
+from racine.domain.errors import ConnectionFailed, ValidationFailed
+from racine.domain.scanning.source import MAX_CELL_BYTES, MAX_SAMPLE_ROWS
+
+
+@pytest.fixture
+async def connector(source: Source) -> AsyncIterator[SqlConnector]:
+    conn = connector_for(source.url)
+    yield conn
+    await conn.close()
+
+
+async def test_sample_defaults_to_128_rows(source: Source, connector: SqlConnector) -> None:
+    sample = await connector.sample(source.schema, "orders", ["id", "amount"])
+
+    assert set(sample) == {"id", "amount"}
+    assert len(sample["id"]) == len(sample["amount"]) == 128
+    assert all(isinstance(v, int) for v in sample["id"])
+    # Decimal narrowed: integral amounts to int, the rest to float
+    assert all(type(v) in (int, float) for v in sample["amount"])
+    assert 1.25 in sample["amount"]
+
+
+async def test_sample_honours_limit_and_hard_cap(source: Source, connector: SqlConnector) -> None:
+    few = await connector.sample(source.schema, "orders", ["id"], limit=7)
+    capped = await connector.sample(source.schema, "orders", ["id"], limit=50_000)
+
+    assert len(few["id"]) == 7
+    assert ORDER_ROWS > MAX_SAMPLE_ROWS
+    assert len(capped["id"]) == MAX_SAMPLE_ROWS
+    with pytest.raises(ValidationFailed):
+        await connector.sample(source.schema, "orders", ["id"], limit=0)
+
+
+async def test_sample_every_column_and_views(source: Source, connector: SqlConnector) -> None:
+    whole = await connector.sample(source.schema, "customers")
+    view = await connector.sample(source.schema, "big_orders", limit=5)
+
+    assert list(whole) == ["id", "email", "name", "created_at"]
+    assert sorted(map(str, whole["email"])) == [
+        "c1@example.com",
+        "c2@example.com",
+        "c3@example.com",
+    ]
+    assert len(view["amount"]) == 5
+    assert all(v > 100 for v in view["amount"])  # type: ignore[operator]
+
+
+async def test_sample_truncates_big_cells_and_keeps_binary(
+    source: Source, connector: SqlConnector
+) -> None:
+    sample = await connector.sample(source.schema, "documents", ["body", "payload"])
+
+    (body,) = sample["body"]
+    (payload,) = sample["payload"]
+    assert BIG_TEXT > MAX_CELL_BYTES
+    assert body == "x" * MAX_CELL_BYTES
+    assert payload == BINARY
+
+
+async def test_writes_through_the_connector_are_refused(
+    source: Source, connector: SqlConnector
+) -> None:
+    orders = source.q("orders")
+
+    with pytest.raises(ConnectionFailed) as caught:
+        async with connector.connection() as conn:
+            await conn.execute(text(f"DELETE FROM {orders}"))
+            await conn.commit()
+
+    assert caught.value.reason == "PERMISSION_DENIED"
+    assert await source.scalar(f"SELECT COUNT(*) FROM {orders}") == ORDER_ROWS
+
+
+async def test_ddl_through_the_connector_is_refused(
+    source: Source, connector: SqlConnector
+) -> None:
+    with pytest.raises(ConnectionFailed) as caught:
+        async with connector.connection() as conn:
+            await conn.execute(text(f"CREATE TABLE {source.q('intruder')} (id integer)"))
+            await conn.commit()
+
+    assert caught.value.reason == "PERMISSION_DENIED"
+
+
+_SLOW = {
+    "postgresql": "SELECT pg_sleep(20)",
+    "mysql": "SELECT COUNT(*) FROM information_schema.COLUMNS a, information_schema.COLUMNS b,"
+    " information_schema.COLUMNS c",
+    "sqlite": "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n)"
+    " SELECT COUNT(*) FROM n",
+}
+
+
+async def test_statements_are_cut_at_the_statement_timeout(source: Source) -> None:
+    connector = connector_for(source.url, statement_timeout_s=0.5)
+    started = time.monotonic()
+    try:
+        with pytest.raises(ConnectionFailed) as caught:
+            async with connector.connection() as conn:
+                await conn.execute(text(_SLOW[source.kind]))
+    finally:
+        await connector.close()
+
+    assert caught.value.reason == "TIMEOUT"
+    assert time.monotonic() - started < 10
