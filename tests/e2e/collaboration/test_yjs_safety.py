@@ -160,10 +160,10 @@ async def test_a_client_that_never_reads_is_dropped_with_1013_and_memory_stays_b
         await editor.recv()  # sync step 1
 
         async def push() -> float:
-            """96 MiB of inserts (1536 x 64 KiB, each deleted by the next update, so the
+            """192 MiB of inserts (3072 x 64 KiB, each deleted by the next update, so the
             document stays small); the server's peak RSS meanwhile."""
             peak = rss_mb(pid)
-            for i, update in enumerate(_edits(3072, 64 * 1024)):
+            for i, update in enumerate(_edits(6144, 64 * 1024)):
                 await editor.send(create_update_message(update))
                 if i % 20 == 0:
                     peak = max(peak, rss_mb(pid))
@@ -182,9 +182,10 @@ async def test_a_client_that_never_reads_is_dropped_with_1013_and_memory_stays_b
         # ... the server forgot it but not the editor...
         assert await wait_for_connections(limited_server, 1.0) == 1.0
         assert editor.close_code is None
-        # ... and never held the reader's backlog: an unbounded queue adds ~90 MiB here
-        # (measured: +101 MiB); transient buffers vary by ~30 MiB from run to run.
-        assert with_reader - alone < 60, (alone, with_reader)
+        # ... and never held the reader's backlog. The load is large so the two outcomes
+        # lie far apart: an unbounded queue adds ~190 MiB here (measured: +235 MiB),
+        # while the peaks of transient buffers differ by up to ~70 MiB from run to run.
+        assert with_reader - alone < 120, (alone, with_reader)
 
 
 async def test_abrupt_disconnects_leave_no_connection_behind(
