@@ -15,7 +15,7 @@ from racine.domain.catalog import glossary, use_cases
 from racine.domain.catalog.model import AssetFilter, AssetKind
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.catalog.search import FACET_NAMES, SearchQuery
-from racine.domain.errors import LimitExceeded, NotFound, ValidationFailed
+from racine.domain.errors import LimitExceeded, ValidationFailed
 from racine.domain.events import GAP, Channels
 from racine.domain.paging import MAX_PAGE, Page, PageRequest
 from racine.resolvers.live import live_events
@@ -46,14 +46,6 @@ _FACET_IDS = {"dataSource": "DataSource", "owner": "User", "glossaryTerm": "Glos
 
 def _uow(info: Info) -> CatalogUnitOfWork:
     return cast(CatalogUnitOfWork, info.context.uow())
-
-
-def _node_uuid(raw_id: str) -> uuid.UUID:
-    """The uuid inside a global id: one that holds none names no node (NOT_FOUND, not a 500)."""
-    try:
-        return uuid.UUID(raw_id)
-    except ValueError:
-        raise NotFound("Node", field="id") from None
 
 
 def _ids(values: list[Any] | None, type_name: str, field: str) -> tuple[uuid.UUID, ...]:
@@ -88,13 +80,13 @@ def domain_filter(f: gql.AssetFilter | None) -> AssetFilter:
 
 async def resolve_asset(info: Info, raw_id: str) -> gql.Asset | None:
     info.context.actor.require(Role.VIEWER)
-    found = await info.context.loaders.asset.load(_node_uuid(raw_id))
+    found = await info.context.loaders.asset.load(uuid.UUID(raw_id))
     return None if found is None else gql.Asset.from_domain(found)
 
 
 async def resolve_glossary_term(info: Info, raw_id: str) -> gql.GlossaryTerm | None:
     info.context.actor.require(Role.VIEWER)
-    found = await info.context.loaders.glossary_term.load(_node_uuid(raw_id))
+    found = await info.context.loaders.glossary_term.load(uuid.UUID(raw_id))
     return None if found is None else gql.GlossaryTerm.from_domain(found)
 
 

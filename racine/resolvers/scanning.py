@@ -53,14 +53,6 @@ def _uow(info: Info) -> CatalogUnitOfWork:
     return cast(CatalogUnitOfWork, info.context.uow())
 
 
-def _node_uuid(raw_id: str) -> uuid.UUID:
-    """The uuid inside a global id: one that holds none names no node (NOT_FOUND, not a 500)."""
-    try:
-        return uuid.UUID(raw_id)
-    except ValueError:
-        raise NotFound("Node", field="id") from None
-
-
 def _factory(info: Info) -> Callable[[], CatalogUnitOfWork]:
     return cast(Callable[[], CatalogUnitOfWork], info.context.services.uow_factory)
 
@@ -105,7 +97,7 @@ async def data_sources(info: Info, first: int, after: str | None) -> Connection[
 
 async def resolve_data_source(info: Info, raw_id: str) -> gql.DataSource | None:
     info.context.actor.require(Role.VIEWER)
-    found = await info.context.loaders.data_source.load(_node_uuid(raw_id))
+    found = await info.context.loaders.data_source.load(uuid.UUID(raw_id))
     return None if found is None else gql.DataSource.from_domain(found)
 
 
@@ -123,7 +115,7 @@ async def rule_set_of(info: Info, rule_set_id: uuid.UUID | None) -> gql.ScanRule
 
 async def resolve_scan_rule_set(info: Info, raw_id: str) -> gql.ScanRuleSet | None:
     info.context.actor.require(Role.VIEWER)
-    ident = _node_uuid(raw_id)
+    ident = uuid.UUID(raw_id)
     async with _uow(info) as uow:
         if ident == DEFAULT_RULE_SET_ID:
             return gql.ScanRuleSet.from_domain(ScanRuleSet.default())
@@ -149,7 +141,7 @@ async def scans(
 async def resolve_scan(info: Info, raw_id: str) -> gql.Scan | None:
     info.context.actor.require(Role.VIEWER)
     async with _uow(info) as uow:
-        found = await uow.sources.get_scan(_node_uuid(raw_id))
+        found = await uow.sources.get_scan(uuid.UUID(raw_id))
     return None if found is None else gql.Scan.from_domain(found)
 
 

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 MAX_TOKEN_DAYS = 3650
+TOUCH_EVERY = timedelta(minutes=1)  # how stale a token's last_used_at may get
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,12 @@ async def authenticate(uow: UnitOfWork, secret: str | None) -> Principal:
         user = await uow.users.get(token.user_id)
         if user is None or user.disabled:
             raise Unauthenticated("invalid, expired or revoked token")
-        await uow.tokens.touch(token.id, utcnow())
-        await uow.commit()
+        now = utcnow()
+        if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
+            # A write (and on SQLite the database's write lock) at most once a minute
+            # per token, not on every request.
+            await uow.tokens.touch(token.id, now)
+            await uow.commit()
     return Principal(user_id=user.id, name=user.name, role=user.role, token_id=token.id)
 
 

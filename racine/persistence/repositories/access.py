@@ -118,15 +118,8 @@ class TokenRepository:
         return [_token(r) for r in rows]
 
     async def touch(self, token_id: uuid.UUID, when: datetime) -> None:
-        # Written at most once a minute per token to keep reads cheap.
         await self.session.execute(
-            update(ApiTokenRow)
-            .where(ApiTokenRow.id == token_id)
-            .where(
-                (ApiTokenRow.last_used_at.is_(None))
-                | (ApiTokenRow.last_used_at < when.replace(second=0, microsecond=0))
-            )
-            .values(last_used_at=when)
+            update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=when)
         )
 
     async def revoke(self, token_id: uuid.UUID, when: datetime) -> None:

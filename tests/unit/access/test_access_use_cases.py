@@ -89,3 +89,23 @@ async def test_roles_and_validation() -> None:
     with pytest.raises(LimitExceeded):
         await create_token(uow, actor, CreateToken(name="x", expires_in_days=0))
     assert Role.ADMIN.includes(Role.STEWARD) and not Role.VIEWER.includes(Role.EDITOR)
+
+
+async def test_authenticate_records_last_use_at_most_once_a_minute() -> None:
+    uow = FakeUnitOfWork()
+    actor = await admin(uow)
+    issued = await create_token(uow, actor, CreateToken(name="t"))
+    # Given a token used for the first time: its last use is recorded (one commit).
+    before = uow.commits
+    await authenticate(uow, issued.secret)
+    first = uow.tokens.rows[issued.token.id].last_used_at
+    assert first is not None and uow.commits == before + 1
+    # When it is used again within the minute: nothing is written.
+    await authenticate(uow, issued.secret)
+    assert uow.tokens.rows[issued.token.id].last_used_at == first
+    assert uow.commits == before + 1
+    # When its last use is over a minute old: it is written again.
+    uow.tokens.rows[issued.token.id].last_used_at = first - timedelta(minutes=2)
+    await authenticate(uow, issued.secret)
+    later = uow.tokens.rows[issued.token.id].last_used_at
+    assert later is not None and later >= first and uow.commits == before + 2
