@@ -1,8 +1,9 @@
 """Value validators: one cheap ``str -> bool`` predicate per detectable shape.
 
-Checksums (Luhn, mod-97, national-ID check digits via python-stdnum) are what
-separate real identifiers from look-alikes such as order numbers, so every
-validator that can check a checksum does. Values arrive stripped and truncated.
+Checksums (Luhn, mod-97, national-ID check digits) are what separate real
+identifiers from look-alikes such as order numbers, so every validator that can
+check a checksum does. The check digits are ``checksums``' own implementations,
+held to python-stdnum's answers by tests. Values arrive stripped and truncated.
 """
 
 from __future__ import annotations
@@ -12,16 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from stdnum import bic, iban, imei, luhn
-from stdnum.br import cnpj, cpf
-from stdnum.de import idnr
-from stdnum.es import dni, nie
-from stdnum.fr import nir
-from stdnum.it import codicefiscale
-from stdnum.nl import bsn
-from stdnum.pl import pesel
-from stdnum.us import rtn, ssn
-
+from racine.domain.classification import checksums
 from racine.domain.classification.lexicon import country_codes, country_names
 
 __all__ = ["VALIDATORS", "Validator", "card_issuer", "is_uuid", "parse_date"]
@@ -144,7 +136,7 @@ def card_issuer(value: str) -> str | None:
                         value):
         return None
     number = _digits(value)
-    if not luhn.is_valid(number):
+    if not checksums.luhn_valid(number):
         return None
     for issuer, ranges, lengths in _ISSUERS:
         if len(number) not in lengths:
@@ -211,9 +203,8 @@ def _ip(v: str) -> bool:
     return True
 
 
-def _stdnum(module: object, shape: str) -> Validator:
-    """stdnum's check behind a cheap shape filter (stdnum's own cleaning is slow)."""
-    check = module.is_valid  # type: ignore[attr-defined]
+def _stdnum(check: Validator, shape: str) -> Validator:
+    """A check-digit validator behind a cheap shape filter."""
     prefilter = re.compile(shape)
 
     def validate(v: str) -> bool:
@@ -229,7 +220,7 @@ def _stdnum(module: object, shape: str) -> Validator:
 
 
 def _ssn(v: str) -> bool:
-    return bool(_SSN_DASHED.fullmatch(v)) and ssn.is_valid(v)
+    return bool(_SSN_DASHED.fullmatch(v)) and checksums.ssn_valid(v)
 
 
 def _nino(v: str) -> bool:
@@ -237,11 +228,11 @@ def _nino(v: str) -> bool:
 
 
 def _iban(v: str) -> bool:
-    return 15 <= len(v) <= 42 and v[:2].isalpha() and iban.is_valid(v)
+    return 15 <= len(v) <= 42 and v[:2].isalpha() and checksums.iban_valid(v)
 
 
 def _bic(v: str) -> bool:
-    return len(v) in (8, 11) and v.isupper() and v[:4].isalpha() and bic.is_valid(v)
+    return len(v) in (8, 11) and v.isupper() and v[:4].isalpha() and checksums.bic_valid(v)
 
 
 def _vin(v: str) -> bool:
@@ -385,15 +376,15 @@ VALIDATORS: dict[str, Validator] = {
     "GENDER": lambda v: v.lower() in _GENDERS,
     "US_SSN": _ssn,
     "UK_NINO": _nino,
-    "DE_TAX_ID": _stdnum(idnr, r"[\d ./-]{11,15}"),
-    "FR_NIR": _stdnum(nir, r"[\d ABab]{15,21}"),
-    "ES_DNI": _stdnum(dni, r"\d{8}[ -]?[A-Za-z]"),
-    "ES_NIE": _stdnum(nie, r"[XYZxyz][ -]?\d{7}[ -]?[A-Za-z]"),
-    "IT_CODICE_FISCALE": _stdnum(codicefiscale, r"[A-Za-z0-9 ]{11,19}"),
-    "NL_BSN": _stdnum(bsn, r"[\d .]{8,12}"),
-    "PL_PESEL": _stdnum(pesel, r"\d{11}"),
-    "BR_CPF": _stdnum(cpf, r"[\d .-]{11,14}"),
-    "BR_CNPJ": _stdnum(cnpj, r"[\d ./-]{14,18}"),
+    "DE_TAX_ID": _stdnum(checksums.idnr_valid, r"[\d ./-]{11,15}"),
+    "FR_NIR": _stdnum(checksums.nir_valid, r"[\d ABab]{15,21}"),
+    "ES_DNI": _stdnum(checksums.dni_valid, r"\d{8}[ -]?[A-Za-z]"),
+    "ES_NIE": _stdnum(checksums.nie_valid, r"[XYZxyz][ -]?\d{7}[ -]?[A-Za-z]"),
+    "IT_CODICE_FISCALE": _stdnum(checksums.codice_fiscale_valid, r"[A-Za-z0-9 ]{11,19}"),
+    "NL_BSN": _stdnum(checksums.bsn_valid, r"[\d .]{8,12}"),
+    "PL_PESEL": _stdnum(checksums.pesel_valid, r"\d{11}"),
+    "BR_CPF": _stdnum(checksums.cpf_valid, r"[\d .-]{11,14}"),
+    "BR_CNPJ": _stdnum(checksums.cnpj_valid, r"[\d ./-]{14,18}"),
     "PASSPORT_NUMBER": lambda v: bool(_PASSPORT.fullmatch(v)),
     "DRIVER_LICENSE": lambda v: bool(_LICENSE.fullmatch(v)) and any(c.isdigit() for c in v),
     "TAX_ID": _tax_id,
@@ -402,11 +393,11 @@ VALIDATORS: dict[str, Validator] = {
     "IBAN": _iban,
     "SWIFT_BIC": _bic,
     "BANK_ACCOUNT": _bank_account,
-    "US_ROUTING_NUMBER": lambda v: len(v) == 9 and v.isdigit() and rtn.is_valid(v),
+    "US_ROUTING_NUMBER": lambda v: len(v) == 9 and v.isdigit() and checksums.rtn_valid(v),
     "SALARY": _amount,
     "IP_ADDRESS": _ip,
     "MAC_ADDRESS": lambda v: bool(_MAC.fullmatch(v)),
-    "IMEI": lambda v: len(v) in (15, 17, 18) and imei.is_valid(v),
+    "IMEI": lambda v: len(v) in (15, 17, 18) and checksums.imei_valid(v),
     "URL": lambda v: bool(_URL.fullmatch(v)),
     "USERNAME": lambda v: bool(_USERNAME.fullmatch(v)) and "@" not in v
     and not (v.isalpha() and v[0].isupper() and v[1:].islower()),
@@ -429,6 +420,6 @@ EXTRA_CHECKS: dict[str, Validator] = {
     "phone_strict": _phone_strict,
     "hash_structured": lambda v: bool(
         _BCRYPT.fullmatch(v) or _CRYPT.match(v) or _DJANGO_HASH.fullmatch(v)),
-    "ssn_plain": lambda v: len(v) == 9 and v.isdigit() and ssn.is_valid(v),
-    "luhn": lambda v: v.isdigit() and 12 <= len(v) <= 19 and luhn.is_valid(v),
+    "ssn_plain": lambda v: len(v) == 9 and v.isdigit() and checksums.ssn_valid(v),
+    "luhn": lambda v: v.isdigit() and 12 <= len(v) <= 19 and checksums.luhn_valid(v),
 }
