@@ -173,6 +173,7 @@ class _Run:
     containers: dict[str, Asset]
     dialect: str = "postgres"  # sqlglot's name for the source's SQL
     keep: set[str] = field(default_factory=set)
+    views: list[tuple[Asset, str, str | None]] = field(default_factory=list)  # asset, SQL, schema
     started_events: _RateLimit = field(
         default_factory=lambda: _RateLimit(_STARTED_BURST, _STARTED_PER_S)
     )
@@ -274,6 +275,7 @@ class ScanJob:
                 dialect=SQL_DIALECTS.get(target.engine, "postgres"),
             )
             await self._pipeline(job, plan)
+            await self._view_lineage(job)
 
             async with make() as uow:
                 qualified_schemas = {containers[s].qualified_name for s in listed}
@@ -378,6 +380,22 @@ class ScanJob:
             known,
         )
 
+    async def _view_lineage(self, job: _Run) -> None:
+        """Each view's lineage from its definition, once every table of the scan is
+        stored: a view read before the tables it selects from would otherwise point
+        at placeholders. Bad SQL is recorded on the lineage result, never fails the scan."""
+        for view, sql, schema in job.views:
+            await self._checkpoint(job)
+            await ingest_view_lineage(
+                cast(LineageUnitOfWork, job.make()),
+                view.source_id or job.state.source_id,
+                view,
+                sql,
+                job.dialect,
+                default_schema=schema,
+                run_cpu=job.ctx.run_cpu,
+            )
+
     async def _checkpoint(self, job: _Run) -> None:
         now = time.monotonic()
         if now - job.cancel_checked >= CANCEL_CHECK_S:
@@ -421,18 +439,7 @@ class ScanJob:
             for f, outcome in zip(done, outcomes, strict=True):
                 meta = f.stored.meta if f.stored else None
                 if meta is not None and meta.kind is TableKind.VIEW and meta.view_sql:
-                    # A view's lineage comes from its definition; bad SQL is recorded
-                    # on the lineage result, never fails the scan.
-                    await ingest_view_lineage(
-                        cast(LineageUnitOfWork, uow),
-                        outcome.asset.source_id or job.state.source_id,
-                        outcome.asset,
-                        meta.view_sql,
-                        job.dialect,
-                        default_schema=meta.schema,
-                        run_cpu=job.ctx.run_cpu,
-                    )
-            for f, outcome in zip(done, outcomes, strict=True):
+                    job.views.append((outcome.asset, meta.view_sql, meta.schema))
                 job.keep.add(f.qualified)
                 progress.tables_done += 1
                 progress.columns_done += outcome.columns
