@@ -71,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one line, no traceback, secrets redacted
         from racine.logs import redact
 
-        print(f"racine: {type(exc).__name__}: {redact(str(exc)).splitlines()[0][:300]}",
-              file=sys.stderr)
+        print(
+            f"racine: {type(exc).__name__}: {redact(str(exc)).splitlines()[0][:300]}",
+            file=sys.stderr,
+        )
         return 1
     return 2
 
@@ -103,9 +105,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_config=None,
         timeout_graceful_shutdown=30,
         ws="websockets-sansio",
-        # Per-message deflate stays on: without it bench/crdt's p99 is 3x better, but
-        # a client that stops reading then grows the server's socket write buffer past
-        # our per-connection queue bound (tests/e2e/collaboration/test_yjs_safety.py).
+        # No per-message deflate: it dominated /yjs latency (bench/crdt: p50 812 ms on,
+        # 21 ms off). Memory stays bounded without it: this protocol waits for the
+        # transport to drain before each send, so a client that stops reading stalls
+        # its sender and fills its bounded queue (1013, tests/e2e/collaboration/
+        # test_yjs_safety.py) instead of the socket's write buffer.
+        ws_per_message_deflate=False,
     )
     uvicorn.Server(config).run()
     return 0

@@ -40,6 +40,7 @@ log = logging.getLogger("racine.collab")
 
 ROOMS_KEY = "collab_rooms"  # Services.extras key of the RoomManager
 _EMPTY = crdt.EMPTY_UPDATE
+SLOW_READER_CLOSE_S = 30  # a dropped slow reader may take this long to drain its backlog
 
 
 class _Bucket:
@@ -239,9 +240,12 @@ async def _serve(
             room.peers.discard(peer)
         code, reason = peer.dropped or (1000, "")
         # A slow reader gets its close frame once it reads what is already in flight
-        # (the transport buffer is full, our queue is gone): give it a while.
+        # (uvicorn waits for the paused transport to drain before any frame; our queue
+        # is gone, so what waits is bounded): give it up to SLOW_READER_CLOSE_S.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(websocket.close(code, reason), timeout=10 if code == 1013 else 2)
+            await asyncio.wait_for(
+                websocket.close(code, reason), timeout=SLOW_READER_CLOSE_S if code == 1013 else 2
+            )
 
 
 async def _receive(
