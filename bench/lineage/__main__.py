@@ -107,6 +107,19 @@ async def load(url: str, grid: list[list[uuid.UUID]],
     return time.perf_counter() - started
 
 
+async def stored_edges(url: str) -> int:
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        count = (await conn.execute(text("SELECT COUNT(*) FROM lineage_edges"))).scalar_one()
+    await engine.dispose()
+    return int(count)
+
+
+def load_average() -> str:
+    """``uptime``'s three load averages: the machine is shared, numbers need them."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def bfs(adjacency: dict[uuid.UUID, list[uuid.UUID]], start: uuid.UUID, depth: int,
         cap: int = 10_000) -> int:
     seen = {start}
@@ -141,9 +154,13 @@ async def run(url: str, label: str, args: argparse.Namespace) -> None:
 
     await asyncio.to_thread(upgrade, url)
     grid, pairs = build_graph(args.edges, args.fanout, args.layers)
-    seconds = await load(url, grid, pairs)
+    if await stored_edges(url) == len(pairs):  # --database-url of an earlier --keep run
+        loaded = "reused"
+    else:
+        loaded = f"loaded in {await load(url, grid, pairs):.1f} s"
     print(f"\n== {label}: {len(pairs):,} column edges, {sum(map(len, grid)):,} columns "
-          f"(fanout {args.fanout}, {args.layers} layers), loaded in {seconds:.1f} s")
+          f"(fanout {args.fanout}, {args.layers} layers), {loaded}; load average "
+          f"{load_average()}")
     adjacency: dict[uuid.UUID, list[uuid.UUID]] = {}
     for s, t in pairs:
         adjacency.setdefault(s, []).append(t)
@@ -158,6 +175,8 @@ async def run(url: str, label: str, args: argparse.Namespace) -> None:
     uuid_type = "uuid" if url.startswith("postgresql") else "CHAR(32)"
     async with LifespanManager(app, startup_timeout=120):
         runtime = app.state.runtime
+        if runtime.bootstrap_secret is None:  # a reused database: its admin exists
+            token = await reader_token(runtime)
         actor = Principal(uuid.uuid4(), "bench", Role.VIEWER)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url="http://bench", timeout=120,
@@ -206,6 +225,20 @@ async def run(url: str, label: str, args: argparse.Namespace) -> None:
                 await profile(http, starts, args.profile, encode_id,
                               COMPACT if args.profile_compact else QUERY)
     await engine.dispose()
+
+
+async def reader_token(runtime: Any) -> str:
+    """A fresh VIEWER token (the bootstrap token works on an empty database only)."""
+    from racine.domain.access.model import Principal, Role, User
+    from racine.domain.access.use_cases import CreateToken, create_token
+
+    async with runtime.uow() as uow:
+        user = User(name=f"bench-{secrets.token_hex(4)}", role=Role.VIEWER)
+        await uow.users.add(user)
+        await uow.commit()
+    issued = await create_token(runtime.uow(), Principal.system(),
+                                CreateToken(name="bench", user_id=user.id))
+    return str(issued.secret)
 
 
 async def profile(http: httpx.AsyncClient, starts: list[uuid.UUID], depth: int,
@@ -263,7 +296,16 @@ async def main() -> None:
     parser.add_argument("--dialect", choices=["postgresql", "sqlite", "both"], default="both")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "RACINE_BENCH_POSTGRES_URL", os.environ.get("RACINE_TEST_POSTGRES_URL", "")))
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the generated database and print its URL")
+    parser.add_argument("--database-url", default="",
+                        help="run on this database (e.g. one kept by --keep); the graph is "
+                        "generated again in memory and loaded only if the edge count differs")
     args = parser.parse_args()
+    if args.database_url:  # an earlier --keep database: the graph is reused if complete
+        label = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
+        await run(args.database_url, label, args)
+        return
     if args.dialect in ("postgresql", "both"):
         if not args.postgres_url:
             raise SystemExit("set --postgres-url or RACINE_TEST_POSTGRES_URL")
@@ -271,10 +313,17 @@ async def main() -> None:
         try:
             await run(url, "PostgreSQL", args)
         finally:
-            await drop_postgres(args.postgres_url, url)
+            if args.keep:
+                print(f"kept: --database-url {url}")
+            else:
+                await drop_postgres(args.postgres_url, url)
     if args.dialect in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            await run(f"sqlite+aiosqlite:///{folder}/bench.db", "SQLite", args)
+        folder = tempfile.mkdtemp() if args.keep else None
+        with tempfile.TemporaryDirectory() as scratch:
+            url = f"sqlite+aiosqlite:///{folder or scratch}/bench.db"
+            await run(url, "SQLite", args)
+            if args.keep:
+                print(f"kept: --database-url {url}")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,30 @@ def _summary(info: Info) -> bool:
     return True
 
 
+# Edge fields the walk's columns answer (id, ends, hop); any other edge field, or
+# ``compact.edgeTypes``, needs each edge read in full.
+_EDGE_END_FIELDS = frozenset({"id", "sourceId", "targetId", "hop", "__typename"})
+
+
+def _edge_details(info: Info) -> bool:
+    """Whether the selection needs more of an edge than its id, ends and hop."""
+    for graph in info.selected_fields:
+        fields = _plain(graph.selections)
+        if fields is None:
+            return True
+        for part in fields:
+            if part.name not in ("edges", "compact"):
+                continue
+            wanted = _plain(part.selections)
+            if wanted is None:
+                return True
+            if part.name == "edges" and any(w.name not in _EDGE_END_FIELDS for w in wanted):
+                return True
+            if part.name == "compact" and any(w.name == "edgeTypes" for w in wanted):
+                return True
+    return False
+
+
 async def lineage(
     info: Info, asset_id: str, direction: gql.LineageDirection, depth: int,
     level: gql.LineageLevel | None,
@@ -64,6 +88,7 @@ async def lineage(
         asset_id=decode_id(asset_id, "Asset", field="assetId"),
         direction=Direction(direction.value), depth=depth,
         level=EdgeLevel(level.value) if level else None, summary=_summary(info),
+        edge_details=_edge_details(info),
     )
     graph = await use_cases.read_lineage(_uow(info), info.context.actor, query)
     return gql.LineageGraph.from_domain(graph)
@@ -78,6 +103,7 @@ async def asset_lineage(
     query = use_cases.LineageQuery(
         asset_id=asset_id, direction=way, depth=depth,
         level=EdgeLevel(level.value) if level else None, summary=_summary(info),
+        edge_details=_edge_details(info),
     )
     graph = await use_cases.read_lineage(_uow(info), info.context.actor, query)
     return gql.LineageGraph.from_domain(graph)

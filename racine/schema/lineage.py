@@ -23,6 +23,7 @@ from racine.domain.lineage import edges as edge_model
 from racine.domain.lineage import ingest as ingest_model
 from racine.domain.lineage import model
 from racine.domain.lineage import use_cases as reads
+from racine.domain.lineage.columns import EdgeColumns
 from racine.domain.lineage.sqlresult import StatementLineage
 from racine.schema.catalog import Asset
 from racine.schema.errors import UserError
@@ -156,6 +157,31 @@ class LineageEdge(relay.Node):
         return out
 
 
+    @classmethod
+    def ends(cls, columns: EdgeColumns) -> list[Self]:
+        """Edges carrying only id, ends and hop: for a selection of no other field
+        (the resolver checks, see ``racine.resolvers.lineage``). Built without
+        ``__init__``: a 10-hop graph has ~20,000 edges and the other 12 fields
+        would be placeholders nobody reads."""
+        ids: dict[uuid.UUID, str] = {}
+
+        def asset(ident: uuid.UUID) -> str:
+            found = ids.get(ident)
+            if found is None:
+                found = ids[ident] = _global_id("Asset", ident)
+            return found
+
+        out: list[Self] = []
+        new = object.__new__
+        for ident, source, target, hop in zip(
+                columns.ids, columns.sources, columns.targets, columns.hops, strict=True):
+            edge = new(cls)
+            edge.__dict__.update(id=str(ident), source_id=asset(source),
+                                 target_id=asset(target), hop=hop)
+            out.append(edge)
+        return out
+
+
 _LEVELS = {m.value: m for m in LineageLevel}
 _PROVENANCES = {m.value: m for m in LineageProvenance}
 _TYPES = {m.value: m for m in TransformationType}
@@ -181,6 +207,7 @@ def _global_id(type_name: str, ident: object) -> str:
                  "selected. Same caps as the graph: at most 10,000 nodes and 50,000 edges.")
 class CompactLineageGraph:
     graph: strawberry.Private[reads.LineageGraph]
+    index: strawberry.Private[dict[uuid.UUID, int] | None] = None
 
     @strawberry.field(description="JSON array of strings: Asset global ids, one per node.")
     def node_ids(self) -> JSON:
@@ -207,37 +234,34 @@ class CompactLineageGraph:
     @strawberry.field(description="JSON array of strings: LineageEdge global ids, one per "
                       "edge.")
     def edge_ids(self) -> JSON:
-        return cast(JSON, [_global_id("LineageEdge", e.id) for e, _ in self._edges()])
+        return cast(JSON, [_global_id("LineageEdge", i) for i in self.graph.edge_columns.ids])
 
     @strawberry.field(description="JSON array of integers: index (into the node arrays) of "
                       "each edge's source.")
     def edge_sources(self) -> JSON:
         index = self._index()
-        return cast(JSON, [index[e.source_id] for e, _ in self._edges()])
+        return cast(JSON, [index[i] for i in self.graph.edge_columns.sources])
 
     @strawberry.field(description="JSON array of integers: index (into the node arrays) of "
                       "each edge's target.")
     def edge_targets(self) -> JSON:
         index = self._index()
-        return cast(JSON, [index[e.target_id] for e, _ in self._edges()])
+        return cast(JSON, [index[i] for i in self.graph.edge_columns.targets])
 
     @strawberry.field(description="JSON array of integers: hop at which each edge was found.")
     def edge_hops(self) -> JSON:
-        return cast(JSON, [hop for _, hop in self._edges()])
+        return cast(JSON, list(self.graph.edge_columns.hops))
 
     @strawberry.field(description="JSON array of strings: transformation type of each edge "
                       "(DIRECT or INDIRECT).")
     def edge_types(self) -> JSON:
-        return cast(JSON, [e.transformation.type.value for e, _ in self._edges()])
+        return cast(JSON, [e.transformation.type.value for e, _ in self.graph.edges])
 
     def _index(self) -> dict[uuid.UUID, int]:
-        return {a.id: i for i, (a, _) in enumerate(self.graph.nodes)}
-
-    def _edges(self) -> list[tuple[edge_model.LineageEdge, int]]:
-        """Edges whose two ends are nodes (an asset gone since the walk is left out)."""
-        index = self._index()
-        return [(e, h) for e, h in self.graph.edges
-                if e.source_id in index and e.target_id in index]
+        """Node id -> position in the node arrays (built once per graph)."""
+        if self.index is None:
+            self.index = {a.id: i for i, (a, _) in enumerate(self.graph.nodes)}
+        return self.index
 
 
 @strawberry.type(description="A lineage graph around one asset. At most 10,000 nodes.")
@@ -259,6 +283,8 @@ class LineageGraph:
     @strawberry.field(description="Edges between reached assets. At most 50,000. For large "
                       "graphs `compact` is much cheaper.")
     def edges(self) -> list[LineageEdge]:
+        if self.graph.details is None:  # the query selects only ids, ends and hops
+            return LineageEdge.ends(self.graph.edge_columns)
         return LineageEdge.many(self.graph.edges)
 
     @strawberry.field(description="The same nodes and edges as parallel JSON arrays (ids, "

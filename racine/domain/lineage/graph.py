@@ -64,7 +64,7 @@ class Traversal(Generic[N]):
     (0 for starts). ``edges`` holds only edges between reached nodes."""
 
     nodes: Mapping[N, int]
-    edges: tuple[Edge[N], ...]
+    edges: Sequence[Edge[N]]
     truncated: bool = False
     reason: TruncationReason | None = None
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
 from racine.domain.catalog.model import Asset, AssetKind
 from racine.domain.errors import LimitExceeded, NotFound, ValidationFailed
+from racine.domain.lineage.columns import EdgeArrays, EdgeColumns
 from racine.domain.lineage.edges import EdgeLevel, LineageEdge, merge_edges
 from racine.domain.lineage.events import lineage_changed
 from racine.domain.lineage.graph import (
@@ -219,6 +220,10 @@ class LineageQuery:
     summary: bool = False
     """Reached assets need only id, kind and names (no description, properties,
     detail, profile or timestamps): the reader asked for nothing more."""
+    edge_details: bool = True
+    """Read each edge's provenance, transformation, job and stamps. False: the
+    reader needs only edge ids, ends and hops, and ``LineageGraph.edges`` is
+    unavailable (``edge_columns`` has what was read)."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.depth <= MAX_DEPTH:
@@ -229,15 +234,28 @@ class LineageQuery:
 
 @dataclass
 class LineageGraph:
-    """Reached assets with their hop distance (0 for the start), and the edges
-    between them, each with the hop at which it was found."""
+    """Reached assets with their hop distance (0 for the start), nearest first, and
+    the edges between them, each with the hop at which it was found (the larger
+    hop of its two ends), as columns; ``details`` holds each edge in full when
+    the query asked for them."""
 
     root: Asset
     level: EdgeLevel
     nodes: list[tuple[Asset, int]]
-    edges: list[tuple[LineageEdge, int]]
+    edge_columns: EdgeColumns
     truncated: bool = False
     reason: TruncationReason | None = None
+    details: Mapping[uuid.UUID, LineageEdge] | None = None
+
+    @property
+    def edges(self) -> list[tuple[LineageEdge, int]]:
+        """Each edge in full with its hop (needs ``LineageQuery.edge_details``)."""
+        if self.details is None:
+            raise ValueError("edge details were not read (LineageQuery.edge_details)")
+        found = self.details
+        columns = self.edge_columns
+        return [(found[i], hop) for i, hop in zip(columns.ids, columns.hops, strict=True)
+                if i in found]
 
 
 async def _walk(
@@ -292,14 +310,43 @@ async def read_lineage(uow: LineageUnitOfWork, actor: Principal, q: LineageQuery
                              q.deadline_s)
         assets: dict[uuid.UUID, Asset] = await uow.lineage.assets(
             walked.nodes, summary=q.summary)
+        columns, details = _edges(walked, assets)
+        if q.edge_details and details is None:
+            details = await uow.lineage.edge_details(columns.ids)
     nodes = sorted(
         ((assets[i], hop) for i, hop in walked.nodes.items() if i in assets),
         key=lambda pair: (pair[1], pair[0].qualified_name),
     )
+    return LineageGraph(root, level, nodes, columns, walked.truncated, walked.reason,
+                        details if q.edge_details else None)
+
+
+def _edges(
+    walked: Traversal[uuid.UUID], assets: Mapping[uuid.UUID, Asset]
+) -> tuple[EdgeColumns, dict[uuid.UUID, LineageEdge] | None]:
+    """The walk's edges between assets still there, as columns with their hop; and
+    the edges in full when the walk carried them (the hop-by-hop walk does)."""
     hops = walked.nodes
-    edges = [(e.data, max(hops.get(e.source, 0), hops.get(e.target, 0)))
-             for e in walked.edges if isinstance(e.data, LineageEdge)]
-    return LineageGraph(root, level, nodes, edges, walked.truncated, walked.reason)
+    triples: Iterable[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]
+    if isinstance(walked.edges, EdgeArrays):
+        arrays = walked.edges
+        triples = zip(arrays.ids, arrays.sources, arrays.targets, strict=True)
+        details = None
+    else:
+        full = [e.data for e in walked.edges if isinstance(e.data, LineageEdge)]
+        triples = ((e.id, e.source_id, e.target_id) for e in full)
+        details = {e.id: e for e in full}
+    ids: list[uuid.UUID] = []
+    sources: list[uuid.UUID] = []
+    targets: list[uuid.UUID] = []
+    edge_hops: list[int] = []
+    for ident, source, target in triples:
+        if source in assets and target in assets:
+            ids.append(ident)
+            sources.append(source)
+            targets.append(target)
+            edge_hops.append(max(hops[source], hops[target]))
+    return EdgeColumns(ids, sources, targets, edge_hops), details
 
 
 @dataclass

@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.catalog.model import Asset, AssetKind, utcnow
+from racine.domain.lineage.columns import EdgeArrays
 from racine.domain.lineage.edges import EdgeLevel, LineageEdge
-from racine.domain.lineage.graph import Direction, Edge, Traversal, TruncationReason
+from racine.domain.lineage.graph import Direction, Traversal, TruncationReason
 from racine.domain.lineage.model import (
     Provenance,
     Transformation,
@@ -139,10 +139,13 @@ def _asset_record(r: Any) -> Asset:
 
 
 # One row of arrays, not a row per asset (see the walk below: rows cost, arrays don't).
+# The lateral ``OFFSET 0`` keeps the join a loop of primary-key probes: as a plain
+# join the planner hashed the whole assets table for 10,000 ids (EXPLAIN ANALYZE,
+# 347,200 assets, 16,583 ids: seq scan + hash join 294 ms).
 _SUMMARY_SQL = ("SELECT array_agg(a.id), array_agg(a.kind), array_agg(a.name), "
                 "array_agg(a.qualified_name), array_agg(a.source_id), array_agg(a.parent_id), "
-                "array_agg(a.position) FROM assets AS a JOIN unnest($1::uuid[]) AS wanted(id) "
-                "ON a.id = wanted.id")
+                "array_agg(a.position) FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN "
+                "LATERAL (SELECT * FROM assets AS x WHERE x.id = wanted.id OFFSET 0) AS a")
 
 
 def _summary_record(r: Any) -> Asset:
@@ -158,43 +161,44 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # summaries carry no timestamps
 
 
 # One-statement bounded walk (PostgreSQL). A recursive CTE whose working row is a
-# whole hop: (hop, frontier ids, visited ids, the hop's edges as column arrays).
-# Each step joins the frontier to the edge index once (``cand``), keeps the far
-# ends not visited yet (``EXCEPT``, a hashed anti-join: a node is expanded once, at
-# its shortest distance, so cycles and diamonds cost nothing) and the edges whose
-# far end is known (a hashed semi-join), exactly what the hop-by-hop walk keeps. A
-# recursive CTE may name its working table only once, hence arrays instead of a
-# visited table. Each hop keeps at most cap + 1 new ids and the walk stops once
-# more than cap nodes are known; the cap + 1st node (in hop, then array order)
-# tells that the answer is truncated, and the caller drops edges to it.
+# whole hop: (hop, frontier ids, visited ids, the hop's edges as id/source/target
+# arrays). Each step joins the frontier to the edge index once (``cand``), keeps
+# the far ends not visited yet (``EXCEPT``, a hashed anti-join: a node is expanded
+# once, at its shortest distance, so cycles and diamonds cost nothing) and the
+# edges whose far end is known (a hashed semi-join), exactly what the hop-by-hop
+# walk keeps. A recursive CTE may name its working table only once, hence arrays
+# instead of a visited table. A hop keeps at most as many new ids as the cap
+# leaves room for, plus one, and the walk stops once more than cap nodes are
+# known; that extra node (in hop, then array order) tells that the answer is
+# truncated, and the caller drops edges to it. (Keeping cap + 1 new ids at every
+# hop instead let the last hop carry ~16,000 ids and their edges to be dropped.)
 #
 # The answer is one row per hop of arrays, not one row per node and edge:
-# per-row result handling cost ~5 µs a row in SQLAlchemy (30,000 rows at 10 hops:
-# 150 ms) while asyncpg decodes arrays in C; and the edges come from the one index
-# pass of the walk (a second join for them doubled the server time).
+# per-row result handling cost ~5 µs a row in SQLAlchemy while asyncpg decodes
+# arrays in C; and the edges come from the one index pass of the walk (a second
+# join for them doubled the server time). Only edge ids and ends travel: the
+# other edge columns (14 in all) doubled the statement's aggregation work and
+# the client's decoding, and a graph page does not show them; ``edge_details``
+# reads them by id when a reader asks.
 # Parameters: $1 start, $2 depth, $3 level, $4 cap.
-_TEXT = {"level", "provenance", "transformation_type", "transformation_subtype"}
-_NAMES = [c.key for c in _COLUMNS]
-_NULL_ARRAYS = ", ".join(
-    f"NULL::{'text' if c.key in _TEXT else c.type.compile(dialect=postgresql.dialect())}[]"
-    for c in _COLUMNS)
 
 
 def _walk_cte(name: str, near: str, far: str) -> str:
-    picked = ", ".join(f"e.{c}::text AS {c}" if c in _TEXT else f"e.{c}" for c in _NAMES)
     return f"""
-{name}(hop, frontier, visited, {', '.join(_NAMES)}) AS (
-  SELECT 0, ARRAY[$1::uuid], ARRAY[$1::uuid], {_NULL_ARRAYS}
+{name}(hop, frontier, visited, ids, sources, targets) AS (
+  SELECT 0, ARRAY[$1::uuid], ARRAY[$1::uuid], NULL::uuid[], NULL::uuid[], NULL::uuid[]
   UNION ALL
-  SELECT w.hop + 1, n.fresh, w.visited || n.fresh, {', '.join('n.' + c for c in _NAMES)}
+  SELECT w.hop + 1, n.fresh, w.visited || n.fresh, n.ids, n.sources, n.targets
   FROM {name} AS w CROSS JOIN LATERAL (
     WITH cand AS MATERIALIZED (
-      SELECT {picked} FROM unnest(w.frontier) AS f(id)
+      SELECT e.id, e.source_id, e.target_id FROM unnest(w.frontier) AS f(id)
       JOIN lineage_edges AS e ON e.{near} = f.id AND e.level = $3),
     fresh AS MATERIALIZED (
-      (SELECT {far} AS id FROM cand EXCEPT SELECT unnest(w.visited)) LIMIT $4 + 1)
+      (SELECT {far} AS id FROM cand EXCEPT SELECT unnest(w.visited))
+      LIMIT $4 + 1 - cardinality(w.visited))
     SELECT (SELECT coalesce(array_agg(id), '{{}}'::uuid[]) FROM fresh) AS fresh,
-           {', '.join(f'array_agg(c.{c}) AS {c}' for c in _NAMES)}
+           array_agg(c.id) AS ids, array_agg(c.source_id) AS sources,
+           array_agg(c.target_id) AS targets
     FROM cand AS c
     WHERE c.{far} IN (SELECT unnest(w.visited)) OR c.{far} IN (SELECT id FROM fresh)) AS n
   WHERE w.hop < $2 AND cardinality(w.frontier) > 0 AND cardinality(w.visited) <= $4)"""
@@ -203,7 +207,7 @@ def _walk_cte(name: str, near: str, far: str) -> str:
 def _walk_sql(names: Sequence[str]) -> str:
     ways = {"up": ("target_id", "source_id"), "down": ("source_id", "target_id")}
     ctes = ",".join(_walk_cte(n, *ways[n]) for n in names)
-    parts = [f"SELECT {order} AS way, hop, frontier, {', '.join(_NAMES)} FROM {name}"
+    parts = [f"SELECT {order} AS way, hop, frontier, ids, sources, targets FROM {name}"
              for order, name in enumerate(names)]
     return f"WITH RECURSIVE {ctes}\n" + "\nUNION ALL\n".join(parts)
 
@@ -220,17 +224,20 @@ def _merge_walk(rows: Sequence[Any], start: uuid.UUID, ways: int, max_nodes: int
                 max_edges: int) -> Traversal[uuid.UUID]:
     """Rows of ``_WALK_SQL`` -> the traversal the hop-by-hop walk would give: one
     direction after the other (upstream first) sharing the node cap, each node at
-    its nearest hop, each edge once, only edges whose two ends were kept."""
+    its nearest hop, each edge once, only edges whose two ends were kept. The
+    edges stay three lists (:class:`EdgeArrays`): no object per edge."""
     hops: list[list[Any]] = [[] for _ in range(ways)]
     for row in rows:
         hops[row[0]].append(row)
     nodes: dict[uuid.UUID, int] = {start: 0}
     reason: TruncationReason | None = None
-    kept: dict[Any, Edge[uuid.UUID]] = {}
+    ids: list[uuid.UUID] = []
+    sources: list[uuid.UUID] = []
+    targets: list[uuid.UUID] = []
     for way in range(ways):
         found = sorted(hops[way], key=lambda r: r[1])
-        for _, hop, ids, *_edges in found:
-            for node in ids:  # array order = the SQL's cap order
+        for _, hop, fresh, *_arrays in found:
+            for node in fresh:  # array order = the SQL's cap order
                 if node in nodes:
                     if hop < nodes[node]:
                         nodes[node] = hop
@@ -239,21 +246,48 @@ def _merge_walk(rows: Sequence[Any], start: uuid.UUID, ways: int, max_nodes: int
                 else:
                     reason = TruncationReason.MAX_NODES
                     break
-        for _, _, _, *arrays in found:
-            if arrays[0] is None:
+        for _, _, _, edge_ids, edge_sources, edge_targets in found:
+            if edge_ids is None:
                 continue
-            for edge_row in zip(*arrays, strict=True):
-                if (edge_row[0] in kept or edge_row[1] not in nodes
-                        or edge_row[2] not in nodes):
-                    continue
-                if len(kept) >= max_edges:
-                    reason = reason or TruncationReason.MAX_EDGES
-                    break
-                edge = _edge(edge_row)
-                kept[edge_row[0]] = Edge(edge.source_id, edge.target_id, edge)
+            if ways == 1 and reason is None:  # every far end was kept, no edge repeats
+                ids += edge_ids
+                sources += edge_sources
+                targets += edge_targets
+            else:
+                _keep(nodes, ids, sources, targets, edge_ids, edge_sources, edge_targets)
+        if len(ids) > max_edges:
+            del ids[max_edges:], sources[max_edges:], targets[max_edges:]
+            reason = reason or TruncationReason.MAX_EDGES
         if reason is not None:
             break
-    return Traversal(nodes, tuple(kept.values()), reason is not None, reason)
+    return Traversal(nodes, EdgeArrays(ids, sources, targets), reason is not None, reason)
+
+
+def _keep(nodes: dict[uuid.UUID, int], ids: list[uuid.UUID], sources: list[uuid.UUID],
+          targets: list[uuid.UUID], edge_ids: list[uuid.UUID], edge_sources: list[uuid.UUID],
+          edge_targets: list[uuid.UUID]) -> None:
+    """Append the edges whose two ends are kept nodes and that are not listed yet
+    (both ways of a BOTH walk may meet the same edge)."""
+    seen = set(ids)
+    for ident, source, target in zip(edge_ids, edge_sources, edge_targets, strict=True):
+        if ident not in seen and source in nodes and target in nodes:
+            seen.add(ident)
+            ids.append(ident)
+            sources.append(source)
+            targets.append(target)
+
+
+# Edge details by id, for the few readers that ask for them after a walk: one
+# statement, one row of arrays. The lateral ``OFFSET 0`` keeps the join a loop of
+# primary-key probes (the planner otherwise hashes the whole table when given
+# thousands of ids).
+_TEXT = {"level", "provenance", "transformation_type", "transformation_subtype"}
+_AGGREGATES = ", ".join(f"array_agg(e.{c.key}{'::text' if c.key in _TEXT else ''})"
+                        for c in _COLUMNS)
+_DETAILS_SQL = (
+    f"SELECT {_AGGREGATES} "
+    f"FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN LATERAL ("
+    f"SELECT * FROM lineage_edges AS x WHERE x.id = wanted.id OFFSET 0) AS e")
 
 
 def _asset(row: Any) -> Asset:
@@ -384,6 +418,18 @@ class LineageRepository:
             return Traversal({start: 0}, (), True, TruncationReason.DEADLINE)
         ways = 2 if direction is Direction.BOTH else 1
         return _merge_walk(rows, start, ways, max_nodes, max_edges)
+
+    async def edge_details(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LineageEdge]:
+        """Edges by id, all columns: what a walk left out (see ``_DETAILS_SQL``)."""
+        if self.dialect != "postgresql":
+            return await self.get_many(ids)
+        conn = await self.session.connection()
+        out: dict[uuid.UUID, LineageEdge] = {}
+        for chunk in _chunks(ids, 50_000):
+            arrays = (await conn.exec_driver_sql(_DETAILS_SQL, (chunk,))).one()
+            if arrays[0] is not None:
+                out.update((r[0], _edge(r)) for r in zip(*arrays, strict=True))
+        return out
 
     async def assets(
         self, ids: Iterable[uuid.UUID], *, summary: bool = False

@@ -90,9 +90,31 @@ async def test_traversal_runs_one_edge_query_per_hop(db: Database, dialect: str)
     graph = await read_lineage(uow(db), ACTOR, LineageQuery(root.id, Direction.DOWNSTREAM, 3))
     event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert len(graph.nodes) == total == 1 + 10 + 100 + 1000
-    # hops, not nodes; PostgreSQL walks in one statement (test_lineage_walk.py)
-    assert len(statements) == (1 if dialect == "postgresql" else 3)
+    # hops, not nodes; PostgreSQL walks in one statement (test_lineage_walk.py) and
+    # reads the edges' details in one more
+    assert len(statements) == (2 if dialect == "postgresql" else 3)
     assert max(hop for _, hop in graph.nodes) == 3 and not graph.truncated
+    assert len(graph.edges) == total - 1
+
+
+async def test_edges_in_full_match_their_columns(db: Database) -> None:
+    # Given a tree of 1 + 3 + 9 columns
+    root, total = await fan_out(db, width=3, depth=2)
+    # When the lineage is read with and without edge details
+    full = await read_lineage(uow(db), ACTOR, LineageQuery(root.id, Direction.DOWNSTREAM, 2))
+    bare = await read_lineage(uow(db), ACTOR, LineageQuery(
+        root.id, Direction.DOWNSTREAM, 2, edge_details=False))
+    # Then both list the same edges (ids, ends, hops); only the first has them in full
+    columns = full.edge_columns
+    assert columns == bare.edge_columns and len(columns) == total - 1
+    assert [(e.id, e.source_id, e.target_id, hop) for e, hop in full.edges] == list(
+        zip(columns.ids, columns.sources, columns.targets, columns.hops, strict=True))
+    assert all(e.provenance is Provenance.SQL for e, _ in full.edges)
+    hops = {a.id: hop for a, hop in full.nodes}
+    assert columns.hops == [max(hops[s], hops[t])
+                            for s, t in zip(columns.sources, columns.targets, strict=True)]
+    with pytest.raises(ValueError, match="edge details"):
+        _ = bare.edges
 
 
 async def test_caps_truncate_instead_of_failing(db: Database) -> None:
