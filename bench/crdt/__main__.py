@@ -5,8 +5,8 @@ the same run, on 127.0.0.1. Prints and writes the results to ``RESULTS.md``.
 Options: ``--editors 20 --updates 500 --interval-ms 5 --write``; ``--only racine`` or
 ``--only reference`` runs one side; ``--profile FILE`` runs the Racine server under
 pyinstrument (the ``bench`` extra) and writes its text report to FILE;
-``--racine-deflate off|both`` also runs Racine with uvicorn's permessage-deflate off
-(``racine serve`` leaves it on; the reference ``ws`` server does not negotiate it).
+``--racine-deflate on|both`` runs Racine with uvicorn's permessage-deflate forced on
+(``racine serve`` turns it off, and the reference ``ws`` server does not negotiate it).
 """
 
 from __future__ import annotations
@@ -81,15 +81,16 @@ def _load(url: str, room: str, token: str | None, args: argparse.Namespace) -> d
     return result
 
 
-# ``racine serve`` with uvicorn's ``ws_per_message_deflate`` off (a bench-only switch).
-NO_DEFLATE = (
-    "import functools, uvicorn; uvicorn.Config.__init__ = functools.partialmethod("
-    "uvicorn.Config.__init__, ws_per_message_deflate=False); "
+# ``racine serve`` with uvicorn's ``ws_per_message_deflate`` forced on (a bench-only switch).
+DEFLATE = (
+    "import functools, uvicorn; init = uvicorn.Config.__init__; "
+    "uvicorn.Config.__init__ = lambda self, *a, **k: init(self, *a, "
+    "**{**k, 'ws_per_message_deflate': True}); "
     "from racine.cli import main; main()"
 )
 
 
-def run_racine(args: argparse.Namespace, data: Path, deflate: bool = True) -> dict[str, Any]:
+def run_racine(args: argparse.Namespace, data: Path, deflate: bool = False) -> dict[str, Any]:
     port, token = _port(), "rcn_" + secrets.token_urlsafe(32)
     env = {
         **os.environ,
@@ -101,8 +102,8 @@ def run_racine(args: argparse.Namespace, data: Path, deflate: bool = True) -> di
     }
     log = (data / "racine.log").open("wb")
     command = [sys.executable, "-m", "racine.cli", "serve", "--port", str(port)]
-    if not deflate:
-        command[1:3] = ["-c", NO_DEFLATE]
+    if deflate:
+        command[1:3] = ["-c", DEFLATE]
     if args.profile:
         # SIGINT stops uvicorn cleanly; pyinstrument then writes its report.
         report = ["-r", "text", "--show-all", "-o", str(Path(args.profile).resolve())]
@@ -191,15 +192,15 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write bench/crdt/RESULTS.md")
     parser.add_argument("--only", choices=["racine", "reference"], default=None)
     parser.add_argument("--profile", default=None, help="pyinstrument text report of Racine")
-    parser.add_argument("--racine-deflate", choices=["on", "off", "both"], default="on")
+    parser.add_argument("--racine-deflate", choices=["on", "off", "both"], default="off")
     args = parser.parse_args()
     _npm()
     load_before = _load_avg()
     racine: dict[str, dict[str, Any]] = {}
     reference = None
     if args.only != "reference":
-        for deflate in {"on": [True], "off": [False], "both": [True, False]}[args.racine_deflate]:
-            name = "racine /yjs (SQLite, durable)" + ("" if deflate else ", no permessage-deflate")
+        for deflate in {"on": [True], "off": [False], "both": [False, True]}[args.racine_deflate]:
+            name = "racine /yjs (SQLite, durable)" + (", permessage-deflate" if deflate else "")
             with tempfile.TemporaryDirectory() as tmp:
                 racine[name] = run_racine(args, Path(tmp), deflate)
     if args.only != "racine":

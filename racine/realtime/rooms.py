@@ -439,7 +439,7 @@ class RoomManager:
 
         async def run() -> None:
             try:
-                await compact(self.uow_factory(), room.document_id, minimum=2)
+                await compact(self.uow_factory, room.document_id, minimum=2)
             except Exception:
                 log.exception("compaction failed (the log is intact)")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from pycrdt import Array, Doc, Map, StickyIndex, Text, get_state
@@ -32,6 +32,7 @@ __all__ = [
     "build_doc",
     "check_anchor",
     "check_update",
+    "fold",
     "guarded",
     "initial_update",
     "project",
@@ -78,6 +79,11 @@ def build_doc(updates: Iterable[bytes]) -> Doc:
         if update and update != EMPTY_UPDATE:
             guarded(lambda u=update: doc.apply_update(u))  # type: ignore[misc]
     return doc
+
+
+def fold(updates: Sequence[bytes]) -> bytes:
+    """One update holding a snapshot and log rows (CPU: callers run it off the loop)."""
+    return build_doc(updates).get_update()
 
 
 def _cells(doc: Doc) -> Array[Any]:

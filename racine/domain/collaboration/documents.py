@@ -7,8 +7,9 @@ rebuilt from its snapshot plus whatever the log still holds (:func:`load_updates
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from racine.domain.access.model import Principal, Role
@@ -22,6 +23,7 @@ from racine.domain.errors import NotFound, ValidationFailed
 from racine.domain.paging import Page, PageRequest
 
 __all__ = [
+    "COMPACT_BATCH",
     "CreateDocument",
     "PendingUpdate",
     "UpdateDocument",
@@ -227,23 +229,42 @@ async def load_updates(uow: UnitOfWork, document_id: uuid.UUID) -> tuple[Documen
     return document, ([snapshot] if snapshot else []) + [u.data for u in log]
 
 
-async def compact(uow: UnitOfWork, document_id: uuid.UUID, *, minimum: int = COMPACT_AFTER) -> int:
-    """Fold the log into the snapshot in one transaction; returns rows folded.
+COMPACT_BATCH = 2000  # log rows folded per compaction transaction
 
-    The document row is locked (PostgreSQL) so two processes never compact the same
-    document at once; exactly the rows read are deleted, so an update committed
-    meanwhile stays in the log and is not lost.
+
+async def compact(
+    uow_factory: Callable[[], UnitOfWork],
+    document_id: uuid.UUID,
+    *,
+    minimum: int = COMPACT_AFTER,
+    batch: int = COMPACT_BATCH,
+) -> int:
+    """Fold the oldest log rows into the snapshot, ``batch`` at a time; returns rows folded.
+
+    Each pass reads the snapshot and at most ``batch`` of the oldest rows, folds them
+    in a worker thread (CPU, never on the event loop, and no transaction is open
+    meanwhile, so writers never wait for it), then in ONE transaction, with the
+    document row locked (PostgreSQL), checks that the snapshot is still the one it
+    folded and replaces it, deleting exactly the rows read. Only compaction deletes
+    rows, so an unchanged snapshot means every row read is still there; an update
+    committed meanwhile stays in the log and is not lost. If another process
+    compacted first the pass stops. The projection is not touched: it is the room's.
     """
-    async with uow:
-        document = await uow.documents.get(document_id, lock=True)
-        if document is None:
-            return 0
-        log = await uow.documents.log(document_id)
-        if len(log) < minimum:
-            return 0
-        snapshot = await uow.documents.snapshot(document_id)
-        doc = crdt.build_doc(([snapshot] if snapshot else []) + [u.data for u in log])
-        await uow.documents.save_snapshot(document_id, doc.get_update(), [u.seq for u in log])
-        await uow.documents.set_projection(document_id, crdt.project(doc, document.format))
-        await uow.commit()
-    return len(log)
+    total = 0
+    while True:
+        async with uow_factory() as uow:
+            snapshot = await uow.documents.snapshot(document_id)
+            rows = await uow.documents.log_tail(document_id, batch)
+        if len(rows) < (minimum if total == 0 else 1):
+            return total
+        parts = ([snapshot] if snapshot else []) + [data for _, data in rows]
+        state = await asyncio.to_thread(crdt.fold, parts)
+        async with uow_factory() as uow:
+            document = await uow.documents.get(document_id, lock=True)
+            if document is None or await uow.documents.snapshot(document_id) != snapshot:
+                return total
+            await uow.documents.save_snapshot(document_id, state, [seq for seq, _ in rows])
+            await uow.commit()
+        total += len(rows)
+        if len(rows) < batch:
+            return total

@@ -500,6 +500,16 @@ class DocumentRepository:
             for r in rows
         ]
 
+    async def log_tail(self, document_id: uuid.UUID, limit: int) -> list[tuple[int, bytes]]:
+        """The oldest ``limit`` log rows as (seq, data): no ORM objects, for compaction."""
+        rows = await self.session.execute(
+            select(DocumentUpdateRow.seq, DocumentUpdateRow.data)
+            .where(DocumentUpdateRow.document_id == document_id)
+            .order_by(DocumentUpdateRow.seq)
+            .limit(limit)
+        )
+        return [(int(seq), bytes(data)) for seq, data in rows]
+
     async def log_size(self, document_id: uuid.UUID) -> int:
         return int(
             await self.session.scalar(
