@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from racine.domain.classification.types import Sensitivity
 from racine.domain.compliance.facts import FactIndex
+from racine.domain.compliance.model import evidence_digest, evidence_text, finding_fingerprint
 from racine.domain.compliance.rules import (
     AllOf,
     AnyOf,
@@ -37,19 +38,33 @@ from racine.domain.compliance.rules import (
     Severity,
 )
 
-__all__ = ["Evaluation", "Tally", "Violation", "evaluate", "select"]
+__all__ = ["Evaluation", "Tally", "Violation", "evaluate", "iter_evaluate", "select"]
 
 _MAX_LISTED = 5
 
 
 @dataclass(frozen=True, slots=True)
 class Violation:
+    """``fingerprint``, ``evidence_json`` and ``digest`` are computed here (in the
+    process pool when evaluation is offloaded) so reconciling and writing need not."""
+
     framework: str
     control_id: str
     check_id: str
     asset_id: uuid.UUID
     severity: Severity
     evidence: dict[str, Any]
+    fingerprint: str
+    evidence_json: str
+    digest: str
+
+
+def _violation(framework: str, control_id: str, check_id: str, asset_id: uuid.UUID,
+               severity: Severity, evidence: dict[str, Any]) -> Violation:
+    text = evidence_text(evidence)
+    return Violation(framework, control_id, check_id, asset_id, severity, evidence,
+                     finding_fingerprint(framework, control_id, check_id, asset_id), text,
+                     evidence_digest(severity.value, text))
 
 
 @dataclass
@@ -239,14 +254,36 @@ def evaluate(
 ) -> Evaluation:
     """Evaluate every check of ``packs`` over ``index`` (optionally limited to assets
     of ``source_ids``)."""
-    judge = _Judge(index, now or index.facts.taken_at)
     result = Evaluation()
+    for part in iter_evaluate(index, packs, now=now, source_ids=source_ids):
+        result.tallies.update(part.tallies)
+        result.violations.extend(part.violations)
+    return result
+
+
+def iter_evaluate(
+    index: FactIndex,
+    packs: Sequence[RulePack],
+    *,
+    now: datetime | None = None,
+    source_ids: frozenset[uuid.UUID] | None = None,
+) -> Iterator[Evaluation]:
+    """``evaluate`` one control at a time, as the caller consumes: a caller can
+    write one control's findings while the next is evaluated."""
+    judge = _Judge(index, now or index.facts.taken_at)
     assets = index.facts.assets
+    # Packs share scopes (21 checks of the five shipped packs have 9 distinct ones):
+    # each is selected once.
+    selected: dict[str, list[uuid.UUID]] = {}
     for pack in packs:
         for control in pack.controls:
-            tally = result.tallies.setdefault((pack.framework, control.id), Tally())
+            tally = Tally()
+            violations: list[Violation] = []
             for check in control.checks:
-                for asset_id in select(index, check.scope, source_ids):
+                key = repr(check.scope)
+                if key not in selected:
+                    selected[key] = select(index, check.scope, source_ids)
+                for asset_id in selected[key]:
                     tally.evaluated += 1
                     tally.by_source[assets[asset_id].source_id] += 1
                     failed = []
@@ -255,7 +292,7 @@ def evaluate(
                         if w is not None:
                             failed.append(w)
                     if failed:
-                        result.violations.append(Violation(
+                        violations.append(_violation(
                             pack.framework, control.id, check.id, asset_id, control.severity,
                             _evidence(index, check, asset_id, failed)))
-    return result
+            yield Evaluation(violations, {(pack.framework, control.id): tally})

@@ -9,16 +9,17 @@ alerts — all in one transaction.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
-from racine.domain.compliance.evaluate import Evaluation, evaluate
+from racine.domain.compliance.evaluate import Evaluation, Tally, evaluate, iter_evaluate
 from racine.domain.compliance.facts import FactIndex, Facts, gc_paused
 from racine.domain.compliance.model import (
     EvaluationRun,
@@ -27,11 +28,11 @@ from racine.domain.compliance.model import (
     custom_pack,
 )
 from racine.domain.compliance.packs import shipped_packs
-from racine.domain.compliance.reconcile import reconcile
+from racine.domain.compliance.reconcile import NOT_REPRODUCED, Reconciler, Refresh
 from racine.domain.compliance.rules import RulePack, Severity
 from racine.domain.compliance.scoring import score_frameworks
 from racine.domain.errors import NotFound, ValidationFailed
-from racine.domain.incidents.alerts import raise_alerts
+from racine.domain.incidents.alerts import capped, raise_alerts
 from racine.domain.incidents.model import Alert, AlertKind, CauseKind
 from racine.domain.incidents.ports import IncidentsUnitOfWork
 from racine.domain.incidents.use_cases import Cause, open_incidents, resolve_incidents
@@ -139,24 +140,46 @@ def evaluate_snapshot(
         return evaluate(index, packs, source_ids=scope)
 
 
-def _alerts_for_new(findings: list[Finding]) -> list[Alert]:
-    order = sorted(findings, key=lambda f: -f.severity.rank)
-    return [
-        Alert(
-            AlertKind.FINDING_NEW,
-            f.severity.value,
-            f"{f.framework} {f.control_id}: {f.asset_name}",
-            f.id,
-            (f.asset_id,),
-            {
-                "framework": f.framework,
-                "control": f.control_id,
-                "check": f.check_id,
-                "asset": f.asset_name,
-            },
-        )
-        for f in order
+def _alerts_for_new(new: list[Finding], reopened: list[Refresh], run_id: uuid.UUID) -> list[Alert]:
+    """FINDING_NEW alerts for the most severe new or reopened findings, and one
+    summary for the rest (see ``capped``): no alert is built per finding beyond."""
+    items: list[tuple[str, str, str, str, uuid.UUID, uuid.UUID, str]] = [
+        (f.severity.value, f.framework, f.control_id, f.check_id, f.id, f.asset_id, f.asset_name)
+        for f in new
     ]
+    items += [
+        (
+            r.violation.severity.value,
+            r.violation.framework,
+            r.violation.control_id,
+            r.violation.check_id,
+            r.id,
+            r.violation.asset_id,
+            r.asset_name,
+        )
+        for r in reopened
+    ]
+
+    def build(i: tuple[str, str, str, str, uuid.UUID, uuid.UUID, str]) -> Alert:
+        severity, framework, control, check, ident, asset_id, name = i
+        return Alert(
+            AlertKind.FINDING_NEW,
+            severity,
+            f"{framework} {control}: {name}",
+            ident,
+            (asset_id,),
+            {"framework": framework, "control": control, "check": check, "asset": name},
+        )
+
+    return capped(
+        AlertKind.FINDING_NEW,
+        items,
+        build,
+        lambda i: i[0],
+        lambda i: i[4],
+        "new findings of this evaluation",
+        {"evaluation": str(run_id)},
+    )
 
 
 async def run_evaluation(
@@ -196,60 +219,98 @@ async def _evaluate(
         packs = _choose(await available_packs(uow), run.frameworks)
         facts = await uow.compliance.load_facts(run.source_ids)
         facts.taken_at = now
+    parts: Iterator[Evaluation]
     if offload is not None:
-        result = await offload(evaluate_snapshot, facts, packs, run.source_ids)
-    else:
-        result = evaluate_snapshot(facts, packs, run.source_ids)
-    frameworks = set(run.frameworks)
-    scope = set(run.source_ids) if run.source_ids else None
-    tallies = [
+        parts = iter([await offload(evaluate_snapshot, facts, packs, run.source_ids)])
+    with gc_paused():  # tens of thousands of objects built: no collection passes meanwhile
+        if offload is None:
+            # Evaluated control by control as the writer consumes the parts: one
+            # control's new findings stream to the database (COPY) while the next
+            # control is evaluated, so the database's work overlaps ours.
+            scope = frozenset(run.source_ids) if run.source_ids else None
+            parts = iter_evaluate(FactIndex(facts), packs, source_ids=scope)
+        return await _write(uow_factory, run, facts, parts, now)
+
+
+def _tally_rows(tallies: dict[tuple[str, str], Tally]) -> list[TallyRow]:
+    rows = [
         TallyRow(fw, control, source, count)
-        for (fw, control), tally in result.tallies.items()
+        for (fw, control), tally in tallies.items()
         for source, count in tally.by_source.items()
     ]
     # Controls that evaluated nothing still appear (with zero) so they are reported.
-    tallies += [
+    rows += [
         TallyRow(fw, control, None, 0)
-        for (fw, control), tally in result.tallies.items()
+        for (fw, control), tally in tallies.items()
         if tally.evaluated == 0
     ]
+    return rows
+
+
+async def _write(
+    uow_factory: Callable[[], IncidentsUnitOfWork],
+    run: EvaluationRun,
+    facts: Facts,
+    parts: Iterator[Evaluation],
+    now: datetime,
+) -> EvaluationOutcome:
+    frameworks = set(run.frameworks)
+    scope = set(run.source_ids) if run.source_ids else None
     async with uow_factory() as uow:
         # Evaluations write one at a time (a scan's follow-up and a user's request may
         # overlap): the stored findings are read and reconciled under that lock.
         await uow.compliance.lock_evaluations(run.id)
-        existing = await uow.compliance.findings_for(run.frameworks, run.source_ids)
-        with gc_paused():
-            changes = reconcile(
-                existing,
-                result.violations,
-                facts.assets,
-                run_id=run.id,
-                now=now,
-                in_scope=lambda f: (
-                    f.framework in frameworks and (scope is None or f.source_id in scope)
-                ),
-            )
+        reconciler = Reconciler(
+            await uow.compliance.stored_findings(run.frameworks, run.source_ids),
+            facts.assets,
+            run_id=run.id,
+            now=now,
+            in_scope=lambda f: (
+                f.framework in frameworks and (scope is None or f.source_id in scope)
+            ),
+        )
+        tallies: dict[tuple[str, str], Tally] = {}
+        violations = 0
+
+        async def new_findings() -> AsyncIterator[Finding]:
+            nonlocal violations
+            for part in parts:
+                tallies.update(part.tallies)
+                violations += len(part.violations)
+                for finding in reconciler.add(part.violations):
+                    yield finding
+                await asyncio.sleep(0)  # let the loop send what the writer buffered
+
+        await uow.compliance.add_findings(new_findings())
+        changes = reconciler.finish()
         # Findings merely seen again are not rewritten: their "last seen" is the
         # tallies' time (see ComplianceRepository._seen).
-        await uow.compliance.save_findings(changes.new, changes.changed)
-        await uow.compliance.replace_tallies(run.frameworks, run.source_ids, tallies, now)
+        await uow.compliance.refresh_findings(
+            changes.refreshed, reopen=False, run_id=run.id, now=now
+        )
+        await uow.compliance.refresh_findings(changes.reopened, reopen=True, run_id=run.id, now=now)
+        await uow.compliance.resolve_findings(changes.resolved, NOT_REPRODUCED, now)
+        await uow.compliance.replace_tallies(
+            run.frameworks, run.source_ids, _tally_rows(tallies), now
+        )
         failing: Counter[tuple[str, str, uuid.UUID | None]] = await uow.compliance.failing_counts(
             run.frameworks
         )
-        stored = await uow.compliance.tallies(run.frameworks)
-        scores = score_frameworks(run.frameworks, stored, failing)
+        scores = score_frameworks(
+            run.frameworks, await uow.compliance.tallies(run.frameworks), failing
+        )
         run.scores = {k: v.to_json() for k, v in scores.items()}
         run.counts = {
             "new": len(changes.new),
             "resolved": len(changes.resolved),
             "reopened": len(changes.reopened),
-            "evaluated": sum(t.evaluated for t in result.tallies.values()),
-            "violations": len(result.violations),
+            "evaluated": sum(t.evaluated for t in tallies.values()),
+            "violations": violations,
         }
         run.state, run.finished_at = "SUCCEEDED", datetime.now(UTC)
         await uow.compliance.save_run(run)
-        critical = [f for f in [*changes.new, *changes.reopened] if f.severity is Severity.CRITICAL]
-        alerts = _alerts_for_new([*changes.new, *changes.reopened])
+        alerts = _alerts_for_new(changes.new, changes.reopened, run.id)
+        # A new finding's incident needs no lookup (nothing can be open for it yet).
         alerts += await open_incidents(
             uow,
             [
@@ -260,11 +321,27 @@ async def _evaluate(
                     f.severity.value,
                     (f.asset_id,),
                 )
-                for f in critical
+                for f in changes.new
+                if f.severity is Severity.CRITICAL
+            ],
+            new_causes=True,
+        )
+        alerts += await open_incidents(
+            uow,
+            [
+                Cause(
+                    CauseKind.FINDING,
+                    r.id,
+                    f"{r.violation.framework} {r.violation.control_id}: {r.asset_name}",
+                    r.violation.severity.value,
+                    (r.violation.asset_id,),
+                )
+                for r in changes.reopened
+                if r.violation.severity is Severity.CRITICAL
             ],
         )
         alerts += await resolve_incidents(
-            uow, CauseKind.FINDING, [f.id for f in changes.resolved], "finding not reproduced"
+            uow, CauseKind.FINDING, changes.resolved, "finding not reproduced"
         )
         delivery_ids = await raise_alerts(uow, alerts)
         await record(

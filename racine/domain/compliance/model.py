@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +22,9 @@ __all__ = [
     "FindingStatus",
     "TallyRow",
     "custom_pack",
+    "evidence_digest",
+    "evidence_text",
+    "finding_fingerprint",
 ]
 
 CUSTOM_FRAMEWORK = "CUSTOM"
@@ -47,6 +52,28 @@ FindingKey = tuple[str, str, str, uuid.UUID]
 """(framework, control id, check id, asset id): one finding per pair, ever."""
 
 
+def finding_fingerprint(framework: str, control_id: str, check_id: str,
+                        asset_id: uuid.UUID) -> str:
+    """The finding's identity as one key (32 hex characters): stored, uniquely
+    indexed, and what an evaluation matches its violations on."""
+    raw = f"{framework}\x1f{control_id}\x1f{check_id}\x1f{asset_id}".encode()
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def evidence_text(evidence: dict[str, Any]) -> str:
+    """Evidence as canonical JSON (sorted keys): what is stored and digested."""
+    return _CANONICAL.encode(evidence)
+
+
+def evidence_digest(severity: str, text: str) -> str:
+    """Changes when the severity or the evidence does: a re-evaluation compares
+    digests instead of reading the stored evidence back."""
+    return hashlib.blake2b(f"{severity}\x1f{text}".encode(), digest_size=16).hexdigest()
+
+
 @dataclass
 class Finding:
     framework: str
@@ -65,10 +92,31 @@ class Finding:
     first_seen: datetime = field(default_factory=utcnow)
     last_seen: datetime = field(default_factory=utcnow)
     last_run_id: uuid.UUID | None = None
+    fingerprint: str = ""
+    """``finding_fingerprint`` of the key (computed when not given)."""
+    evidence_json: str | None = field(default=None, repr=False, compare=False)
+    """``evidence_text(evidence)`` when already computed (by the evaluator)."""
+    evidence_digest: str | None = field(default=None, repr=False, compare=False)
+    """``evidence_digest`` of severity and evidence when already computed."""
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            self.fingerprint = finding_fingerprint(*self.key)
 
     @property
     def key(self) -> FindingKey:
         return (self.framework, self.control_id, self.check_id, self.asset_id)
+
+    def evidence_as_text(self) -> str:
+        if self.evidence_json is None:
+            self.evidence_json = evidence_text(self.evidence)
+        return self.evidence_json
+
+    @property
+    def digest(self) -> str:
+        if self.evidence_digest is None:
+            return evidence_digest(self.severity.value, self.evidence_as_text())
+        return self.evidence_digest
 
 
 @dataclass(frozen=True)

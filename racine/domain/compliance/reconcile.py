@@ -1,12 +1,17 @@
 """Merge a fresh evaluation into the stored findings.
 
+The stored side is read lean (:class:`StoredFinding`: id, status and a digest
+of severity + evidence, keyed by the finding's fingerprint), so an unchanged
+catalog costs no evidence read-back:
+
 * a violation without a finding → a new OPEN finding (first and last seen now);
-* a violation with a finding → evidence refreshed (``seen``) when it changed;
-  when nothing changed it is only ``touched`` and not rewritten (its last seen
-  is the evaluation time kept on the tallies); a RESOLVED finding that comes
-  back is OPEN again (steward decisions stay as taken);
-* a finding in the evaluated scope that was not reproduced → RESOLVED by the
-  system, reason "not reproduced".
+* a violation with a finding and the same digest → only counted as ``touched``
+  and not rewritten (its last seen is the evaluation time kept on the tallies);
+* a violation with a finding whose digest differs → ``refreshed`` (evidence and
+  severity rewritten, status kept); a RESOLVED finding that comes back is
+  ``reopened`` (OPEN again); steward decisions stay as taken;
+* a finding in the evaluated scope that was not reproduced → ``resolved`` by
+  the system, reason "not reproduced".
 """
 
 from __future__ import annotations
@@ -18,66 +23,128 @@ from datetime import datetime
 
 from racine.domain.compliance.evaluate import Violation
 from racine.domain.compliance.facts import AssetFact
-from racine.domain.compliance.model import Finding, FindingKey, FindingStatus
+from racine.domain.compliance.model import Finding, FindingStatus
 
-__all__ = ["NOT_REPRODUCED", "Changes", "reconcile"]
+__all__ = [
+    "NOT_REPRODUCED",
+    "Changes",
+    "Reconciler",
+    "Refresh",
+    "StoredFinding",
+    "reconcile",
+]
 
 NOT_REPRODUCED = "not reproduced by the latest evaluation"
+
+
+@dataclass(slots=True)
+class StoredFinding:
+    """What reconciling needs of a stored finding."""
+
+    id: uuid.UUID
+    framework: str
+    source_id: uuid.UUID | None
+    status: FindingStatus
+    digest: str | None
+
+
+@dataclass(slots=True)
+class Refresh:
+    """A stored finding seen again with other evidence, or reopened."""
+
+    id: uuid.UUID
+    violation: Violation
+    asset_name: str
+    source_id: uuid.UUID | None
 
 
 @dataclass
 class Changes:
     new: list[Finding] = field(default_factory=list)
-    seen: list[Finding] = field(default_factory=list)
-    touched: list[Finding] = field(default_factory=list)
-    reopened: list[Finding] = field(default_factory=list)
-    resolved: list[Finding] = field(default_factory=list)
+    refreshed: list[Refresh] = field(default_factory=list)
+    reopened: list[Refresh] = field(default_factory=list)
+    resolved: list[uuid.UUID] = field(default_factory=list)
+    touched: int = 0
 
-    @property
-    def changed(self) -> list[Finding]:
-        return [*self.seen, *self.reopened, *self.resolved]
+
+class Reconciler:
+    """``reconcile`` fed in parts: ``add`` each part of an evaluation as it comes
+    (it returns that part's new findings, to write at once), then ``finish``."""
+
+    def __init__(
+        self,
+        stored: Mapping[str, StoredFinding],
+        assets: Mapping[uuid.UUID, AssetFact],
+        *,
+        run_id: uuid.UUID,
+        now: datetime,
+        in_scope: Callable[[StoredFinding], bool],
+    ) -> None:
+        self.stored, self.assets = stored, assets
+        self.run_id, self.now, self.in_scope = run_id, now, in_scope
+        self.changes = Changes()
+        self.reproduced: set[str] = set()
+
+    def add(self, violations: Iterable[Violation]) -> list[Finding]:
+        changes, stored, assets = self.changes, self.stored, self.assets
+        new: list[Finding] = []
+        for v in violations:
+            self.reproduced.add(v.fingerprint)
+            found = stored.get(v.fingerprint)
+            if found is None:
+                asset = assets[v.asset_id]
+                new.append(
+                    Finding(
+                        framework=v.framework,
+                        control_id=v.control_id,
+                        check_id=v.check_id,
+                        asset_id=v.asset_id,
+                        severity=v.severity,
+                        evidence=v.evidence,
+                        asset_name=asset.qualified_name,
+                        source_id=asset.source_id,
+                        first_seen=self.now,
+                        last_seen=self.now,
+                        last_run_id=self.run_id,
+                        fingerprint=v.fingerprint,
+                        evidence_json=v.evidence_json,
+                        evidence_digest=v.digest,
+                    )
+                )
+            elif found.status is FindingStatus.RESOLVED:
+                asset = assets[v.asset_id]
+                changes.reopened.append(Refresh(found.id, v, asset.qualified_name, asset.source_id))
+            elif found.digest != v.digest:
+                asset = assets[v.asset_id]
+                changes.refreshed.append(
+                    Refresh(found.id, v, asset.qualified_name, asset.source_id)
+                )
+            else:
+                changes.touched += 1
+        changes.new.extend(new)
+        return new
+
+    def finish(self) -> Changes:
+        """Resolve what was not reproduced; the changes of the whole evaluation."""
+        for fingerprint, finding in self.stored.items():
+            if finding.status is FindingStatus.RESOLVED or fingerprint in self.reproduced:
+                continue
+            if self.in_scope(finding):
+                self.changes.resolved.append(finding.id)
+        return self.changes
 
 
 def reconcile(
-    existing: Mapping[FindingKey, Finding],
+    stored: Mapping[str, StoredFinding],
     violations: Iterable[Violation],
     assets: Mapping[uuid.UUID, AssetFact],
     *,
     run_id: uuid.UUID,
     now: datetime,
-    in_scope: Callable[[Finding], bool],
+    in_scope: Callable[[StoredFinding], bool],
 ) -> Changes:
-    changes = Changes()
-    reproduced: set[FindingKey] = set()
-    for v in violations:
-        key = (v.framework, v.control_id, v.check_id, v.asset_id)
-        reproduced.add(key)
-        found = existing.get(key)
-        if found is None:
-            asset = assets[v.asset_id]
-            changes.new.append(Finding(
-                framework=v.framework, control_id=v.control_id, check_id=v.check_id,
-                asset_id=v.asset_id, severity=v.severity, evidence=v.evidence,
-                asset_name=asset.qualified_name, source_id=asset.source_id,
-                first_seen=now, last_seen=now, last_run_id=run_id))
-            continue
-        same = found.evidence == v.evidence and found.severity is v.severity
-        found.last_seen, found.last_run_id = now, run_id
-        found.evidence, found.severity = v.evidence, v.severity
-        if found.status is not FindingStatus.RESOLVED and same:
-            changes.touched.append(found)
-        elif found.status is FindingStatus.RESOLVED:
-            found.status, found.status_reason = FindingStatus.OPEN, "reproduced"
-            found.status_actor_id, found.status_changed_at = None, now
-            changes.reopened.append(found)
-        else:
-            changes.seen.append(found)
-    for key, finding in existing.items():
-        if key in reproduced or finding.status is FindingStatus.RESOLVED:
-            continue
-        if not in_scope(finding):
-            continue
-        finding.status, finding.status_reason = FindingStatus.RESOLVED, NOT_REPRODUCED
-        finding.status_actor_id, finding.status_changed_at = None, now
-        changes.resolved.append(finding)
-    return changes
+    """``stored``: the findings of the evaluated frameworks and sources, by
+    fingerprint. Pure: the caller writes the changes."""
+    reconciler = Reconciler(stored, assets, run_id=run_id, now=now, in_scope=in_scope)
+    reconciler.add(violations)
+    return reconciler.finish()

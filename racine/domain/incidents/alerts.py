@@ -3,43 +3,100 @@ delivery per interested webhook, written in the caller's transaction.
 
 The deliveries are sent by the ``webhook.deliver`` job after commit (the caller
 dispatches the returned ids; a periodic sweep catches any it could not).
+
+One batch (an evaluation, an assertion run) raises at most
+``MAX_ALERTS_PER_KIND`` alerts of each kind, most severe first, and one summary
+alert of that kind for the rest, so a first evaluation of a large catalog does
+not flood dashboards and webhooks (nor build an alert per finding).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from racine.domain.events import Channels, Event
-from racine.domain.incidents.model import Alert, Delivery
+from racine.domain.incidents.model import Alert, AlertKind, Delivery, severity_rank
 from racine.domain.incidents.ports import IncidentsUnitOfWork
 
-__all__ = ["MAX_ALERTS_PER_BATCH", "raise_alerts"]
+__all__ = ["MAX_ALERTS_PER_KIND", "capped", "raise_alerts"]
 
-MAX_ALERTS_PER_BATCH = 200
-"""Beyond this many alerts in one batch (a first evaluation of a large catalog),
-one summary alert replaces the rest, so dashboards and webhooks are not flooded."""
+MAX_ALERTS_PER_KIND = 100
+"""Alerts of one kind raised individually per batch; one summary stands for the rest."""
+
+T = TypeVar("T")
+
+
+def capped(
+    kind: AlertKind,
+    items: Sequence[T],
+    build: Callable[[T], Alert],
+    severity: Callable[[T], str],
+    subject: Callable[[T], uuid.UUID],
+    noun: str,
+    details: dict[str, object] | None = None,
+) -> list[Alert]:
+    """Alerts for the ``MAX_ALERTS_PER_KIND`` most severe ``items`` (``build`` is
+    called for those only), then one summary alert of the same ``kind``: severity
+    and subject of the most severe omitted item, ``details.omitted`` (count) and
+    ``details.bySeverity`` (counts), plus ``details``."""
+    order = sorted(items, key=lambda i: -severity_rank(severity(i)))
+    alerts = [build(i) for i in order[:MAX_ALERTS_PER_KIND]]
+    rest = order[MAX_ALERTS_PER_KIND:]
+    if rest:
+        counts = Counter(severity(i) for i in rest)
+        alerts.append(
+            Alert(
+                kind,
+                severity(rest[0]),
+                f"{len(rest)} more {noun}",
+                subject(rest[0]),
+                details={**(details or {}), "omitted": len(rest), "bySeverity": dict(counts)},
+            )
+        )
+    return alerts
+
+
+def _cap(alerts: Sequence[Alert]) -> list[Alert]:
+    by_kind: dict[AlertKind, list[Alert]] = {}
+    for alert in alerts:
+        by_kind.setdefault(alert.kind, []).append(alert)
+    out: list[Alert] = []
+    for kind, items in by_kind.items():
+        if len(items) <= MAX_ALERTS_PER_KIND + 1:  # already capped (or small)
+            out.extend(items)
+            continue
+        out.extend(
+            capped(
+                kind,
+                items,
+                lambda a: a,
+                lambda a: a.severity,
+                lambda a: a.subject_id,
+                "alerts of this kind",
+            )
+        )
+    return out
 
 
 async def raise_alerts(uow: IncidentsUnitOfWork, alerts: Sequence[Alert]) -> list[uuid.UUID]:
-    """Emit ``alerts`` and queue their webhook deliveries; returns the delivery ids."""
+    """Emit ``alerts`` (capped per kind) and queue their webhook deliveries;
+    returns the delivery ids."""
     if not alerts:
         return []
-    batch = list(alerts[:MAX_ALERTS_PER_BATCH])
-    if len(alerts) > MAX_ALERTS_PER_BATCH:
-        rest = alerts[MAX_ALERTS_PER_BATCH:]
-        worst = max(rest, key=lambda a: ("LOW", "MEDIUM", "HIGH", "CRITICAL").index(a.severity)
-                    if a.severity in ("LOW", "MEDIUM", "HIGH", "CRITICAL") else 0)
-        batch.append(Alert(kind=worst.kind, severity=worst.severity,
-                           title=f"{len(rest)} more alerts of this evaluation",
-                           subject_id=worst.subject_id, details={"omitted": len(rest)}))
+    batch = _cap(alerts)
     hooks = await uow.notifications.active_webhooks()
     deliveries: list[Delivery] = []
     for alert in batch:
         body = alert.to_json()
         uow.emit(Event(Channels.ALERTS, alert.kind.value, body))
-        deliveries.extend(Delivery(webhook_id=h.id, event=alert.kind.value, payload=body)
-                          for h in hooks if h.wants(alert))
+        deliveries.extend(
+            Delivery(webhook_id=h.id, event=alert.kind.value, payload=body)
+            for h in hooks
+            if h.wants(alert)
+        )
     if deliveries:
         await uow.notifications.add_deliveries(deliveries)
     return [d.id for d in deliveries]

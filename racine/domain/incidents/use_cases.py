@@ -44,17 +44,22 @@ class Cause:
     asset_ids: tuple[uuid.UUID, ...] = ()
 
 
-async def open_incidents(uow: IncidentsUnitOfWork, causes: Sequence[Cause]) -> list[Alert]:
+async def open_incidents(
+    uow: IncidentsUnitOfWork, causes: Sequence[Cause], *, new_causes: bool = False
+) -> list[Alert]:
     """Open one incident per cause unless one is already open for it (then count
-    the occurrence). Returns INCIDENT_OPENED alerts for the new ones."""
+    the occurrence). Returns INCIDENT_OPENED alerts for the new ones.
+
+    ``new_causes``: the causes were created in this transaction (new findings),
+    so no incident can be open for them yet and none is looked up."""
     alerts: list[Alert] = []
     by_kind: dict[CauseKind, list[Cause]] = {}
     for cause in causes:
         by_kind.setdefault(cause.kind, []).append(cause)
     now = utcnow()
     for kind, items in by_kind.items():
-        current: dict[uuid.UUID, Incident] = await uow.incidents.open_for_causes(
-            kind, [c.id for c in items])
+        current: dict[uuid.UUID, Incident] = (
+            {} if new_causes else await uow.incidents.open_for_causes(kind, [c.id for c in items]))
         fresh: list[Incident] = []
         seen: list[Incident] = []
         for cause in items:
@@ -75,7 +80,8 @@ async def open_incidents(uow: IncidentsUnitOfWork, causes: Sequence[Cause]) -> l
                                 {"priority": incident.priority.value, "cause": kind.value,
                                  "causeId": str(cause.id)}))
         await uow.incidents.add_many(fresh)
-        await uow.incidents.save_many(seen)
+        if seen:
+            await uow.incidents.save_many(seen)
     return alerts
 
 

@@ -3,7 +3,9 @@ runs and versioned custom rules.
 
 ``load_facts`` reads the whole catalog in six statements whatever its size
 (assets, tags, owners, live labels, lineage edges, source names): checks then
-run in memory. Findings are written in bulk (one INSERT and one UPDATE batch).
+run in memory. An evaluation reads the stored findings lean (id, status, evidence digest, by
+fingerprint), inserts new ones in bulk (COPY on PostgreSQL) and rewrites only
+the findings that changed.
 """
 
 from __future__ import annotations
@@ -11,11 +13,29 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+)
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.compliance.facts import AssetFact, Facts, gc_paused
@@ -24,12 +44,13 @@ from racine.domain.compliance.model import (
     EvaluationRun,
     Finding,
     FindingFilter,
-    FindingKey,
     FindingStatus,
 )
 from racine.domain.compliance.model import TallyRow as Tally
+from racine.domain.compliance.reconcile import Refresh, StoredFinding
 from racine.domain.compliance.rules import Check, Severity
 from racine.domain.paging import Page, PageRequest, encode_cursor
+from racine.persistence.repositories.compliance_bulk import insert_rows
 from racine.persistence.tables.compliance import (
     ComplianceRuleRow,
     EvaluationRow,
@@ -42,6 +63,8 @@ from racine.persistence.unit_of_work import register_repository
 __all__ = ["ComplianceRepository"]
 
 _CHUNK = 500
+_IDS_CHUNK = 5000  # ids per IN (...) list: well under both databases' bind limits
+_FINDINGS = cast(Table, FindingRow.__table__)
 _EVAL_LOCK = 0x72616369  # "raci": the advisory lock key of compliance evaluations
 _CATALOG_KINDS = ("DATA_SOURCE", "DATABASE", "SCHEMA", "TABLE", "VIEW", "COLUMN")
 
@@ -87,6 +110,8 @@ def _finding(r: Any) -> Finding:
 def _finding_values(f: Finding) -> dict[str, Any]:
     return {
         "id": f.id,
+        "fingerprint": f.fingerprint,
+        "evidence_digest": f.digest,
         "framework": f.framework,
         "control_id": f.control_id,
         "check_id": f.check_id,
@@ -103,6 +128,57 @@ def _finding_values(f: Finding) -> dict[str, Any]:
         "last_seen": f.last_seen,
         "last_run_id": f.last_run_id,
     }
+
+
+_NEW_COLUMNS = (
+    "id",
+    "fingerprint",
+    "framework",
+    "control_id",
+    "check_id",
+    "asset_id",
+    "source_id",
+    "asset_name",
+    "severity",
+    "evidence",
+    "evidence_digest",
+    "status",
+    "first_seen",
+    "last_seen",
+    "last_run_id",
+)
+
+
+async def _new_rows(
+    findings: Iterable[Finding] | AsyncIterable[Finding],
+) -> AsyncIterator[tuple[Any, ...]]:
+    async for f in _aiter(findings):
+        yield (
+            f.id,
+            f.fingerprint,
+            f.framework,
+            f.control_id,
+            f.check_id,
+            f.asset_id,
+            f.source_id,
+            f.asset_name,
+            f.severity.value,
+            f.evidence_as_text(),
+            f.digest,
+            f.status.value,
+            f.first_seen,
+            f.last_seen,
+            f.last_run_id,
+        )
+
+
+async def _aiter(items: Iterable[Finding] | AsyncIterable[Finding]) -> AsyncIterator[Finding]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
 
 
 def _run(r: EvaluationRow) -> EvaluationRun:
@@ -223,18 +299,86 @@ class ComplianceRepository:
 
     # -- findings ---------------------------------------------------------------------
 
-    async def findings_for(
+    async def stored_findings(
         self, frameworks: Sequence[str], source_ids: Sequence[uuid.UUID] | None = None
-    ) -> dict[FindingKey, Finding]:
-        table = FindingRow.__table__
-        query = select(table).where(table.c.framework.in_(list(frameworks)))
+    ) -> dict[str, StoredFinding]:
+        """The findings of ``frameworks`` (within ``source_ids``), lean, by
+        fingerprint: no evidence is read back."""
+        t = FindingRow.__table__
+        query = select(
+            t.c.fingerprint,
+            t.c.id,
+            t.c.framework,
+            t.c.source_id,
+            t.c.status,
+            t.c.evidence_digest,
+        ).where(t.c.framework.in_(list(frameworks)))
         if source_ids:
-            query = query.where(table.c.source_id.in_(list(source_ids)))
+            query = query.where(t.c.source_id.in_(list(source_ids)))
+        status = {s.value: s for s in FindingStatus}
         with gc_paused():
-            rows = await self.session.execute(query)  # Core rows: no identity map
+            rows = await self.session.execute(query)
             return {
-                (f.framework, f.control_id, f.check_id, f.asset_id): f for f in map(_finding, rows)
+                fp: StoredFinding(ident, fw, source, status[st], digest)
+                for fp, ident, fw, source, st, digest in rows
             }
+
+    async def add_findings(self, findings: Iterable[Finding] | AsyncIterable[Finding]) -> None:
+        """Insert new findings in bulk (COPY on PostgreSQL), streaming when given an
+        async iterable."""
+        await insert_rows(
+            self.session, _FINDINGS, _NEW_COLUMNS, _new_rows(findings), json_columns=("evidence",)
+        )
+
+    async def refresh_findings(
+        self, refreshes: Sequence[Refresh], *, reopen: bool, run_id: uuid.UUID, now: datetime
+    ) -> None:
+        """Rewrite the evidence and severity of findings seen again with other
+        evidence; ``reopen`` also makes them OPEN again (they had been resolved)."""
+        if not refreshes:
+            return
+        t = _FINDINGS
+        values: dict[str, Any] = {
+            "severity": bindparam("b_severity"),
+            "evidence": bindparam("b_evidence"),
+            "evidence_digest": bindparam("b_digest"),
+            "last_seen": now,
+            "last_run_id": run_id,
+        }
+        if reopen:
+            values |= {
+                "status": FindingStatus.OPEN.value,
+                "status_reason": "reproduced",
+                "status_actor_id": None,
+                "status_changed_at": now,
+            }
+        statement = update(t).where(t.c.id == bindparam("b_id")).values(values)
+        params = [
+            {
+                "b_id": r.id,
+                "b_severity": r.violation.severity.value,
+                "b_evidence": r.violation.evidence,
+                "b_digest": r.violation.digest,
+            }
+            for r in refreshes
+        ]
+        for i in range(0, len(params), _CHUNK):
+            await self.session.execute(statement, params[i : i + _CHUNK])
+
+    async def resolve_findings(self, ids: Sequence[uuid.UUID], reason: str, now: datetime) -> None:
+        """Mark findings RESOLVED by the system (they were not reproduced)."""
+        t = _FINDINGS
+        for i in range(0, len(ids), _IDS_CHUNK):
+            await self.session.execute(
+                update(t)
+                .where(t.c.id.in_(list(ids[i : i + _IDS_CHUNK])))
+                .values(
+                    status=FindingStatus.RESOLVED.value,
+                    status_reason=reason,
+                    status_actor_id=None,
+                    status_changed_at=now,
+                )
+            )
 
     async def lock_evaluations(self, run_id: uuid.UUID) -> None:
         """Serialise evaluations' write phases until this transaction ends: an

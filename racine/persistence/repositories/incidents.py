@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.incidents.model import CauseKind, Incident, IncidentStage, Priority
 from racine.domain.paging import Page, PageRequest, encode_cursor
+from racine.persistence.repositories.compliance_bulk import insert_rows
 from racine.persistence.tables.compliance import IncidentRow
 from racine.persistence.unit_of_work import register_repository
 
 __all__ = ["IncidentRepository"]
 
 _CHUNK = 500
+_INCIDENTS = cast(Table, IncidentRow.__table__)
 
 
 def _incident(r: IncidentRow) -> Incident:
@@ -49,9 +52,16 @@ class IncidentRepository:
         await self.session.execute(update(IncidentRow), [_values(incident)])
 
     async def add_many(self, incidents: Sequence[Incident]) -> None:
-        for i in range(0, len(incidents), _CHUNK):
-            await self.session.execute(insert(IncidentRow),
-                                       [_values(x) for x in incidents[i:i + _CHUNK]])
+        """In bulk (COPY on PostgreSQL): a first evaluation may open thousands."""
+        if not incidents:
+            return
+        columns = list(_values(incidents[0]))
+        rows = []
+        for x in incidents:
+            values = _values(x)
+            values["asset_ids"] = json.dumps(values["asset_ids"])
+            rows.append(tuple(values[c] for c in columns))
+        await insert_rows(self.session, _INCIDENTS, columns, rows, json_columns=("asset_ids",))
 
     async def save_many(self, incidents: Sequence[Incident]) -> None:
         for i in range(0, len(incidents), _CHUNK):

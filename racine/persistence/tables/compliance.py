@@ -1,7 +1,10 @@
 """Compliance, incident and notification tables.
 
-Findings are unique per (framework, control, check, asset): re-evaluations
-update them in place, so first/last seen and steward decisions survive.
+Findings are unique per (framework, control, check, asset), kept as one
+uniquely indexed ``fingerprint`` (a hash of the four): re-evaluations match on
+it and update findings in place, so first/last seen and steward decisions
+survive. ``evidence_digest`` (a hash of severity + evidence) tells a
+re-evaluation whether a finding changed without reading its evidence back.
 ``compliance_tallies`` holds, per control and source, how many (check, asset)
 pairs the latest evaluation looked at: the denominator of every score.
 """
@@ -73,12 +76,12 @@ class EvaluationRow(Base):
 class FindingRow(Base):
     __tablename__ = "compliance_findings"
     __table_args__ = (
-        UniqueConstraint("framework", "control_id", "check_id", "asset_id",
-                         name="uq_compliance_findings_identity"),
+        UniqueConstraint("fingerprint", name="uq_compliance_findings_fingerprint"),
         Index("ix_compliance_findings_framework_status", "framework", "status"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(32))
     framework: Mapped[str] = mapped_column(String(32))
     control_id: Mapped[str] = mapped_column(String(64))
     check_id: Mapped[str] = mapped_column(String(64))
@@ -88,6 +91,7 @@ class FindingRow(Base):
     asset_name: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(16))
     evidence: Mapped[dict[str, Any]] = mapped_column(Json)
+    evidence_digest: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

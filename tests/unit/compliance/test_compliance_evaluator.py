@@ -13,7 +13,7 @@ from racine.domain.compliance.evaluate import evaluate
 from racine.domain.compliance.facts import AssetFact, FactIndex, Facts
 from racine.domain.compliance.model import FindingStatus, TallyRow
 from racine.domain.compliance.packs import parse_pack, shipped_packs
-from racine.domain.compliance.reconcile import reconcile
+from racine.domain.compliance.reconcile import StoredFinding, reconcile
 from racine.domain.compliance.rules import RulePack
 from racine.domain.compliance.scoring import score_frameworks
 from racine.domain.errors import NotFound, ValidationFailed
@@ -230,7 +230,10 @@ def test_reconcile_resolves_what_is_not_reproduced_and_scores_follow_status() ->
     cat.facts.tags[card] = frozenset({"masked"})
     index2 = FactIndex(cat.facts)
     second = evaluate(index2, shipped_packs(["PCI_DSS"]), now=NOW)
-    changes2 = reconcile(existing, second.violations, cat.facts.assets, run_id=uuid.uuid4(), now=NOW,
+    stored = {f.fingerprint: StoredFinding(f.id, f.framework, f.source_id, f.status, f.digest)
+              for f in existing.values()}
+    changes2 = reconcile(stored, second.violations, cat.facts.assets, run_id=uuid.uuid4(), now=NOW,
                          in_scope=lambda f: True)
-    assert pan in changes2.resolved and pan.status is FindingStatus.RESOLVED
-    assert not changes2.new
+    assert changes2.resolved == [pan.id]
+    assert not changes2.new and not changes2.refreshed and not changes2.reopened
+    assert changes2.touched == len(second.violations)
