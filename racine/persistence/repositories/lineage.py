@@ -220,12 +220,13 @@ _WALK_SQL = {
 _QUERY_CANCELED = "57014"  # statement_timeout
 
 
-def _merge_walk(rows: Sequence[Any], start: uuid.UUID, ways: int, max_nodes: int,
+def _merge_walk(rows: Sequence[Any], start: uuid.UUID, direction: Direction, max_nodes: int,
                 max_edges: int) -> Traversal[uuid.UUID]:
     """Rows of ``_WALK_SQL`` -> the traversal the hop-by-hop walk would give: one
     direction after the other (upstream first) sharing the node cap, each node at
     its nearest hop, each edge once, only edges whose two ends were kept. The
     edges stay three lists (:class:`EdgeArrays`): no object per edge."""
+    ways = 2 if direction is Direction.BOTH else 1
     hops: list[list[Any]] = [[] for _ in range(ways)]
     for row in rows:
         hops[row[0]].append(row)
@@ -236,6 +237,7 @@ def _merge_walk(rows: Sequence[Any], start: uuid.UUID, ways: int, max_nodes: int
     targets: list[uuid.UUID] = []
     for way in range(ways):
         found = sorted(hops[way], key=lambda r: r[1])
+        dropped: set[uuid.UUID] = set()  # new ids past the node cap
         for _, hop, fresh, *_arrays in found:
             for node in fresh:  # array order = the SQL's cap order
                 if node in nodes:
@@ -245,16 +247,23 @@ def _merge_walk(rows: Sequence[Any], start: uuid.UUID, ways: int, max_nodes: int
                     nodes[node] = hop
                 else:
                     reason = TruncationReason.MAX_NODES
-                    break
+                    dropped.add(node)
         for _, _, _, edge_ids, edge_sources, edge_targets in found:
             if edge_ids is None:
                 continue
-            if ways == 1 and reason is None:  # every far end was kept, no edge repeats
-                ids += edge_ids
-                sources += edge_sources
-                targets += edge_targets
-            else:
+            if ways == 2:  # the other way may have listed an edge, or kept fewer nodes
                 _keep(nodes, ids, sources, targets, edge_ids, edge_sources, edge_targets)
+                continue
+            # one way: each edge comes once and every far end was kept but the dropped
+            far = edge_targets if direction is Direction.DOWNSTREAM else edge_sources
+            if dropped and not dropped.isdisjoint(far):
+                keep = [i for i, end in enumerate(far) if end not in dropped]
+                edge_ids = [edge_ids[i] for i in keep]
+                edge_sources = [edge_sources[i] for i in keep]
+                edge_targets = [edge_targets[i] for i in keep]
+            ids += edge_ids
+            sources += edge_sources
+            targets += edge_targets
         if len(ids) > max_edges:
             del ids[max_edges:], sources[max_edges:], targets[max_edges:]
             reason = reason or TruncationReason.MAX_EDGES
@@ -416,8 +425,7 @@ class LineageRepository:
             if getattr(exc.orig, "sqlstate", None) != _QUERY_CANCELED:
                 raise
             return Traversal({start: 0}, (), True, TruncationReason.DEADLINE)
-        ways = 2 if direction is Direction.BOTH else 1
-        return _merge_walk(rows, start, ways, max_nodes, max_edges)
+        return _merge_walk(rows, start, direction, max_nodes, max_edges)
 
     async def edge_details(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LineageEdge]:
         """Edges by id, all columns: what a walk left out (see ``_DETAILS_SQL``)."""
