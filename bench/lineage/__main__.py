@@ -186,6 +186,7 @@ async def run(url: str, label: str, args: argparse.Namespace) -> None:
     engine = create_async_engine(url)
     uuid_type = "uuid" if url.startswith("postgresql") else "CHAR(32)"
     async with LifespanManager(app, startup_timeout=120):
+        gc.freeze()  # the app's start-up heap too, whether or not the app froze it itself
         runtime = app.state.runtime
         if runtime.bootstrap_secret is None:  # a reused database: its admin exists
             token = await reader_token(runtime)
