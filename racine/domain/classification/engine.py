@@ -51,6 +51,8 @@ _SPARSE_PATTERNS: dict[str, re.Pattern[str]] = {
     "CREDIT_CARD": re.compile(r"\b\d{4}(?:[ -]?\d{4}){2}[ -]?\d{1,4}\b"),
 }
 
+_DIGIT = re.compile(r"\d")
+
 
 @dataclass(frozen=True, slots=True)
 class ColumnInput:
@@ -90,11 +92,14 @@ def _sparse(sample: Sample, config: ClassifierConfig) -> list[RuleOutcome]:
     if sum(c for v, c in texts if " " in v) < 0.5 * sample.non_null:
         return []
     out: list[RuleOutcome] = []
+    # Every pattern needs an "@" (email) or a digit (the others): search only those rows.
+    with_at = [(v, c) for v, c in texts if "@" in v]
+    with_digit = [(v, c) for v, c in texts if _DIGIT.search(v)]
     for key, pattern in _SPARSE_PATTERNS.items():
         if not config.is_enabled(key):
             continue
         check = VALIDATORS[key]
-        hits = sum(c for v, c in texts
+        hits = sum(c for v, c in (with_at if key == "EMAIL" else with_digit)
                    if any(check(m.group(0).strip()) for m in pattern.finditer(v)))
         if hits == 0:
             continue

@@ -1,10 +1,12 @@
 """Rule tier: name patterns, value validators and thresholds, per type.
 
 Two passes keep the cost bounded on wide scans: a *probe* over the first few
-distinct values of every type (cheap, also an ML feature), then the full,
-count-weighted match ratio only for types the probe or the name makes plausible.
-The full pass exits early once the failures already exceed what the threshold
-allows.
+distinct values of every type (cheap, also an ML feature; a character-class
+prefilter skips hopeless checks), then the count-weighted match ratio only for
+types the probe or the name makes plausible. That pass exits early once the
+failures already exceed what the threshold allows, or once at least 32 distinct
+values pass clearly (10 points above the threshold): the ratio is then an
+estimate from those values.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import regex
 
 from racine.domain.classification.config import ClassifierConfig, CustomRule
+from racine.domain.classification.prefilter import Signature, admits, signature
 from racine.domain.classification.rules import (
     GENERIC_NEGATIVE,
     RULE_SPECS,
@@ -28,6 +32,8 @@ from racine.domain.classification.validators import EXTRA_CHECKS, VALIDATORS, Va
 __all__ = ["PROBE_KEYS", "RuleOutcome", "evaluate_custom", "evaluate_rules", "probe"]
 
 PROBE_SIZE = 16
+DECIDE_AFTER = 32
+DECIDE_MARGIN = 0.1
 PROBE_KEYS: tuple[str, ...] = (*VALIDATORS, *EXTRA_CHECKS)
 _ALL_CHECKS: dict[str, Validator] = {**VALIDATORS, **EXTRA_CHECKS}
 
@@ -42,30 +48,75 @@ class RuleOutcome:
 
 
 def probe(sample: Sample) -> dict[str, float]:
-    """Unweighted pass rate of every validator on the first distinct values."""
+    """Unweighted pass rate of every validator on the first distinct values.
+
+    A check that passes none of the first four values scores 0. Values go to a
+    check only when their character classes could pass it (``prefilter``).
+    """
     head = [v for v, _ in sample.counts[:PROBE_SIZE]]
-    rates: dict[str, float] = {}
     if not head:
         return dict.fromkeys(PROBE_KEYS, 0.0)
     quick = min(4, len(head))
-    for key, check in _ALL_CHECKS.items():
-        hits = sum(1 for v in head[:quick] if check(v))
-        if hits == 0 and len(head) > quick:
-            rates[key] = 0.0
-            continue
-        hits += sum(1 for v in head[quick:] if check(v))
-        rates[key] = hits / len(head)
-    return rates
+    hits = dict.fromkeys(PROBE_KEYS, 0)
+    for sig, values in _by_signature(head[:quick]).items():
+        for keys, check in _admitted(sig):
+            passed = sum(map(check, values))
+            for key in keys:
+                hits[key] += passed
+    if len(head) > quick:
+        for sig, values in _by_signature(head[quick:]).items():
+            for keys, check in _admitted(sig):
+                live = [key for key in keys if hits[key]]
+                if live:
+                    passed = sum(map(check, values))
+                    for key in live:
+                        hits[key] += passed
+    n = len(head)
+    return {key: h / n for key, h in hits.items()}
+
+
+def _by_signature(values: list[str]) -> dict[Signature, list[str]]:
+    groups: dict[Signature, list[str]] = {}
+    for v in values:
+        groups.setdefault(signature(v), []).append(v)
+    return groups
+
+
+_ADMITTED: dict[Signature, tuple[tuple[tuple[str, ...], Validator], ...]] = {}
+
+
+def _admitted(sig: Signature) -> tuple[tuple[tuple[str, ...], Validator], ...]:
+    """The checks a value with this signature could pass (cached), grouped by validator:
+    CITY, NATIONALITY and MEDICAL_CONDITION share one, as do FIRST_NAME and LAST_NAME."""
+    found = _ADMITTED.get(sig)
+    if found is None:
+        if len(_ADMITTED) > 50_000:
+            _ADMITTED.clear()
+        by_check: dict[Validator, list[str]] = {}
+        for key, check in _ALL_CHECKS.items():
+            if admits(key, sig):
+                by_check.setdefault(check, []).append(key)
+        found = _ADMITTED[sig] = tuple((tuple(keys), check) for check, keys in by_check.items())
+    return found
 
 
 def weighted_ratio(sample: Sample, check: Callable[[str], bool], min_ratio: float) -> float:
-    """Share of non-null cells passing ``check``; stops once ``min_ratio`` is out of reach."""
+    """Share of non-null cells passing ``check``, count-weighted.
+
+    Stops once ``min_ratio`` is out of reach, and once the verdict is clear: after
+    ``DECIDE_AFTER`` distinct values (most frequent first) with a pass rate at least
+    ``DECIDE_MARGIN`` above ``min_ratio``, the rate so far is the estimate (a column
+    that really is of the type no longer pays the validator on every value).
+    """
     total = sample.non_null
     allowed = (1.0 - min_ratio) * total
+    clear = min_ratio + DECIDE_MARGIN
     ok = fail = 0
-    for value, count in sample.counts:
+    for seen, (value, count) in enumerate(sample.counts, 1):
         if check(value):
             ok += count
+            if seen >= DECIDE_AFTER and ok >= clear * (ok + fail):
+                return ok / (ok + fail)
         else:
             fail += count
             if fail > allowed:
@@ -92,20 +143,32 @@ def _rule_confidence(spec: RuleSpec, ratio: float, min_ratio: float, named: bool
     return 0.88 + 0.08 * q if named else 0.0
 
 
+@lru_cache(maxsize=4096)
+def name_context(name: str) -> tuple[tuple[bool, bool], ...]:
+    """(named, negative) per built-in type, in ``RULE_SPECS`` order, for a normalised name.
+
+    Cached: a scan meets the same column names (``id``, ``email``, ``created_at``) in
+    table after table, and these are ~90 regex searches.
+    """
+    generic_negative = bool(GENERIC_NEGATIVE.search(name))
+    out: list[tuple[bool, bool]] = []
+    for spec in RULE_SPECS.values():
+        named = bool(spec.name and spec.name.search(name))
+        negative = generic_negative or bool(spec.negative and spec.negative.search(name))
+        out.append((named and not negative, negative))
+    return tuple(out)
+
+
 def evaluate_rules(
     name: str, sample: Sample, rates: dict[str, float], config: ClassifierConfig
 ) -> list[RuleOutcome]:
     """Built-in rules for every enabled type; returns only the rules that fired."""
     outcomes: list[RuleOutcome] = []
-    generic_negative = bool(GENERIC_NEGATIVE.search(name))
     min_ratio = config.min_match_ratio
-    for key, spec in RULE_SPECS.items():
+    for (key, spec), (named, negative) in zip(RULE_SPECS.items(), name_context(name),
+                                              strict=True):
         if not config.is_enabled(key):
             continue
-        named = bool(spec.name and spec.name.search(name))
-        negative = generic_negative or bool(spec.negative and spec.negative.search(name))
-        if named and negative:
-            named = False
         if spec.strength is Strength.WEAK and not named:
             continue
         floor = spec.min_distinct or config.min_distinct

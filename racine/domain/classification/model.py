@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from racine.domain.classification.features import N_FEATURES
+from racine.domain.classification.features import FEATURE_LAYOUT, N_FEATURES
 
 __all__ = ["MODEL_PATH", "NONE_CLASS", "Model", "load_model"]
 
@@ -39,7 +39,7 @@ class Model:
 
     def save(self, path: Path = MODEL_PATH) -> None:
         np.savez_compressed(path, weights=self.weights.astype(np.float16), bias=self.bias,
-                            classes=np.array(self.classes))
+                            classes=np.array(self.classes), layout=np.array(FEATURE_LAYOUT))
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +49,10 @@ def load_model(path: Path = MODEL_PATH) -> Model | None:
         return None
     with np.load(path, allow_pickle=False) as data:
         try:
+            layout = str(data["layout"]) if "layout" in data.files else "none"
+            if layout != FEATURE_LAYOUT:
+                raise ValueError(f"trained on feature layout {layout!r}, "
+                                 f"features are {FEATURE_LAYOUT!r}")
             return Model(data["weights"].astype(np.float32), data["bias"],
                          [str(c) for c in data["classes"]])
         except ValueError as exc:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from operator import itemgetter
 
 __all__ = ["Sample", "prepare"]
 
@@ -81,14 +82,33 @@ _NULL_WORDS = frozenset(("null", "none", "nan", "n/a", "\\n"))
 _STR_CELLS = frozenset((str, type(None)))
 
 
-def _prepare_text(cells: Sequence[object], max_cell_chars: int) -> Sample:
-    """``prepare`` for cells that are all ``str`` or ``None``: one pass per distinct cell."""
-    counter: Counter[str] = Counter()
-    nulls = binary = truncated = 0
-    for value, count in Counter(cells).items():
-        if value is None:
+def _plain_counts(counts: Counter[str]) -> tuple[list[tuple[str, int]], int] | None:
+    """The common case, printable strings: (counts, null words), or ``None`` if not that."""
+    if not "".join(counts).isprintable():
+        return None
+    counter: dict[str, int] = {}
+    nulls = 0
+    for value, count in counts.items():
+        text = value.strip()
+        if not text or (len(text) <= 4 and text.lower() in _NULL_WORDS):
             nulls += count
             continue
+        counter[text] = counter.get(text, 0) + count
+    # Counter.most_common's order: by count, ties in order of first appearance.
+    return sorted(counter.items(), key=itemgetter(1), reverse=True), nulls
+
+
+def _prepare_text(cells: Sequence[object], max_cell_chars: int) -> Sample:
+    """``prepare`` for cells that are all ``str`` or ``None``: one pass per distinct cell."""
+    counts: Counter[str] = Counter(cells)  # type: ignore[arg-type]
+    nulls = counts.pop(None, 0)  # type: ignore[call-overload]
+    if not counts or max(map(len, counts)) <= max_cell_chars:
+        plain = _plain_counts(counts)
+        if plain is not None:
+            return Sample(plain[0], len(cells), nulls + plain[1], 0, 0)
+    counter: Counter[str] = Counter()
+    binary = truncated = 0
+    for value, count in counts.items():
         assert isinstance(value, str)
         if len(value) > max_cell_chars:
             truncated += count

@@ -160,9 +160,16 @@ def _generators() -> dict[str, tuple[Gen, tuple[str, ...]]]:
             return f"{amount:,}".replace(",", ".") + ",00"
         return f"{amount / 12:.2f}"
 
+    # Account numbers: national layouts, often a branch group, the account and a
+    # short check group (US/DE/FR plain runs, NZ 2-4-7-2, ES CCC 4-4-2-10, CA 5-3-7,
+    # JP/KR/IN/BR/ZA-style groups), with or without separators.
+    account_layouts = ((8,), (10,), (12,), (4, 8), (2, 6, 2), (5, 7), (3, 7, 2), (3, 6, 1),
+                       (2, 4, 7, 2), (4, 4, 2, 10), (5, 3, 7), (3, 7), (4, 7, 1), (6, 8),
+                       (5, 11, 2), (3, 2, 6, 1), (4, 6), (9,), (11,), (14,))
+
     def bank_account(_: Any, r: random.Random) -> str:
-        groups = r.choice(((8,), (10,), (12,), (4, 8), (2, 6, 2), (5, 7), (3, 7, 2)))
-        sep = r.choice(("-", " ", ""))
+        groups = r.choice(account_layouts)
+        sep = r.choice(("-", " ", "", "-", "."))
         return sep.join(_digits(r, g) for g in groups)
 
     def licence(_: Any, r: random.Random) -> str:
@@ -176,6 +183,19 @@ def _generators() -> dict[str, tuple[Gen, tuple[str, ...]]]:
         if style < 0.8:
             return f"{r.choice(letters)}{_digits(r, 2)}-{_digits(r, 3)}-{_digits(r, 3)}"
         return _digits(r, 9)
+
+    # Postcodes beyond Faker's own: national digit layouts (PT 4-3, JP 3-4,
+    # SE/CZ/SK/GR 3 2, 4, 5 and 6 digits). The old European country prefix (H-1051)
+    # is left out: it made SKU-like codes (ABC-1234-XL) look like postcodes.
+    def postcode(f: Any, r: random.Random) -> str:
+        if r.random() < 0.65:
+            return str(f.postcode())
+        layout = r.choice(((4, 3), (3, 4), (3, 2), (4,), (6,), (5,), (2, 3)))
+        return r.choice(("-", " ")).join(_digits(r, g) for g in layout)
+
+    def age(_: Any, r: random.Random) -> str:
+        # adults, and populations with children (patients, pupils, households)
+        return str(r.randint(18, 95) if r.random() < 0.5 else min(100, int(r.expovariate(1 / 35))))
 
     def mrn(_: Any, r: random.Random) -> str:
         style = r.random()
@@ -205,7 +225,7 @@ def _generators() -> dict[str, tuple[Gen, tuple[str, ...]]]:
         "STREET_ADDRESS": (lambda f, r: f.street_address(), ("address", "street_address",
                                                              "addr_line1", "street", "adresse")),
         "CITY": (lambda f, r: f.city(), ("city", "town", "billing_city", "ville", "stadt")),
-        "POSTAL_CODE": (lambda f, r: f.postcode(), ("postal_code", "zip", "zipcode", "plz",
+        "POSTAL_CODE": (postcode, ("postal_code", "zip", "zipcode", "plz",
                                                     "postcode", "code_postal")),
         "COUNTRY": (lambda f, r: f.country() if r.random() < 0.6 else f.country_code(
             representation=r.choice(("alpha-2", "alpha-3"))),
@@ -213,7 +233,7 @@ def _generators() -> dict[str, tuple[Gen, tuple[str, ...]]]:
         "NATIONALITY": (lambda f, r: r.choice(nats), ("nationality", "citizenship")),
         "DATE_OF_BIRTH": (dob, ("date_of_birth", "dob", "birth_date", "birthday",
                                 "geburtsdatum")),
-        "AGE": (lambda f, r: str(r.randint(18, 95)), ("age", "customer_age", "age_years")),
+        "AGE": (age, ("age", "customer_age", "age_years")),
         "GENDER": (gender, ("gender", "sex", "geschlecht", "genre")),
         "US_SSN": (ssn, ("ssn", "social_security_number", "ss_number")),
         "UK_NINO": (nino, ("nino", "national_insurance_number", "ni_number")),

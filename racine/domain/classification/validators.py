@@ -16,7 +16,8 @@ from datetime import date
 from racine.domain.classification import checksums
 from racine.domain.classification.lexicon import country_codes, country_names
 
-__all__ = ["VALIDATORS", "Validator", "card_issuer", "is_uuid", "parse_date"]
+__all__ = ["BLOOD_TYPES", "GENDER_WORDS", "VALIDATORS", "Validator", "card_issuer", "is_uuid",
+           "parse_date"]
 
 Validator = Callable[[str], bool]
 
@@ -111,6 +112,8 @@ _BLOOD = frozenset(
     for s in ("+", "-", " POS", " NEG", "", " RH+", " RH-", "RH+", "RH-", " +", " -",
               " POSITIVE", " NEGATIVE")
 )
+GENDER_WORDS = _GENDERS  # for the prefilter (``prefilter.py``)
+BLOOD_TYPES = _BLOOD
 
 # Issuer identification ranges with the lengths each issuer uses.
 _ISSUERS: tuple[tuple[str, tuple[tuple[int, int], ...], tuple[int, ...]], ...] = (
@@ -154,7 +157,8 @@ def is_uuid(value: str) -> bool:
 
 def parse_date(value: str) -> date | None:
     """A calendar date written alone (no time part), in ISO or day-first order."""
-    if len(value) > 10 or _TIME.search(value):
+    # Both patterns need 8-10 characters starting with a digit (cheap exit first).
+    if not 8 <= len(value) <= 10 or not value[0].isdigit() or _TIME.search(value):
         return None
     for pattern, (yi, mi, di) in _DATE_PATTERNS:
         m = pattern.fullmatch(value)

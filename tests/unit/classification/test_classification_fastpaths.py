@@ -39,3 +39,39 @@ def test_address_word_fast_path_matches_the_regexes() -> None:
         expected = bool(validators._ADDRESS_WORDS.search(text)
                         or validators._ADDRESS_SUFFIX.search(text))
         assert validators._address_word(text) is expected, text
+
+
+def test_ngram_hashing_is_per_text_and_word_bounded() -> None:
+    from racine.domain.classification import features
+
+    texts = [f"value {i} ab-{i * 7}" for i in range(1100)] + ["", "x", "Zoë Ölfjörð"]
+    # given a batch larger than one hashing chunk
+    batch = features.hash_ngrams(texts, (1, 2, 3), 256)
+    # then every row is what hashing that text alone gives (no leak across texts or chunks)
+    for i in (0, 511, 512, 1099, 1100, 1101, 1102):
+        single = features.hash_ngrams([texts[i]], (1, 2, 3), 256)[0]
+        assert (batch[i] == single).all()
+    # and rows are unit length, and a space inside an n-gram splits it
+    assert abs(float((batch[0] ** 2).sum()) - 1.0) < 1e-5
+    joined = features.hash_ngrams(["ab cd"], (3,), 1 << 16)
+    parts = features.hash_ngrams(["ab", "cd"], (3,), 1 << 16)
+    assert set(joined[0].nonzero()[0]) == set(parts[0].nonzero()[0]) | set(parts[1].nonzero()[0])
+
+
+def test_a_model_trained_on_another_feature_layout_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import warnings
+
+    import numpy as np
+
+    from racine.domain.classification.features import N_FEATURES
+    from racine.domain.classification.model import load_model
+
+    # given a model file without the current layout tag (as written before it existed)
+    path = tmp_path / "model.npz"
+    np.savez_compressed(path, weights=np.zeros((N_FEATURES, 2), dtype=np.float16),
+                        bias=np.zeros(2, dtype=np.float32), classes=np.array(["NONE", "EMAIL"]))
+    # when it is loaded, then it is ignored with a warning (the rule tier still works)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert load_model.__wrapped__(path) is None
+    assert any("feature layout" in str(w.message) for w in caught)
