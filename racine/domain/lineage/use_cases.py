@@ -261,7 +261,10 @@ class LineageGraph:
 async def _walk(
     uow: LineageUnitOfWork, starts: Sequence[uuid.UUID], direction: Direction, depth: int,
     level: EdgeLevel, max_nodes: int, deadline_s: float,
+    summaries: dict[uuid.UUID, Asset] | None = None,
 ) -> Traversal[uuid.UUID]:
+    """``summaries``: see ``uow.lineage.walk`` (filled by the one-statement walk only)."""
+
     async def neighbours(
         frontier: frozenset[uuid.UUID], way: Direction
     ) -> list[Edge[uuid.UUID]]:
@@ -271,7 +274,8 @@ async def _walk(
     deadline = time.monotonic() + deadline_s
     await uow.lineage.limit_statement_time(STATEMENT_TIMEOUT_MS)
     if len(starts) == 1 and deadline_s > 0:
-        one = await _walk_at_once(uow, starts[0], direction, depth, level, max_nodes, deadline)
+        one = await _walk_at_once(uow, starts[0], direction, depth, level, max_nodes, deadline,
+                                  summaries)
         if one is not None and one.reason is not TruncationReason.DEADLINE:
             return one
         if one is not None:  # timed out: the transaction is aborted; walk hop by hop
@@ -287,13 +291,15 @@ async def _walk(
 async def _walk_at_once(
     uow: LineageUnitOfWork, start: uuid.UUID, direction: Direction, depth: int,
     level: EdgeLevel, max_nodes: int, deadline: float,
+    summaries: dict[uuid.UUID, Asset] | None,
 ) -> Traversal[uuid.UUID] | None:
     """The store's one-statement walk, or None where it has none. Past the
     deadline it answers like a statement timeout (truncated, DEADLINE)."""
     try:
         async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
             found: Traversal[uuid.UUID] | None = await uow.lineage.walk(
-                start, direction, depth, level, max_nodes, max_nodes * 5)
+                start, direction, depth, level, max_nodes, max_nodes * 5,
+                summaries=summaries)
     except TimeoutError:
         return Traversal({start: 0}, (), True, TruncationReason.DEADLINE)
     return found
@@ -306,10 +312,12 @@ async def read_lineage(uow: LineageUnitOfWork, actor: Principal, q: LineageQuery
         if root is None:
             raise NotFound("Asset", field="assetId")
         level = q.level or level_of(root)
+        read: dict[uuid.UUID, Asset] = {}  # summaries the walk read, if it could
         walked = await _walk(uow, [root.id], q.direction, q.depth, level, q.max_nodes,
-                             q.deadline_s)
-        assets: dict[uuid.UUID, Asset] = await uow.lineage.assets(
-            walked.nodes, summary=q.summary)
+                             q.deadline_s, read if q.summary else None)
+        assets = read
+        if not read or any(i not in read for i in walked.nodes):
+            assets = await uow.lineage.assets(walked.nodes, summary=q.summary)
         columns, details = _edges(walked, assets)
         if q.edge_details and details is None:
             details = await uow.lineage.edge_details(columns.ids)

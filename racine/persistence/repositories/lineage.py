@@ -204,19 +204,30 @@ def _walk_cte(name: str, near: str, far: str) -> str:
   WHERE w.hop < $2 AND cardinality(w.frontier) > 0 AND cardinality(w.visited) <= $4)"""
 
 
-def _walk_sql(names: Sequence[str]) -> str:
+# With ``summaries``, each hop row also carries the summary columns (as in
+# ``_SUMMARY_SQL``) of its new nodes, read by primary-key probes in the same
+# statement: one round trip fewer than reading them after the walk.
+_HOP_SUMMARY = (
+    "CROSS JOIN LATERAL (SELECT array_agg(a.id), array_agg(a.kind), array_agg(a.name), "
+    "array_agg(a.qualified_name), array_agg(a.source_id), array_agg(a.parent_id), "
+    "array_agg(a.position) FROM unnest({name}.frontier) AS f(id) CROSS JOIN LATERAL "
+    "(SELECT * FROM assets AS x WHERE x.id = f.id OFFSET 0) AS a) AS s")
+
+
+def _walk_sql(names: Sequence[str], summaries: bool = False) -> str:
     ways = {"up": ("target_id", "source_id"), "down": ("source_id", "target_id")}
     ctes = ",".join(_walk_cte(n, *ways[n]) for n in names)
-    parts = [f"SELECT {order} AS way, hop, frontier, ids, sources, targets FROM {name}"
+    parts = [f"SELECT {order} AS way, hop, frontier, ids, sources, targets"
+             + (f", s.* FROM {name} {_HOP_SUMMARY.format(name=name)}" if summaries
+                else f" FROM {name}")
              for order, name in enumerate(names)]
     return f"WITH RECURSIVE {ctes}\n" + "\nUNION ALL\n".join(parts)
 
 
-_WALK_SQL = {
-    Direction.UPSTREAM: _walk_sql(["up"]),
-    Direction.DOWNSTREAM: _walk_sql(["down"]),
-    Direction.BOTH: _walk_sql(["up", "down"]),
-}
+_WALK_CTES = {Direction.UPSTREAM: ["up"], Direction.DOWNSTREAM: ["down"],
+              Direction.BOTH: ["up", "down"]}
+_WALK_SQL = {(way, summaries): _walk_sql(names, summaries)
+             for way, names in _WALK_CTES.items() for summaries in (False, True)}
 _QUERY_CANCELED = "57014"  # statement_timeout
 
 
@@ -238,7 +249,8 @@ def _merge_walk(rows: Sequence[Any], start: uuid.UUID, direction: Direction, max
     for way in range(ways):
         found = sorted(hops[way], key=lambda r: r[1])
         dropped: set[uuid.UUID] = set()  # new ids past the node cap
-        for _, hop, fresh, *_arrays in found:
+        for row in found:
+            hop, fresh = row[1], row[2]
             for node in fresh:  # array order = the SQL's cap order
                 if node in nodes:
                     if hop < nodes[node]:
@@ -248,7 +260,8 @@ def _merge_walk(rows: Sequence[Any], start: uuid.UUID, direction: Direction, max
                 else:
                     reason = TruncationReason.MAX_NODES
                     dropped.add(node)
-        for _, _, _, edge_ids, edge_sources, edge_targets in found:
+        for row in found:
+            edge_ids, edge_sources, edge_targets = row[3], row[4], row[5]
             if edge_ids is None:
                 continue
             if ways == 2:  # the other way may have listed an edge, or kept fewer nodes
@@ -407,24 +420,32 @@ class LineageRepository:
 
     async def walk(
         self, start: uuid.UUID, direction: Direction, depth: int, level: EdgeLevel,
-        max_nodes: int, max_edges: int,
+        max_nodes: int, max_edges: int, *, summaries: dict[uuid.UUID, Asset] | None = None,
     ) -> Traversal[uuid.UUID] | None:
         """The whole bounded walk in one statement (PostgreSQL), same answer as the
         hop-by-hop walk; ``None`` where the database has no such path (SQLite).
         When the statement timeout cancels it, the answer is the start alone,
         truncated with reason DEADLINE: the caller must roll back (the transaction
-        is aborted) and may fall back to the hop-by-hop walk."""
+        is aborted) and may fall back to the hop-by-hop walk. ``summaries``, when
+        given, receives the summary (see ``assets``) of every reached asset, read
+        by the same statement (it may hold a few more: nodes past the cap)."""
         if self.dialect != "postgresql":
             return None
         conn = await self.session.connection()
         try:
             result = await conn.exec_driver_sql(
-                _WALK_SQL[direction], (start, depth, level.value, max_nodes))
-            rows = result.all()
+                _WALK_SQL[(direction, summaries is not None)],
+                (start, depth, level.value, max_nodes))
+            rows: list[Any] = list(result.all())
         except DBAPIError as exc:
             if getattr(exc.orig, "sqlstate", None) != _QUERY_CANCELED:
                 raise
             return Traversal({start: 0}, (), True, TruncationReason.DEADLINE)
+        if summaries is not None:
+            for row in rows:
+                if row[6] is not None:
+                    summaries.update((r[0], _summary_record(r))
+                                     for r in zip(*row[6:], strict=True))
         return _merge_walk(rows, start, direction, max_nodes, max_edges)
 
     async def edge_details(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LineageEdge]:

@@ -172,3 +172,40 @@ async def test_walk_cut_by_the_deadline_answers_truncated(postgres_only: None, d
     assert [a.id for a, _ in late.nodes] == [assets["a"].id]
     again = await read_lineage(uow(db), ACTOR, LineageQuery(assets["a"].id, Direction.BOTH, 5))
     assert not again.truncated and len(again.nodes) == 9
+
+
+async def test_walk_reads_summaries_of_reached_assets(postgres_only: None, db: Database) -> None:
+    # Given the graph with cycles
+    assets = await seed(db)
+    # When the one-statement walk is asked for summaries, both ways, 4 hops
+    read: dict[uuid.UUID, Asset] = {}
+    async with uow(db) as work:
+        walked = await work.lineage.walk(assets["a"].id, Direction.BOTH, 4, EdgeLevel.COLUMN,
+                                         10_000, 50_000, summaries=read)
+        separately = await work.lineage.assets(list(read), summary=True)
+    # Then every reached asset has its summary, the same as read on its own
+    assert walked is not None and set(walked.nodes) <= set(read)
+    assert read == separately
+    assert {a.name for a in read.values()} == set("abcdefgxy")
+
+
+async def test_summary_read_issues_no_separate_asset_statement(
+    postgres_only: None, db: Database
+) -> None:
+    # Given the graph with cycles
+    assets = await seed(db)
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    # When the lineage is read with summaries and no edge details
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        graph = await read_lineage(uow(db), ACTOR, LineageQuery(
+            assets["a"].id, Direction.BOTH, 4, summary=True, edge_details=False))
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    # Then the root read, the timeout and the walk are all (assets come with the walk)
+    assert len(statements) == 3, statements
+    assert {a.name for a, _ in graph.nodes} == set("abcdefgxy")
