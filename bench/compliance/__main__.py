@@ -14,8 +14,13 @@ then measures in the same run:
   write findings, tallies, scores, incidents, alerts, commit), on an empty
   findings table and again on an unchanged catalog.
 
-Statements are counted with a SQLAlchemy ``before_cursor_execute`` listener.
-The scratch database is dropped at the end.
+``--repeat N`` measures every phase N times on the same catalog (findings,
+incidents, tallies, deliveries and evaluations are emptied between rounds, so
+each round's "first" is a real first run), each round against its own
+baseline, with the load average printed for each round: the machine is shared.
+
+Statements are counted with a SQLAlchemy ``before_cursor_execute`` listener
+(COPY counts as one). The scratch database is dropped at the end.
 """
 
 from __future__ import annotations
@@ -184,7 +189,7 @@ class Counter:
         return n
 
 
-async def measure(url: str, columns: int) -> dict[str, Any]:
+async def measure(url: str, columns: int, repeat: int) -> dict[str, Any]:
     rows = catalog(columns)
     started = time.perf_counter()
     await load_catalog(url, rows)
@@ -202,37 +207,47 @@ async def measure(url: str, columns: int) -> dict[str, Any]:
         return SqlUnitOfWork(db, bus)
 
     out: dict[str, Any] = dict(shape)
+    out["rounds"] = []
     await baseline(url)  # warm the server's caches for both sides alike
-    timings = [await baseline(url) for _ in range(3)]
-    out["baseline_s"], out["baseline_rows"] = min(timings)
-    counter.take()
-    started = time.perf_counter()
-    async with uow() as u:
-        facts = await u.compliance.load_facts()
-    out["load_s"] = time.perf_counter() - started
-    out["load_queries"] = counter.take()
-    packs = shipped_packs(FRAMEWORKS)
-    started = time.perf_counter()
-    result = evaluate_snapshot(facts, packs, None)
-    out["evaluate_s"] = time.perf_counter() - started
-    out["checks_evaluated"] = sum(t.evaluated for t in result.tallies.values())
-    out["violations"] = len(result.violations)
-    for label in ("first", "steady"):
-        run = EvaluationRun(frameworks=FRAMEWORKS, source_ids=None)
-        async with uow() as u:
-            await u.compliance.add_run(run)
-            await u.commit()
+    for _ in range(repeat):
+        r: dict[str, Any] = {"load_before": os.getloadavg()[0]}
+        async with db.engine.begin() as conn:
+            await conn.execute(text(
+                "TRUNCATE compliance_findings, incidents, compliance_tallies, "
+                "webhook_deliveries, compliance_evaluations"))
+        timings = [await baseline(url) for _ in range(3)]
+        r["baseline_s"], r["baseline_rows"] = min(timings)
         counter.take()
         started = time.perf_counter()
-        outcome = await run_evaluation(uow, run.id)
-        out[f"{label}_s"] = time.perf_counter() - started
-        out[f"{label}_queries"] = counter.take()
-        out[f"{label}_counts"] = outcome.run.counts
+        async with uow() as u:
+            facts = await u.compliance.load_facts()
+        r["load_s"] = time.perf_counter() - started
+        r["load_queries"] = counter.take()
+        packs = shipped_packs(FRAMEWORKS)
+        started = time.perf_counter()
+        result = evaluate_snapshot(facts, packs, None)
+        r["evaluate_s"] = time.perf_counter() - started
+        out["checks_evaluated"] = sum(t.evaluated for t in result.tallies.values())
+        out["violations"] = len(result.violations)
+        del facts, result
+        for label in ("first", "steady"):
+            run = EvaluationRun(frameworks=FRAMEWORKS, source_ids=None)
+            async with uow() as u:
+                await u.compliance.add_run(run)
+                await u.commit()
+            counter.take()
+            started = time.perf_counter()
+            outcome = await run_evaluation(uow, run.id)
+            r[f"{label}_s"] = time.perf_counter() - started
+            r[f"{label}_queries"] = counter.take()
+            r[f"{label}_counts"] = outcome.run.counts
+        r["load_after"] = os.getloadavg()[0]
+        out["rounds"].append(r)
     await db.dispose()
     return out
 
 
-async def main(url: str, columns: int) -> None:
+async def main(url: str, columns: int, repeat: int) -> None:
     base = make_url(url)
     name = f"racine_bench_{secrets.token_hex(3)}"
     admin = create_async_engine(base.render_as_string(hide_password=False),
@@ -242,33 +257,44 @@ async def main(url: str, columns: int) -> None:
     scratch = base.set(database=name).render_as_string(hide_password=False)
     try:
         await asyncio.to_thread(upgrade, scratch)
-        r = await measure(scratch, columns)
+        out = await measure(scratch, columns, repeat)
     finally:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         await admin.dispose()
-    b = r["baseline_s"]
-    print(f"catalog: {r['columns']} columns, {r['assets']} assets, {r['labels']} labels, "
-          f"{r['edges']} lineage edges (written in {r['setup_s']:.1f}s)")
-    print(f"checks evaluated: {r['checks_evaluated']}, violations: {r['violations']}")
-    print(f"{'phase':<44}{'seconds':>9}{'x baseline':>12}{'queries':>9}")
-    lines = [
-        ("baseline: raw reads of the same metadata", b, 6),
-        ("load_facts (facts snapshot)", r["load_s"], r["load_queries"]),
-        ("load_facts + evaluate five packs", r["load_s"] + r["evaluate_s"], r["load_queries"]),
-        ("run_evaluation, first (writes findings)", r["first_s"], r["first_queries"]),
-        ("run_evaluation, steady state", r["steady_s"], r["steady_queries"]),
-    ]
-    for label, seconds, queries in lines:
-        print(f"{label:<44}{seconds:>9.2f}{seconds / b:>12.2f}{queries:>9}")
-    print(f"first run counts: {r['first_counts']}")
-    print(f"steady run counts: {r['steady_counts']}")
+    print(f"catalog: {out['columns']} columns, {out['assets']} assets, {out['labels']} labels, "
+          f"{out['edges']} lineage edges (written in {out['setup_s']:.1f}s)")
+    print(f"checks evaluated: {out['checks_evaluated']}, violations: {out['violations']}")
+    for i, r in enumerate(out["rounds"], 1):
+        b = r["baseline_s"]
+        print(f"\nround {i} (load average {r['load_before']:.2f} -> {r['load_after']:.2f})")
+        print(f"{'phase':<44}{'seconds':>9}{'x baseline':>12}{'queries':>9}")
+        lines = [
+            ("baseline: raw reads of the same metadata", b, 6),
+            ("load_facts (facts snapshot)", r["load_s"], r["load_queries"]),
+            ("load_facts + evaluate five packs", r["load_s"] + r["evaluate_s"],
+             r["load_queries"]),
+            ("run_evaluation, first (writes findings)", r["first_s"], r["first_queries"]),
+            ("run_evaluation, steady state", r["steady_s"], r["steady_queries"]),
+        ]
+        for label, seconds, queries in lines:
+            print(f"{label:<44}{seconds:>9.2f}{seconds / b:>12.2f}{queries:>9}")
+        print(f"first run counts: {r['first_counts']}")
+        print(f"steady run counts: {r['steady_counts']}")
+    if len(out["rounds"]) > 1:
+        print("\nover all rounds (x baseline of the same round): min / median / max")
+        for key in ("load", "first", "steady"):
+            ratios = sorted(r[f"{key}_s"] / r["baseline_s"] for r in out["rounds"])
+            print(f"  {key:<8}{ratios[0]:>6.2f}{ratios[len(ratios) // 2]:>8.2f}"
+                  f"{ratios[-1]:>8.2f}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--columns", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds on the same catalog, each against its own baseline")
     parser.add_argument("--url", default=os.environ.get(
         "RACINE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
-    asyncio.run(main(args.url, args.columns))
+    asyncio.run(main(args.url, args.columns, args.repeat))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -147,75 +147,110 @@ class _Judge:
         return self.why(cond, asset_id) is None
 
     def why(self, cond: Condition, a: uuid.UUID) -> dict[str, Any] | None:
+        # One dictionary lookup per condition instead of a chain of isinstance
+        # checks: ``why`` runs about 100,000 times over a 100,000-column catalog.
+        try:
+            decide = _DECIDE[type(cond)]
+        except KeyError:  # pragma: no cover
+            raise TypeError(f"unknown condition {cond!r}") from None
+        return decide(self, cond, a)
+
+    def _classification(self, cond: HasClassification, a: uuid.UUID) -> dict[str, Any] | None:
         ix = self.index
-        if isinstance(cond, HasClassification):
-            labels = ix.labels.get(a, set())
-            if not cond.types and not cond.categories:
-                ok = bool(labels)
-            else:
-                ok = bool(labels & set(cond.types)) or bool(
-                    ix.categories(a) & set(cond.categories))
-            return None if ok else {"op": cond.op, "labels": sorted(labels),
-                                    "wanted": [*cond.types, *cond.categories]}
-        if isinstance(cond, SensitivityAtLeast):
-            level = ix.sensitivity(a)
-            ok = level is not None and level >= int(Sensitivity[cond.level])
-            return None if ok else {
-                "op": cond.op, "required": cond.level,
-                "actual": None if level is None else Sensitivity(level).name}
-        if isinstance(cond, HasTag):
-            tags = ix.tags(a, cond.inherit)
-            return None if tags & set(cond.any_of) else {
-                "op": cond.op, "wanted": list(cond.any_of), "tags": sorted(tags)}
-        if isinstance(cond, HasOwner):
-            return None if ix.owners(a, cond.inherit) else {"op": cond.op, "owners": []}
-        if isinstance(cond, PropertyPresent):
-            found, _ = ix.prop(a, cond.key, cond.inherit)
-            return None if found else {"op": cond.op, "key": cond.key, "value": None}
-        if isinstance(cond, PropertyEquals):
-            found, value = ix.prop(a, cond.key, cond.inherit)
-            ok = found and _same(value, cond.value)
-            return None if ok else {"op": cond.op, "key": cond.key, "expected": cond.value,
-                                    "value": value}
-        if isinstance(cond, PropertyIn):
-            found, value = ix.prop(a, cond.key, cond.inherit)
-            items = value if isinstance(value, list) else [value]
-            ok = found and bool(items) and all(
-                any(_same(v, w) for w in cond.values) for v in items)
-            return None if ok else {"op": cond.op, "key": cond.key,
-                                    "allowed": list(cond.values), "value": value}
-        if isinstance(cond, PropertyAgeAtMost):
-            found, value = ix.prop(a, cond.key, cond.inherit)
-            when = _as_datetime(value) if found else None
-            age = None if when is None else (self.now - when).total_seconds() / 86400
-            ok = age is not None and age <= cond.days
-            return None if ok else {"op": cond.op, "key": cond.key, "maxDays": cond.days,
-                                    "value": value,
-                                    "ageDays": None if age is None else round(age, 1)}
-        if isinstance(cond, DownstreamAll):
-            bad = [d for d in ix.downstream(a, cond.max_depth)
-                   if not self.holds(cond.condition, d)]
-            if not bad:
+        labels = ix.labels.get(a, set())
+        if not cond.types and not cond.categories:
+            ok = bool(labels)
+        else:
+            ok = bool(labels & set(cond.types)) or bool(
+                ix.categories(a) & set(cond.categories))
+        return None if ok else {"op": cond.op, "labels": sorted(labels),
+                                "wanted": [*cond.types, *cond.categories]}
+
+    def _sensitivity(self, cond: SensitivityAtLeast, a: uuid.UUID) -> dict[str, Any] | None:
+        level = self.index.sensitivity(a)
+        ok = level is not None and level >= int(Sensitivity[cond.level])
+        return None if ok else {
+            "op": cond.op, "required": cond.level,
+            "actual": None if level is None else Sensitivity(level).name}
+
+    def _tag(self, cond: HasTag, a: uuid.UUID) -> dict[str, Any] | None:
+        tags = self.index.tags(a, cond.inherit)
+        return None if tags & set(cond.any_of) else {
+            "op": cond.op, "wanted": list(cond.any_of), "tags": sorted(tags)}
+
+    def _owner(self, cond: HasOwner, a: uuid.UUID) -> dict[str, Any] | None:
+        return None if self.index.owners(a, cond.inherit) else {"op": cond.op, "owners": []}
+
+    def _present(self, cond: PropertyPresent, a: uuid.UUID) -> dict[str, Any] | None:
+        found, _ = self.index.prop(a, cond.key, cond.inherit)
+        return None if found else {"op": cond.op, "key": cond.key, "value": None}
+
+    def _equals(self, cond: PropertyEquals, a: uuid.UUID) -> dict[str, Any] | None:
+        found, value = self.index.prop(a, cond.key, cond.inherit)
+        ok = found and _same(value, cond.value)
+        return None if ok else {"op": cond.op, "key": cond.key, "expected": cond.value,
+                                "value": value}
+
+    def _in(self, cond: PropertyIn, a: uuid.UUID) -> dict[str, Any] | None:
+        found, value = self.index.prop(a, cond.key, cond.inherit)
+        items = value if isinstance(value, list) else [value]
+        ok = found and bool(items) and all(
+            any(_same(v, w) for w in cond.values) for v in items)
+        return None if ok else {"op": cond.op, "key": cond.key,
+                                "allowed": list(cond.values), "value": value}
+
+    def _age(self, cond: PropertyAgeAtMost, a: uuid.UUID) -> dict[str, Any] | None:
+        found, value = self.index.prop(a, cond.key, cond.inherit)
+        when = _as_datetime(value) if found else None
+        age = None if when is None else (self.now - when).total_seconds() / 86400
+        ok = age is not None and age <= cond.days
+        return None if ok else {"op": cond.op, "key": cond.key, "maxDays": cond.days,
+                                "value": value,
+                                "ageDays": None if age is None else round(age, 1)}
+
+    def _downstream(self, cond: DownstreamAll, a: uuid.UUID) -> dict[str, Any] | None:
+        ix = self.index
+        bad = [d for d in ix.downstream(a, cond.max_depth)
+               if not self.holds(cond.condition, d)]
+        if not bad:
+            return None
+        assets = ix.facts.assets
+        return {"op": cond.op, "count": len(bad),
+                "assets": [assets[d].qualified_name for d in bad[:_MAX_LISTED]],
+                "failed": self.why(cond.condition, bad[0])}
+
+    def _all(self, cond: AllOf, a: uuid.UUID) -> dict[str, Any] | None:
+        failed = [w for c in cond.conditions if (w := self.why(c, a)) is not None]
+        return None if not failed else {"op": cond.op, "failed": failed}
+
+    def _any(self, cond: AnyOf, a: uuid.UUID) -> dict[str, Any] | None:
+        failed = []
+        for c in cond.conditions:
+            w = self.why(c, a)
+            if w is None:
                 return None
-            assets = ix.facts.assets
-            return {"op": cond.op, "count": len(bad),
-                    "assets": [assets[d].qualified_name for d in bad[:_MAX_LISTED]],
-                    "failed": self.why(cond.condition, bad[0])}
-        if isinstance(cond, AllOf):
-            failed = [w for c in cond.conditions if (w := self.why(c, a)) is not None]
-            return None if not failed else {"op": cond.op, "failed": failed}
-        if isinstance(cond, AnyOf):
-            failed = []
-            for c in cond.conditions:
-                w = self.why(c, a)
-                if w is None:
-                    return None
-                failed.append(w)
-            return {"op": cond.op, "failed": failed}
-        if isinstance(cond, Not):
-            return {"op": cond.op, "matched": cond.condition.op} if self.holds(
-                cond.condition, a) else None
-        raise TypeError(f"unknown condition {cond!r}")  # pragma: no cover
+            failed.append(w)
+        return {"op": cond.op, "failed": failed}
+
+    def _not(self, cond: Not, a: uuid.UUID) -> dict[str, Any] | None:
+        return {"op": cond.op, "matched": cond.condition.op} if self.holds(
+            cond.condition, a) else None
+
+
+_DECIDE: dict[type, Callable[[_Judge, Any, uuid.UUID], dict[str, Any] | None]] = {
+    HasClassification: _Judge._classification,
+    SensitivityAtLeast: _Judge._sensitivity,
+    HasTag: _Judge._tag,
+    HasOwner: _Judge._owner,
+    PropertyPresent: _Judge._present,
+    PropertyEquals: _Judge._equals,
+    PropertyIn: _Judge._in,
+    PropertyAgeAtMost: _Judge._age,
+    DownstreamAll: _Judge._downstream,
+    AllOf: _Judge._all,
+    AnyOf: _Judge._any,
+    Not: _Judge._not,
+}
 
 
 def _same(value: Any, wanted: Any) -> bool:

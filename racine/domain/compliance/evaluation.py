@@ -140,46 +140,30 @@ def evaluate_snapshot(
         return evaluate(index, packs, source_ids=scope)
 
 
-def _alerts_for_new(new: list[Finding], reopened: list[Refresh], run_id: uuid.UUID) -> list[Alert]:
+def _alerts_for_new(
+    new: list[Finding], reopened: list[Refresh], run_id: uuid.UUID
+) -> list[Alert]:
     """FINDING_NEW alerts for the most severe new or reopened findings, and one
     summary for the rest (see ``capped``): no alert is built per finding beyond."""
-    items: list[tuple[str, str, str, str, uuid.UUID, uuid.UUID, str]] = [
-        (f.severity.value, f.framework, f.control_id, f.check_id, f.id, f.asset_id, f.asset_name)
-        for f in new
-    ]
-    items += [
-        (
-            r.violation.severity.value,
-            r.violation.framework,
-            r.violation.control_id,
-            r.violation.check_id,
-            r.id,
-            r.violation.asset_id,
-            r.asset_name,
-        )
-        for r in reopened
-    ]
 
-    def build(i: tuple[str, str, str, str, uuid.UUID, uuid.UUID, str]) -> Alert:
-        severity, framework, control, check, ident, asset_id, name = i
-        return Alert(
-            AlertKind.FINDING_NEW,
-            severity,
-            f"{framework} {control}: {name}",
-            ident,
-            (asset_id,),
-            {"framework": framework, "control": control, "check": check, "asset": name},
-        )
+    def parts(i: Finding | Refresh) -> tuple[Severity, str, str, str, uuid.UUID, str]:
+        if isinstance(i, Finding):
+            return i.severity, i.framework, i.control_id, i.check_id, i.asset_id, i.asset_name
+        v = i.violation
+        return v.severity, v.framework, v.control_id, v.check_id, v.asset_id, i.asset_name
 
-    return capped(
-        AlertKind.FINDING_NEW,
-        items,
-        build,
-        lambda i: i[0],
-        lambda i: i[4],
-        "new findings of this evaluation",
-        {"evaluation": str(run_id)},
-    )
+    def severity(i: Finding | Refresh) -> str:
+        return (i.severity if isinstance(i, Finding) else i.violation.severity).value
+
+    def build(i: Finding | Refresh) -> Alert:
+        level, framework, control, check, asset_id, name = parts(i)
+        return Alert(AlertKind.FINDING_NEW, level.value, f"{framework} {control}: {name}", i.id,
+                     (asset_id,), {"framework": framework, "control": control,
+                                   "check": check, "asset": name})
+
+    items: list[Finding | Refresh] = [*new, *reopened]
+    return capped(AlertKind.FINDING_NEW, items, build, severity, lambda i: i.id,
+                  "new findings of this evaluation", {"evaluation": str(run_id)})
 
 
 async def run_evaluation(

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from racine.domain.compliance.rules import Check, Control, RulePack, Severity
@@ -61,11 +62,19 @@ def finding_fingerprint(framework: str, control_id: str, check_id: str,
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# The C encoder made once (``JSONEncoder.encode`` makes one per call): evidence
+# holds only dicts, lists, strings, numbers, booleans and None, built by us.
+_C_ENCODE = (
+    None if c_make_encoder is None else c_make_encoder(
+        None, _CANONICAL.default, encode_basestring, None, ":", ",", True, False, True)
+)
 
 
 def evidence_text(evidence: dict[str, Any]) -> str:
     """Evidence as canonical JSON (sorted keys): what is stored and digested."""
-    return _CANONICAL.encode(evidence)
+    if _C_ENCODE is None:  # pragma: no cover - CPython always has the C encoder
+        return _CANONICAL.encode(evidence)
+    return "".join(_C_ENCODE(evidence, 0))
 
 
 def evidence_digest(severity: str, text: str) -> str:
