@@ -243,27 +243,30 @@ async def compact(
 
     Each pass reads the snapshot and at most ``batch`` of the oldest rows, folds them
     in a worker thread (CPU, never on the event loop, and no transaction is open
-    meanwhile, so writers never wait for it), then in ONE transaction, with the
-    document row locked (PostgreSQL), checks that the snapshot is still the one it
-    folded and replaces it, deleting exactly the rows read. Only compaction deletes
-    rows, so an unchanged snapshot means every row read is still there; an update
-    committed meanwhile stays in the log and is not lost. If another process
-    compacted first the pass stops. The projection is not touched: it is the room's.
+    meanwhile, so writers never wait for it), then in ONE transaction replaces the
+    snapshot only if it is still the version it folded (compare-and-swap), deleting
+    exactly the rows read. Only compaction deletes rows, so an unchanged snapshot
+    means every row read is still there; an update committed meanwhile stays in the
+    log and is not lost. If another compaction (another process) replaced the
+    snapshot first, the pass stops and writes nothing. The projection is not
+    touched: it is the room's.
     """
     total = 0
     while True:
         async with uow_factory() as uow:
-            snapshot = await uow.documents.snapshot(document_id)
+            current = await uow.documents.snapshot_version(document_id)
             rows = await uow.documents.log_tail(document_id, batch)
         if len(rows) < (minimum if total == 0 else 1):
             return total
+        snapshot, version = current if current is not None else (None, None)
         parts = ([snapshot] if snapshot else []) + [data for _, data in rows]
         state = await asyncio.to_thread(crdt.fold, parts)
         async with uow_factory() as uow:
-            document = await uow.documents.get(document_id, lock=True)
-            if document is None or await uow.documents.snapshot(document_id) != snapshot:
+            if await uow.documents.get(document_id, lock=True) is None:
                 return total
-            await uow.documents.save_snapshot(document_id, state, [seq for seq, _ in rows])
+            seqs = [seq for seq, _ in rows]
+            if not await uow.documents.replace_snapshot(document_id, state, version, seqs):
+                return total  # another compaction replaced the snapshot first
             await uow.commit()
         total += len(rows)
         if len(rows) < batch:

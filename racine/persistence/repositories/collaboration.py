@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.collaboration.model import (
@@ -520,24 +521,55 @@ class DocumentRepository:
             or 0
         )
 
-    async def save_snapshot(
-        self, document_id: uuid.UUID, state: bytes, folded: Sequence[int]
-    ) -> None:
-        """Replace the snapshot and delete exactly the log rows folded into it."""
-        row = await self.session.get(DocumentSnapshotRow, document_id)
-        if row is None:
-            self.session.add(
-                DocumentSnapshotRow(
-                    document_id=document_id, state=state, folded=len(folded), updated_at=utcnow()
+    async def snapshot_version(self, document_id: uuid.UUID) -> tuple[bytes, int] | None:
+        """The snapshot and how many log rows it has folded so far (its version)."""
+        row = (
+            await self.session.execute(
+                select(DocumentSnapshotRow.state, DocumentSnapshotRow.folded).where(
+                    DocumentSnapshotRow.document_id == document_id
                 )
             )
+        ).first()
+        return None if row is None else (bytes(row.state), int(row.folded))
+
+    async def replace_snapshot(
+        self, document_id: uuid.UUID, state: bytes, version: int | None, folded: Sequence[int]
+    ) -> bool:
+        """Compare-and-swap: replace the snapshot if it is still at ``version`` (None: there
+        is none yet) and delete exactly the log rows folded into it; False if another
+        compaction got there first (then nothing was written).
+
+        ``folded`` only grows, so it versions the snapshot; the UPDATE's WHERE clause
+        (or the primary key, for the first snapshot) decides atomically on both databases.
+        """
+        if version is None:
+            try:
+                await self.session.execute(
+                    insert(DocumentSnapshotRow).values(
+                        document_id=document_id,
+                        state=state,
+                        folded=len(folded),
+                        updated_at=utcnow(),
+                    )
+                )
+            except IntegrityError:
+                return False  # the caller does not commit: its transaction rolls back
         else:
-            row.state, row.folded, row.updated_at = state, row.folded + len(folded), utcnow()
+            result = await self.session.execute(
+                update(DocumentSnapshotRow)
+                .where(
+                    DocumentSnapshotRow.document_id == document_id,
+                    DocumentSnapshotRow.folded == version,
+                )
+                .values(state=state, folded=version + len(folded), updated_at=utcnow())
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                return False
         if folded:
             await self.session.execute(
                 delete(DocumentUpdateRow).where(DocumentUpdateRow.seq.in_(list(folded)))
             )
-        await self.session.flush()
+        return True
 
     async def add_version(self, v: DocumentVersion) -> None:
         self.session.add(
