@@ -122,8 +122,10 @@ _HOP_SQL = {
 _ASSET_FIELDS = ("id", "kind", "name", "qualified_name", "source_id", "parent_id", "position",
                  "description", "properties", "detail", "profile", "created_at",
                  "updated_at", "deleted_at")
+# Key probes, as in ``_SUMMARY_SQL`` below (a plain join hashed the whole table).
 _ASSETS_SQL = (f"SELECT {', '.join('a.' + f for f in _ASSET_FIELDS)} "
-               f"FROM assets AS a JOIN unnest($1::uuid[]) AS wanted(id) ON a.id = wanted.id")
+               f"FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN LATERAL "
+               f"(SELECT * FROM assets AS x WHERE x.id = wanted.id OFFSET 0) AS a")
 _KINDS = {m.value: m for m in AssetKind}
 
 

@@ -110,3 +110,53 @@ async def test_fields_beyond_names_read_full_assets(gql: GraphQLClient, runtime)
     # Then it is the stored detail, not a summary's empty default
     assert [n["asset"]["detail"] for n in nodes] == [{"dataType": "text"}] * 2
     assert all(n["asset"]["createdAt"] for n in nodes)
+
+
+EDGE_ENDS = """
+query($id: ID!) {
+  lineage(assetId: $id, direction: BOTH, depth: 5) {
+    edges { id sourceId targetId hop }
+  }
+}
+"""
+
+EDGES_IN_FULL = """
+query($id: ID!) {
+  lineage(assetId: $id, direction: BOTH, depth: 5) {
+    edges { id sourceId targetId hop provenance transformationSubtype propagates createdAt }
+  }
+}
+"""
+
+EDGES_BY_FRAGMENT = """
+fragment Way on LineageEdge { transformationType masking }
+query($id: ID!) {
+  lineage(assetId: $id, direction: BOTH, depth: 5) { edges { sourceId ...Way } }
+}
+"""
+
+
+async def test_edges_read_in_full_only_when_a_detail_is_selected(
+    gql: GraphQLClient, runtime
+) -> None:
+    cat = await seed_catalog(runtime, TABLES)
+    c, o, co, m = (cat.gid(col(n)) for n in TABLES)
+    # Given a chain with a cycle and an INDIRECT JOIN edge
+    await gql.ok(ADD, {"input": {"edges": [
+        {"sourceId": c, "targetId": o}, {"sourceId": o, "targetId": co},
+        {"sourceId": co, "targetId": m},
+        {"sourceId": m, "targetId": o,
+         "transformation": {"type": "INDIRECT", "subtype": "JOIN"}}]}})
+    # When edges are read with only their ends, in full, and through a fragment
+    ends = (await gql.ok(EDGE_ENDS, {"id": o}))["lineage"]["edges"]
+    full = (await gql.ok(EDGES_IN_FULL, {"id": o}))["lineage"]["edges"]
+    framed = (await gql.ok(EDGES_BY_FRAGMENT, {"id": o}))["lineage"]["edges"]
+    # Then the same edges come back in the same order, and the details are real
+    assert len(ends) == 4
+    assert ends == [{k: e[k] for k in ("id", "sourceId", "targetId", "hop")} for e in full]
+    assert sorted(e["transformationSubtype"] for e in full) == ["IDENTITY"] * 3 + ["JOIN"]
+    assert all(e["provenance"] == "MANUAL" and e["createdAt"] for e in full)
+    assert [e["propagates"] for e in full].count(False) == 1
+    assert [e["sourceId"] for e in framed] == [e["sourceId"] for e in ends]
+    assert sorted(e["transformationType"] for e in framed) == ["DIRECT"] * 3 + ["INDIRECT"]
+    assert not any(e["masking"] for e in framed)
