@@ -215,3 +215,16 @@ async def test_abrupt_disconnects_leave_no_connection_behind(
         await ws.recv()
         await ws.send(QUERY_AWARENESS)
         await ws.ping()
+
+
+async def test_frames_are_not_compressed(live_server: Any, admin_token: str) -> None:
+    # Given a client that offers permessage-deflate (websockets does by default).
+    _ws, doc, _ = await asyncio.to_thread(setup, live_server, admin_token, {})
+    url = f"{live_server.ws}/yjs/{doc}?token={admin_token}"
+    async with websockets.connect(url, open_timeout=10) as ws:
+        # Then the server declines it: compression dominated co-editing latency
+        # (bench/crdt), and without it a client that stops reading still stalls its
+        # own sender and is dropped (1013) with bounded memory (the test above).
+        assert ws.response is not None
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        await ws.recv()  # and the session works: sync step 1
