@@ -100,19 +100,24 @@ def _admitted(sig: Signature) -> tuple[tuple[tuple[str, ...], Validator], ...]:
     return found
 
 
-def weighted_ratio(sample: Sample, check: Callable[[str], bool], min_ratio: float) -> float:
+def weighted_ratio(
+    sample: Sample, check: Callable[[str], bool], min_ratio: float, known_passing: int = 0
+) -> float:
     """Share of non-null cells passing ``check``, count-weighted.
 
     Stops once ``min_ratio`` is out of reach, and once the verdict is clear: after
     ``DECIDE_AFTER`` distinct values (most frequent first) with a pass rate at least
     ``DECIDE_MARGIN`` above ``min_ratio``, the rate so far is the estimate (a column
     that really is of the type no longer pays the validator on every value).
+    ``known_passing``: the first distinct values already known to pass (the probe's
+    head when every one of them passed); they are counted, not checked again.
     """
     total = sample.non_null
     allowed = (1.0 - min_ratio) * total
     clear = min_ratio + DECIDE_MARGIN
-    ok = fail = 0
-    for seen, (value, count) in enumerate(sample.counts, 1):
+    ok = sum(c for _, c in sample.counts[:known_passing])
+    fail = 0
+    for seen, (value, count) in enumerate(sample.counts[known_passing:], known_passing + 1):
         if check(value):
             ok += count
             if seen >= DECIDE_AFTER and ok >= clear * (ok + fail):
@@ -177,7 +182,9 @@ def evaluate_rules(
         check_key = key if named or not spec.unnamed_check else spec.unnamed_check
         if rates.get(check_key, 0.0) < 0.5 and not named:
             continue
-        ratio = weighted_ratio(sample, _ALL_CHECKS[check_key], min_ratio)
+        # A probe rate of 1.0 means every head value passed: no need to check them again.
+        known = min(PROBE_SIZE, sample.distinct) if rates.get(check_key) == 1.0 else 0
+        ratio = weighted_ratio(sample, _ALL_CHECKS[check_key], min_ratio, known)
         if ratio < min_ratio:
             continue
         if negative and (key == "CREDIT_CARD" or spec.strength is not Strength.STRONG

@@ -35,7 +35,7 @@ class Sample:
     non_null: int = field(init=False)  # read once per rule: computed once
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "non_null", sum(c for _, c in self.counts))
+        object.__setattr__(self, "non_null", sum(map(itemgetter(1), self.counts)))
 
     @property
     def distinct(self) -> int:
@@ -83,9 +83,26 @@ _STR_CELLS = frozenset((str, type(None)))
 
 
 def _plain_counts(counts: Counter[str]) -> tuple[list[tuple[str, int]], int] | None:
-    """The common case, printable strings: (counts, null words), or ``None`` if not that."""
-    if not "".join(counts).isprintable():
+    """The common case, printable strings: (counts, null cells), or ``None`` if not that."""
+    empty = counts.pop("", 0)
+    joined = " ".join(counts)
+    if not joined.isprintable():
+        if empty:
+            counts[""] = empty
         return None
+    padded = f" {joined.lower()} "
+    if ("  " in padded[1:-1] or joined[:1] == " " or joined[-1:] == " "
+            or any(f" {word} " in padded for word in _NULL_WORDS)):
+        # Something to strip, merge or drop (or a false alarm): the general loop.
+        cleaned, nulls = _cleaned_counts(counts)
+        return cleaned, nulls + empty
+    # Counter.most_common's order: by count, ties in order of first appearance.
+    if max(counts.values(), default=1) == 1:
+        return list(counts.items()), empty
+    return sorted(counts.items(), key=itemgetter(1), reverse=True), empty
+
+
+def _cleaned_counts(counts: Counter[str]) -> tuple[list[tuple[str, int]], int]:
     counter: dict[str, int] = {}
     nulls = 0
     for value, count in counts.items():
@@ -94,7 +111,6 @@ def _plain_counts(counts: Counter[str]) -> tuple[list[tuple[str, int]], int] | N
             nulls += count
             continue
         counter[text] = counter.get(text, 0) + count
-    # Counter.most_common's order: by count, ties in order of first appearance.
     return sorted(counter.items(), key=itemgetter(1), reverse=True), nulls
 
 

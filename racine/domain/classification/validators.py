@@ -12,6 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 
 from racine.domain.classification import checksums
 from racine.domain.classification.lexicon import country_codes, country_names
@@ -177,6 +178,9 @@ def _email(v: str) -> bool:
     return "@" in v and bool(_EMAIL.fullmatch(v))
 
 
+# PHONE and phone_strict, STREET_ADDRESS and address_keyword run on the same values
+# (probe, then the match ratio): the shared inner checks are memoised per value.
+@lru_cache(maxsize=2048)
 def _phone(v: str) -> bool:
     if not _PHONE.fullmatch(v) or not _PHONE_FORMATTED.search(v):
         return False
@@ -197,9 +201,14 @@ def _phone_strict(v: str) -> bool:
     return v.startswith(("+", "00", "(")) or bool(_PHONE_GROUPS.fullmatch(v))
 
 
+_IPV4_ASCII = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+
+
 def _ip(v: str) -> bool:
     if len(v) > 45 or ("." not in v and ":" not in v):
         return False
+    if ":" not in v and not _IPV4_ASCII.fullmatch(v):
+        return False  # without a colon only dotted-decimal IPv4 parses (spares an exception)
     try:
         ipaddress.ip_address(v)
     except ValueError:
@@ -332,6 +341,7 @@ def _address_loose(v: str) -> bool:
     return bool(_HOUSE.fullmatch(v)) or len(words) >= 2
 
 
+@lru_cache(maxsize=2048)
 def _address(v: str) -> bool:
     has_digit = any(c.isdigit() for c in v)
     return has_digit and len(v) <= 120 and sum(c.isalpha() for c in v) >= 4 and _address_word(v)

@@ -75,3 +75,19 @@ def test_a_model_trained_on_another_feature_layout_is_refused(tmp_path) -> None:
         warnings.simplefilter("always")
         assert load_model.__wrapped__(path) is None
     assert any("feature layout" in str(w.message) for w in caught)
+
+
+def test_prepare_fast_path_matches_on_clean_and_tricky_columns() -> None:
+    # given columns that take each branch of the printable-strings path
+    rng = random.Random(8)
+    words = ["ann", "Bo", "n/a", "NULL", "x null y", "None", "nan", "\\n", "a  b", " lead",
+             "trail ", " ", "", "Zoë", "tab\there", "a\x00b", "ok", "ok ", "OK"]
+    columns = [[rng.choice(words) for _ in range(60)] for _ in range(300)]
+    columns += [[f"v{i % 7}" for i in range(50)], [f"v{i}" for i in range(50)], [], [""], [" "]]
+    for cells in columns:
+        mixed: list[str | None] = [None if rng.random() < 0.1 else c for c in cells]
+        # when the str fast path and the cell-by-cell path run
+        fast = prepare(mixed, 1000, 256)
+        slow = prepare([None if c is None else _Text(c) for c in mixed], 1000, 256)
+        # then they agree exactly
+        assert fast == slow, mixed
