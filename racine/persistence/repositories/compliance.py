@@ -287,7 +287,16 @@ class ComplianceRepository:
 
     def _reader(self) -> Callable[[str], Awaitable[Sequence[Sequence[Any]]]]:
         async def fetch(sql: str) -> Sequence[Sequence[Any]]:
-            return list(await self.session.execute(text(sql)))
+            # Both async drivers' cursors hold the whole result once executed; take
+            # the driver's rows as they are (no Row per row: the statements are
+            # untyped text, so SQLAlchemy would pass the values through anyway).
+            result = await self.session.execute(text(sql))
+            cursor = getattr(result, "cursor", None)
+            if cursor is None:  # pragma: no cover - not a cursor result
+                return list(result)
+            rows: Sequence[Sequence[Any]] = cursor.fetchall()
+            result.close()
+            return rows
 
         return fetch
 
