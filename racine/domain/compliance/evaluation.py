@@ -140,9 +140,7 @@ def evaluate_snapshot(
         return evaluate(index, packs, source_ids=scope)
 
 
-def _alerts_for_new(
-    new: list[Finding], reopened: list[Refresh], run_id: uuid.UUID
-) -> list[Alert]:
+def _alerts_for_new(new: list[Finding], reopened: list[Refresh], run_id: uuid.UUID) -> list[Alert]:
     """FINDING_NEW alerts for the most severe new or reopened findings, and one
     summary for the rest (see ``capped``): no alert is built per finding beyond."""
 
@@ -157,13 +155,25 @@ def _alerts_for_new(
 
     def build(i: Finding | Refresh) -> Alert:
         level, framework, control, check, asset_id, name = parts(i)
-        return Alert(AlertKind.FINDING_NEW, level.value, f"{framework} {control}: {name}", i.id,
-                     (asset_id,), {"framework": framework, "control": control,
-                                   "check": check, "asset": name})
+        return Alert(
+            AlertKind.FINDING_NEW,
+            level.value,
+            f"{framework} {control}: {name}",
+            i.id,
+            (asset_id,),
+            {"framework": framework, "control": control, "check": check, "asset": name},
+        )
 
     items: list[Finding | Refresh] = [*new, *reopened]
-    return capped(AlertKind.FINDING_NEW, items, build, severity, lambda i: i.id,
-                  "new findings of this evaluation", {"evaluation": str(run_id)})
+    return capped(
+        AlertKind.FINDING_NEW,
+        items,
+        build,
+        severity,
+        lambda i: i.id,
+        "new findings of this evaluation",
+        {"evaluation": str(run_id)},
+    )
 
 
 async def run_evaluation(
@@ -199,21 +209,27 @@ async def _evaluate(
     offload: Offload | None,
     now: datetime,
 ) -> EvaluationOutcome:
-    async with uow_factory() as uow:
-        packs = _choose(await available_packs(uow), run.frameworks)
-        facts = await uow.compliance.load_facts(run.source_ids)
-        facts.taken_at = now
-    parts: Iterator[Evaluation]
-    if offload is not None:
-        parts = iter([await offload(evaluate_snapshot, facts, packs, run.source_ids)])
-    with gc_paused():  # tens of thousands of objects built: no collection passes meanwhile
-        if offload is None:
+    # Hundreds of thousands of objects are built (snapshot, index, violations,
+    # findings): the cyclic collector is paused throughout, and everything is freed
+    # before it resumes, so it never walks them (measured: a full pass each time
+    # it resumed with the snapshot still alive).
+    with gc_paused():
+        async with uow_factory() as uow:
+            packs = _choose(await available_packs(uow), run.frameworks)
+            facts = await uow.compliance.load_facts(run.source_ids)
+            facts.taken_at = now
+        parts: Iterator[Evaluation]
+        if offload is not None:
+            parts = iter([await offload(evaluate_snapshot, facts, packs, run.source_ids)])
+        else:
             # Evaluated control by control as the writer consumes the parts: one
             # control's new findings stream to the database (COPY) while the next
-            # control is evaluated, so the database's work overlaps ours.
+            # control is evaluated, so the database's work can overlap ours.
             scope = frozenset(run.source_ids) if run.source_ids else None
             parts = iter_evaluate(FactIndex(facts), packs, source_ids=scope)
-        return await _write(uow_factory, run, facts, parts, now)
+        outcome = await _write(uow_factory, run, facts, parts, now)
+        del facts, parts
+    return outcome
 
 
 def _tally_rows(tallies: dict[tuple[str, str], Tally]) -> list[TallyRow]:
