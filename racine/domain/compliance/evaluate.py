@@ -41,6 +41,7 @@ from racine.domain.compliance.rules import (
 __all__ = ["Evaluation", "Tally", "Violation", "evaluate", "iter_evaluate", "select"]
 
 _MAX_LISTED = 5
+_SENSITIVITY_NAMES = {int(s): s.name for s in Sensitivity}  # enum attributes are slow
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +63,10 @@ class Violation:
 def _violation(framework: str, control_id: str, check_id: str, asset_id: uuid.UUID,
                severity: Severity, evidence: dict[str, Any]) -> Violation:
     text = evidence_text(evidence)
+    # ``severity`` is a StrEnum: itself the string (``.value`` costs an attribute lookup).
     return Violation(framework, control_id, check_id, asset_id, severity, evidence,
                      finding_fingerprint(framework, control_id, check_id, asset_id), text,
-                     evidence_digest(severity.value, text))
+                     evidence_digest(severity, text))
 
 
 @dataclass
@@ -171,7 +173,7 @@ class _Judge:
         ok = level is not None and level >= int(Sensitivity[cond.level])
         return None if ok else {
             "op": cond.op, "required": cond.level,
-            "actual": None if level is None else Sensitivity(level).name}
+            "actual": None if level is None else _SENSITIVITY_NAMES[level]}
 
     def _tag(self, cond: HasTag, a: uuid.UUID) -> dict[str, Any] | None:
         tags = self.index.tags(a, cond.inherit)
@@ -274,7 +276,7 @@ def _evidence(index: FactIndex, check: Check, asset_id: uuid.UUID,
         "kind": a.kind,
         "source": index.source_name(asset_id),
         "labels": sorted(index.labels.get(asset_id, ())),
-        "sensitivity": None if level is None else Sensitivity(level).name,
+        "sensitivity": None if level is None else _SENSITIVITY_NAMES[level],
         "tags": sorted(index.facts.tags.get(asset_id, ())),
         "failed": failed,
     }

@@ -150,8 +150,8 @@ def _alerts_for_new(new: list[Finding], reopened: list[Refresh], run_id: uuid.UU
         v = i.violation
         return v.severity, v.framework, v.control_id, v.check_id, v.asset_id, i.asset_name
 
-    def severity(i: Finding | Refresh) -> str:
-        return (i.severity if isinstance(i, Finding) else i.violation.severity).value
+    def severity(i: Finding | Refresh) -> str:  # a StrEnum member is its own string
+        return i.severity if isinstance(i, Finding) else i.violation.severity
 
     def build(i: Finding | Refresh) -> Alert:
         level, framework, control, check, asset_id, name = parts(i)

@@ -50,10 +50,14 @@ def capped(
         alerts.append(
             Alert(
                 kind,
-                severity(rest[0]),
+                str(severity(rest[0])),
                 f"{len(rest)} more {noun}",
                 subject(rest[0]),
-                details={**(details or {}), "omitted": len(rest), "bySeverity": dict(counts)},
+                details={
+                    **(details or {}),
+                    "omitted": len(rest),
+                    "bySeverity": {str(k): n for k, n in counts.items()},
+                },
             )
         )
     return alerts
