@@ -30,17 +30,17 @@ from racine.domain.classification.validators import parse_date
 
 __all__ = ["DENSE_NAMES", "FEATURE_LAYOUT", "N_FEATURES", "featurize", "hash_ngrams"]
 
-FEATURE_LAYOUT = "fnv-char-ngrams-v2"
+FEATURE_LAYOUT = "fnv-char-ngrams-v3"
 
 NAME_DIM = 2**11
 VALUE_DIM = 2**12
-_VALUES_USED = 24
-_NGRAM_VALUES = 16
+_VALUES_USED = 16
+_NGRAM_VALUES = 12
 _NAME_NGRAMS = (2, 3, 4)
 _VALUE_NGRAMS = (1, 2, 3)
 _FNV_PRIME = np.uint64(0x100000001B3)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_HASH_CHUNK = 512
+_HASH_CHUNK = 128
 _SEED = np.uint64(0xCBF29CE484222325)  # FNV-1a offset basis
 
 _HEX = "0123456789abcdefABCDEF"

@@ -31,7 +31,7 @@ from racine.domain.classification.validators import EXTRA_CHECKS, VALIDATORS, Va
 
 __all__ = ["PROBE_KEYS", "RuleOutcome", "evaluate_custom", "evaluate_rules", "probe"]
 
-PROBE_SIZE = 16
+PROBE_SIZE = 12
 DECIDE_AFTER = 32
 DECIDE_MARGIN = 0.1
 PROBE_KEYS: tuple[str, ...] = (*VALIDATORS, *EXTRA_CHECKS)

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from racine.domain.classification.matching import _ALL_CHECKS, probe
+from racine.domain.classification.matching import _ALL_CHECKS, PROBE_SIZE, probe
 from racine.domain.classification.prefilter import ADMISSION, admits, signature
 from racine.domain.classification.sample import prepare
 
@@ -97,7 +97,7 @@ def test_probe_rates_unchanged_by_the_prefilter() -> None:
         sample = prepare(values, 1000, 256)
         rates = probe(sample)
         # then each rate is what calling every check on the head values gives
-        head = [v for v, _ in sample.counts[:16]]
+        head = [v for v, _ in sample.counts[:PROBE_SIZE]]
         for key, check in _ALL_CHECKS.items():
             quick = sum(map(check, head[:4]))
             expected = 0.0 if quick == 0 and len(head) > 4 else sum(map(check, head)) / len(head)
