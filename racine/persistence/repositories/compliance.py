@@ -253,11 +253,19 @@ class ComplianceRepository:
             "NULLIF(CAST(properties AS TEXT), '{}') "  # text: decode only non-empty ones
             f"FROM assets WHERE deleted_at IS NULL AND kind IN ({kinds})"
         )
-        for r in rows:
-            ident = _uuid(r[0])
-            assets[ident] = AssetFact(
-                ident, r[1], r[2], r[3], _uuid_or_none(r[4]), _uuid_or_none(r[5]), _json(r[6])
-            )
+        if self.session.get_bind().dialect.name == "postgresql":
+            # asyncpg already gives UUID objects: no conversion call per value
+            # (three per asset, 100,000s of assets).
+            for ident, kind, name, qualified, source, parent, props in rows:
+                assets[ident] = AssetFact(
+                    ident, kind, name, qualified, source, parent, _json(props) if props else {}
+                )
+        else:
+            for r in rows:
+                ident = _uuid(r[0])
+                assets[ident] = AssetFact(
+                    ident, r[1], r[2], r[3], _uuid_or_none(r[4]), _uuid_or_none(r[5]), _json(r[6])
+                )
         tags: dict[uuid.UUID, set[str]] = {}
         for asset_id, tag in await run("SELECT asset_id, tag FROM asset_tags"):
             tags.setdefault(_uuid(asset_id), set()).add(tag)
