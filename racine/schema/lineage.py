@@ -199,6 +199,20 @@ def _global_id(type_name: str, ident: object) -> str:
     return b64encode(f"{type_name}:{ident}".encode()).decode()
 
 
+def _global_ids(type_name: str, idents: Iterable[uuid.UUID]) -> list[str]:
+    """``_global_id`` of many UUIDs with one base64 pass: ``Asset:`` and
+    ``LineageEdge:`` are multiples of 3 bytes long and a UUID's text 36, so each id
+    encodes to a fixed-width, unpadded slice of the encoding of their concatenation
+    (10,000 ids: one C call instead of 10,000)."""
+    prefix = f"{type_name}:"
+    size = len(prefix) + 36
+    if size % 3:  # a prefix that breaks the alignment: one at a time
+        return [_global_id(type_name, i) for i in idents]
+    text = b64encode("".join(f"{prefix}{i}" for i in idents).encode()).decode()
+    width = size // 3 * 4
+    return [text[k : k + width] for k in range(0, len(text), width)]
+
+
 @strawberry.type(description="The same graph as `nodes`/`edges`, as parallel JSON arrays: "
                  "entry i of every node array describes node i (in `nodes` order, nearest "
                  "first); entry j of every edge array describes edge j (in `edges` order). "
@@ -211,7 +225,7 @@ class CompactLineageGraph:
 
     @strawberry.field(description="JSON array of strings: Asset global ids, one per node.")
     def node_ids(self) -> JSON:
-        return cast(JSON, [_global_id("Asset", a.id) for a, _ in self.graph.nodes])
+        return cast(JSON, _global_ids("Asset", (a.id for a, _ in self.graph.nodes)))
 
     @strawberry.field(description="JSON array of integers: hops from the start, one per "
                       "node (0 for the start).")
@@ -234,7 +248,7 @@ class CompactLineageGraph:
     @strawberry.field(description="JSON array of strings: LineageEdge global ids, one per "
                       "edge.")
     def edge_ids(self) -> JSON:
-        return cast(JSON, [_global_id("LineageEdge", i) for i in self.graph.edge_columns.ids])
+        return cast(JSON, _global_ids("LineageEdge", self.graph.edge_columns.ids))
 
     @strawberry.field(description="JSON array of integers: index (into the node arrays) of "
                       "each edge's source.")

@@ -83,6 +83,7 @@ async def test_compact_arrays_match_nodes_and_edges(gql: GraphQLClient, runtime)
     # and entry j of every edge array describes edges[j], its ends as node indexes
     edges = graph["edges"]
     assert len(edges) == len(packed["edgeIds"]) == 5
+    assert packed["edgeIds"] == [e["id"] for e in edges]
     assert [packed["nodeIds"][i] for i in packed["edgeSources"]] == [e["sourceId"] for e in edges]
     assert [packed["nodeIds"][i] for i in packed["edgeTargets"]] == [e["targetId"] for e in edges]
     assert packed["edgeHops"] == [e["hop"] for e in edges]
