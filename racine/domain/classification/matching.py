@@ -149,18 +149,22 @@ def _rule_confidence(spec: RuleSpec, ratio: float, min_ratio: float, named: bool
 
 
 @lru_cache(maxsize=4096)
-def name_context(name: str) -> tuple[tuple[bool, bool], ...]:
-    """(named, negative) per built-in type, in ``RULE_SPECS`` order, for a normalised name.
+def name_context(name: str) -> tuple[tuple[str, RuleSpec, bool, bool], ...]:
+    """(key, spec, named, negative) for the built-in types a normalised name leaves in
+    play, in ``RULE_SPECS`` order: a WEAK type needs its name, so it is left out without.
 
     Cached: a scan meets the same column names (``id``, ``email``, ``created_at``) in
     table after table, and these are ~90 regex searches.
     """
     generic_negative = bool(GENERIC_NEGATIVE.search(name))
-    out: list[tuple[bool, bool]] = []
-    for spec in RULE_SPECS.values():
+    out: list[tuple[str, RuleSpec, bool, bool]] = []
+    for key, spec in RULE_SPECS.items():
         named = bool(spec.name and spec.name.search(name))
         negative = generic_negative or bool(spec.negative and spec.negative.search(name))
-        out.append((named and not negative, negative))
+        named = named and not negative
+        if spec.strength is Strength.WEAK and not named:
+            continue
+        out.append((key, spec, named, negative))
     return tuple(out)
 
 
@@ -170,11 +174,8 @@ def evaluate_rules(
     """Built-in rules for every enabled type; returns only the rules that fired."""
     outcomes: list[RuleOutcome] = []
     min_ratio = config.min_match_ratio
-    for (key, spec), (named, negative) in zip(RULE_SPECS.items(), name_context(name),
-                                              strict=True):
+    for key, spec, named, negative in name_context(name):
         if not config.is_enabled(key):
-            continue
-        if spec.strength is Strength.WEAK and not named:
             continue
         floor = spec.min_distinct or config.min_distinct
         if sample.distinct < min(floor, config.min_distinct):

@@ -134,12 +134,14 @@ def _digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 
 
+_PAN = re.compile(r"\d{12,19}|\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{4,5}")
+
+
 def card_issuer(value: str) -> str | None:
     """The issuer whose IIN range and length fit a Luhn-valid PAN, else ``None``."""
-    if not re.fullmatch(r"\d{12,19}|\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{4,5}",
-                        value):
+    if not _PAN.fullmatch(value):
         return None
-    number = _digits(value)
+    number = value.replace(" ", "").replace("-", "")  # the shape allows nothing else
     if not checksums.luhn_valid(number):
         return None
     for issuer, ranges, lengths in _ISSUERS:
@@ -221,13 +223,11 @@ def _stdnum(check: Validator, shape: str) -> Validator:
     prefilter = re.compile(shape)
 
     def validate(v: str) -> bool:
-        if not prefilter.fullmatch(v):
+        if len(v) > 24 or not prefilter.fullmatch(v) or not check(v):
             return False
         # Placeholder runs such as 111.111.111-11 pass some checksums; no real ID is one.
         digits = [c for c in v if c.isdigit()]
-        if len(v) > 24 or (len(digits) > 3 and len(set(digits)) == 1):
-            return False
-        return bool(check(v))
+        return not (len(digits) > 3 and len(set(digits)) == 1)
 
     return validate
 
