@@ -1,7 +1,8 @@
 """Evaluate frameworks: request one (a background job), run one, hook it to scans.
 
 ``run_evaluation`` is the job body: load the facts snapshot (a few bulk
-queries), evaluate every check (off the event loop when the caller gives an
+queries), evaluate every check off the event loop (in a worker thread that
+hands each control's result over as it is done, or through the caller's
 ``offload``), reconcile findings, store tallies and the run's scores, open
 incidents for new CRITICAL findings, fix those of resolved ones, and raise
 alerts — all in one transaction.
@@ -15,6 +16,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from racine.domain.access.model import Principal, Role
@@ -218,18 +220,59 @@ async def _evaluate(
             packs = _choose(await available_packs(uow), run.frameworks)
             facts = await uow.compliance.load_facts(run.source_ids)
             facts.taken_at = now
-        parts: Iterator[Evaluation]
+        parts: AsyncIterator[Evaluation]
         if offload is not None:
-            parts = iter([await offload(evaluate_snapshot, facts, packs, run.source_ids)])
+            parts = _one(await offload(evaluate_snapshot, facts, packs, run.source_ids))
         else:
-            # Evaluated control by control as the writer consumes the parts: one
-            # control's new findings stream to the database (COPY) while the next
-            # control is evaluated, so the database's work can overlap ours.
+            # A worker thread evaluates control by control and hands each part over
+            # as it is done: the writer streams one control's new findings to the
+            # database (COPY) while the next is evaluated, and no snapshot is
+            # copied to another process (pickling 100,000s of facts there and
+            # the violations back cost several times the evaluation itself).
             scope = frozenset(run.source_ids) if run.source_ids else None
-            parts = iter_evaluate(FactIndex(facts), packs, source_ids=scope)
+            parts = _in_thread(partial(_evaluation, facts, packs, scope))
         outcome = await _write(uow_factory, run, facts, parts, now)
         del facts, parts
     return outcome
+
+
+async def _one(result: Evaluation) -> AsyncIterator[Evaluation]:
+    yield result
+
+
+def _evaluation(
+    facts: Facts, packs: list[RulePack], scope: frozenset[uuid.UUID] | None
+) -> Iterator[Evaluation]:
+    return iter_evaluate(FactIndex(facts), packs, source_ids=scope)
+
+
+def _in_thread(produce: Callable[[], Iterator[Evaluation]]) -> AsyncIterator[Evaluation]:
+    """Start ``produce`` in a worker thread now; the returned iterator yields its
+    parts as they come (and raises what it raised)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Evaluation | BaseException | None] = asyncio.Queue()
+
+    def run() -> None:
+        try:
+            for part in produce():
+                loop.call_soon_threadsafe(queue.put_nowait, part)
+        except BaseException as exc:  # handed to the consumer, raised there
+            loop.call_soon_threadsafe(queue.put_nowait, exc)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    worker = loop.run_in_executor(None, run)
+
+    async def parts() -> AsyncIterator[Evaluation]:
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            await worker
+
+    return parts()
 
 
 def _tally_rows(tallies: dict[tuple[str, str], Tally]) -> list[TallyRow]:
@@ -251,7 +294,7 @@ async def _write(
     uow_factory: Callable[[], IncidentsUnitOfWork],
     run: EvaluationRun,
     facts: Facts,
-    parts: Iterator[Evaluation],
+    parts: AsyncIterator[Evaluation],
     now: datetime,
 ) -> EvaluationOutcome:
     frameworks = set(run.frameworks)
@@ -274,7 +317,7 @@ async def _write(
 
         async def new_findings() -> AsyncIterator[Finding]:
             nonlocal violations
-            for part in parts:
+            async for part in parts:
                 tallies.update(part.tallies)
                 violations += len(part.violations)
                 for finding in reconciler.add(part.violations):
