@@ -328,6 +328,7 @@ _IBAN_BBAN = _iban_structures()
 # Countries whose BBAN carries a national check that stdnum verifies too.
 _IBAN_NATIONAL = frozenset(("BE", "ES", "ME", "NO"))
 _IBAN_CHARS = re.compile(r"[0-9A-Z]+")
+_BASE36 = str.maketrans({chr(65 + i): str(10 + i) for i in range(26)})  # A -> "10" ... Z -> "35"
 
 
 @_ascii_or(_iban.is_valid)
@@ -339,8 +340,7 @@ def iban_valid(value: str) -> bool:
     if bban is None or not bban.fullmatch(number[4:]):
         return False
     rearranged = number[4:] + number[:4]
-    digits = "".join(str(int(c, 36)) for c in rearranged)
-    if int(digits) % 97 != 1:
+    if int(rearranged.translate(_BASE36)) % 97 != 1:
         return False
     return number[:2] not in _IBAN_NATIONAL or bool(_iban.is_valid(number))
 

@@ -218,6 +218,9 @@ def _ip(v: str) -> bool:
     return True
 
 
+_ASCII_DIGITS = frozenset("0123456789")
+
+
 def _stdnum(check: Validator, shape: str) -> Validator:
     """A check-digit validator behind a cheap shape filter."""
     prefilter = re.compile(shape)
@@ -226,6 +229,9 @@ def _stdnum(check: Validator, shape: str) -> Validator:
         if len(v) > 24 or not prefilter.fullmatch(v) or not check(v):
             return False
         # Placeholder runs such as 111.111.111-11 pass some checksums; no real ID is one.
+        if v.isascii():
+            kinds = _ASCII_DIGITS.intersection(v)
+            return len(kinds) != 1 or v.count(next(iter(kinds))) <= 3
         digits = [c for c in v if c.isdigit()]
         return not (len(digits) > 3 and len(set(digits)) == 1)
 
