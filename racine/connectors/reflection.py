@@ -17,16 +17,25 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, inspect, literal_column, select, text
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    func,
+    inspect,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
-from sqlalchemy.engine import Inspector
+from sqlalchemy.engine import Inspector, ObjectKind
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.types import NullType, TypeEngine
 
 from racine.connectors.url import Dialect
-from racine.connectors.values import to_plain
+from racine.connectors.values import plain_column
 from racine.domain.errors import NotFound
 from racine.domain.scanning.source import (
     ColumnMeta,
@@ -37,7 +46,14 @@ from racine.domain.scanning.source import (
     TableRef,
 )
 
-__all__ = ["SQLITE_COUNT_CAP", "list_schemas", "list_tables", "reflect_table", "sample_rows"]
+__all__ = [
+    "SQLITE_COUNT_CAP",
+    "list_schemas",
+    "list_tables",
+    "reflect_table",
+    "reflect_tables",
+    "sample_rows",
+]
 
 SQLITE_COUNT_CAP = 1_000_000
 """SQLite has no row estimate; counting stops here (the count is then a lower bound)."""
@@ -64,41 +80,73 @@ def list_tables(conn: Connection, schema: str) -> list[TableRef]:
 
 
 def reflect_table(conn: Connection, dialect: Dialect, schema: str, name: str) -> TableMeta:
+    found = reflect_tables(conn, dialect, schema, [name])
+    if name not in found:
+        raise NotFound("table")
+    return found[name]
+
+
+def reflect_tables(
+    conn: Connection, dialect: Dialect, schema: str, names: Sequence[str]
+) -> dict[str, TableMeta]:
+    """The relations of ``names`` that exist, by name, reflected together: a handful
+    of catalog queries for the lot (SQLAlchemy's ``get_multi_*``), not ~10 per table."""
     insp = inspect(conn)
     _require_schema(insp, schema)
-    is_view = name in _view_names(insp, schema)
-    if not is_view and name not in insp.get_table_names(schema=schema):
-        raise NotFound("table")
+    views = set(_view_names(insp, schema))
+    tables = set(insp.get_table_names(schema=schema))
+    present = [n for n in dict.fromkeys(names) if n in views or n in tables]
+    if not present:
+        return {}
+    multi: dict[str, Any] = {"schema": schema, "filter_names": present, "kind": ObjectKind.ANY}
     with warnings.catch_warnings():
         # "Did not recognize type ..." is expected for custom types; handled below.
         warnings.simplefilter("ignore", SAWarning)
-        raw_columns = insp.get_columns(name, schema=schema)
-    pk = tuple(insp.get_pk_constraint(name, schema=schema).get("constrained_columns") or ())
-    native = _native_types(conn, dialect, schema, name, raw_columns)
-    columns = tuple(
-        ColumnMeta(
-            name=col["name"],
-            data_type=native.get(col["name"]) or _render_type(col["type"], conn),
-            nullable=bool(col.get("nullable", True)),
-            default=None if col.get("default") is None else str(col["default"]),
-            comment=col.get("comment") or None,
-            position=i,
-            is_primary_key=col["name"] in pk,
+        raw_columns = _by_name(insp.get_multi_columns(**multi))
+    pks = _by_name(insp.get_multi_pk_constraint(**multi))
+    fks = _by_name(insp.get_multi_foreign_keys(**multi))
+    indexes = _by_name(insp.get_multi_indexes(**multi))
+    try:
+        comments = _by_name(insp.get_multi_table_comment(**multi))
+    except NotImplementedError:
+        comments = {}
+    native = _native_types(conn, dialect, schema, raw_columns)
+    counts = _row_counts(conn, dialect, schema, [n for n in present if n not in views])
+    found: dict[str, TableMeta] = {}
+    for name in present:
+        is_view = name in views
+        pk = tuple((pks.get(name) or {}).get("constrained_columns") or ())
+        types = native.get(name, {})
+        columns = tuple(
+            ColumnMeta(
+                name=col["name"],
+                data_type=types.get(col["name"]) or _render_type(col["type"], conn),
+                nullable=bool(col.get("nullable", True)),
+                default=None if col.get("default") is None else str(col["default"]),
+                comment=col.get("comment") or None,
+                position=i,
+                is_primary_key=col["name"] in pk,
+            )
+            for i, col in enumerate(raw_columns.get(name, []), start=1)
         )
-        for i, col in enumerate(raw_columns, start=1)
-    )
-    return TableMeta(
-        schema=schema,
-        name=name,
-        kind=TableKind.VIEW if is_view else TableKind.TABLE,
-        comment=_table_comment(insp, schema, name),
-        columns=columns,
-        primary_key=pk,
-        foreign_keys=_foreign_keys(insp, schema, name),
-        indexes=_indexes(insp, schema, name),
-        row_count=None if is_view else _row_count(conn, dialect, schema, name),
-        view_sql=_view_sql(insp, schema, name) if is_view else None,
-    )
+        found[name] = TableMeta(
+            schema=schema,
+            name=name,
+            kind=TableKind.VIEW if is_view else TableKind.TABLE,
+            comment=(comments.get(name) or {}).get("text") or None,
+            columns=columns,
+            primary_key=pk,
+            foreign_keys=_foreign_keys(schema, fks.get(name) or []),
+            indexes=_indexes(indexes.get(name) or []),
+            row_count=None if is_view else counts.get(name),
+            view_sql=_view_sql(insp, schema, name) if is_view else None,
+        )
+    return found
+
+
+def _by_name(reflected: dict[tuple[str | None, str], Any]) -> dict[str, Any]:
+    """``get_multi_*`` results are keyed by (schema, name); one schema at a time here."""
+    return {name: value for (_schema, name), value in reflected.items()}
 
 
 def sample_rows(
@@ -114,7 +162,8 @@ def sample_rows(
     result = conn.execute(stmt.limit(limit))
     keys = list(result.keys())
     rows = result.fetchall()
-    return {key: [to_plain(row[i]) for row in rows] for i, key in enumerate(keys)}
+    cells: list[Sequence[object]] = list(zip(*rows, strict=True)) if rows else [()] * len(keys)
+    return {key: plain_column(values) for key, values in zip(keys, cells, strict=True)}
 
 
 def _require_schema(insp: Inspector, schema: str) -> None:
@@ -142,44 +191,53 @@ def _render_type(type_: TypeEngine[Any], conn: Connection) -> str:
 
 
 def _native_types(
-    conn: Connection, dialect: Dialect, schema: str, name: str, raw: list[Any]
-) -> dict[str, str]:
-    """Catalog type names, fetched only where SQLAlchemy's would lie or be empty."""
+    conn: Connection, dialect: Dialect, schema: str, raw: dict[str, list[Any]]
+) -> dict[str, dict[str, str]]:
+    """Catalog type names by table and column, fetched only where SQLAlchemy's would
+    lie (SQLite's free-form declarations) or be empty (types it does not know)."""
     if dialect is Dialect.SQLITE:
         quoted_schema = conn.dialect.identifier_preparer.quote_identifier(schema)
-        rows = conn.exec_driver_sql(f"PRAGMA {quoted_schema}.table_xinfo({_sqlite_string(name)})")
-        return {str(r[1]): (str(r[2]).strip().upper() or "ANY") for r in rows}
-    if not any(isinstance(c["type"], NullType) for c in raw):
+        found: dict[str, dict[str, str]] = {}
+        for name in raw:
+            rows = conn.exec_driver_sql(
+                f"PRAGMA {quoted_schema}.table_xinfo({_sqlite_string(name)})"
+            )
+            found[name] = {str(r[1]): (str(r[2]).strip().upper() or "ANY") for r in rows}
+        return found
+    nulls = {
+        (name, c["name"])
+        for name, cols in raw.items()
+        for c in cols
+        if isinstance(c["type"], NullType)
+    }
+    if not nulls:
         return {}
     if dialect is Dialect.POSTGRESQL:
         query = text(
-            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+            "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
             " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = :schema AND c.relname = :name AND a.attnum > 0"
+            " WHERE n.nspname = :schema AND c.relname IN :names AND a.attnum > 0"
             " AND NOT a.attisdropped"
         )
     else:
         query = text(
-            "SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS"
-            " WHERE TABLE_SCHEMA = :schema AND TABLE_NAME = :name"
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS"
+            " WHERE TABLE_SCHEMA = :schema AND TABLE_NAME IN :names"
         )
-    rows = conn.execute(query, {"schema": schema, "name": name})
-    nulls = {c["name"] for c in raw if isinstance(c["type"], NullType)}
-    return {str(r[0]): str(r[1]) for r in rows if r[0] in nulls}
+    query = query.bindparams(bindparam("names", expanding=True))
+    tables = sorted({name for name, _ in nulls})
+    native: dict[str, dict[str, str]] = {}
+    for table, column, type_name in conn.execute(query, {"schema": schema, "names": tables}):
+        if (table, column) in nulls:
+            native.setdefault(str(table), {})[str(column)] = str(type_name)
+    return native
 
 
 def _sqlite_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _table_comment(insp: Inspector, schema: str, name: str) -> str | None:
-    try:
-        return insp.get_table_comment(name, schema=schema).get("text") or None
-    except NotImplementedError:
-        return None
-
-
-def _foreign_keys(insp: Inspector, schema: str, name: str) -> tuple[ForeignKeyMeta, ...]:
+def _foreign_keys(schema: str, reflected: list[Any]) -> tuple[ForeignKeyMeta, ...]:
     return tuple(
         ForeignKeyMeta(
             name=fk.get("name"),
@@ -188,18 +246,18 @@ def _foreign_keys(insp: Inspector, schema: str, name: str) -> tuple[ForeignKeyMe
             referred_table=fk["referred_table"],
             referred_columns=tuple(fk["referred_columns"]),
         )
-        for fk in insp.get_foreign_keys(name, schema=schema)
+        for fk in reflected
     )
 
 
-def _indexes(insp: Inspector, schema: str, name: str) -> tuple[IndexMeta, ...]:
+def _indexes(reflected: list[Any]) -> tuple[IndexMeta, ...]:
     return tuple(
         IndexMeta(
             name=ix.get("name"),
             columns=tuple(c for c in ix.get("column_names", []) if c is not None),
             unique=bool(ix.get("unique")),
         )
-        for ix in insp.get_indexes(name, schema=schema)
+        for ix in reflected
     )
 
 
@@ -211,26 +269,31 @@ def _view_sql(insp: Inspector, schema: str, name: str) -> str | None:
     return str(definition).strip() if definition else None
 
 
-def _row_count(conn: Connection, dialect: Dialect, schema: str, name: str) -> int | None:
+def _row_counts(
+    conn: Connection, dialect: Dialect, schema: str, names: list[str]
+) -> dict[str, int | None]:
+    """Row estimates where the engine keeps them (one query), counts on SQLite."""
+    if not names:
+        return {}
     if dialect is Dialect.POSTGRESQL:
-        value = conn.execute(
-            text(
-                "SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE n.nspname = :schema AND c.relname = :name"
-            ),
-            {"schema": schema, "name": name},
-        ).scalar()
+        query = text(
+            "SELECT c.relname, c.reltuples FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = :schema AND c.relname IN :names"
+        ).bindparams(bindparam("names", expanding=True))
+        rows = conn.execute(query, {"schema": schema, "names": names})
         # -1 (PostgreSQL 14+) means the table was never vacuumed or analyzed.
-        return None if value is None or value < 0 else round(value)
+        return {str(n): None if v is None or v < 0 else round(v) for n, v in rows}
     if dialect is Dialect.MYSQL:
-        value = conn.execute(
-            text(
-                "SELECT TABLE_ROWS FROM information_schema.TABLES"
-                " WHERE TABLE_SCHEMA = :schema AND TABLE_NAME = :name"
-            ),
-            {"schema": schema, "name": name},
-        ).scalar()
-        return None if value is None else int(value)
-    capped: Select[Any] = select(literal_column("1")).select_from(sa_table(name, schema=schema))
-    sub = capped.limit(SQLITE_COUNT_CAP).subquery()
-    return int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
+        query = text(
+            "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES"
+            " WHERE TABLE_SCHEMA = :schema AND TABLE_NAME IN :names"
+        ).bindparams(bindparam("names", expanding=True))
+        rows = conn.execute(query, {"schema": schema, "names": names})
+        return {str(n): None if v is None else int(v) for n, v in rows}
+    counts: dict[str, int | None] = {}
+    for name in names:
+        capped: Select[Any] = select(literal_column("1")).select_from(sa_table(name, schema=schema))
+        sub = capped.limit(SQLITE_COUNT_CAP).subquery()
+        counts[name] = int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
+    return counts

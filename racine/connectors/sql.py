@@ -79,6 +79,12 @@ class SqlConnector:
         dialect = self.dialect
         return await self._run(lambda conn: reflection.reflect_table(conn, dialect, schema, name))
 
+    async def reflect_tables(self, schema: str, names: Sequence[str]) -> dict[str, TableMeta]:
+        dialect, wanted = self.dialect, list(names)
+        return await self._run(
+            lambda conn: reflection.reflect_tables(conn, dialect, schema, wanted)
+        )
+
     async def sample(
         self,
         schema: str,

@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from racine.domain.scanning.source import MAX_CELL_BYTES
 
-__all__ = ["decode_text", "to_plain"]
+__all__ = ["decode_text", "plain_column", "to_plain"]
 
 _MAX_DEPTH = 32
 
@@ -35,6 +36,24 @@ def to_plain(value: object, *, limit: int = MAX_CELL_BYTES) -> object:
         if len(text) > limit:
             return text[:limit]
     return plain
+
+
+_SCALARS = frozenset({type(None), bool, int, float})
+_TEXT = frozenset({type(None), str})
+_DECIMALS = frozenset({type(None), Decimal})
+
+
+def plain_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> list[object]:
+    """:func:`to_plain` of every value of one column; the common columns (only
+    numbers, or only short strings, with nulls) are taken as they are."""
+    kinds = set(map(type, values))
+    if kinds <= _SCALARS:
+        return list(values)
+    if kinds <= _DECIMALS:
+        return [None if v is None else _decimal(v) for v in values]  # type: ignore[arg-type]
+    if kinds <= _TEXT and max((len(v) for v in values if v is not None), default=0) <= limit:  # type: ignore[arg-type]
+        return list(values)
+    return [to_plain(v, limit=limit) for v in values]
 
 
 def decode_text(raw: bytes) -> str | bytes:
@@ -82,6 +101,9 @@ def _number(value: bool | int | float) -> bool | int | float:
 
 
 def _decimal(value: Decimal) -> int | float:
+    number = float(value)
+    if math.isfinite(number) and not number.is_integer():
+        return number  # certainly not integral: the common case, without Decimal arithmetic
     if not value.is_finite():
         return float(value)
     if value == value.to_integral_value():

@@ -312,6 +312,7 @@ class ScanJob:
                     names = [f"{job.containers[s].qualified_name}.{n}" for s, n in chunk]
                     async with job.make() as uow:
                         known = await load_columns(uow, job.state, names)
+                    metas = await self._reflect(job, chunk)
                     for (schema, name), qualified in zip(chunk, names, strict=True):
                         await slots.acquire()  # released by the reader
                         tasks.create_task(
@@ -323,6 +324,7 @@ class ScanJob:
                                 name,
                                 qualified,
                                 known.get(qualified, frozenset()),
+                                metas.get((schema, name)),
                             )
                         )
                 for _ in range(CONCURRENCY):  # every reader has handed over its table
@@ -342,6 +344,7 @@ class ScanJob:
         name: str,
         qualified: str,
         known: frozenset[str],
+        meta: TableMeta | None,
     ) -> None:
         """Reflect, sample and analyse one table; hand the result to the writer. Holds
         its slot until the result is queued: at most ``CONCURRENCY`` samples are alive
@@ -351,7 +354,8 @@ class ScanJob:
             if job.started_events.allow():
                 await self._publish(job.ctx, job.progress.payload("TABLE_STARTED", qualified))
             try:
-                meta = await job.connector.reflect_table(schema, name)
+                if meta is None:  # not in the chunk's reflection: alone (or NotFound)
+                    meta = await job.connector.reflect_table(schema, name)
                 analysis = await self._analyze(job, meta, known)
             except _TABLE_ERRORS as exc:
                 await finished.put(_Finished(qualified, error=exc))
@@ -360,6 +364,23 @@ class ScanJob:
             await finished.put(_Finished(qualified, stored=stored))
         finally:
             slots.release()
+
+    async def _reflect(
+        self, job: _Run, chunk: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], TableMeta]:
+        """The chunk's tables reflected together, one call per schema. If that fails,
+        nothing: each table is then reflected alone and fails on its own."""
+        by_schema: dict[str, list[str]] = {}
+        for schema, name in chunk:
+            by_schema.setdefault(schema, []).append(name)
+        metas: dict[tuple[str, str], TableMeta] = {}
+        for schema, names in by_schema.items():
+            try:
+                found = await job.connector.reflect_tables(schema, names)
+            except _TABLE_ERRORS:
+                continue
+            metas.update(((schema, name), meta) for name, meta in found.items())
+        return metas
 
     async def _analyze(self, job: _Run, meta: TableMeta, known: frozenset[str]) -> Any:
         samples: dict[str, list[object]] = {}
@@ -412,7 +433,10 @@ class ScanJob:
             end = False
             try:
                 wait = None if deadline is None else max(0.0, deadline - loop.time())
-                item = await asyncio.wait_for(finished.get(), wait)
+                # not wait_for: on 3.11 it swallows a cancellation that arrives as
+                # the get completes, and the writer would wait forever
+                async with asyncio.timeout(wait):
+                    item = await finished.get()
             except TimeoutError:
                 item = None
             else:

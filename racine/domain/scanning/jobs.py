@@ -60,9 +60,7 @@ def install_scan_jobs(
     :class:`racine.jobs.RunQueue` and the once-a-minute schedule check. ``secret``
     may be a callable, read at the first scan."""
     job = ScanJob(connectors, CredentialCipher(secret) if isinstance(secret, str) else secret)
-    job.after_scan.append(
-        lambda ctx, source_id: _after_scan(ctx.uow_factory, queue, source_id)
-    )
+    job.after_scan.append(lambda ctx, source_id: _after_scan(ctx.uow_factory, queue, source_id))
     queue.register(SCAN_KIND, job)
 
     async def check_schedules(ctx: JobContext, run: JobRun) -> dict[str, Any]:

@@ -142,6 +142,11 @@ class SourceConnector(Protocol):
         """Columns, keys, indexes, comment, row estimate and view SQL of one relation."""
         ...
 
+    async def reflect_tables(self, schema: str, names: Sequence[str]) -> dict[str, TableMeta]:
+        """:meth:`reflect_table` of many relations of one schema at once, by name;
+        names that do not exist are left out."""
+        ...
+
     async def sample(
         self,
         schema: str,

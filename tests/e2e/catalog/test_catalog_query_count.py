@@ -105,6 +105,7 @@ async def _count(app: Any, gql: Any, first: int) -> tuple[int, dict[str, Any]]:
 
 async def test_a_page_of_tables_costs_constant_queries(app: Any, gql: Any) -> None:
     await _seed(app, 100)
+    await _count(app, gql, 1)  # the token's first use this minute also records last_used_at
     small, _ = await _count(app, gql, 5)
     large, data = await _count(app, gql, 100)
     edges = data["assets"]["edges"]
