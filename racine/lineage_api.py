@@ -197,8 +197,9 @@ class PropagationListener:
                     iterator = events.__aiter__()
                     while True:
                         try:
-                            event = await asyncio.wait_for(
-                                iterator.__anext__(), _BATCH_S if pending else None)
+                            # not wait_for: on 3.11 it can swallow a cancellation
+                            async with asyncio.timeout(_BATCH_S if pending else None):
+                                event = await iterator.__anext__()
                         except TimeoutError:
                             await self._dispatch(pending)
                             pending = set()

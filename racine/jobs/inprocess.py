@@ -53,8 +53,11 @@ class InProcessJobQueue(RunQueue):
 
     async def _dispatch_forever(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation
+            # that arrives as the wait completes, and this loop would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.options.poll_every)
+                async with asyncio.timeout(self.options.poll_every):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self._dispatch_queued()

@@ -391,7 +391,10 @@ async def scan_progress(info: Info, scan_id: str) -> AsyncGenerator[gql.ScanProg
             return
         while True:
             try:
-                item = await asyncio.wait_for(queue.get(), _POLL_S)
+                # not wait_for: on 3.11 it can swallow a cancellation (a stream that
+                # never ends after its client left)
+                async with asyncio.timeout(_POLL_S):
+                    item = await queue.get()
             except TimeoutError:
                 scan = await _load_scan(info, ident)
                 if scan.state in TERMINAL:
