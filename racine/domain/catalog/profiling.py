@@ -153,10 +153,10 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
     present = [v for v in values if v is not None]
     by_kind: dict[str, list[object]] = {}
     for value in present:
-        by_kind.setdefault(_kind_of(value), []).append(value)
+        by_kind.setdefault(_kind_of_type(type(value)), []).append(value)
     kind_counts = {k: len(v) for k, v in by_kind.items()}
     kind = _dominant(kind_counts)
-    keys = Counter(_key(v) for v in present)
+    keys = _keys(by_kind) if len(by_kind) == 1 else Counter(_key(v) for v in present)
     distinct = len(keys)
     stats: dict[str, Any] = {}
     if kind == ValueKind.NUMBER:
@@ -185,20 +185,50 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
     )
 
 
-def _kind_of(value: object) -> str:
-    if isinstance(value, bool | np.bool_):
+_KINDS: dict[type, str] = {}
+
+
+def _kind_of_type(type_: type) -> str:
+    """The kind of the values of ``type_``, remembered: one dict lookup per value."""
+    kind = _KINDS.get(type_)
+    if kind is None:
+        kind = _KINDS[type_] = _classify_type(type_)
+    return kind
+
+
+def _classify_type(type_: type) -> str:
+    if issubclass(type_, bool | np.bool_):
         return ValueKind.BOOLEAN
-    if isinstance(value, numbers.Real | Decimal):
+    if issubclass(type_, numbers.Real | Decimal):
         return ValueKind.NUMBER
-    if isinstance(value, dt.datetime):
+    if issubclass(type_, dt.datetime):
         return ValueKind.DATETIME
-    if isinstance(value, dt.date):
+    if issubclass(type_, dt.date):
         return ValueKind.DATE
-    if isinstance(value, str):
+    if issubclass(type_, str):
         return ValueKind.STRING
-    if isinstance(value, bytes | bytearray | memoryview):
+    if issubclass(type_, bytes | bytearray | memoryview):
         return ValueKind.BYTES
     return ValueKind.OTHER
+
+
+def _keys(by_kind: dict[str, list[object]]) -> Counter[tuple[str, object]]:
+    """The :func:`_key` counts of a column whose values are all of one kind, without
+    building a key per value where the values are their own keys."""
+    ((kind, values),) = by_kind.items()
+    if kind in (ValueKind.STRING, *_TEMPORAL) or (
+        kind == ValueKind.NUMBER and all(type(v) is int for v in values)
+    ):
+        counted: Counter[object] = Counter(values)
+    elif kind == ValueKind.NUMBER and all(type(v) is float for v in values):
+        counted = Counter("NaN" if v != v else v for v in values)
+    else:
+        return Counter(_key(v) for v in values)
+    return Counter({(kind, value): n for value, n in counted.items()})
+
+
+def _kind_of(value: object) -> str:
+    return _kind_of_type(type(value))
 
 
 def _dominant(kind_counts: dict[str, int]) -> str:
@@ -252,7 +282,10 @@ def _as_float(value: object) -> float:
 
 
 def _number_stats(values: list[object]) -> dict[str, Any]:
-    floats = np.array([_as_float(v) for v in values], dtype=np.float64)
+    try:  # plain ints and floats convert in one go; anything else value by value
+        floats = np.array(values, dtype=np.float64)
+    except (OverflowError, TypeError, ValueError):
+        floats = np.array([_as_float(v) for v in values], dtype=np.float64)
     finite_mask = np.isfinite(floats)
     stats: dict[str, Any] = {
         "nan_count": int(np.isnan(floats).sum()),
@@ -262,8 +295,11 @@ def _number_stats(values: list[object]) -> dict[str, Any]:
     if finite.size == 0:
         return stats
     exact = [v for v, ok in zip(values, finite_mask, strict=True) if ok]
-    all_int = all(isinstance(v, numbers.Integral) for v in exact)
-    low, high = min(exact, key=_as_float), max(exact, key=_as_float)
+    if all(type(v) is int for v in exact):
+        all_int, low, high = True, min(exact), max(exact)  # type: ignore[type-var]
+    else:
+        all_int = all(isinstance(v, numbers.Integral) for v in exact)
+        low, high = min(exact, key=_as_float), max(exact, key=_as_float)
     stats["min"] = int(low) if all_int else _finite(_as_float(low))  # type: ignore[call-overload]
     stats["max"] = int(high) if all_int else _finite(_as_float(high))  # type: ignore[call-overload]
     stats.update(_distribution(finite, render=_finite))
