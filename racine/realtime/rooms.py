@@ -25,8 +25,8 @@ keeps an edit the database does not have; clients reconnect and resync.
 Each room listens to its channels on the bus: updates and awareness from OTHER
 processes (another ``origin``) are merged and passed to local peers; a ``gap``
 triggers a resync from the database. Compaction runs in the background once a
-document's log passes ``compact_after`` rows, at most every ``compact_interval_s``
-(it rebuilds the whole document: under a stream of edits it would run constantly).
+document's log passes ``compact_after`` rows, at most every ``compact_interval_s``; it
+folds bounded batches in a worker thread (:func:`~racine.domain.collaboration.documents.compact`).
 """
 
 from __future__ import annotations
@@ -45,9 +45,11 @@ from pycrdt import Awareness, Doc, create_awareness_message, merge_updates
 
 from racine.domain.collaboration import crdt
 from racine.domain.collaboration.documents import (
+    Fold,
     PendingUpdate,
     compact,
     load_updates,
+    save_fold,
     store_updates,
 )
 from racine.domain.collaboration.model import DocumentFormat
@@ -140,6 +142,7 @@ class RoomManager:
         self.rooms: dict[uuid.UUID, Room] = {}
         self._opening: dict[uuid.UUID, asyncio.Future[Room]] = {}
         self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()  # None: wake the writer
+        self._folds: list[tuple[Fold, asyncio.Future[bool]]] = []  # saved by the writer
         self._writer: asyncio.Task[None] | None = None
         self._janitor: asyncio.Task[None] | None = None
 
@@ -335,6 +338,7 @@ class RoomManager:
 
     async def _write_loop(self) -> None:
         while True:
+            await self._save_folds()
             jobs = await self._take()
             live = [j for j in jobs if not j.done.done()]
             due = self._due(live)
@@ -428,6 +432,25 @@ class RoomManager:
                 close(1011, "UNAVAILABLE: storage failed")
         await self._close_room(room)
 
+    async def _save_in_writer(self, fold: Fold) -> bool:
+        """Have the writer save a compaction between two group commits: on SQLite a
+        concurrent write transaction would hold the database lock across event-loop
+        turns, and the group commit would wait for it (busy-timeout sleeps)."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._folds.append((fold, done))
+        self._queue.put_nowait(None)
+        return await done
+
+    async def _save_folds(self) -> None:
+        folds, self._folds = self._folds, []
+        for fold, done in folds:
+            if done.done():  # its compaction was cancelled
+                continue
+            try:
+                done.set_result(await save_fold(self.uow_factory(), fold))
+            except Exception as exc:
+                done.set_exception(exc)
+
     def _maybe_compact(self, room: Room) -> None:
         if room.uncompacted < self.settings.compact_after:
             return
@@ -439,7 +462,9 @@ class RoomManager:
 
         async def run() -> None:
             try:
-                await compact(self.uow_factory, room.document_id, minimum=2)
+                await compact(
+                    self.uow_factory, room.document_id, minimum=2, save=self._save_in_writer
+                )
             except Exception:
                 log.exception("compaction failed (the log is intact)")
 

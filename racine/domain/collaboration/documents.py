@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from racine.domain.access.model import Principal, Role
@@ -25,13 +25,16 @@ from racine.domain.paging import Page, PageRequest
 __all__ = [
     "COMPACT_BATCH",
     "CreateDocument",
+    "Fold",
     "PendingUpdate",
     "UpdateDocument",
     "compact",
     "create_document",
+    "fold_log",
     "get_document",
     "list_documents",
     "load_updates",
+    "save_fold",
     "store_updates",
     "update_document",
 ]
@@ -232,42 +235,71 @@ async def load_updates(uow: UnitOfWork, document_id: uuid.UUID) -> tuple[Documen
 COMPACT_BATCH = 2000  # log rows folded per compaction transaction
 
 
+@dataclass(frozen=True)
+class Fold:
+    """The snapshot that folds log rows ``seqs`` into the snapshot at ``version``."""
+
+    document_id: uuid.UUID
+    state: bytes
+    version: int | None  # the folded count of the snapshot it replaces; None: no snapshot
+    seqs: list[int]
+
+
+async def fold_log(
+    uow: UnitOfWork, document_id: uuid.UUID, *, minimum: int, batch: int
+) -> Fold | None:
+    """Read the snapshot and at most ``batch`` of the oldest log rows and fold them (in a
+    worker thread: CPU, never on the event loop; no transaction is open meanwhile)."""
+    async with uow:
+        current = await uow.documents.snapshot_version(document_id)
+        rows = await uow.documents.log_tail(document_id, batch)
+    if len(rows) < minimum:
+        return None
+    snapshot, version = current if current is not None else (None, None)
+    parts = ([snapshot] if snapshot else []) + [data for _, data in rows]
+    state = await asyncio.to_thread(crdt.fold, parts)
+    return Fold(document_id, state, version, [seq for seq, _ in rows])
+
+
+async def save_fold(uow: UnitOfWork, fold: Fold) -> bool:
+    """In ONE transaction: replace the snapshot if it is still ``fold.version``
+    (compare-and-swap) and delete exactly the rows folded; False if another compaction
+    replaced it first (then nothing is written)."""
+    async with uow:
+        if await uow.documents.get(fold.document_id, lock=True) is None:
+            return False
+        if not await uow.documents.replace_snapshot(
+            fold.document_id, fold.state, fold.version, fold.seqs
+        ):
+            return False
+        await uow.commit()
+    return True
+
+
 async def compact(
     uow_factory: Callable[[], UnitOfWork],
     document_id: uuid.UUID,
     *,
     minimum: int = COMPACT_AFTER,
     batch: int = COMPACT_BATCH,
+    save: Callable[[Fold], Awaitable[bool]] | None = None,
 ) -> int:
     """Fold the oldest log rows into the snapshot, ``batch`` at a time; returns rows folded.
 
-    Each pass reads the snapshot and at most ``batch`` of the oldest rows, folds them
-    in a worker thread (CPU, never on the event loop, and no transaction is open
-    meanwhile, so writers never wait for it), then in ONE transaction replaces the
-    snapshot only if it is still the version it folded (compare-and-swap), deleting
-    exactly the rows read. Only compaction deletes rows, so an unchanged snapshot
-    means every row read is still there; an update committed meanwhile stays in the
-    log and is not lost. If another compaction (another process) replaced the
-    snapshot first, the pass stops and writes nothing. The projection is not
-    touched: it is the room's.
+    Each pass folds (:func:`fold_log`) then saves (:func:`save_fold`, or ``save``: the
+    rooms run it in their writer so it never contends with a group commit). Only
+    compaction deletes rows, so a snapshot still at the version folded means every
+    row read is still there; an update committed meanwhile stays in the log and is not
+    lost. If another compaction (another process) saved first, the pass stops. The
+    projection is not touched: it is the room's.
     """
+    store = save or (lambda fold: save_fold(uow_factory(), fold))
     total = 0
     while True:
-        async with uow_factory() as uow:
-            current = await uow.documents.snapshot_version(document_id)
-            rows = await uow.documents.log_tail(document_id, batch)
-        if len(rows) < (minimum if total == 0 else 1):
+        least = minimum if total == 0 else 1
+        fold = await fold_log(uow_factory(), document_id, minimum=least, batch=batch)
+        if fold is None or not await store(fold):
             return total
-        snapshot, version = current if current is not None else (None, None)
-        parts = ([snapshot] if snapshot else []) + [data for _, data in rows]
-        state = await asyncio.to_thread(crdt.fold, parts)
-        async with uow_factory() as uow:
-            if await uow.documents.get(document_id, lock=True) is None:
-                return total
-            seqs = [seq for seq, _ in rows]
-            if not await uow.documents.replace_snapshot(document_id, state, version, seqs):
-                return total  # another compaction replaced the snapshot first
-            await uow.commit()
-        total += len(rows)
-        if len(rows) < batch:
+        total += len(fold.seqs)
+        if len(fold.seqs) < batch:
             return total
