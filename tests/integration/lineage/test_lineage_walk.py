@@ -60,7 +60,8 @@ async def seed(db: Database) -> dict[str, Asset]:
     return assets
 
 
-async def fan_out(db: Database, width: int, depth: int) -> Asset:
+async def fan_out(db: Database, width: int, depth: int, reverse: bool = False) -> Asset:
+    """A tree of columns below a root; ``reverse``: its edges point to the root."""
     root = Asset(kind=AssetKind.COLUMN, name="c", qualified_name="f.root", source_id=None)
     assets, edges, frontier = [root], [], [root]
     for level in range(depth):
@@ -70,7 +71,8 @@ async def fan_out(db: Database, width: int, depth: int) -> Asset:
                 child = Asset(kind=AssetKind.COLUMN, name="c", source_id=None,
                               qualified_name=f"f{level}.{parent.id.hex[:8]}_{i}")
                 assets.append(child)
-                edges.append(LineageEdge(parent.id, child.id, EdgeLevel.COLUMN, Provenance.SQL))
+                source, target = (child, parent) if reverse else (parent, child)
+                edges.append(LineageEdge(source.id, target.id, EdgeLevel.COLUMN, Provenance.SQL))
                 nxt.append(child)
         frontier = nxt
     async with uow(db) as work:
@@ -209,3 +211,21 @@ async def test_summary_read_issues_no_separate_asset_statement(
     # Then the root read, the timeout and the walk are all (assets come with the walk)
     assert len(statements) == 3, statements
     assert {a.name for a, _ in graph.nodes} == set("abcdefgxy")
+
+
+@pytest.mark.parametrize("direction", [Direction.UPSTREAM, Direction.BOTH])
+async def test_capped_walk_towards_sources_matches_hop_by_hop(
+    postgres_only: None, db: Database, direction: Direction
+) -> None:
+    # Given 1 + 10 + 100 + 1000 columns all feeding, level by level, one root
+    root = await fan_out(db, width=10, depth=3, reverse=True)
+    # When both walks go upstream (or both ways) from the root, capped at 50 nodes
+    hop_by_hop, at_once = await both_walks(db, root.id, direction, 3, max_nodes=50)
+    # Then both stop at 50 nodes with the same hop profile, and the edges join kept
+    # nodes only, each once
+    assert at_once.reason is hop_by_hop.reason is TruncationReason.MAX_NODES
+    assert len(at_once.nodes) == len(hop_by_hop.nodes) == 50
+    assert sorted(at_once.nodes.values()) == sorted(hop_by_hop.nodes.values())
+    assert len(at_once.edges) == len(hop_by_hop.edges) == 49
+    assert len(edge_ids(at_once)) == 49
+    assert all(e.source in at_once.nodes and e.target in at_once.nodes for e in at_once.edges)
