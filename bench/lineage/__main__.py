@@ -10,12 +10,14 @@ Builds a layered column graph (``--edges`` edges, each column feeding
 * ``compact``: the same query selecting the same facts as parallel arrays
   (``compact { nodeIds hops edgeSources edgeTargets }``);
 * ``repository``: the same use case called directly (no HTTP/GraphQL), reading
-  summary assets as the two queries above do (on PostgreSQL: one walk statement
-  plus one asset read);
+  what the two queries above read (summary assets, edge ids and ends, no edge
+  details; on PostgreSQL: the root read and one walk statement);
 * ``memory``: BFS over a Python adjacency dict of the same edges (the floor);
 * ``cte``: a naive unbounded ``WITH RECURSIVE`` over ``lineage_edges``.
 
     python -m bench.lineage --edges 1000000 --dialect both
+    python -m bench.lineage --edges 1000000 --dialect postgresql --keep   # prints a URL
+    python -m bench.lineage --edges 1000000 --database-url URL            # reuses it
 """
 
 from __future__ import annotations
