@@ -29,10 +29,12 @@ __all__ = ["ADMISSION", "Admission", "Signature", "admits", "signature"]
 Signature = tuple[frozenset[str], int] | None  # None: non-ASCII, never filtered
 
 _CLASS_TABLE = str.maketrans(
-    {**{c: "d" for c in "0123456789"},
-     **{c: "U" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
-     **{c: "l" for c in "abcdefghijklmnopqrstuvwxyz"},
-     **{c: "s" for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"}}
+    {
+        **{c: "d" for c in "0123456789"},
+        **{c: "U" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+        **{c: "l" for c in "abcdefghijklmnopqrstuvwxyz"},
+        **{c: "s" for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"},
+    }
 )
 
 
@@ -59,10 +61,21 @@ class Admission:
     forbidden: frozenset[str] = frozenset()
 
 
-def _a(allowed: str | None = None, required: str = "", lengths: tuple[int, int] = (1, 10_000),
-       any_of: str = "", forbidden: str = "") -> Admission:
-    return Admission(None if allowed is None else frozenset(allowed), frozenset(required),
-                     frozenset(any_of), lengths[0], lengths[1], frozenset(forbidden))
+def _a(
+    allowed: str | None = None,
+    required: str = "",
+    lengths: tuple[int, int] = (1, 10_000),
+    any_of: str = "",
+    forbidden: str = "",
+) -> Admission:
+    return Admission(
+        None if allowed is None else frozenset(allowed),
+        frozenset(required),
+        frozenset(any_of),
+        lengths[0],
+        lengths[1],
+        frozenset(forbidden),
+    )
 
 
 def _from_words(words: frozenset[str]) -> Admission:
