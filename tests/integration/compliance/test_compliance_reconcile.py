@@ -3,6 +3,7 @@ bulk first runs, summarised alerts, refreshed, resolved and reopened findings.""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -42,19 +43,31 @@ def alerts(env: Any, kind: str) -> list[dict[str, Any]]:
 
 async def custom_findings(env: Any) -> Any:
     async with env.uow() as uow:
-        return await uow.compliance.findings_page(FindingFilter(framework="CUSTOM"),
-                                                  PageRequest(first=100))
+        return await uow.compliance.findings_page(
+            FindingFilter(framework="CUSTOM"), PageRequest(first=100)
+        )
 
 
 async def test_a_large_first_evaluation_is_written_in_bulk_and_its_alerts_summarised(
-        env, shop, catalog_builder) -> None:
+    env, shop, catalog_builder
+) -> None:
     # Given 150 more columns and a CRITICAL rule every column fails
-    await catalog_builder(env, shop.source_id, "bulk", {
-        "wide": {f"c{i}": ("TEXT", []) for i in range(COLUMNS)}})
-    await create_rule(env.uow(), env.admin, SaveRule(
-        {"scope": {"kinds": ["COLUMN"]},
-         "conditions": [{"op": "has_tag", "any_of": ["approved"]}]},
-        key="columns-approved", title="Columns are approved", severity=Severity.CRITICAL))
+    await catalog_builder(
+        env, shop.source_id, "bulk", {"wide": {f"c{i}": ("TEXT", []) for i in range(COLUMNS)}}
+    )
+    await create_rule(
+        env.uow(),
+        env.admin,
+        SaveRule(
+            {
+                "scope": {"kinds": ["COLUMN"]},
+                "conditions": [{"op": "has_tag", "any_of": ["approved"]}],
+            },
+            key="columns-approved",
+            title="Columns are approved",
+            severity=Severity.CRITICAL,
+        ),
+    )
     # When it is evaluated for the first time
     first = await evaluate(env, "CUSTOM")
     new = first.run.counts["new"]
@@ -90,10 +103,19 @@ async def test_a_large_first_evaluation_is_written_in_bulk_and_its_alerts_summar
 
 async def test_changed_evidence_is_rewritten_resolved_findings_reopen(env, shop) -> None:
     card = shop.ids["payments.card_number"]
-    await create_rule(env.uow(), env.admin, SaveRule(
-        {"scope": {"kinds": ["COLUMN"], "classification_types": ["CREDIT_CARD"]},
-         "conditions": [{"op": "has_tag", "any_of": ["masked"]}]},
-        key="card-masked", title="Cards are masked", severity=Severity.HIGH))
+    await create_rule(
+        env.uow(),
+        env.admin,
+        SaveRule(
+            {
+                "scope": {"kinds": ["COLUMN"], "classification_types": ["CREDIT_CARD"]},
+                "conditions": [{"op": "has_tag", "any_of": ["masked"]}],
+            },
+            key="card-masked",
+            title="Cards are masked",
+            severity=Severity.HIGH,
+        ),
+    )
 
     async def tag(*tags: str) -> None:
         async with env.uow() as uow:
@@ -119,8 +141,11 @@ async def test_changed_evidence_is_rewritten_resolved_findings_reopen(env, shop)
     assert after.digest == evidence_digest("HIGH", evidence_text(after.evidence))
     assert after.first_seen == before.first_seen and after.last_seen > before.first_seen
     # ... and a steward's decision survives a rewrite
-    await set_finding_status(env.uow(), env.admin, SetFindingStatus(
-        after.id, FindingStatus.ACCEPTED_RISK, "tokenised upstream"))
+    await set_finding_status(
+        env.uow(),
+        env.admin,
+        SetFindingStatus(after.id, FindingStatus.ACCEPTED_RISK, "tokenised upstream"),
+    )
     await tag("pii", "vaulted")
     await evaluate(env, "CUSTOM")
     decided = await finding()
@@ -139,3 +164,28 @@ async def test_changed_evidence_is_rewritten_resolved_findings_reopen(env, shop)
     assert reopened.id == before.id and reopened.status is FindingStatus.OPEN
     assert reopened.status_reason == "reproduced" and reopened.evidence["tags"] == []
     assert [a["subjectId"] for a in alerts(env, "FINDING_NEW")] == [str(before.id)]
+
+
+async def test_an_offloaded_evaluation_finds_what_the_threaded_one_finds(
+    env, shop, no_loop_block
+) -> None:
+    # Given the shop evaluated in a worker thread (no offload), without stalling the loop
+    run = EvaluationRun(frameworks=["PCI_DSS", "GDPR"], source_ids=None)
+    async with env.uow() as uow:
+        await uow.compliance.add_run(run)
+        await uow.commit()
+    threaded, stall = await no_loop_block(run_evaluation(env.uow, run.id))
+    assert stall < 0.5
+    # When the same frameworks are evaluated through an offload (as the job does)
+    again = EvaluationRun(frameworks=["PCI_DSS", "GDPR"], source_ids=None)
+    async with env.uow() as uow:
+        await uow.compliance.add_run(again)
+        await uow.commit()
+
+    async def offload(fn: Any, *args: Any) -> Any:
+        return await asyncio.to_thread(fn, *args)
+
+    offloaded = await run_evaluation(env.uow, again.id, offload=offload)
+    # Then it reproduces every finding and changes nothing
+    assert threaded.run.counts["new"] > 0
+    assert offloaded.run.counts == {**threaded.run.counts, "new": 0}
