@@ -36,8 +36,20 @@ class LineageEdgeRow(Base):
         UniqueConstraint(
             "source_id", "target_id", "provenance", "job_key", name="uq_lineage_edges_identity"
         ),
-        Index("ix_lineage_edges_source", "source_id", "level"),
-        Index("ix_lineage_edges_target", "target_id", "level"),
+        # Covering on PostgreSQL: the traversal reads (other end, id) from the index
+        # alone, with no fetch of the edge row per step.
+        Index(
+            "ix_lineage_edges_source",
+            "source_id",
+            "level",
+            postgresql_include=["target_id", "id"],
+        ),
+        Index(
+            "ix_lineage_edges_target",
+            "target_id",
+            "level",
+            postgresql_include=["source_id", "id"],
+        ),
         Index("ix_lineage_edges_job", "job_key"),
     )
 

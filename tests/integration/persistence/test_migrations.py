@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -38,3 +39,18 @@ RAW_DDL_INDEXES = {"ix_asset_search_fts"}
 
 def _foreign(name: str) -> bool:
     return name.startswith(("alembic_", "pgqueuer", "procrastinate")) or "_fts" in name
+
+
+async def test_lineage_edge_indexes_cover_the_walk_on_postgresql(database_url: str) -> None:
+    """The traversal's lookups by either end are answered from the index alone."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no INCLUDE")
+    engine = create_async_engine(database_url)
+    async with engine.connect() as conn:
+        rows = await conn.exec_driver_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'lineage_edges'"
+        )
+        definitions = {name: definition for name, definition in rows}
+    await engine.dispose()
+    assert definitions["ix_lineage_edges_source"].endswith("INCLUDE (target_id, id)")
+    assert definitions["ix_lineage_edges_target"].endswith("INCLUDE (source_id, id)")
