@@ -309,7 +309,10 @@ class RoomManager:
         if dirty:
             wait = min(dirty) + self.settings.projection_interval_s - time.monotonic()
             try:
-                first = await asyncio.wait_for(self._queue.get(), max(0.0, wait))
+                # not wait_for: on 3.11 it swallows a cancellation that lands as the
+                # get completes, and the writer would outlive stop()
+                async with asyncio.timeout(max(0.0, wait)):
+                    first = await self._queue.get()
             except TimeoutError:
                 return []
         else:
