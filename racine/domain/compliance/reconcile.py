@@ -16,6 +16,7 @@ catalog costs no evidence read-back:
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -67,6 +68,13 @@ class Changes:
     touched: int = 0
 
 
+def _uuid4s(n: int) -> list[uuid.UUID]:
+    """``n`` random (version 4) UUIDs from one ``os.urandom`` call: ``uuid4()``
+    makes a system call per id, measured 0.17 s for a first run's 22,566."""
+    raw = os.urandom(16 * n)
+    return [uuid.UUID(bytes=raw[i : i + 16], version=4) for i in range(0, 16 * n, 16)]
+
+
 class Reconciler:
     """``reconcile`` fed in parts: ``add`` each part of an evaluation as it comes
     (it returns that part's new findings, to write at once), then ``finish``."""
@@ -87,30 +95,12 @@ class Reconciler:
 
     def add(self, violations: Iterable[Violation]) -> list[Finding]:
         changes, stored, assets = self.changes, self.stored, self.assets
-        new: list[Finding] = []
+        fresh: list[Violation] = []
         for v in violations:
             self.reproduced.add(v.fingerprint)
             found = stored.get(v.fingerprint)
             if found is None:
-                asset = assets[v.asset_id]
-                new.append(
-                    Finding(
-                        framework=v.framework,
-                        control_id=v.control_id,
-                        check_id=v.check_id,
-                        asset_id=v.asset_id,
-                        severity=v.severity,
-                        evidence=v.evidence,
-                        asset_name=asset.qualified_name,
-                        source_id=asset.source_id,
-                        first_seen=self.now,
-                        last_seen=self.now,
-                        last_run_id=self.run_id,
-                        fingerprint=v.fingerprint,
-                        evidence_json=v.evidence_json,
-                        evidence_digest=v.digest,
-                    )
-                )
+                fresh.append(v)
             elif found.status is FindingStatus.RESOLVED:
                 asset = assets[v.asset_id]
                 changes.reopened.append(Refresh(found.id, v, asset.qualified_name, asset.source_id))
@@ -121,6 +111,28 @@ class Reconciler:
                 )
             else:
                 changes.touched += 1
+        new: list[Finding] = []
+        for v, ident in zip(fresh, _uuid4s(len(fresh)), strict=True):
+            asset = assets[v.asset_id]
+            new.append(
+                Finding(
+                    id=ident,
+                    framework=v.framework,
+                    control_id=v.control_id,
+                    check_id=v.check_id,
+                    asset_id=v.asset_id,
+                    severity=v.severity,
+                    evidence=v.evidence,
+                    asset_name=asset.qualified_name,
+                    source_id=asset.source_id,
+                    first_seen=self.now,
+                    last_seen=self.now,
+                    last_run_id=self.run_id,
+                    fingerprint=v.fingerprint,
+                    evidence_json=v.evidence_json,
+                    evidence_digest=v.digest,
+                )
+            )
         changes.new.extend(new)
         return new
 
