@@ -15,7 +15,8 @@ all of its CPU work, and a single writer stores finished tables in batches
 dropped once stored, so memory does not grow with the source. ``TABLE_STARTED``
 events are rate-limited; ``TABLE_FINISHED``/``TABLE_FAILED`` are sent for every
 table, after its batch committed. Cancellation is checked before each table (at
-most every ``CANCEL_CHECK_S``): a running scan stops within a table or two.
+most every ``CANCEL_CHECK_S``) and before each batch is stored: a running scan
+stops within a table or two, and stores nothing more once cancelled.
 """
 
 from __future__ import annotations
@@ -446,6 +447,9 @@ class ScanJob:
                 deadline = deadline or loop.time() + BATCH_SECONDS
             due = deadline is not None and loop.time() >= deadline
             if batch and (end or due or len(batch) >= BATCH_TABLES):
+                # Unthrottled, once a batch: readers check at most every
+                # CANCEL_CHECK_S, and fast tables could all pass in that time.
+                await job.ctx.raise_if_cancelled()
                 await self._store(job, batch)
                 batch, deadline = [], None
             if end:
