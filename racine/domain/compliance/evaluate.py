@@ -83,12 +83,6 @@ class Evaluation:
     violations: list[Violation] = field(default_factory=list)
     tallies: dict[tuple[str, str], Tally] = field(default_factory=dict)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Compact form for the way back from the process pool (see packing.py).
-        from racine.domain.compliance.packing import pack_evaluation, unpack_evaluation
-
-        return (unpack_evaluation, pack_evaluation(self))
-
 
 def select(index: FactIndex, scope: Scope, source_ids: frozenset[uuid.UUID] | None = None
            ) -> list[uuid.UUID]:

@@ -2,10 +2,9 @@
 
 ``run_evaluation`` is the job body: load the facts snapshot (a few bulk
 queries), evaluate every check off the event loop (in a worker thread that
-hands each control's result over as it is done, or through the caller's
-``offload``), reconcile findings, store tallies and the run's scores, open
-incidents for new CRITICAL findings, fix those of resolved ones, and raise
-alerts — all in one transaction.
+hands each control's result over as it is done), reconcile findings, store
+tallies and the run's scores, open incidents for new CRITICAL findings, fix
+those of resolved ones, and raise alerts — all in one transaction.
 """
 
 from __future__ import annotations
@@ -13,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
@@ -44,7 +42,6 @@ from racine.domain.runs.use_cases import submit_run
 __all__ = [
     "EVALUATE_KIND",
     "EvaluationOutcome",
-    "Offload",
     "available_packs",
     "evaluate_after_scan",
     "evaluate_snapshot",
@@ -53,10 +50,6 @@ __all__ = [
 ]
 
 EVALUATE_KIND = "compliance.evaluate"
-
-Offload = Callable[..., Awaitable[Any]]
-"""``offload(fn, *args)`` runs ``fn`` elsewhere (the job's process pool)."""
-
 
 @dataclass
 class EvaluationOutcome:
@@ -135,7 +128,7 @@ def evaluate_snapshot(
     source_ids: list[uuid.UUID] | None,
     types: dict[str, tuple[str, int]] | None = None,
 ) -> Evaluation:
-    """Pure and picklable: build the index and evaluate (runs in the process pool)."""
+    """Build the index and evaluate, in one call (what the benchmark times)."""
     with gc_paused():
         index = FactIndex(facts, types)
         scope = frozenset(source_ids) if source_ids else None
@@ -182,7 +175,6 @@ async def run_evaluation(
     uow_factory: Callable[[], IncidentsUnitOfWork],
     evaluation_id: uuid.UUID,
     *,
-    offload: Offload | None = None,
     now: datetime | None = None,
 ) -> EvaluationOutcome:
     """Evaluate a recorded evaluation request now (the job handler calls this)."""
@@ -195,7 +187,7 @@ async def run_evaluation(
         await uow.compliance.save_run(run)
         await uow.commit()
     try:
-        return await _evaluate(uow_factory, run, offload, now)
+        return await _evaluate(uow_factory, run, now)
     except Exception as exc:
         async with uow_factory() as uow:
             run.state, run.finished_at = "FAILED", datetime.now(UTC)
@@ -208,7 +200,6 @@ async def run_evaluation(
 async def _evaluate(
     uow_factory: Callable[[], IncidentsUnitOfWork],
     run: EvaluationRun,
-    offload: Offload | None,
     now: datetime,
 ) -> EvaluationOutcome:
     # Hundreds of thousands of objects are built (snapshot, index, violations,
@@ -220,24 +211,16 @@ async def _evaluate(
             packs = _choose(await available_packs(uow), run.frameworks)
             facts = await uow.compliance.load_facts(run.source_ids)
             facts.taken_at = now
-        parts: AsyncIterator[Evaluation]
-        if offload is not None:
-            parts = _one(await offload(evaluate_snapshot, facts, packs, run.source_ids))
-        else:
-            # A worker thread evaluates control by control and hands each part over
-            # as it is done: the writer streams one control's new findings to the
-            # database (COPY) while the next is evaluated, and no snapshot is
-            # copied to another process (pickling 100,000s of facts there and
-            # the violations back cost several times the evaluation itself).
-            scope = frozenset(run.source_ids) if run.source_ids else None
-            parts = _in_thread(partial(_evaluation, facts, packs, scope))
+        # A worker thread evaluates control by control and hands each part over as
+        # it is done: the writer streams one control's new findings to the database
+        # (COPY) while the next is evaluated, and no snapshot is copied to another
+        # process (pickling 100,000s of facts there and the violations back cost
+        # several times the evaluation itself).
+        scope = frozenset(run.source_ids) if run.source_ids else None
+        parts = _in_thread(partial(_evaluation, facts, packs, scope))
         outcome = await _write(uow_factory, run, facts, parts, now)
         del facts, parts
     return outcome
-
-
-async def _one(result: Evaluation) -> AsyncIterator[Evaluation]:
-    yield result
 
 
 def _evaluation(

@@ -83,12 +83,6 @@ class Facts:
     source_names: dict[uuid.UUID, str] = field(default_factory=dict)
     taken_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Compact form for the process pool (see packing.py).
-        from racine.domain.compliance.packing import pack_facts, unpack_facts
-
-        return (unpack_facts, pack_facts(self))
-
 
 class FactIndex:
     """Derived lookups over one :class:`Facts`."""

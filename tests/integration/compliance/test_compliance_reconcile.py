@@ -3,7 +3,6 @@ bulk first runs, summarised alerts, refreshed, resolved and reopened findings.""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -166,26 +165,22 @@ async def test_changed_evidence_is_rewritten_resolved_findings_reopen(env, shop)
     assert [a["subjectId"] for a in alerts(env, "FINDING_NEW")] == [str(before.id)]
 
 
-async def test_an_offloaded_evaluation_finds_what_the_threaded_one_finds(
+async def test_evaluation_runs_off_the_loop_and_a_second_run_reproduces_every_finding(
     env, shop, no_loop_block
 ) -> None:
-    # Given the shop evaluated in a worker thread (no offload), without stalling the loop
+    # Given the shop evaluated (in a worker thread), without stalling the loop
     run = EvaluationRun(frameworks=["PCI_DSS", "GDPR"], source_ids=None)
     async with env.uow() as uow:
         await uow.compliance.add_run(run)
         await uow.commit()
-    threaded, stall = await no_loop_block(run_evaluation(env.uow, run.id))
+    first, stall = await no_loop_block(run_evaluation(env.uow, run.id))
     assert stall < 0.5
-    # When the same frameworks are evaluated through an offload (as the job does)
+    # When the same frameworks are evaluated again
     again = EvaluationRun(frameworks=["PCI_DSS", "GDPR"], source_ids=None)
     async with env.uow() as uow:
         await uow.compliance.add_run(again)
         await uow.commit()
-
-    async def offload(fn: Any, *args: Any) -> Any:
-        return await asyncio.to_thread(fn, *args)
-
-    offloaded = await run_evaluation(env.uow, again.id, offload=offload)
+    second = await run_evaluation(env.uow, again.id)
     # Then it reproduces every finding and changes nothing
-    assert threaded.run.counts["new"] > 0
-    assert offloaded.run.counts == {**threaded.run.counts, "new": 0}
+    assert first.run.counts["new"] > 0
+    assert second.run.counts == {**first.run.counts, "new": 0}

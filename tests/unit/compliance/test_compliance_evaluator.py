@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -238,17 +237,3 @@ def test_reconcile_resolves_what_is_not_reproduced_and_scores_follow_status() ->
     assert changes2.resolved == [pan.id]
     assert not changes2.new and not changes2.refreshed and not changes2.reopened
     assert changes2.touched == len(second.violations)
-
-
-def test_a_snapshot_and_its_evaluation_survive_the_trip_to_a_pool_process() -> None:
-    cat = Catalog(source_props={"hipaa_covered": True})
-    t = cat.table("patients", retention_days=30)
-    cat.column(t, "card", labels=["CREDIT_CARD"], tags=["pii"])
-    cat.column(t, "diagnosis", labels=["ICD10_CODE"])
-    cat.own(t)
-    cat.facts.edges.append((t, cat.schema))
-    result = cat.run("PCI_DSS", "HIPAA", "GDPR")
-    assert result.violations
-    facts = pickle.loads(pickle.dumps(cat.facts))
-    assert facts == cat.facts
-    assert pickle.loads(pickle.dumps(result)) == result
