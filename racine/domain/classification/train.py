@@ -193,10 +193,6 @@ def _generators() -> dict[str, tuple[Gen, tuple[str, ...]]]:
         layout = r.choice(((4, 3), (3, 4), (3, 2), (4,), (6,), (5,), (2, 3)))
         return r.choice(("-", " ")).join(_digits(r, g) for g in layout)
 
-    def age(_: Any, r: random.Random) -> str:
-        # adults, and populations with children (patients, pupils, households)
-        return str(r.randint(18, 95) if r.random() < 0.5 else min(100, int(r.expovariate(1 / 35))))
-
     def mrn(_: Any, r: random.Random) -> str:
         style = r.random()
         if style < 0.4:
@@ -233,7 +229,9 @@ def _generators() -> dict[str, tuple[Gen, tuple[str, ...]]]:
         "NATIONALITY": (lambda f, r: r.choice(nats), ("nationality", "citizenship")),
         "DATE_OF_BIRTH": (dob, ("date_of_birth", "dob", "birth_date", "birthday",
                                 "geburtsdatum")),
-        "AGE": (age, ("age", "customer_age", "age_years")),
+        # Adults only: with children's ages (0-17) the model took small surrogate keys
+        # (`id`, `customer_id` holding 1..50) for ages.
+        "AGE": (lambda f, r: str(r.randint(18, 95)), ("age", "customer_age", "age_years")),
         "GENDER": (gender, ("gender", "sex", "geschlecht", "genre")),
         "US_SSN": (ssn, ("ssn", "social_security_number", "ss_number")),
         "UK_NINO": (nino, ("nino", "national_insurance_number", "ni_number")),

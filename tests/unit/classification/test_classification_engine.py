@@ -213,3 +213,18 @@ def test_country_dictionary_knows_native_names_but_not_bare_codes() -> None:
     languages = ["de", "en", "fr", "it", "es", "nl", "pl"]
     assert _top("lang", languages * 5) != "COUNTRY"
     assert _top("country_code", ["DE", "FR", "IT", "ES", "NL", "PL"] * 5) == "COUNTRY"
+
+
+def test_surrogate_keys_are_not_ages() -> None:
+    """Small integer keys look like ages by value alone; found in the demo shop, where
+    `id` and `customer_id` (1..50) were suggested as AGE after a retrain."""
+    columns = [
+        ColumnInput("id", list(range(1, 51)), "customers", "INTEGER"),
+        ColumnInput("customer_id", [(i * 7) % 50 + 1 for i in range(200)], "orders", "INTEGER"),
+        ColumnInput("ticket_id", list(range(1, 129)), "support_tickets", "INTEGER"),
+    ]
+    for verdict in classify_columns(columns, ClassifierConfig()):
+        assert [lb.type_key for lb in verdict.labels] == [], verdict.column_name
+    # ... while a real age column still is one
+    ages = [18 + (i * 13) % 60 for i in range(200)]
+    assert _top("age", ages) == "AGE"
