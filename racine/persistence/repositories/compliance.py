@@ -50,7 +50,7 @@ from racine.domain.compliance.model import TallyRow as Tally
 from racine.domain.compliance.reconcile import Refresh, StoredFinding
 from racine.domain.compliance.rules import Check, Severity
 from racine.domain.paging import Page, PageRequest, encode_cursor
-from racine.persistence.repositories.compliance_bulk import insert_rows
+from racine.persistence.repositories.compliance_bulk import as_async, insert_rows
 from racine.persistence.tables.compliance import (
     ComplianceRuleRow,
     EvaluationRow,
@@ -152,7 +152,7 @@ _NEW_COLUMNS = (
 async def _new_rows(
     findings: Iterable[Finding] | AsyncIterable[Finding],
 ) -> AsyncIterator[tuple[Any, ...]]:
-    async for f in _aiter(findings):
+    async for f in as_async(findings):
         yield (
             f.id,
             f.fingerprint,
@@ -170,15 +170,6 @@ async def _new_rows(
             f.last_seen,
             f.last_run_id,
         )
-
-
-async def _aiter(items: Iterable[Finding] | AsyncIterable[Finding]) -> AsyncIterator[Finding]:
-    if isinstance(items, AsyncIterable):
-        async for item in items:
-            yield item
-    else:
-        for item in items:
-            yield item
 
 
 def _run(r: EvaluationRow) -> EvaluationRun:

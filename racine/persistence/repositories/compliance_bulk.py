@@ -12,15 +12,17 @@ serialises evidence once, for its digest and for storage).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Collection, Iterable, Sequence
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, Text, bindparam, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["insert_rows"]
+__all__ = ["as_async", "insert_rows"]
 
 _CHUNK = 1000
+
+T = TypeVar("T")
 
 Rows = Iterable[tuple[Any, ...]] | AsyncIterable[tuple[Any, ...]]
 
@@ -48,7 +50,7 @@ async def insert_rows(
         {c: bindparam(f"{c}__text", type_=Text()) for c in json_columns}
     )
     batch: list[dict[str, Any]] = []
-    async for row in _aiter(rows):
+    async for row in as_async(rows):
         batch.append(dict(zip(names, row, strict=True)))
         if len(batch) >= _CHUNK:
             await session.execute(statement, batch)
@@ -57,10 +59,11 @@ async def insert_rows(
         await session.execute(statement, batch)
 
 
-async def _aiter(rows: Rows) -> AsyncIterable[tuple[Any, ...]]:
-    if isinstance(rows, AsyncIterable):
-        async for row in rows:
-            yield row
+async def as_async(items: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
+    """``items``, plain or async, as an async iterator."""
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
     else:
-        for row in rows:
-            yield row
+        for item in items:
+            yield item
