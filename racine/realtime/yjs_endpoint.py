@@ -18,7 +18,6 @@ import asyncio
 import base64
 import contextlib
 import logging
-import time
 import uuid
 from collections import deque
 from typing import cast
@@ -31,6 +30,7 @@ from racine.domain.access.use_cases import authenticate
 from racine.domain.collaboration import crdt
 from racine.domain.collaboration.documents import get_document
 from racine.domain.errors import NotFound, RacineError, Unauthenticated, ValidationFailed
+from racine.domain.throttle import TokenBucket
 from racine.realtime.frames import AWARENESS, QUERY_AWARENESS, SYNC, parse_frame, permission_denied
 from racine.realtime.rooms import Room, RoomManager, merged
 
@@ -41,23 +41,6 @@ log = logging.getLogger("racine.collab")
 ROOMS_KEY = "collab_rooms"  # Services.extras key of the RoomManager
 _EMPTY = crdt.EMPTY_UPDATE
 SLOW_READER_CLOSE_S = 30  # a dropped slow reader may take this long to drain its backlog
-
-
-class _Bucket:
-    """Token bucket: ``rate`` messages a second, bursts of ``burst``."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, float(burst)
-        self.tokens, self.at = float(burst), time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 class SocketPeer:
@@ -257,7 +240,7 @@ async def _receive(
     writable: bool,
 ) -> None:
     limits = rooms.settings
-    bucket = _Bucket(limits.rate_per_second, limits.rate_burst)
+    bucket = TokenBucket(limits.rate_per_second, limits.rate_burst)
     try:
         while peer.dropped is None:
             message = await websocket.receive()

@@ -45,6 +45,7 @@ from racine.domain.runs.model import JobRun
 from racine.domain.scanning.analysis import analyze_table
 from racine.domain.scanning.credentials import CredentialCipher
 from racine.domain.scanning.model import Scan, ScanRuleSet, TableError
+from racine.domain.scanning.progress import ScanProgress
 from racine.domain.scanning.rules import selects_schema, selects_table
 from racine.domain.scanning.rulesets import load_rule_set
 from racine.domain.scanning.source import SourceConnector, TableKind, TableMeta
@@ -58,6 +59,7 @@ from racine.domain.scanning.sync import (
     store_tables,
 )
 from racine.domain.scanning.urls import SourceUrl
+from racine.domain.throttle import TokenBucket
 
 __all__ = ["BATCH_SECONDS", "BATCH_TABLES", "CONCURRENCY", "ScanFailed", "ScanJob"]
 
@@ -88,69 +90,6 @@ class ScanFailed(RacineError):
 
 
 @dataclass
-class _Progress:
-    scan_id: uuid.UUID
-    total: int = 0
-    tables_done: int = 0
-    columns_done: int = 0
-    added: int = 0
-    removed: int = 0
-    changed: int = 0
-    failed: int = 0
-    errors: list[TableError] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-    persisted: float = 0.0
-
-    def payload(
-        self, type_: str, table: str | None = None, error: TableError | None = None
-    ) -> dict[str, Any]:
-        elapsed = time.monotonic() - self.started
-        done = self.tables_done + self.failed
-        percent = 100.0 if self.total == 0 else round(100.0 * done / self.total, 1)
-        eta = None if done == 0 else round(elapsed / done * (self.total - done), 1)
-        return {
-            "scanId": str(self.scan_id),
-            "type": type_,
-            "table": table,
-            "tablesTotal": self.total,
-            "tablesDone": self.tables_done,
-            "tablesFailed": self.failed,
-            "columnsDone": self.columns_done,
-            "percent": percent,
-            "etaSeconds": eta,
-            "error": None if error is None else error.to_json(),
-        }
-
-    def counters(self) -> dict[str, Any]:
-        return {
-            "tables_total": self.total,
-            "tables_done": self.tables_done,
-            "columns_done": self.columns_done,
-            "added": self.added,
-            "removed": self.removed,
-            "changed": self.changed,
-            "errors": [e.to_json() for e in self.errors],
-        }
-
-
-class _RateLimit:
-    """A token bucket: small scans send every event, large ones at most ``rate``/s."""
-
-    def __init__(self, burst: int, rate: float) -> None:
-        self.tokens, self.burst, self.rate = float(burst), float(burst), rate
-        self.at = time.monotonic()
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
-@dataclass
 class _Finished:
     """A table read and analysed (``stored`` set) or failed (``error`` set)."""
 
@@ -170,13 +109,13 @@ class _Run:
     config: Any
     connector: SourceConnector
     state: CatalogState
-    progress: _Progress
+    progress: ScanProgress
     containers: dict[str, Asset]
     dialect: str = "postgres"  # sqlglot's name for the source's SQL
     keep: set[str] = field(default_factory=set)
     views: list[tuple[Asset, str, str | None]] = field(default_factory=list)  # asset, SQL, schema
-    started_events: _RateLimit = field(
-        default_factory=lambda: _RateLimit(_STARTED_BURST, _STARTED_PER_S)
+    started_events: TokenBucket = field(
+        default_factory=lambda: TokenBucket(_STARTED_PER_S, _STARTED_BURST)
     )
     cancel_checked: float = float("-inf")
 
@@ -223,7 +162,7 @@ class ScanJob:
         actor = Principal.system()  # who started the scan is in its ``scan.start`` audit
         url = self.cipher.decrypt(source.secret)
         target = SourceUrl.parse(url)
-        progress = _Progress(scan_id)
+        progress = ScanProgress(scan_id)
         connector = self.connectors(url)
         try:
             try:
@@ -352,7 +291,7 @@ class ScanJob:
         at a time, and a slow writer (bounded queue) holds the readers back."""
         try:
             await self._checkpoint(job)
-            if job.started_events.allow():
+            if job.started_events.take():
                 await self._publish(job.ctx, job.progress.payload("TABLE_STARTED", qualified))
             try:
                 if meta is None:  # not in the chunk's reflection: alone (or NotFound)
@@ -499,7 +438,7 @@ class ScanJob:
     async def _report(
         self,
         uow: CatalogUnitOfWork,
-        progress: _Progress,
+        progress: ScanProgress,
         type_: str,
         table: str | None = None,
         error: TableError | None = None,
@@ -507,7 +446,7 @@ class ScanJob:
         await uow.sources.update_scan_counters(progress.scan_id, progress.counters())
         uow.emit(self._event(progress.payload(type_, table, error)))
 
-    async def _heartbeat(self, ctx: JobContext, progress: _Progress, type_: str) -> None:
+    async def _heartbeat(self, ctx: JobContext, progress: ScanProgress, type_: str) -> None:
         """The run's own progress record, at most every two seconds. Called outside
         any open unit of work: on SQLite a second writer would wait for the first."""
         now = time.monotonic()

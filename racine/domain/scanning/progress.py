@@ -1,0 +1,60 @@
+"""Progress of one scan: its counters, and the payload of ``scanProgress`` events."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from racine.domain.scanning.model import TableError
+
+__all__ = ["ScanProgress"]
+
+
+@dataclass
+class ScanProgress:
+    """Counters of one scan attempt and the payload of its progress events."""
+
+    scan_id: uuid.UUID
+    total: int = 0
+    tables_done: int = 0
+    columns_done: int = 0
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    failed: int = 0
+    errors: list[TableError] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    persisted: float = 0.0
+
+    def payload(
+        self, type_: str, table: str | None = None, error: TableError | None = None
+    ) -> dict[str, Any]:
+        elapsed = time.monotonic() - self.started
+        done = self.tables_done + self.failed
+        percent = 100.0 if self.total == 0 else round(100.0 * done / self.total, 1)
+        eta = None if done == 0 else round(elapsed / done * (self.total - done), 1)
+        return {
+            "scanId": str(self.scan_id),
+            "type": type_,
+            "table": table,
+            "tablesTotal": self.total,
+            "tablesDone": self.tables_done,
+            "tablesFailed": self.failed,
+            "columnsDone": self.columns_done,
+            "percent": percent,
+            "etaSeconds": eta,
+            "error": None if error is None else error.to_json(),
+        }
+
+    def counters(self) -> dict[str, Any]:
+        return {
+            "tables_total": self.total,
+            "tables_done": self.tables_done,
+            "columns_done": self.columns_done,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "errors": [e.to_json() for e in self.errors],
+        }
