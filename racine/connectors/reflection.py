@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Select,
+    String,
     bindparam,
+    cast,
     func,
     inspect,
     literal_column,
@@ -31,11 +33,11 @@ from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 from sqlalchemy.engine import Inspector, ObjectKind
 from sqlalchemy.exc import SAWarning
-from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import NullType, TypeEngine
 
 from racine.connectors.url import Dialect
-from racine.connectors.values import plain_column
+from racine.connectors.values import plain_column, portable_column
 from racine.domain.errors import NotFound
 from racine.domain.scanning.source import (
     ColumnMeta,
@@ -150,12 +152,25 @@ def _by_name(reflected: dict[tuple[str | None, str], Any]) -> dict[str, Any]:
 
 
 def sample_rows(
-    conn: Connection, schema: str, table: str, columns: Sequence[str] | None, limit: int
+    conn: Connection,
+    schema: str,
+    table: str,
+    columns: Sequence[str] | None,
+    limit: int,
+    *,
+    as_text: Collection[str] = (),
+    plain: bool = True,
 ) -> dict[str, list[object]]:
+    """Up to ``limit`` rows by column: plain values, or only portable ones
+    (``plain=False``, see ``racine.domain.scanning.cells``); the columns of
+    ``as_text`` are read cast to text."""
     if columns is None:
-        selected: list[ColumnClause[Any]] = [literal_column("*")]
+        selected: list[ColumnElement[Any]] = [literal_column("*")]
     else:
-        selected = [sa_column(c) for c in dict.fromkeys(columns)]
+        selected = [
+            cast(sa_column(c), String).label(c) if c in as_text else sa_column(c)
+            for c in dict.fromkeys(columns)
+        ]
         if not selected:
             return {}
     stmt = select(*selected).select_from(sa_table(table, schema=schema))
@@ -163,7 +178,8 @@ def sample_rows(
     keys = list(result.keys())
     rows = result.fetchall()
     cells: list[Sequence[object]] = list(zip(*rows, strict=True)) if rows else [()] * len(keys)
-    return {key: plain_column(values) for key, values in zip(keys, cells, strict=True)}
+    convert = plain_column if plain else portable_column
+    return {key: convert(values) for key, values in zip(keys, cells, strict=True)}
 
 
 def _require_schema(insp: Inspector, schema: str) -> None:

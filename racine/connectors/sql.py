@@ -21,10 +21,13 @@ from racine.connectors import reflection
 from racine.connectors.engines import build_engine
 from racine.connectors.failures import to_domain_error
 from racine.connectors.url import Dialect, Target
+from racine.connectors.values import portable_column
 from racine.domain.errors import ValidationFailed
 from racine.domain.scanning.source import (
     DEFAULT_SAMPLE_ROWS,
     MAX_SAMPLE_ROWS,
+    ColumnMeta,
+    PortableSample,
     TableMeta,
     TableRef,
 )
@@ -32,6 +35,14 @@ from racine.domain.scanning.source import (
 __all__ = ["SqlConnector"]
 
 T = TypeVar("T")
+
+
+def _exact_decimal(dialect: Dialect, data_type: str) -> bool:
+    """Exact decimals, which the drivers decode into ``Decimal``: read as text
+    instead (decoding, pickling and converting a ``Decimal`` costs more)."""
+    if dialect is Dialect.SQLITE or "[" in data_type:
+        return False
+    return data_type.upper().startswith(("NUMERIC", "DECIMAL"))
 
 
 class SqlConnector:
@@ -97,6 +108,46 @@ class SqlConnector:
         rows = min(limit, MAX_SAMPLE_ROWS)
         cols = None if columns is None else list(columns)
         return await self._run(lambda conn: reflection.sample_rows(conn, schema, table, cols, rows))
+
+    async def sample_portable(
+        self, schema: str, table: str, columns: Sequence[ColumnMeta], limit: int
+    ) -> PortableSample:
+        if limit < 1:
+            raise ValidationFailed("limit must be at least 1", field="limit")
+        rows = min(limit, MAX_SAMPLE_ROWS)
+        names = list(dict.fromkeys(c.name for c in columns))
+        exact = frozenset(c.name for c in columns if _exact_decimal(self.dialect, c.data_type))
+        if self.dialect is Dialect.POSTGRESQL:
+            cells = await self._sample_postgresql(schema, table, names, exact, rows)
+        else:
+            cells = await self._run(
+                lambda conn: reflection.sample_rows(
+                    conn, schema, table, names, rows, as_text=exact, plain=False
+                )
+            )
+        return PortableSample(cells, exact)
+
+    async def _sample_postgresql(
+        self, schema: str, table: str, names: list[str], exact: frozenset[str], rows: int
+    ) -> dict[str, list[object]]:
+        """One query on the asyncpg connection itself: no transaction to begin and
+        roll back, no statement to compile, no result rows to wrap (a third of
+        the main process's CPU per table went there)."""
+        if not names:
+            return {}
+        quote = self._engine.dialect.identifier_preparer.quote
+        selected = ", ".join(
+            f"{quote(n)}::text AS {quote(n)}" if n in exact else quote(n) for n in names
+        )
+        sql = f"SELECT {selected} FROM {quote(schema)}.{quote(table)} LIMIT {int(rows)}"
+        try:
+            async with asyncio.timeout(self._backstop_s), self._engine.connect() as conn:
+                raw = await conn.get_raw_connection()
+                records = await raw.driver_connection.fetch(sql)  # type: ignore[union-attr]
+        except Exception as error:
+            raise to_domain_error(error, self._target) from None
+        cells: list[Sequence[object]] = list(zip(*records, strict=True)) or [()] * len(names)
+        return {n: portable_column(v) for n, v in zip(names, cells, strict=True)}
 
     async def close(self) -> None:
         await self._engine.dispose()

@@ -24,7 +24,8 @@ import math
 import numbers
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from typing import Any
 
@@ -127,10 +128,15 @@ class ColumnProfile:
     top_values: tuple[TopValue, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """A plain ``dict`` of JSON types (no NaN or infinity), versioned for storage."""
-        data = asdict(self)
-        data["histogram"] = [asdict(b) for b in self.histogram]
-        data["top_values"] = [asdict(t) for t in self.top_values]
+        """A plain ``dict`` of JSON types (no NaN or infinity), versioned for storage.
+        Built field by field: ``dataclasses.asdict`` deep-copies every value and
+        took half of a profile's time."""
+        data = {name: getattr(self, name) for name in _FIELDS}  # in field order
+        data["kind_counts"] = dict(self.kind_counts)
+        data["histogram"] = [
+            {"lower": b.lower, "upper": b.upper, "count": b.count} for b in self.histogram
+        ]
+        data["top_values"] = [{"value": t.value, "count": t.count} for t in self.top_values]
         data["version"] = _FORMAT_VERSION
         return data
 
@@ -143,6 +149,9 @@ class ColumnProfile:
         return cls(**fields)
 
 
+_FIELDS = tuple(f.name for f in dataclass_fields(ColumnProfile))
+
+
 def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfile:
     """Profile one column from its sampled ``values`` (any plain Python values).
 
@@ -151,12 +160,17 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
     """
     count = len(values)
     present = [v for v in values if v is not None]
+    types = set(map(type, present))
+    kinds = {_kind_of_type(t) for t in types}
     by_kind: dict[str, list[object]] = {}
-    for value in present:
-        by_kind.setdefault(_kind_of_type(type(value)), []).append(value)
+    if len(kinds) == 1:  # the common case: no per-value sorting
+        by_kind[kinds.pop()] = present
+    else:
+        for value in present:
+            by_kind.setdefault(_kind_of_type(type(value)), []).append(value)
     kind_counts = {k: len(v) for k, v in by_kind.items()}
     kind = _dominant(kind_counts)
-    keys = _keys(by_kind) if len(by_kind) == 1 else Counter(_key(v) for v in present)
+    keys = _keys(by_kind, types) if len(by_kind) == 1 else Counter(_key(v) for v in present)
     distinct = len(keys)
     stats: dict[str, Any] = {}
     if kind == ValueKind.NUMBER:
@@ -212,15 +226,14 @@ def _classify_type(type_: type) -> str:
     return ValueKind.OTHER
 
 
-def _keys(by_kind: dict[str, list[object]]) -> Counter[tuple[str, object]]:
-    """The :func:`_key` counts of a column whose values are all of one kind, without
-    building a key per value where the values are their own keys."""
+def _keys(by_kind: dict[str, list[object]], types: set[type]) -> Counter[tuple[str, object]]:
+    """The :func:`_key` counts of a column whose values are all of one kind (of
+    ``types``), without building a key per value where the values are their own
+    keys (an int and the float equal to it are one value either way)."""
     ((kind, values),) = by_kind.items()
-    if kind in (ValueKind.STRING, *_TEMPORAL) or (
-        kind == ValueKind.NUMBER and all(type(v) is int for v in values)
-    ):
+    if kind in (ValueKind.STRING, *_TEMPORAL) or (kind == ValueKind.NUMBER and types == {int}):
         counted: Counter[object] = Counter(values)
-    elif kind == ValueKind.NUMBER and all(type(v) is float for v in values):
+    elif kind == ValueKind.NUMBER and types <= {int, float}:
         counted = Counter("NaN" if v != v else v for v in values)
     else:
         return Counter(_key(v) for v in values)
@@ -294,9 +307,13 @@ def _number_stats(values: list[object]) -> dict[str, Any]:
     finite = floats[finite_mask]
     if finite.size == 0:
         return stats
-    exact = [v for v, ok in zip(values, finite_mask, strict=True) if ok]
-    if all(type(v) is int for v in exact):
+    everything = finite.size == len(values)
+    exact = values if everything else [v for v, ok in zip(values, finite_mask, strict=True) if ok]
+    types = set(map(type, exact))
+    if types == {int}:
         all_int, low, high = True, min(exact), max(exact)  # type: ignore[type-var]
+    elif types == {float, int} or types == {float}:  # compared exactly, reported as floats
+        all_int, low, high = False, min(exact), max(exact)  # type: ignore[type-var]
     else:
         all_int = all(isinstance(v, numbers.Integral) for v in exact)
         low, high = min(exact, key=_as_float), max(exact, key=_as_float)

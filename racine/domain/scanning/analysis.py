@@ -1,4 +1,5 @@
-"""CPU work of a scan for one table: classify and profile its sampled columns.
+"""CPU work of a scan for one table: make its sampled cells plain, classify and
+profile its columns.
 
 A module-level function over plain data, so the job runner can send it to its
 process pool (``JobContext.run_cpu``): the event loop never computes statistics.
@@ -22,6 +23,8 @@ from racine.domain.catalog.profiling import profile_column
 from racine.domain.classification.config import ClassifierConfig
 from racine.domain.classification.engine import ColumnInput, classify_columns
 from racine.domain.classification.labels import Label, LabelState
+from racine.domain.scanning.cells import plain_sample
+from racine.domain.scanning.source import PortableSample
 
 __all__ = ["ColumnAnalysis", "analyze_table"]
 
@@ -52,15 +55,22 @@ class ColumnAnalysis:
 def analyze_table(
     table: str,
     columns: Sequence[tuple[str, str]],
-    samples: Mapping[str, Sequence[object]],
+    sample: PortableSample | Mapping[str, Sequence[object]],
     config: ClassifierConfig | None,
     profiling: bool,
     known_sensitive: frozenset[str] = frozenset(),
 ) -> dict[str, ColumnAnalysis]:
-    """``columns`` are (name, data type); ``config`` None skips classification.
-    A column is profiled as sensitive (no raw values kept) when a live label —
-    found now, or set by a steward before (``known_sensitive``) — says so."""
+    """``columns`` are (name, data type); ``sample`` is the connector's portable
+    sample (made plain here, in the pool) or plain values by column; ``config``
+    None skips classification. A column is profiled as sensitive (no raw values
+    kept) when a live label — found now, or set by a steward before
+    (``known_sensitive``) — says so."""
     _prepare_worker()
+    samples: Mapping[str, Sequence[object]] = (
+        plain_sample(sample.columns, sample.exact_text)
+        if isinstance(sample, PortableSample)
+        else sample
+    )
     out = {name: ColumnAnalysis() for name, _ in columns}
     if config is not None:
         inputs = [

@@ -48,7 +48,7 @@ from racine.domain.scanning.model import Scan, ScanRuleSet, TableError
 from racine.domain.scanning.progress import ScanProgress
 from racine.domain.scanning.rules import selects_schema, selects_table
 from racine.domain.scanning.rulesets import load_rule_set
-from racine.domain.scanning.source import SourceConnector, TableKind, TableMeta
+from racine.domain.scanning.source import PortableSample, SourceConnector, TableKind, TableMeta
 from racine.domain.scanning.sources import ConnectorFactory
 from racine.domain.scanning.sync import (
     CatalogState,
@@ -323,19 +323,16 @@ class ScanJob:
         return metas
 
     async def _analyze(self, job: _Run, meta: TableMeta, known: frozenset[str]) -> Any:
-        samples: dict[str, list[object]] = {}
+        sample = PortableSample({})
         if job.rules.profiling or job.config is not None:
-            samples = await job.connector.sample(
-                meta.schema,
-                meta.name,
-                [c.name for c in meta.columns],
-                limit=job.rules.sample_size,
+            sample = await job.connector.sample_portable(
+                meta.schema, meta.name, meta.columns, job.rules.sample_size
             )
         return await job.ctx.run_cpu(
             analyze_table,
             meta.name,
             [(c.name, c.data_type) for c in meta.columns],
-            samples,
+            sample,
             job.config,
             job.rules.profiling,
             known,

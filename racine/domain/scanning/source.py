@@ -20,6 +20,7 @@ __all__ = [
     "ColumnMeta",
     "ForeignKeyMeta",
     "IndexMeta",
+    "PortableSample",
     "SchemaMeta",
     "SourceConnector",
     "TableKind",
@@ -112,6 +113,17 @@ class TableMeta:
 
 
 @dataclass(frozen=True, slots=True)
+class PortableSample:
+    """A sample as read, not yet plain: ``columns`` of cells by name, ready to be
+    pickled to the process pool (see ``racine.domain.scanning.cells``), where
+    ``plain_sample`` finishes them; ``exact_text`` names the columns of exact
+    decimals read as their text."""
+
+    columns: dict[str, list[object]]
+    exact_text: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class SchemaMeta:
     """A schema (a database, on MySQL) inside the source."""
 
@@ -158,6 +170,14 @@ class SourceConnector(Protocol):
         as plain Python values (``None``, bool, int, float, str, bytes, date,
         datetime, time, list, dict); long cells truncated to :data:`MAX_CELL_BYTES`.
         ``columns=None`` samples every column."""
+        ...
+
+    async def sample_portable(
+        self, schema: str, table: str, columns: Sequence[ColumnMeta], limit: int
+    ) -> PortableSample:
+        """:meth:`sample` of the reflected ``columns``, with the conversion to plain
+        values left to the caller's process pool: only oversized cells are cut and
+        odd driver types converted here. Same bounds and errors as :meth:`sample`."""
         ...
 
     async def close(self) -> None:

@@ -201,6 +201,13 @@ def _observed(url: str) -> Any:
     def _record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
+    @event.listens_for(engine, "connect")
+    def _record_driver(dbapi_connection: Any, _record: Any) -> None:
+        # The connector samples PostgreSQL on the asyncpg connection itself.
+        driver = dbapi_connection.driver_connection
+        if hasattr(driver, "add_query_logger"):
+            driver.add_query_logger(lambda logged: statements.append(logged.query))
+
     return connector
 
 

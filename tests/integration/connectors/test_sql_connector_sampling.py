@@ -10,7 +10,8 @@ from conftest import BIG_TEXT, BINARY, ORDER_ROWS, Source
 from sqlalchemy import text
 
 from racine.connectors import SqlConnector, connector_for
-from racine.domain.errors import ConnectionFailed, ValidationFailed
+from racine.domain.errors import ConnectionFailed, NotFound, ValidationFailed
+from racine.domain.scanning.cells import plain_sample
 from racine.domain.scanning.source import MAX_CELL_BYTES, MAX_SAMPLE_ROWS
 
 
@@ -115,3 +116,41 @@ async def test_statements_are_cut_at_the_statement_timeout(source: Source) -> No
 
     assert caught.value.reason == "TIMEOUT"
     assert time.monotonic() - started < 10
+
+
+async def test_portable_sample_is_the_plain_sample_once_made_plain(
+    source: Source, connector: SqlConnector
+) -> None:
+    # Given the reflected tables (exact decimals, text, big text and binary)
+    tables = await connector.reflect_tables(source.schema, ["orders", "documents", "customers"])
+
+    for name, table in tables.items():
+        # When a scan samples them for its process pool
+        portable = await connector.sample_portable(source.schema, name, table.columns, 50)
+        plain = await connector.sample(source.schema, name, [c.name for c in table.columns], 50)
+
+        # Then the pool's conversion gives exactly the plain sample
+        made = plain_sample(portable.columns, portable.exact_text)
+        assert repr(made) == repr(plain), name
+
+    # and the exact decimals crossed as text, not converted here (SQLite has none)
+    orders = await connector.sample_portable(source.schema, "orders", tables["orders"].columns, 5)
+    if source.kind == "sqlite":
+        assert orders.exact_text == frozenset()
+    else:
+        assert orders.exact_text == {"amount"}
+        assert all(type(v) is str for v in orders.columns["amount"] if v is not None)
+    # big cells are cut before they cross
+    documents = await connector.sample_portable(
+        source.schema, "documents", tables["documents"].columns, 5
+    )
+    assert documents.columns["body"] == ["x" * MAX_CELL_BYTES]
+
+
+async def test_portable_sample_of_a_dropped_table_is_not_found(
+    source: Source, connector: SqlConnector
+) -> None:
+    table = await connector.reflect_table(source.schema, "orders")
+
+    with pytest.raises(NotFound):
+        await connector.sample_portable(source.schema, "no_such_table", table.columns, 5)

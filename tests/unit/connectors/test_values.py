@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from racine.connectors.values import plain_column, to_plain
+from racine.connectors.values import plain_column, portable_column, to_plain
+from racine.domain.scanning.cells import exact_column
 
 
 class Colour(enum.Enum):
@@ -61,3 +62,48 @@ def test_decimals_keep_their_exact_integer_value() -> None:
         10**400,
         1.0,
     ]
+
+
+@pytest.mark.parametrize("name", COLUMNS)
+def test_portable_then_plain_equals_plain(name: str) -> None:
+    values = COLUMNS[name]
+    for limit in (64 * 1024, 50):
+        got = plain_column(portable_column(values, limit=limit), limit=limit)
+        want = plain_column(values, limit=limit)
+        assert repr([(type(g), g) for g in got]) == repr([(type(w), w) for w in want])
+
+
+def test_portable_passes_builtin_cells_and_converts_the_rest() -> None:
+    cells = [Decimal("1.5"), dt.date(2024, 1, 2), uuid.UUID(int=7), "abc", b"x", None]
+    assert portable_column(cells) == cells
+    assert portable_column(["abc", "defghij"], limit=4) == ["abc", "defg"]
+    assert portable_column([memoryview(b"ab"), None]) == [b"ab", None]
+    assert portable_column([Tag("t")]) == ["t"] and type(portable_column([Tag("t")])[0]) is str
+
+
+EXACT_TEXTS = [
+    "0",
+    "-0",
+    "12",
+    "-7",
+    "3.00",
+    "2.50",
+    "-0.0",
+    "0.142857142857142857",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "123456789012345678901234567890",
+    "1" * 5000,
+    "1" * 400 + ".5",
+    "12345678901234567890.5000000000",
+    "1.0000000000000000001",
+]
+
+
+def test_exact_text_becomes_what_the_decimal_would() -> None:
+    got = exact_column([*EXACT_TEXTS, None])
+    want = plain_column([*(Decimal(t) for t in EXACT_TEXTS), None])
+    for text, g, w in zip([*EXACT_TEXTS, None], got, want, strict=True):
+        # not repr: an int of 5,000 digits has none
+        assert type(g) is type(w) and (g == w or (g != g and w != w)), text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import asdict
 from decimal import Decimal
 
 import pytest
@@ -36,3 +37,22 @@ def test_distinct_and_top_values_match_the_general_path(name: str) -> None:
 def test_number_stats_of_plain_and_huge_ints() -> None:
     profile = profile_column([5, -2, 2**80, 7], sensitive=False)
     assert (profile.min, profile.max) == (-2, 2**80)
+
+
+def test_ints_mixed_with_floats_report_float_bounds() -> None:
+    profile = profile_column([3, 0.5, 7, float("nan"), 2.25, None], sensitive=False)
+    assert (profile.min, profile.max) == (0.5, 7.0)
+    assert type(profile.max) is float
+    assert profile.distinct_count == 5 and profile.nan_count == 1
+
+
+@pytest.mark.parametrize("name", COLUMNS)
+def test_to_json_is_the_dataclass_as_a_dict(name: str) -> None:
+    for sensitive in (False, True):
+        profile = profile_column(COLUMNS[name], sensitive=sensitive)
+        want = asdict(profile)
+        want["histogram"] = [asdict(b) for b in profile.histogram]
+        want["top_values"] = [asdict(t) for t in profile.top_values]
+        want["version"] = 1
+        got = profile.to_json()
+        assert repr(got) == repr(want)  # repr: NaN, key order and types too

@@ -1,0 +1,164 @@
+"""Sampled cells as plain Python: what the profiler, classifiers and storage take.
+
+Drivers return their own objects (``Decimal``, ``UUID``, asyncpg ranges,
+``IPv4Address``, memoryviews). Those are narrowed to ``None``, bool, int,
+float, str, bytes, date, datetime, time, list and dict so a sample can be
+stored as JSON. Binary stays binary (a BLOB is not text, and a non-UTF-8 byte
+string must not crash a scan); anything past ``MAX_CELL_BYTES`` is cut so one
+huge cell cannot blow up a sample.
+
+A scan converts in its process pool, not on the event loop: the connector only
+makes a sample *portable* (:func:`portable_column`: oversized cells cut, types
+that might not pickle converted on the spot, everything else passed as it
+came) and the pool runs :func:`plain_column`. Exact decimals are read as their
+text (a ``Decimal`` costs more to decode and to pickle than to convert) and
+become numbers in the pool (:func:`exact_column`), exactly as ``plain_column``
+would have turned the ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+
+from racine.domain.scanning.source import MAX_CELL_BYTES
+
+__all__ = ["exact_column", "plain_column", "plain_sample", "portable_column", "to_plain"]
+
+_MAX_DEPTH = 32
+
+
+def to_plain(value: object, *, limit: int = MAX_CELL_BYTES) -> object:
+    """``value`` as a plain Python value, strings and bytes cut to ``limit``.
+
+    Nested values (arrays, composite and JSON values) stay lists and dicts unless
+    their JSON text would exceed ``limit``; then they become that text, cut.
+    """
+    plain = _plain(value, limit, 0)
+    if isinstance(plain, list | dict):
+        text = json.dumps(plain, default=str, ensure_ascii=False)
+        if len(text) > limit:
+            return text[:limit]
+    return plain
+
+
+_SCALARS = frozenset({type(None), bool, int, float})
+_TEXT = frozenset({type(None), str})
+_DECIMALS = frozenset({type(None), Decimal})
+# Cells that pickle cheaply and safely as they are (exact types: a driver's
+# subclass may not pickle, or may unpickle differently in the pool).
+_PORTABLE = frozenset({*_SCALARS, Decimal, dt.date, dt.datetime, dt.time, dt.timedelta, uuid.UUID})
+_SIZED = frozenset({str, bytes})
+
+
+def plain_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> list[object]:
+    """:func:`to_plain` of every value of one column; the common columns (only
+    numbers, or only short strings, with nulls) are taken as they are."""
+    kinds = set(map(type, values))
+    if kinds <= _SCALARS:
+        return list(values)
+    if kinds <= _DECIMALS:
+        return [None if v is None else _decimal(v) for v in values]  # type: ignore[arg-type]
+    if kinds <= _TEXT and max((len(v) for v in values if v is not None), default=0) <= limit:  # type: ignore[arg-type]
+        return list(values)
+    return [to_plain(v, limit=limit) for v in values]
+
+
+def portable_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> list[object]:
+    """``values`` ready to be sent to the process pool, where :func:`plain_column`
+    finishes them: cells of plain builtin types pass as they are (text and bytes
+    within ``limit``); a column with anything else is converted here."""
+    kinds = set(map(type, values))
+    if kinds <= _PORTABLE:
+        return list(values)
+    if kinds <= _PORTABLE | _SIZED and all(
+        len(v) <= limit  # type: ignore[arg-type]
+        for v in values
+        if type(v) in _SIZED
+    ):
+        return list(values)
+    return plain_column(values, limit=limit)
+
+
+def exact_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> list[object]:
+    """A column of exact decimals read as text (``'12.50'``, ``'NaN'``), as the
+    numbers :func:`plain_column` makes of the ``Decimal`` values: int when
+    integral, float otherwise. Cells that are not such text go through
+    :func:`to_plain`."""
+    return [_exact(v, limit) if type(v) is str else to_plain(v, limit=limit) for v in values]
+
+
+def plain_sample(
+    columns: Mapping[str, Sequence[object]], exact_text: frozenset[str] = frozenset()
+) -> dict[str, list[object]]:
+    """A portable sample (see :func:`portable_column`) as plain values, by column."""
+    return {
+        name: exact_column(values) if name in exact_text else plain_column(values)
+        for name, values in columns.items()
+    }
+
+
+def _exact(text: str, limit: int) -> object:
+    try:
+        if "." not in text:
+            return int(text)  # ValueError for NaN, Infinity (and over 4,300 digits)
+        number = float(text)
+        if math.isfinite(number) and not number.is_integer():
+            return number  # the common case, without Decimal arithmetic
+    except ValueError:
+        pass
+    try:
+        return _decimal(Decimal(text))
+    except InvalidOperation:  # not a number after all: keep the text
+        return text[:limit]
+
+
+def _plain(value: object, limit: int, depth: int) -> object:
+    if isinstance(value, enum.Enum):
+        return _plain(value.value, limit, depth)
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float):
+        return value if type(value) in (bool, int, float) else _number(value)
+    if isinstance(value, str):
+        value = str.__str__(value)
+        return value[:limit] if len(value) > limit else value
+    if isinstance(value, bytes | bytearray | memoryview):
+        data = bytes(value)
+        return data[:limit] if len(data) > limit else data
+    if isinstance(value, Decimal):
+        return _decimal(value)
+    if isinstance(value, dt.date | dt.time):
+        return value
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if depth >= _MAX_DEPTH:
+        return str(value)[:limit]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, limit, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v, limit, depth + 1) for v in value]
+    return str(value)[:limit]
+
+
+def _number(value: bool | int | float) -> bool | int | float:
+    """numpy and other int/float subclasses as the builtin type."""
+    if isinstance(value, bool):
+        return bool(value)
+    return int(value) if isinstance(value, int) else float(value)
+
+
+def _decimal(value: Decimal) -> int | float:
+    number = float(value)
+    if math.isfinite(number) and not number.is_integer():
+        return number  # certainly not integral: the common case, without Decimal arithmetic
+    if not value.is_finite():
+        return float(value)
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
