@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from racine.persistence.repositories.collaboration import SqliteUpdateLog
 from racine.realtime.collab_settings import CollabSettings
 from racine.realtime.rooms import RoomManager
 from racine.realtime.yjs_endpoint import ROOMS_KEY
@@ -31,8 +32,15 @@ def freeze_startup_heap() -> None:
 
 
 def install_rooms(runtime: Any) -> RoomManager:
-    """Create the rooms (``services.extras["collab_rooms"]``), started/stopped with the app."""
-    rooms = RoomManager(runtime.uow, runtime.bus, CollabSettings())
+    """Create the rooms (``services.extras["collab_rooms"]``), started/stopped with the app.
+
+    On a SQLite file database the rooms' group commit gets a connection and a thread of
+    its own (:class:`~racine.persistence.database.SqliteWriter`); on PostgreSQL it goes
+    through a unit of work like everything else.
+    """
+    writer = runtime.db.sqlite_writer()
+    log = None if writer is None else SqliteUpdateLog(writer)
+    rooms = RoomManager(runtime.uow, runtime.bus, CollabSettings(), log)
     runtime.services.extras[ROOMS_KEY] = rooms
 
     async def start(_: Any) -> None:
@@ -41,6 +49,8 @@ def install_rooms(runtime: Any) -> RoomManager:
 
     async def stop(_: Any) -> None:
         await rooms.stop()
+        if writer is not None:
+            await writer.close()
 
     runtime.on_start.append(start)
     runtime.on_stop.append(stop)

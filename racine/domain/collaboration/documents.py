@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from racine.domain.access.model import Principal, Role
@@ -27,6 +27,7 @@ __all__ = [
     "CreateDocument",
     "Fold",
     "PendingUpdate",
+    "UnitOfWorkLog",
     "UpdateDocument",
     "compact",
     "create_document",
@@ -205,7 +206,7 @@ class PendingUpdate:
 
 
 async def store_updates(
-    uow: UnitOfWork, updates: Sequence[PendingUpdate], projections: dict[uuid.UUID, str]
+    uow: UnitOfWork, updates: Sequence[PendingUpdate], projections: Mapping[uuid.UUID, str]
 ) -> list[int]:
     """Append validated updates in ONE transaction (group commit); returns their seqs.
 
@@ -228,8 +229,8 @@ async def load_updates(uow: UnitOfWork, document_id: uuid.UUID) -> tuple[Documen
         if document is None:
             raise NotFound("Document", document_id, field="documentId")
         snapshot = await uow.documents.snapshot(document_id)
-        log = await uow.documents.log(document_id)
-    return document, ([snapshot] if snapshot else []) + [u.data for u in log]
+        log = await uow.documents.log_tail(document_id)
+    return document, ([snapshot] if snapshot else []) + [data for _, data in log]
 
 
 COMPACT_BATCH = 2000  # log rows folded per compaction transaction
@@ -303,3 +304,18 @@ async def compact(
         total += len(fold.seqs)
         if len(fold.seqs) < batch:
             return total
+
+
+@dataclass(frozen=True)
+class UnitOfWorkLog:
+    """:class:`~racine.domain.collaboration.ports.UpdateLog` through units of work."""
+
+    uow_factory: Callable[[], UnitOfWork]
+
+    async def append(
+        self, updates: Sequence[PendingUpdate], projections: Mapping[uuid.UUID, str]
+    ) -> list[int]:
+        return await store_updates(self.uow_factory(), updates, projections)
+
+    async def save_fold(self, fold: Fold) -> bool:
+        return await save_fold(self.uow_factory(), fold)

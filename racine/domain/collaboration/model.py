@@ -22,7 +22,6 @@ __all__ = [
     "InvitationState",
     "Member",
     "Notification",
-    "StoredUpdate",
     "Workspace",
     "WorkspaceRole",
     "utcnow",
@@ -117,17 +116,6 @@ class Document:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
-
-
-@dataclass(frozen=True)
-class StoredUpdate:
-    """One entry of a document's append-only update log."""
-
-    seq: int
-    document_id: uuid.UUID
-    data: bytes
-    author_id: uuid.UUID | None
-    created_at: datetime
 
 
 @dataclass
