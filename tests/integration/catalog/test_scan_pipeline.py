@@ -127,6 +127,29 @@ async def test_many_tables_are_stored_in_batches_and_a_rescan_changes_nothing(
     assert stored.profile["top_values"] == [] and stored.profile.get("min") is None
 
 
+async def test_the_outline_of_a_scanned_source_is_its_structure_without_profiles(
+    scan_env: Any, many_tables: Path
+) -> None:
+    # Given a scanned source (profiles stored on every column)
+    source = await scan_env.add_source(f"sqlite:///{many_tables}", sample_size=20)
+    scan = await scan_env.scan(source)
+    assert scan.state is RunState.SUCCEEDED, scan.reason
+
+    # When its outline is read (what the scan's closing sensitivity refresh walks)
+    async with scan_env.uow_factory() as uow:
+        outline = await uow.catalog.outline_of(source)
+        full = await uow.catalog.by_source(source)
+
+    # Then it is every asset with its place in the tree, and no profile or detail
+    def place(a: Any) -> tuple[Any, ...]:
+        return (a.id, a.kind, a.name, a.qualified_name, a.parent_id, a.position, a.deleted_at)
+
+    assert sorted(map(place, outline), key=str) == sorted(map(place, full), key=str)
+    assert len(outline) == 2 + TABLES * 5  # database, schema, tables and their columns
+    assert all(a.profile is None and a.detail == {} for a in outline)
+    assert any(a.profile is not None for a in full)
+
+
 async def test_undecodable_text_and_blobs_do_not_stop_a_scan(scan_env: Any, tmp_path: Path) -> None:
     # Given a SQLite source whose TEXT column holds invalid UTF-8 and whose BLOBs are
     # arbitrary bytes, next to an ordinary table
