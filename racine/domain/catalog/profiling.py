@@ -170,18 +170,22 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
             by_kind.setdefault(_kind_of_type(type(value)), []).append(value)
     kind_counts = {k: len(v) for k, v in by_kind.items()}
     kind = _dominant(kind_counts)
-    keys = _keys(by_kind, types) if len(by_kind) == 1 else Counter(_key(v) for v in present)
-    distinct = len(keys)
+    if len(by_kind) == 1:
+        counts, keyed = _counts(by_kind, types)
+    else:
+        counts, keyed = Counter(_key(v) for v in present), True
+    distinct = len(counts)
     stats: dict[str, Any] = {}
     if kind == ValueKind.NUMBER:
         stats = _number_stats(by_kind[kind])
     elif kind in _TEMPORAL:
         stats = _temporal_stats(by_kind[kind], kind)
     elif kind in (ValueKind.STRING, ValueKind.BYTES):
-        stats = _length_stats(by_kind[kind])
+        stats = _length_stats(by_kind[kind], kind)
     if not sensitive:
         stats["top_values"] = tuple(
-            TopValue(_preview(key[1]), n) for key, n in keys.most_common(MAX_TOP_VALUES)
+            TopValue(_preview(key[1] if keyed else key), n)  # type: ignore[index]
+            for key, n in counts.most_common(MAX_TOP_VALUES)
         )
     else:
         for name in ("min", "max", "p25", "p50", "p75", "histogram"):
@@ -226,18 +230,17 @@ def _classify_type(type_: type) -> str:
     return ValueKind.OTHER
 
 
-def _keys(by_kind: dict[str, list[object]], types: set[type]) -> Counter[tuple[str, object]]:
-    """The :func:`_key` counts of a column whose values are all of one kind (of
-    ``types``), without building a key per value where the values are their own
-    keys (an int and the float equal to it are one value either way)."""
+def _counts(by_kind: dict[str, list[object]], types: set[type]) -> tuple[Counter[object], bool]:
+    """Counts of a column whose values are all of one kind (of ``types``), and
+    whether they are counted by :func:`_key` (True) or, where the values are their
+    own keys, by value (an int and the float equal to it are one value either way):
+    the same counts, in the same order, without a key per value."""
     ((kind, values),) = by_kind.items()
     if kind in (ValueKind.STRING, *_TEMPORAL) or (kind == ValueKind.NUMBER and types == {int}):
-        counted: Counter[object] = Counter(values)
-    elif kind == ValueKind.NUMBER and types <= {int, float}:
-        counted = Counter("NaN" if v != v else v for v in values)
-    else:
-        return Counter(_key(v) for v in values)
-    return Counter({(kind, value): n for value, n in counted.items()})
+        return Counter(values), False
+    if kind == ValueKind.NUMBER and types <= {int, float}:
+        return Counter("NaN" if v != v else v for v in values), False
+    return Counter(_key(v) for v in values), True
 
 
 def _kind_of(value: object) -> str:
@@ -365,9 +368,9 @@ def _histogram(data: np.ndarray, render: Any) -> tuple[HistogramBin, ...]:
     )
 
 
-def _length_stats(values: list[object]) -> dict[str, Any]:
-    lengths = np.array([len(v) for v in values], dtype=np.int64)  # type: ignore[arg-type]
-    texts = [v for v in values if isinstance(v, str)]
+def _length_stats(values: list[object], kind: str) -> dict[str, Any]:
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))  # type: ignore[arg-type]
+    texts: list[str] = values if kind == ValueKind.STRING else []  # type: ignore[assignment]
     stats: dict[str, Any] = {
         "length_min": int(lengths.min()),
         "length_mean": float(lengths.mean()),

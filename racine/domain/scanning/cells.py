@@ -53,7 +53,7 @@ _DECIMALS = frozenset({type(None), Decimal})
 # Cells that pickle cheaply and safely as they are (exact types: a driver's
 # subclass may not pickle, or may unpickle differently in the pool).
 _PORTABLE = frozenset({*_SCALARS, Decimal, dt.date, dt.datetime, dt.time, dt.timedelta, uuid.UUID})
-_SIZED = frozenset({str, bytes})
+_SIZED_OR_NONE = frozenset({type(None), str, bytes})
 
 
 def plain_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> list[object]:
@@ -64,7 +64,7 @@ def plain_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> li
         return list(values)
     if kinds <= _DECIMALS:
         return [None if v is None else _decimal(v) for v in values]  # type: ignore[arg-type]
-    if kinds <= _TEXT and max((len(v) for v in values if v is not None), default=0) <= limit:  # type: ignore[arg-type]
+    if kinds <= _TEXT and _longest(values) <= limit:
         return list(values)
     return [to_plain(v, limit=limit) for v in values]
 
@@ -76,13 +76,19 @@ def portable_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) ->
     kinds = set(map(type, values))
     if kinds <= _PORTABLE:
         return list(values)
-    if kinds <= _PORTABLE | _SIZED and all(
-        len(v) <= limit  # type: ignore[arg-type]
-        for v in values
-        if type(v) in _SIZED
-    ):
-        return list(values)
-    return plain_column(values, limit=limit)
+    if kinds <= _SIZED_OR_NONE:
+        sized = values
+    elif kinds <= _PORTABLE | _SIZED_OR_NONE:  # mixed (SQLite): the rare, slower way
+        sized = [v for v in values if type(v) is str or type(v) is bytes]
+    else:
+        return plain_column(values, limit=limit)
+    return list(values) if _longest(sized) <= limit else plain_column(values, limit=limit)
+
+
+def _longest(values: Sequence[object]) -> int:
+    """The longest of ``values``, all of them str, bytes or None (C loops only:
+    a generator over each cell cost more than the rest of a sample's handling)."""
+    return max(map(len, filter(None, values)), default=0)  # type: ignore[arg-type]
 
 
 def exact_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> list[object]:
