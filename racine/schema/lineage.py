@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from base64 import b64encode
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Self, cast
@@ -18,22 +18,35 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from racine.domain.catalog import model as catalog
 from racine.domain.errors import LimitExceeded, RacineError, ValidationFailed
 from racine.domain.lineage import edges as edge_model
 from racine.domain.lineage import ingest as ingest_model
 from racine.domain.lineage import model
 from racine.domain.lineage import use_cases as reads
-from racine.domain.lineage.columns import EdgeColumns
+from racine.domain.lineage.columns import EdgeColumns, NodeColumns
 from racine.domain.lineage.sqlresult import StatementLineage
-from racine.schema.catalog import Asset
+from racine.schema.catalog import Asset, AssetKind
 from racine.schema.errors import UserError
 
 __all__ = [
-    "AddLineageEdgesInput", "CompactLineageGraph", "IngestSqlLineageInput",
-    "IngestSqlLineagePayload", "LineageDirection",
-    "LineageEdge", "LineageEdgeInput", "LineageEdgesPayload", "LineageGraph", "LineageImpact",
-    "LineageLevel", "LineageNode", "RemoveLineageEdgesInput", "SetLineageEdgePropagationInput",
-    "SetLineageEdgePropagationPayload", "SqlStatementLineage", "TransformationInput",
+    "AddLineageEdgesInput",
+    "CompactLineageGraph",
+    "IngestSqlLineageInput",
+    "IngestSqlLineagePayload",
+    "LineageDirection",
+    "LineageEdge",
+    "LineageEdgeInput",
+    "LineageEdgesPayload",
+    "LineageGraph",
+    "LineageImpact",
+    "LineageLevel",
+    "LineageNode",
+    "RemoveLineageEdgesInput",
+    "SetLineageEdgePropagationInput",
+    "SetLineageEdgePropagationPayload",
+    "SqlStatementLineage",
+    "TransformationInput",
 ]
 
 
@@ -59,16 +72,20 @@ class LineageProvenance(Enum):
     SCAN = "SCAN"
 
 
-@strawberry.enum(description="OpenLineage transformation type: DIRECT carries the value, "
-                 "INDIRECT only influences it (join, filter, grouping...).")
+@strawberry.enum(
+    description="OpenLineage transformation type: DIRECT carries the value, "
+    "INDIRECT only influences it (join, filter, grouping...)."
+)
 class TransformationType(Enum):
     DIRECT = "DIRECT"
     INDIRECT = "INDIRECT"
 
 
-@strawberry.enum(description="OpenLineage transformation subtype. DIRECT: IDENTITY, "
-                 "TRANSFORMATION, AGGREGATION. INDIRECT: JOIN, GROUP_BY, FILTER, SORT, WINDOW, "
-                 "CONDITIONAL.")
+@strawberry.enum(
+    description="OpenLineage transformation subtype. DIRECT: IDENTITY, "
+    "TRANSFORMATION, AGGREGATION. INDIRECT: JOIN, GROUP_BY, FILTER, SORT, WINDOW, "
+    "CONDITIONAL."
+)
 class TransformationSubtype(Enum):
     IDENTITY = "IDENTITY"
     TRANSFORMATION = "TRANSFORMATION"
@@ -97,22 +114,30 @@ class LineageEdge(relay.Node):
     provenance: LineageProvenance = strawberry.field(description="Where the edge came from.")
     transformation_type: TransformationType = strawberry.field(description="DIRECT or INDIRECT.")
     transformation_subtype: TransformationSubtype | None = strawberry.field(
-        description="How the value is derived; null when a producer did not say.")
+        description="How the value is derived; null when a producer did not say."
+    )
     masking: bool = strawberry.field(
-        description="The value passed through a hash or mask function.")
+        description="The value passed through a hash or mask function."
+    )
     description: str | None = strawberry.field(
-        description="Producer's words on the transformation.")
+        description="Producer's words on the transformation."
+    )
     blocked: bool = strawberry.field(
-        description="Labels do not propagate across this edge (set by a steward).")
+        description="Labels do not propagate across this edge (set by a steward)."
+    )
     propagates: bool = strawberry.field(
         description="Whether classifications and terms flow across this edge: DIRECT, not "
-        "masked, not an aggregation, not blocked.")
+        "masked, not an aggregation, not blocked."
+    )
     job_id: strawberry.ID | None = strawberry.field(
-        description="Global id of the JOB asset that produced the edge, if any.")
+        description="Global id of the JOB asset that produced the edge, if any."
+    )
     run_id: strawberry.ID | None = strawberry.field(
-        description="Global id of the RUN asset that last wrote the edge, if any.")
+        description="Global id of the RUN asset that last wrote the edge, if any."
+    )
     hop: int | None = strawberry.field(
-        description="In a lineage graph: hops from the start at which it was found.")
+        description="In a lineage graph: hops from the start at which it was found."
+    )
     created_at: datetime = strawberry.field(description="First recorded (UTC).")
     updated_at: datetime = strawberry.field(description="Last rewritten (UTC).")
 
@@ -156,33 +181,32 @@ class LineageEdge(relay.Node):
             ))  # fmt: skip
         return out
 
-
     @classmethod
-    def ends(cls, columns: EdgeColumns) -> list[Self]:
+    def ends(cls, columns: EdgeColumns, nodes: Sequence[uuid.UUID]) -> list[Self]:
         """Edges carrying only id, ends and hop: for a selection of no other field
         (the resolver checks, see ``racine.resolvers.lineage``). Built without
         ``__init__``: a 10-hop graph has ~20,000 edges and the other 12 fields
-        would be placeholders nobody reads."""
-        ids: dict[uuid.UUID, str] = {}
-
-        def asset(ident: uuid.UUID) -> str:
-            found = ids.get(ident)
-            if found is None:
-                found = ids[ident] = _global_id("Asset", ident)
-            return found
-
+        would be placeholders nobody reads. ``nodes``: the graph's node ids (every
+        edge end is one), encoded once each in one pass."""
+        gid = dict(zip(nodes, _global_ids("Asset", nodes), strict=True))
         out: list[Self] = []
         new = object.__new__
         for ident, source, target, hop in zip(
-                columns.ids, columns.sources, columns.targets, columns.hops, strict=True):
+            columns.ids,
+            map(gid.__getitem__, columns.sources),
+            map(gid.__getitem__, columns.targets),
+            columns.hops,
+            strict=True,
+        ):
             edge = new(cls)
-            edge.__dict__.update(id=str(ident), source_id=asset(source),
-                                 target_id=asset(target), hop=hop)
+            edge.__dict__.update(id=str(ident), source_id=source, target_id=target, hop=hop)
             out.append(edge)
         return out
 
 
 _LEVELS = {m.value: m for m in LineageLevel}
+_ASSET_KINDS = {m.value: m for m in AssetKind}
+_DOMAIN_KINDS = {m.value: m for m in catalog.AssetKind}
 _PROVENANCES = {m.value: m for m in LineageProvenance}
 _TYPES = {m.value: m for m in TransformationType}
 _SUBTYPES = {m.value: m for m in TransformationSubtype}
@@ -192,6 +216,60 @@ _SUBTYPES = {m.value: m for m in TransformationSubtype}
 class LineageNode:
     asset: Asset = strawberry.field(description="The asset.")
     hop: int = strawberry.field(description="Hops from the start (0 for the start itself).")
+
+    @classmethod
+    def summaries(cls, nodes: NodeColumns) -> list[Self]:
+        """Nodes whose assets were read as summaries, for a selection of nothing on
+        ``asset`` beyond id, kind and names (the resolver checks, see
+        ``racine.resolvers.lineage``). The first node is built through
+        ``Asset.from_domain``; the others copy its attributes and change the ones a
+        summary sets, without ``__init__`` (a node and its asset through the
+        dataclass constructors cost ~6 µs, more than GraphQL then spends on them)."""
+        if not len(nodes):
+            return []
+        summaries = nodes.assets
+        first = summaries.asset(0)
+        asset_of, node_of = Asset.from_domain(first).__dict__, first.__dict__
+        new = object.__new__
+        out: list[Self] = []
+        for k, (ident, kind, name, qualified, source, parent, position, hop) in enumerate(
+            zip(
+                summaries.ids,
+                summaries.kinds,
+                summaries.names,
+                summaries.qualified_names,
+                summaries.source_ids,
+                summaries.parent_ids,
+                summaries.positions,
+                nodes.hops,
+                strict=True,
+            )
+        ):
+            raw = first if k == 0 else new(catalog.Asset)
+            if k:
+                raw.__dict__.update(
+                    node_of,
+                    id=ident,
+                    kind=_DOMAIN_KINDS[kind],
+                    name=name,
+                    qualified_name=qualified,
+                    source_id=source,
+                    parent_id=parent,
+                    position=position,
+                )
+            asset = new(Asset)
+            asset.__dict__.update(
+                asset_of,
+                id=str(ident),
+                kind=_ASSET_KINDS[kind],
+                name=name,
+                qualified_name=qualified,
+                raw=raw,
+            )
+            node = new(cls)
+            node.__dict__.update(asset=asset, hop=hop)
+            out.append(node)
+        return out
 
 
 def _global_id(type_name: str, ident: object) -> str:
@@ -213,68 +291,73 @@ def _global_ids(type_name: str, idents: Iterable[uuid.UUID]) -> list[str]:
     return [text[k : k + width] for k in range(0, len(text), width)]
 
 
-@strawberry.type(description="The same graph as `nodes`/`edges`, as parallel JSON arrays: "
-                 "entry i of every node array describes node i (in `nodes` order, nearest "
-                 "first); entry j of every edge array describes edge j (in `edges` order). "
-                 "Meant for drawing large graphs: a few arrays cost far less to produce and "
-                 "send than one object per node and edge. Each array is built only when "
-                 "selected. Same caps as the graph: at most 10,000 nodes and 50,000 edges.")
+@strawberry.type(
+    description="The same graph as `nodes`/`edges`, as parallel JSON arrays: "
+    "entry i of every node array describes node i (in `nodes` order, nearest "
+    "first); entry j of every edge array describes edge j (in `edges` order). "
+    "Meant for drawing large graphs: a few arrays cost far less to produce and "
+    "send than one object per node and edge. Each array is built only when "
+    "selected. Same caps as the graph: at most 10,000 nodes and 50,000 edges."
+)
 class CompactLineageGraph:
     graph: strawberry.Private[reads.LineageGraph]
     index: strawberry.Private[dict[uuid.UUID, int] | None] = None
 
     @strawberry.field(description="JSON array of strings: Asset global ids, one per node.")
     def node_ids(self) -> JSON:
-        return cast(JSON, _global_ids("Asset", (a.id for a, _ in self.graph.nodes)))
+        return cast(JSON, _global_ids("Asset", self.graph.node_columns.ids))
 
-    @strawberry.field(description="JSON array of integers: hops from the start, one per "
-                      "node (0 for the start).")
+    @strawberry.field(
+        description="JSON array of integers: hops from the start, one per node (0 for the start)."
+    )
     def hops(self) -> JSON:
-        return cast(JSON, [hop for _, hop in self.graph.nodes])
+        return cast(JSON, self.graph.node_columns.hops)
 
-    @strawberry.field(description="JSON array of strings: asset kinds (COLUMN, TABLE, ...), "
-                      "one per node.")
+    @strawberry.field(
+        description="JSON array of strings: asset kinds (COLUMN, TABLE, ...), one per node."
+    )
     def kinds(self) -> JSON:
-        return cast(JSON, [a.kind.value for a, _ in self.graph.nodes])
+        return cast(JSON, self.graph.node_columns.assets.kinds)
 
     @strawberry.field(description="JSON array of strings: asset names, one per node.")
     def names(self) -> JSON:
-        return cast(JSON, [a.name for a, _ in self.graph.nodes])
+        return cast(JSON, self.graph.node_columns.assets.names)
 
     @strawberry.field(description="JSON array of strings: qualified names, one per node.")
     def qualified_names(self) -> JSON:
-        return cast(JSON, [a.qualified_name for a, _ in self.graph.nodes])
+        return cast(JSON, self.graph.node_columns.assets.qualified_names)
 
-    @strawberry.field(description="JSON array of strings: LineageEdge global ids, one per "
-                      "edge.")
+    @strawberry.field(description="JSON array of strings: LineageEdge global ids, one per edge.")
     def edge_ids(self) -> JSON:
         return cast(JSON, _global_ids("LineageEdge", self.graph.edge_columns.ids))
 
-    @strawberry.field(description="JSON array of integers: index (into the node arrays) of "
-                      "each edge's source.")
+    @strawberry.field(
+        description="JSON array of integers: index (into the node arrays) of each edge's source."
+    )
     def edge_sources(self) -> JSON:
-        index = self._index()
-        return cast(JSON, [index[i] for i in self.graph.edge_columns.sources])
+        return cast(JSON, list(map(self._index().__getitem__, self.graph.edge_columns.sources)))
 
-    @strawberry.field(description="JSON array of integers: index (into the node arrays) of "
-                      "each edge's target.")
+    @strawberry.field(
+        description="JSON array of integers: index (into the node arrays) of each edge's target."
+    )
     def edge_targets(self) -> JSON:
-        index = self._index()
-        return cast(JSON, [index[i] for i in self.graph.edge_columns.targets])
+        return cast(JSON, list(map(self._index().__getitem__, self.graph.edge_columns.targets)))
 
     @strawberry.field(description="JSON array of integers: hop at which each edge was found.")
     def edge_hops(self) -> JSON:
-        return cast(JSON, list(self.graph.edge_columns.hops))
+        return cast(JSON, self.graph.edge_columns.hops)
 
-    @strawberry.field(description="JSON array of strings: transformation type of each edge "
-                      "(DIRECT or INDIRECT).")
+    @strawberry.field(
+        description="JSON array of strings: transformation type of each edge (DIRECT or INDIRECT)."
+    )
     def edge_types(self) -> JSON:
         return cast(JSON, [e.transformation.type.value for e, _ in self.graph.edges])
 
     def _index(self) -> dict[uuid.UUID, int]:
         """Node id -> position in the node arrays (built once per graph)."""
         if self.index is None:
-            self.index = {a.id: i for i, (a, _) in enumerate(self.graph.nodes)}
+            ids = self.graph.node_columns.ids
+            self.index = dict(zip(ids, range(len(ids)), strict=True))
         return self.index
 
 
@@ -284,33 +367,44 @@ class LineageGraph:
     level: LineageLevel = strawberry.field(description="The level walked.")
     truncated: bool = strawberry.field(
         description="The walk stopped early (node cap, deadline or statement timeout): "
-        "the graph is partial.")
+        "the graph is partial."
+    )
     truncation_reason: LineageTruncation | None = strawberry.field(
-        description="Why the walk stopped early; null when complete.")
+        description="Why the walk stopped early; null when complete."
+    )
     graph: strawberry.Private[reads.LineageGraph]
 
-    @strawberry.field(description="Reached assets, nearest first (the start included, hop 0). "
-                      "At most 10,000. For large graphs `compact` is much cheaper.")
+    @strawberry.field(
+        description="Reached assets, nearest first (the start included, hop 0). "
+        "At most 10,000. For large graphs `compact` is much cheaper."
+    )
     def nodes(self) -> list[LineageNode]:
-        return [LineageNode(asset=Asset.from_domain(a), hop=h) for a, h in self.graph.nodes]
+        if self.graph.assets is not None:  # read in full: the selection shows more
+            return [LineageNode(asset=Asset.from_domain(a), hop=h) for a, h in self.graph.nodes]
+        return LineageNode.summaries(self.graph.node_columns)
 
-    @strawberry.field(description="Edges between reached assets. At most 50,000. For large "
-                      "graphs `compact` is much cheaper.")
+    @strawberry.field(
+        description="Edges between reached assets. At most 50,000. For large "
+        "graphs `compact` is much cheaper."
+    )
     def edges(self) -> list[LineageEdge]:
         if self.graph.details is None:  # the query selects only ids, ends and hops
-            return LineageEdge.ends(self.graph.edge_columns)
+            return LineageEdge.ends(self.graph.edge_columns, self.graph.node_columns.ids)
         return LineageEdge.many(self.graph.edges)
 
-    @strawberry.field(description="The same nodes and edges as parallel JSON arrays (ids, "
-                      "hops, names, edge ends as node indexes): the fast way to fetch a "
-                      "graph of thousands of nodes.")
+    @strawberry.field(
+        description="The same nodes and edges as parallel JSON arrays (ids, "
+        "hops, names, edge ends as node indexes): the fast way to fetch a "
+        "graph of thousands of nodes."
+    )
     def compact(self) -> CompactLineageGraph:
         return CompactLineageGraph(graph=self.graph)
 
     @classmethod
     def from_domain(cls, g: reads.LineageGraph) -> Self:
         return cls(
-            root=Asset.from_domain(g.root), level=LineageLevel(g.level.value),
+            root=Asset.from_domain(g.root),
+            level=LineageLevel(g.level.value),
             truncated=g.truncated,
             truncation_reason=LineageTruncation(g.reason.value) if g.reason else None,
             graph=g,
@@ -329,22 +423,30 @@ class LineageImpact:
     total: int = strawberry.field(description="Downstream assets reached (start excluded).")
     by_kind: list[ImpactGroup] = strawberry.field(description="Reached assets by kind.")
     by_owner: list[ImpactGroup] = strawberry.field(
-        description="Reached assets by owner name (an asset appears under each owner).")
+        description="Reached assets by owner name (an asset appears under each owner)."
+    )
     unowned: list[Asset] = strawberry.field(description="Reached assets without an owner.")
     classifications: list[ImpactGroup] = strawberry.field(
         description="Classification types (not REJECTED) held by reached assets, or by the "
-        "columns of reached tables: the sensitive data that flows there.")
+        "columns of reached tables: the sensitive data that flows there."
+    )
     truncated: bool = strawberry.field(description="The walk stopped early; counts are partial.")
 
     @classmethod
     def from_domain(cls, r: reads.ImpactReport) -> Self:
         def group(items: dict[str, list[uuid.UUID]]) -> list[ImpactGroup]:
-            return [ImpactGroup(key=k, assets=[Asset.from_domain(r.assets[i]) for i in ids
-                                               if i in r.assets]) for k, ids in items.items()]
+            return [
+                ImpactGroup(
+                    key=k, assets=[Asset.from_domain(r.assets[i]) for i in ids if i in r.assets]
+                )
+                for k, ids in items.items()
+            ]
 
         return cls(
-            root=Asset.from_domain(r.root), total=len(r.distance),
-            by_kind=group(r.by_kind), by_owner=group(r.by_owner),
+            root=Asset.from_domain(r.root),
+            total=len(r.distance),
+            by_kind=group(r.by_kind),
+            by_owner=group(r.by_owner),
             unowned=[Asset.from_domain(r.assets[i]) for i in r.unowned if i in r.assets],
             classifications=group(r.classifications),
             truncated=r.truncated,
@@ -358,7 +460,8 @@ class LineageImpact:
 class TransformationInput:
     type: TransformationType = strawberry.field(description="DIRECT or INDIRECT.")
     subtype: TransformationSubtype | None = strawberry.field(
-        default=None, description="Must belong to `type`.")
+        default=None, description="Must belong to `type`."
+    )
     masking: bool = strawberry.field(default=False, description="Hashed or masked on the way.")
 
     def to_domain(self) -> model.Transformation:
@@ -369,36 +472,46 @@ class TransformationInput:
         )
 
 
-@strawberry.input(description="One edge. Both ends columns (column level), or both tables, "
-                  "views or external assets (table level).")
+@strawberry.input(
+    description="One edge. Both ends columns (column level), or both tables, "
+    "views or external assets (table level)."
+)
 class LineageEdgeInput:
     source_id: strawberry.ID = strawberry.field(description="Global id of the source asset.")
     target_id: strawberry.ID = strawberry.field(description="Global id of the target asset.")
     transformation: TransformationInput | None = strawberry.field(
-        default=None, description="How the value flows; omitted means DIRECT IDENTITY.")
+        default=None, description="How the value flows; omitted means DIRECT IDENTITY."
+    )
 
 
-@strawberry.input(description="Edges to add by hand (provenance MANUAL), 1-100. STEWARD or "
-                  "above. Adding an existing edge again updates its transformation.")
+@strawberry.input(
+    description="Edges to add by hand (provenance MANUAL), 1-100. STEWARD or "
+    "above. Adding an existing edge again updates its transformation."
+)
 class AddLineageEdgesInput:
     edges: list[LineageEdgeInput] = strawberry.field(description="1-100 edges.")
 
 
-@strawberry.input(description="Edges to remove, 1-100 in total: any edge by id, or the MANUAL "
-                  "edges between pairs of assets. STEWARD or above.")
+@strawberry.input(
+    description="Edges to remove, 1-100 in total: any edge by id, or the MANUAL "
+    "edges between pairs of assets. STEWARD or above."
+)
 class RemoveLineageEdgesInput:
     edge_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="LineageEdge global ids (any provenance).")
+        default_factory=list, description="LineageEdge global ids (any provenance)."
+    )
     pairs: list[LineageEdgeInput] = strawberry.field(
-        default_factory=list, description="Source/target pairs whose MANUAL edges go "
-        "(`transformation` is ignored).")
+        default_factory=list,
+        description="Source/target pairs whose MANUAL edges go (`transformation` is ignored).",
+    )
 
 
 @strawberry.type(description="Result of adding or removing edges.")
 class LineageEdgesPayload:
     errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.")
     edges: list[LineageEdge] = strawberry.field(
-        default_factory=list, description="The edges added (or updated) or removed.")
+        default_factory=list, description="The edges added (or updated) or removed."
+    )
 
 
 @strawberry.input(description="Block or unblock label propagation across one edge. STEWARD.")
@@ -413,16 +526,21 @@ class SetLineageEdgePropagationPayload:
     edge: LineageEdge | None = strawberry.field(default=None, description="The edge.")
 
 
-@strawberry.input(description="SQL to derive lineage from, parsed against a data source's "
-                  "catalog. EDITOR or above. At most 1 MB and 1,000 statements.")
+@strawberry.input(
+    description="SQL to derive lineage from, parsed against a data source's "
+    "catalog. EDITOR or above. At most 1 MB and 1,000 statements."
+)
 class IngestSqlLineageInput:
     sql: str = strawberry.field(description="One or more statements separated by `;`.")
     dialect: str = strawberry.field(
-        description="postgres, mysql, sqlite, snowflake, bigquery, tsql... (sqlglot names).")
+        description="postgres, mysql, sqlite, snowflake, bigquery, tsql... (sqlglot names)."
+    )
     data_source_id: strawberry.ID = strawberry.field(
-        description="Global id of the DataSource whose tables the SQL reads.")
+        description="Global id of the DataSource whose tables the SQL reads."
+    )
     default_schema: str | None = strawberry.field(
-        default=None, description="Schema of unqualified table names, e.g. `public`.")
+        default=None, description="Schema of unqualified table names, e.g. `public`."
+    )
 
 
 @strawberry.type(description="Why one statement gave no lineage.")
@@ -439,7 +557,8 @@ class SqlStatementLineage:
     line: int = strawberry.field(description="1-based line where the statement starts.")
     column: int = strawberry.field(description="1-based column where it starts.")
     kind: str | None = strawberry.field(
-        description="SELECT, INSERT, CREATE_TABLE_AS, CREATE_VIEW, UPDATE, MERGE or OTHER.")
+        description="SELECT, INSERT, CREATE_TABLE_AS, CREATE_VIEW, UPDATE, MERGE or OTHER."
+    )
     target: str | None = strawberry.field(description="Qualified name of the written table.")
     sources: list[str] = strawberry.field(description="Qualified names of the tables read.")
     warnings: list[str] = strawberry.field(description="Approximations made.")
@@ -448,36 +567,52 @@ class SqlStatementLineage:
 
     @classmethod
     def from_domain(cls, s: StatementLineage, stored: list[edge_model.LineageEdge]) -> Self:
-        error = None if s.error is None else SqlStatementError(
-            code=s.error.code, message=s.error.message, line=s.error.line, column=s.error.column)
-        return cls(index=s.index, line=s.line, column=s.column,
-                   kind=s.kind.value if s.kind else None, target=s.target,
-                   sources=list(s.sources), warnings=list(s.warnings), error=error,
-                   edges=[LineageEdge.from_domain(e) for e in stored])
+        error = (
+            None
+            if s.error is None
+            else SqlStatementError(
+                code=s.error.code, message=s.error.message, line=s.error.line, column=s.error.column
+            )
+        )
+        return cls(
+            index=s.index,
+            line=s.line,
+            column=s.column,
+            kind=s.kind.value if s.kind else None,
+            target=s.target,
+            sources=list(s.sources),
+            warnings=list(s.warnings),
+            error=error,
+            edges=[LineageEdge.from_domain(e) for e in stored],
+        )
 
 
-@strawberry.type(description="Result of ingestSqlLineage. When any statement fails, nothing "
-                 "is stored: `errors` says so and `statements` gives each position.")
+@strawberry.type(
+    description="Result of ingestSqlLineage. When any statement fails, nothing "
+    "is stored: `errors` says so and `statements` gives each position."
+)
 class IngestSqlLineagePayload:
     errors: list[UserError] = strawberry.field(description="Why nothing was stored, if so.")
     statements: list[SqlStatementLineage] = strawberry.field(
-        default_factory=list, description="Per-statement outcome, in order.")
+        default_factory=list, description="Per-statement outcome, in order."
+    )
     created_assets: list[Asset] = strawberry.field(
-        default_factory=list, description="EXTERNAL placeholders (and their columns) created "
-        "for tables the catalog did not know.")
+        default_factory=list,
+        description="EXTERNAL placeholders (and their columns) created "
+        "for tables the catalog did not know.",
+    )
     table_edge_count: int = strawberry.field(default=0, description="Table-level edges stored.")
     column_edge_count: int = strawberry.field(default=0, description="Column-level edges stored.")
 
     @classmethod
     def from_domain(cls, r: ingest_model.SqlIngestResult) -> Self:
-        errors = [
-            UserError.from_exception(_statement_error(s)) for s in r.statements if s.error
-        ]
+        errors = [UserError.from_exception(_statement_error(s)) for s in r.statements if s.error]
         edges = r.all_edges
         return cls(
             errors=errors,
-            statements=[SqlStatementLineage.from_domain(s, r.edges.get(s.index, []))
-                        for s in r.statements],
+            statements=[
+                SqlStatementLineage.from_domain(s, r.edges.get(s.index, [])) for s in r.statements
+            ],
             created_assets=[Asset.from_domain(a) for a in r.created],
             table_edge_count=sum(e.level is edge_model.EdgeLevel.TABLE for e in edges),
             column_edge_count=sum(e.level is edge_model.EdgeLevel.COLUMN for e in edges),
@@ -487,5 +622,8 @@ class IngestSqlLineagePayload:
 def _statement_error(s: StatementLineage) -> RacineError:
     assert s.error is not None
     kind = LimitExceeded if s.error.code == "LIMIT_EXCEEDED" else ValidationFailed
-    return kind(f"statement {s.index + 1} (line {s.error.line}, column {s.error.column}): "
-                f"{s.error.message}", field="sql")
+    return kind(
+        f"statement {s.index + 1} (line {s.error.line}, column {s.error.column}): "
+        f"{s.error.message}",
+        field="sql",
+    )

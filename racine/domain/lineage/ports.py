@@ -5,7 +5,7 @@ Reads use from ``lineage``: ``limit_statement_time(ms)``; ``walk(start, directio
 depth, level, max_nodes, max_edges) -> Traversal | None`` (the whole bounded walk
 in one statement, None where the store has none, truncated with DEADLINE when the
 statement timeout cut it); ``neighbours(frontier, direction, level)`` (one hop);
-``assets(ids, summary=False)``."""
+``assets(ids)`` (full rows) and ``summaries(ids)`` (id, kind, names as columns)."""
 
 from __future__ import annotations
 

@@ -16,12 +16,13 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
 from racine.domain.catalog.model import Asset, AssetKind
 from racine.domain.errors import LimitExceeded, NotFound, ValidationFailed
-from racine.domain.lineage.columns import EdgeArrays, EdgeColumns
+from racine.domain.lineage.columns import AssetSummaries, EdgeArrays, EdgeColumns, NodeColumns
 from racine.domain.lineage.edges import EdgeLevel, LineageEdge, merge_edges
 from racine.domain.lineage.events import lineage_changed
 from racine.domain.lineage.graph import (
@@ -138,12 +139,21 @@ async def add_lineage_edges(
             if source.id == target.id:
                 raise ValidationFailed("an edge needs two assets", field=f"edges[{index}]")
             way = spec.transformation or Transformation.of(TransformationSubtype.IDENTITY)
-            edges.append(LineageEdge(source.id, target.id, _level(source, target, index),
-                                     Provenance.MANUAL, way))
+            edges.append(
+                LineageEdge(
+                    source.id, target.id, _level(source, target, index), Provenance.MANUAL, way
+                )
+            )
         stored = await uow.lineage.upsert_edges(merge_edges(edges))
         columns = [e.source_id for e in stored if e.level is EdgeLevel.COLUMN]
-        await record(uow, actor, "lineage.add_edges", "LineageEdge", None,
-                     {"edges": [_diff(e) for e in stored]})
+        await record(
+            uow,
+            actor,
+            "lineage.add_edges",
+            "LineageEdge",
+            None,
+            {"edges": [_diff(e) for e in stored]},
+        )
         uow.emit(lineage_changed([e.id for e in stored], await _origins(uow, columns)))
         await uow.commit()
     return stored
@@ -169,8 +179,14 @@ async def remove_lineage_edges(
         removed = list(found.values())
         await uow.lineage.delete([e.id for e in removed])
         columns = [e.source_id for e in removed if e.level is EdgeLevel.COLUMN]
-        await record(uow, actor, "lineage.remove_edges", "LineageEdge", None,
-                     {"edges": [_diff(e) for e in removed]})
+        await record(
+            uow,
+            actor,
+            "lineage.remove_edges",
+            "LineageEdge",
+            None,
+            {"edges": [_diff(e) for e in removed]},
+        )
         uow.emit(lineage_changed([e.id for e in removed], await _origins(uow, columns)))
         await uow.commit()
     return removed
@@ -187,8 +203,14 @@ async def set_edge_propagation(
             raise NotFound("LineageEdge", field="edgeId")
         if edge.blocked != blocked:
             await uow.lineage.set_blocked(edge_id, blocked)
-            await record(uow, actor, "lineage.set_propagation", "LineageEdge", edge_id,
-                         {"blocked": {"before": edge.blocked, "after": blocked}})
+            await record(
+                uow,
+                actor,
+                "lineage.set_propagation",
+                "LineageEdge",
+                edge_id,
+                {"blocked": {"before": edge.blocked, "after": blocked}},
+            )
             uow.emit(lineage_changed([edge_id], await _origins(uow, [edge.source_id])))
             edge = replace(edge, blocked=blocked)
         await uow.commit()
@@ -234,18 +256,31 @@ class LineageQuery:
 
 @dataclass
 class LineageGraph:
-    """Reached assets with their hop distance (0 for the start), nearest first, and
-    the edges between them, each with the hop at which it was found (the larger
-    hop of its two ends), as columns; ``details`` holds each edge in full when
-    the query asked for them."""
+    """Reached assets with their hop distance (0 for the start), nearest first (by
+    hop, then qualified name), as columns; the edges between them, each with the
+    hop at which it was found (the larger hop of its two ends), as columns;
+    ``details`` holds each edge in full when the query asked for them, ``assets``
+    each reached asset in full unless the query asked for summaries."""
 
     root: Asset
     level: EdgeLevel
-    nodes: list[tuple[Asset, int]]
+    node_columns: NodeColumns
     edge_columns: EdgeColumns
     truncated: bool = False
     reason: TruncationReason | None = None
     details: Mapping[uuid.UUID, LineageEdge] | None = None
+    assets: Mapping[uuid.UUID, Asset] | None = None
+
+    @cached_property
+    def nodes(self) -> list[tuple[Asset, int]]:
+        """Each node as an ``Asset`` (a summary one unless read in full) with its hop:
+        built on first access, for readers that want objects."""
+        columns = self.node_columns
+        if self.assets is not None:
+            full = self.assets
+            return [(full[i], hop) for i, hop in zip(columns.ids, columns.hops, strict=True)]
+        summaries = columns.assets
+        return [(summaries.asset(k), hop) for k, hop in enumerate(columns.hops)]
 
     @property
     def edges(self) -> list[tuple[LineageEdge, int]]:
@@ -254,52 +289,69 @@ class LineageGraph:
             raise ValueError("edge details were not read (LineageQuery.edge_details)")
         found = self.details
         columns = self.edge_columns
-        return [(found[i], hop) for i, hop in zip(columns.ids, columns.hops, strict=True)
-                if i in found]
+        return [
+            (found[i], hop) for i, hop in zip(columns.ids, columns.hops, strict=True) if i in found
+        ]
 
 
 async def _walk(
-    uow: LineageUnitOfWork, starts: Sequence[uuid.UUID], direction: Direction, depth: int,
-    level: EdgeLevel, max_nodes: int, deadline_s: float,
-    summaries: dict[uuid.UUID, Asset] | None = None,
+    uow: LineageUnitOfWork,
+    starts: Sequence[uuid.UUID],
+    direction: Direction,
+    depth: int,
+    level: EdgeLevel,
+    max_nodes: int,
+    deadline_s: float,
+    summaries: AssetSummaries | None = None,
 ) -> Traversal[uuid.UUID]:
     """``summaries``: see ``uow.lineage.walk`` (filled by the one-statement walk only)."""
 
-    async def neighbours(
-        frontier: frozenset[uuid.UUID], way: Direction
-    ) -> list[Edge[uuid.UUID]]:
+    async def neighbours(frontier: frozenset[uuid.UUID], way: Direction) -> list[Edge[uuid.UUID]]:
         found = await uow.lineage.neighbours(frontier, way, level)
         return [Edge(e.source_id, e.target_id, e) for e in found]
 
     deadline = time.monotonic() + deadline_s
     await uow.lineage.limit_statement_time(STATEMENT_TIMEOUT_MS)
     if len(starts) == 1 and deadline_s > 0:
-        one = await _walk_at_once(uow, starts[0], direction, depth, level, max_nodes, deadline,
-                                  summaries)
+        one = await _walk_at_once(
+            uow, starts[0], direction, depth, level, max_nodes, deadline, summaries
+        )
         if one is not None and one.reason is not TruncationReason.DEADLINE:
             return one
         if one is not None:  # timed out: the transaction is aborted; walk hop by hop
             await uow.rollback()
             await uow.lineage.limit_statement_time(STATEMENT_TIMEOUT_MS)
-    walked = await traverse(starts, direction, depth, neighbours, max_nodes=max_nodes,
-                            max_edges=max_nodes * 5, deadline=deadline)
+    walked = await traverse(
+        starts,
+        direction,
+        depth,
+        neighbours,
+        max_nodes=max_nodes,
+        max_edges=max_nodes * 5,
+        deadline=deadline,
+    )
     if walked.reason is TruncationReason.DEADLINE:
         await uow.rollback()  # a cancelled or timed-out statement may have aborted it
     return walked
 
 
 async def _walk_at_once(
-    uow: LineageUnitOfWork, start: uuid.UUID, direction: Direction, depth: int,
-    level: EdgeLevel, max_nodes: int, deadline: float,
-    summaries: dict[uuid.UUID, Asset] | None,
+    uow: LineageUnitOfWork,
+    start: uuid.UUID,
+    direction: Direction,
+    depth: int,
+    level: EdgeLevel,
+    max_nodes: int,
+    deadline: float,
+    summaries: AssetSummaries | None,
 ) -> Traversal[uuid.UUID] | None:
     """The store's one-statement walk, or None where it has none. Past the
     deadline it answers like a statement timeout (truncated, DEADLINE)."""
     try:
         async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
             found: Traversal[uuid.UUID] | None = await uow.lineage.walk(
-                start, direction, depth, level, max_nodes, max_nodes * 5,
-                summaries=summaries)
+                start, direction, depth, level, max_nodes, max_nodes * 5, summaries=summaries
+            )
     except TimeoutError:
         return Traversal({start: 0}, (), True, TruncationReason.DEADLINE)
     return found
@@ -312,25 +364,41 @@ async def read_lineage(uow: LineageUnitOfWork, actor: Principal, q: LineageQuery
         if root is None:
             raise NotFound("Asset", field="assetId")
         level = q.level or level_of(root)
-        read: dict[uuid.UUID, Asset] = {}  # summaries the walk read, if it could
-        walked = await _walk(uow, [root.id], q.direction, q.depth, level, q.max_nodes,
-                             q.deadline_s, read if q.summary else None)
-        assets = read
-        if not read or any(i not in read for i in walked.nodes):
-            assets = await uow.lineage.assets(walked.nodes, summary=q.summary)
-        columns, details = _edges(walked, assets)
+        read = AssetSummaries()  # what the walk read of the reached assets, if it could
+        walked = await _walk(
+            uow,
+            [root.id],
+            q.direction,
+            q.depth,
+            level,
+            q.max_nodes,
+            q.deadline_s,
+            read if q.summary else None,
+        )
+        full: dict[uuid.UUID, Asset] | None = None
+        if not q.summary:
+            full = await uow.lineage.assets(walked.nodes)
+            read = AssetSummaries.of(full.values())
+        nodes = NodeColumns.ordered(walked.nodes, read)
+        if q.summary and len(nodes) < len(walked.nodes):  # the walk read none, or not all
+            nodes = NodeColumns.ordered(walked.nodes, await uow.lineage.summaries(walked.nodes))
+        columns, details = _edges(walked, nodes)
         if q.edge_details and details is None:
             details = await uow.lineage.edge_details(columns.ids)
-    nodes = sorted(
-        ((assets[i], hop) for i, hop in walked.nodes.items() if i in assets),
-        key=lambda pair: (pair[1], pair[0].qualified_name),
+    return LineageGraph(
+        root,
+        level,
+        nodes,
+        columns,
+        walked.truncated,
+        walked.reason,
+        details if q.edge_details else None,
+        full,
     )
-    return LineageGraph(root, level, nodes, columns, walked.truncated, walked.reason,
-                        details if q.edge_details else None)
 
 
 def _edges(
-    walked: Traversal[uuid.UUID], assets: Mapping[uuid.UUID, Asset]
+    walked: Traversal[uuid.UUID], nodes: NodeColumns
 ) -> tuple[EdgeColumns, dict[uuid.UUID, LineageEdge] | None]:
     """The walk's edges between assets still there, as columns with their hop; and
     the edges in full when the walk carried them (the hop-by-hop walk does)."""
@@ -340,17 +408,25 @@ def _edges(
         details = None
     else:
         full = [e.data for e in walked.edges if isinstance(e.data, LineageEdge)]
-        ids, sources, targets = ([e.id for e in full], [e.source_id for e in full],
-                                 [e.target_id for e in full])
+        ids, sources, targets = (
+            [e.id for e in full],
+            [e.source_id for e in full],
+            [e.target_id for e in full],
+        )
         details = {e.id: e for e in full}
-    if len(assets) < len(hops):  # some asset went away since the walk: drop its edges
-        keep = [j for j, (s, t) in enumerate(zip(sources, targets, strict=True))
-                if s in assets and t in assets]
-        ids, sources, targets = ([ids[j] for j in keep], [sources[j] for j in keep],
-                                 [targets[j] for j in keep])
-    hop = hops.__getitem__  # an edge's hop: the larger of its ends' (C loops, ~20k edges)
-    edge_hops = list(map(max, map(hop, sources), map(hop, targets)))
-    return EdgeColumns(ids, sources, targets, edge_hops), details
+    if len(nodes) < len(hops):  # some asset went away since the walk: drop its edges
+        kept = set(nodes.ids)
+        keep = [
+            j
+            for j, (s, t) in enumerate(zip(sources, targets, strict=True))
+            if s in kept and t in kept
+        ]
+        ids, sources, targets = (
+            [ids[j] for j in keep],
+            [sources[j] for j in keep],
+            [targets[j] for j in keep],
+        )
+    return EdgeColumns(ids, sources, targets, node_hops=hops), details
 
 
 @dataclass
@@ -378,8 +454,9 @@ async def lineage_impact(
         root: Asset | None = await uow.catalog.get(asset_id)
         if root is None:
             raise NotFound("Asset", field="assetId")
-        walked = await _walk(uow, [root.id], Direction.DOWNSTREAM, depth, level_of(root),
-                             MAX_NODES, READ_DEADLINE_S)
+        walked = await _walk(
+            uow, [root.id], Direction.DOWNSTREAM, depth, level_of(root), MAX_NODES, READ_DEADLINE_S
+        )
         ids = list(walked.nodes)
         assets: dict[uuid.UUID, Asset] = await uow.catalog.get_many(ids)
         owners: dict[uuid.UUID, list[uuid.UUID]] = await uow.catalog.owners_for(ids)
@@ -389,8 +466,7 @@ async def lineage_impact(
         column_owner = {c.id: t for t, cs in columns.items() for c in cs}
         labels = await uow.catalog.classifications_for([*ids, *column_owner])
     facts = {
-        i: NodeFacts(a.kind.value, tuple(
-            users[u].name for u in owners.get(i, []) if u in users))
+        i: NodeFacts(a.kind.value, tuple(users[u].name for u in owners.get(i, []) if u in users))
         for i, a in assets.items()
     }
     grouped = impact(walked, facts)
@@ -405,9 +481,12 @@ async def lineage_impact(
             if label.state != "REJECTED" and node not in sensitive.get(label.type_key, []):
                 sensitive.setdefault(label.type_key, []).append(node)
     return ImpactReport(
-        root, dict(grouped.distance), assets,
+        root,
+        dict(grouped.distance),
+        assets,
         {k: list(v) for k, v in grouped.by_kind.items()},
         {k: list(v) for k, v in grouped.by_owner.items()},
-        list(grouped.unowned), dict(sorted(sensitive.items())), grouped.truncated,
+        list(grouped.unowned),
+        dict(sorted(sensitive.items())),
+        grouped.truncated,
     )
-

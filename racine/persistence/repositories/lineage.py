@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, update
@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.catalog.model import Asset, AssetKind, utcnow
-from racine.domain.lineage.columns import EdgeArrays
+from racine.domain.lineage.columns import AssetSummaries, EdgeArrays
 from racine.domain.lineage.edges import EdgeLevel, LineageEdge
 from racine.domain.lineage.graph import Direction, Traversal, TruncationReason
 from racine.domain.lineage.model import (
@@ -48,9 +48,20 @@ _CHUNK = 500
 _HOP_CHUNK = 10_000  # a frontier is at most max_nodes (10,000): one query per hop
 _E = LineageEdgeRow
 _COLUMNS = (
-    _E.id, _E.source_id, _E.target_id, _E.level, _E.provenance, _E.transformation_type,
-    _E.transformation_subtype, _E.masking, _E.description, _E.job_id, _E.run_id, _E.blocked,
-    _E.created_at, _E.updated_at,
+    _E.id,
+    _E.source_id,
+    _E.target_id,
+    _E.level,
+    _E.provenance,
+    _E.transformation_type,
+    _E.transformation_subtype,
+    _E.masking,
+    _E.description,
+    _E.job_id,
+    _E.run_id,
+    _E.blocked,
+    _E.created_at,
+    _E.updated_at,
 )
 PROPAGATED = "PROPAGATED"
 
@@ -65,24 +76,40 @@ _PROVENANCES = {m.value: m for m in Provenance}
 _WAYS: dict[tuple[Any, ...], Transformation] = {}
 
 
-def _way(kind: str, subtype: str | None, masking: Any, description: str | None
-         ) -> Transformation:
+def _way(kind: str, subtype: str | None, masking: Any, description: str | None) -> Transformation:
     """Transformations are frozen and few distinct ones exist: share them instead of
     building (and validating) one per row; hop queries read thousands of rows."""
     key = (kind, subtype, bool(masking), description)
     way = _WAYS.get(key)
     if way is None:
         way = Transformation(
-            TransformationType(kind), TransformationSubtype(subtype) if subtype else None,
-            bool(masking), description)
+            TransformationType(kind),
+            TransformationSubtype(subtype) if subtype else None,
+            bool(masking),
+            description,
+        )
         if description is None and len(_WAYS) < 1024:  # free text stays per row
             _WAYS[key] = way
     return way
 
 
 def _edge(row: Any) -> LineageEdge:
-    (ident, source, target, level, provenance, kind, subtype, masking, description, job, run,
-     blocked, created, updated) = row
+    (
+        ident,
+        source,
+        target,
+        level,
+        provenance,
+        kind,
+        subtype,
+        masking,
+        description,
+        job,
+        run,
+        blocked,
+        created,
+        updated,
+    ) = row
     return LineageEdge(
         source, target, _LEVELS[level], _PROVENANCES[provenance],
         _way(kind, subtype, masking, description), job, run, bool(blocked), ident, created,
@@ -116,23 +143,54 @@ _HOP_SQL = {
         f"SELECT {', '.join('e.' + c.key for c in _COLUMNS)} "
         f"FROM lineage_edges AS e "
         f"JOIN unnest($1::uuid[]) AS wanted(id) ON e.{near} = wanted.id"
-        + (" WHERE e.level = $2" if by_level else ""))
-    for near in ("source_id", "target_id") for by_level in (False, True)
+        + (" WHERE e.level = $2" if by_level else "")
+    )
+    for near in ("source_id", "target_id")
+    for by_level in (False, True)
 }
-_ASSET_FIELDS = ("id", "kind", "name", "qualified_name", "source_id", "parent_id", "position",
-                 "description", "properties", "detail", "profile", "created_at",
-                 "updated_at", "deleted_at")
+_ASSET_FIELDS = (
+    "id",
+    "kind",
+    "name",
+    "qualified_name",
+    "source_id",
+    "parent_id",
+    "position",
+    "description",
+    "properties",
+    "detail",
+    "profile",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+)
 # Key probes, as in ``_SUMMARY_SQL`` below (a plain join hashed the whole table).
-_ASSETS_SQL = (f"SELECT {', '.join('a.' + f for f in _ASSET_FIELDS)} "
-               f"FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN LATERAL "
-               f"(SELECT * FROM assets AS x WHERE x.id = wanted.id OFFSET 0) AS a")
+_ASSETS_SQL = (
+    f"SELECT {', '.join('a.' + f for f in _ASSET_FIELDS)} "
+    f"FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN LATERAL "
+    f"(SELECT * FROM assets AS x WHERE x.id = wanted.id OFFSET 0) AS a"
+)
 _KINDS = {m.value: m for m in AssetKind}
 
 
 def _asset_record(r: Any) -> Asset:
     """A row of ``_ASSETS_SQL`` (timestamptz arrive in UTC already)."""
-    (ident, kind, name, qualified, source, parent, position, description, properties,
-     detail, profile, created, updated, deleted) = r
+    (
+        ident,
+        kind,
+        name,
+        qualified,
+        source,
+        parent,
+        position,
+        description,
+        properties,
+        detail,
+        profile,
+        created,
+        updated,
+        deleted,
+    ) = r
     return Asset(
         kind=_KINDS[kind], name=name, qualified_name=qualified, source_id=source,
         parent_id=parent, id=ident, description=description, properties=properties or {},
@@ -144,22 +202,12 @@ def _asset_record(r: Any) -> Asset:
 # The lateral ``OFFSET 0`` keeps the join a loop of primary-key probes: as a plain
 # join the planner hashed the whole assets table for 10,000 ids (EXPLAIN ANALYZE,
 # 347,200 assets, 16,583 ids: seq scan + hash join 294 ms).
-_SUMMARY_SQL = ("SELECT array_agg(a.id), array_agg(a.kind), array_agg(a.name), "
-                "array_agg(a.qualified_name), array_agg(a.source_id), array_agg(a.parent_id), "
-                "array_agg(a.position) FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN "
-                "LATERAL (SELECT * FROM assets AS x WHERE x.id = wanted.id OFFSET 0) AS a")
-
-
-def _summary_record(r: Any) -> Asset:
-    """Id, kind and names only (no JSON columns, no timestamps): what a graph page
-    shows per node. The other fields keep their defaults."""
-    ident, kind, name, qualified, source, parent, position = r
-    return Asset(kind=_KINDS[kind], name=name, qualified_name=qualified, source_id=source,
-                 parent_id=parent, id=ident, position=position, created_at=_EPOCH,
-                 updated_at=_EPOCH)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # summaries carry no timestamps
+_SUMMARY_SQL = (
+    "SELECT array_agg(a.id), array_agg(a.kind), array_agg(a.name), "
+    "array_agg(a.qualified_name), array_agg(a.source_id), array_agg(a.parent_id), "
+    "array_agg(a.position) FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN "
+    "LATERAL (SELECT * FROM assets AS x WHERE x.id = wanted.id OFFSET 0) AS a"
+)
 
 
 # One-statement bounded walk (PostgreSQL). A recursive CTE whose working row is a
@@ -213,28 +261,37 @@ _HOP_SUMMARY = (
     "CROSS JOIN LATERAL (SELECT array_agg(a.id), array_agg(a.kind), array_agg(a.name), "
     "array_agg(a.qualified_name), array_agg(a.source_id), array_agg(a.parent_id), "
     "array_agg(a.position) FROM unnest({name}.frontier) AS f(id) CROSS JOIN LATERAL "
-    "(SELECT * FROM assets AS x WHERE x.id = f.id OFFSET 0) AS a) AS s")
+    "(SELECT * FROM assets AS x WHERE x.id = f.id OFFSET 0) AS a) AS s"
+)
 
 
 def _walk_sql(names: Sequence[str], summaries: bool = False) -> str:
     ways = {"up": ("target_id", "source_id"), "down": ("source_id", "target_id")}
     ctes = ",".join(_walk_cte(n, *ways[n]) for n in names)
-    parts = [f"SELECT {order} AS way, hop, frontier, ids, sources, targets"
-             + (f", s.* FROM {name} {_HOP_SUMMARY.format(name=name)}" if summaries
-                else f" FROM {name}")
-             for order, name in enumerate(names)]
+    parts = [
+        f"SELECT {order} AS way, hop, frontier, ids, sources, targets"
+        + (f", s.* FROM {name} {_HOP_SUMMARY.format(name=name)}" if summaries else f" FROM {name}")
+        for order, name in enumerate(names)
+    ]
     return f"WITH RECURSIVE {ctes}\n" + "\nUNION ALL\n".join(parts)
 
 
-_WALK_CTES = {Direction.UPSTREAM: ["up"], Direction.DOWNSTREAM: ["down"],
-              Direction.BOTH: ["up", "down"]}
-_WALK_SQL = {(way, summaries): _walk_sql(names, summaries)
-             for way, names in _WALK_CTES.items() for summaries in (False, True)}
+_WALK_CTES = {
+    Direction.UPSTREAM: ["up"],
+    Direction.DOWNSTREAM: ["down"],
+    Direction.BOTH: ["up", "down"],
+}
+_WALK_SQL = {
+    (way, summaries): _walk_sql(names, summaries)
+    for way, names in _WALK_CTES.items()
+    for summaries in (False, True)
+}
 _QUERY_CANCELED = "57014"  # statement_timeout
 
 
-def _merge_walk(rows: Sequence[Any], start: uuid.UUID, direction: Direction, max_nodes: int,
-                max_edges: int) -> Traversal[uuid.UUID]:
+def _merge_walk(
+    rows: Sequence[Any], start: uuid.UUID, direction: Direction, max_nodes: int, max_edges: int
+) -> Traversal[uuid.UUID]:
     """Rows of ``_WALK_SQL`` -> the traversal the hop-by-hop walk would give: one
     direction after the other (upstream first) sharing the node cap, each node at
     its nearest hop, each edge once, only edges whose two ends were kept. The
@@ -253,6 +310,13 @@ def _merge_walk(rows: Sequence[Any], start: uuid.UUID, direction: Direction, max
         dropped: set[uuid.UUID] = set()  # new ids past the node cap
         for row in found:
             hop, fresh = row[1], row[2]
+            if ways == 1 and hop:  # each hop's ids are new and distinct (EXCEPT visited)
+                room = max(0, max_nodes - len(nodes))
+                nodes.update(dict.fromkeys(fresh[:room], hop))  # array order = cap order
+                if len(fresh) > room:
+                    reason = TruncationReason.MAX_NODES
+                    dropped.update(fresh[room:])
+                continue
             for node in fresh:  # array order = the SQL's cap order
                 if node in nodes:
                     if hop < nodes[node]:
@@ -287,9 +351,15 @@ def _merge_walk(rows: Sequence[Any], start: uuid.UUID, direction: Direction, max
     return Traversal(nodes, EdgeArrays(ids, sources, targets), reason is not None, reason)
 
 
-def _keep(nodes: dict[uuid.UUID, int], ids: list[uuid.UUID], sources: list[uuid.UUID],
-          targets: list[uuid.UUID], edge_ids: list[uuid.UUID], edge_sources: list[uuid.UUID],
-          edge_targets: list[uuid.UUID]) -> None:
+def _keep(
+    nodes: dict[uuid.UUID, int],
+    ids: list[uuid.UUID],
+    sources: list[uuid.UUID],
+    targets: list[uuid.UUID],
+    edge_ids: list[uuid.UUID],
+    edge_sources: list[uuid.UUID],
+    edge_targets: list[uuid.UUID],
+) -> None:
     """Append the edges whose two ends are kept nodes and that are not listed yet
     (both ways of a BOTH walk may meet the same edge)."""
     seen = set(ids)
@@ -306,12 +376,14 @@ def _keep(nodes: dict[uuid.UUID, int], ids: list[uuid.UUID], sources: list[uuid.
 # primary-key probes (the planner otherwise hashes the whole table when given
 # thousands of ids).
 _TEXT = {"level", "provenance", "transformation_type", "transformation_subtype"}
-_AGGREGATES = ", ".join(f"array_agg(e.{c.key}{'::text' if c.key in _TEXT else ''})"
-                        for c in _COLUMNS)
+_AGGREGATES = ", ".join(
+    f"array_agg(e.{c.key}{'::text' if c.key in _TEXT else ''})" for c in _COLUMNS
+)
 _DETAILS_SQL = (
     f"SELECT {_AGGREGATES} "
     f"FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN LATERAL ("
-    f"SELECT * FROM lineage_edges AS x WHERE x.id = wanted.id OFFSET 0) AS e")
+    f"SELECT * FROM lineage_edges AS x WHERE x.id = wanted.id OFFSET 0) AS e"
+)
 
 
 def _asset(row: Any) -> Asset:
@@ -341,8 +413,7 @@ class LineageRepository:
         wanted = {e.key: e for e in edges}
         existing: dict[Any, LineageEdge] = {}
         for chunk in _chunks({e.source_id for e in edges}):
-            rows = await self.session.execute(
-                select(*_COLUMNS).where(_E.source_id.in_(chunk)))
+            rows = await self.session.execute(select(*_COLUMNS).where(_E.source_id.in_(chunk)))
             for row in rows:
                 edge = _edge(row)
                 if edge.key in wanted:
@@ -359,14 +430,32 @@ class LineageRepository:
             way = edge.transformation
             if old.transformation != way or old.run_id != edge.run_id:
                 await self.session.execute(
-                    update(_E).where(_E.id == old.id).values(
+                    update(_E)
+                    .where(_E.id == old.id)
+                    .values(
                         transformation_type=way.type.value,
                         transformation_subtype=way.subtype.value if way.subtype else None,
-                        masking=way.masking, description=way.description,
-                        run_id=edge.run_id or old.run_id, updated_at=now))
-            stored.append(LineageEdge(
-                old.source_id, old.target_id, old.level, old.provenance, way, old.job_id,
-                edge.run_id or old.run_id, old.blocked, old.id, old.created_at, now))
+                        masking=way.masking,
+                        description=way.description,
+                        run_id=edge.run_id or old.run_id,
+                        updated_at=now,
+                    )
+                )
+            stored.append(
+                LineageEdge(
+                    old.source_id,
+                    old.target_id,
+                    old.level,
+                    old.provenance,
+                    way,
+                    old.job_id,
+                    edge.run_id or old.run_id,
+                    old.blocked,
+                    old.id,
+                    old.created_at,
+                    now,
+                )
+            )
         for chunk in _chunks(range(len(new)), 1000):
             await self.session.execute(insert(_E), [new[i] for i in chunk])
         return stored
@@ -388,8 +477,11 @@ class LineageRepository:
             query = select(*_COLUMNS).where(_E.source_id.in_(chunk))
             if provenance is not None:
                 query = query.where(_E.provenance == provenance.value)
-            out.extend(e for e in map(_edge, await self.session.execute(query))
-                       if (e.source_id, e.target_id) in wanted)
+            out.extend(
+                e
+                for e in map(_edge, await self.session.execute(query))
+                if (e.source_id, e.target_id) in wanted
+            )
         return out
 
     async def delete(self, ids: Sequence[uuid.UUID]) -> None:
@@ -398,7 +490,8 @@ class LineageRepository:
 
     async def set_blocked(self, edge_id: uuid.UUID, blocked: bool) -> None:
         await self.session.execute(
-            update(_E).where(_E.id == edge_id).values(blocked=blocked, updated_at=utcnow()))
+            update(_E).where(_E.id == edge_id).values(blocked=blocked, updated_at=utcnow())
+        )
 
     async def neighbours(
         self, frontier: Iterable[uuid.UUID], direction: Direction, level: EdgeLevel | None
@@ -421,8 +514,15 @@ class LineageRepository:
         return out
 
     async def walk(
-        self, start: uuid.UUID, direction: Direction, depth: int, level: EdgeLevel,
-        max_nodes: int, max_edges: int, *, summaries: dict[uuid.UUID, Asset] | None = None,
+        self,
+        start: uuid.UUID,
+        direction: Direction,
+        depth: int,
+        level: EdgeLevel,
+        max_nodes: int,
+        max_edges: int,
+        *,
+        summaries: AssetSummaries | None = None,
     ) -> Traversal[uuid.UUID] | None:
         """The whole bounded walk in one statement (PostgreSQL), same answer as the
         hop-by-hop walk; ``None`` where the database has no such path (SQLite).
@@ -437,7 +537,8 @@ class LineageRepository:
         try:
             result = await conn.exec_driver_sql(
                 _WALK_SQL[(direction, summaries is not None)],
-                (start, depth, level.value, max_nodes))
+                (start, depth, level.value, max_nodes),
+            )
             rows: list[Any] = list(result.all())
         except DBAPIError as exc:
             if getattr(exc.orig, "sqlstate", None) != _QUERY_CANCELED:
@@ -446,8 +547,7 @@ class LineageRepository:
         if summaries is not None:
             for row in rows:
                 if row[6] is not None:
-                    summaries.update((r[0], _summary_record(r))
-                                     for r in zip(*row[6:], strict=True))
+                    summaries.extend(row[6:])
         return _merge_walk(rows, start, direction, max_nodes, max_edges)
 
     async def edge_details(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LineageEdge]:
@@ -462,39 +562,50 @@ class LineageRepository:
                 out.update((r[0], _edge(r)) for r in zip(*arrays, strict=True))
         return out
 
-    async def assets(
-        self, ids: Iterable[uuid.UUID], *, summary: bool = False
-    ) -> dict[uuid.UUID, Asset]:
-        """Assets by id, many at once (Core rows, 10,000 ids per statement): the
-        nodes of a lineage graph. ``summary`` reads only id, kind, names, source,
-        parent and position (no JSON columns): enough for a graph page."""
+    async def assets(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Asset]:
+        """Assets by id, in full, many at once (Core rows, 10,000 ids per statement):
+        the nodes of a lineage graph."""
         out: dict[uuid.UUID, Asset] = {}
         conn = await self.session.connection()
         if self.dialect == "postgresql":
             for chunk in _chunks(ids, _HOP_CHUNK):
-                if summary:
-                    arrays = (await conn.exec_driver_sql(_SUMMARY_SQL, (chunk,))).one()
-                    if arrays[0] is not None:
-                        out.update((r[0], _summary_record(r)) for r in zip(*arrays, strict=True))
-                    continue
                 for record in (await conn.exec_driver_sql(_ASSETS_SQL, (chunk,))).all():
                     out[record[0]] = _asset_record(record)
             return out
         a = AssetRow.__table__.c
         for chunk in _chunks(ids, _HOP_CHUNK):
-            if summary:
-                rows = await conn.execute(select(
-                    a.id, a.kind, a.name, a.qualified_name, a.source_id, a.parent_id,
-                    a.position).where(a.id.in_(chunk)))
-                out.update((r[0], _summary_record(r)) for r in rows)
-                continue
             for row in await conn.execute(select(AssetRow.__table__).where(a.id.in_(chunk))):
                 out[row.id] = _asset(row)
         return out
 
+    async def summaries(self, ids: Iterable[uuid.UUID]) -> AssetSummaries:
+        """Id, kind, names, source, parent and position of assets by id (no JSON
+        columns), as columns: enough for a graph page. Missing ids are left out."""
+        out = AssetSummaries()
+        conn = await self.session.connection()
+        if self.dialect == "postgresql":
+            for chunk in _chunks(ids, _HOP_CHUNK):
+                arrays = (await conn.exec_driver_sql(_SUMMARY_SQL, (chunk,))).one()
+                if arrays[0] is not None:
+                    out.extend(arrays)
+            return out
+        a = AssetRow.__table__.c
+        for chunk in _chunks(ids, _HOP_CHUNK):
+            rows = (
+                await conn.execute(
+                    select(
+                        a.id, a.kind, a.name, a.qualified_name, a.source_id, a.parent_id, a.position
+                    ).where(a.id.in_(chunk))
+                )
+            ).all()
+            if rows:
+                out.extend(list(zip(*rows, strict=True)))
+        return out
+
     async def by_job(self, job_id: uuid.UUID, limit: int = 100) -> list[LineageEdge]:
         rows = await self.session.execute(
-            select(*_COLUMNS).where(_E.job_key == str(job_id)).limit(limit))
+            select(*_COLUMNS).where(_E.job_key == str(job_id)).limit(limit)
+        )
         return [_edge(r) for r in rows]
 
     async def count(self) -> int:
@@ -504,7 +615,8 @@ class LineageRepository:
 
     async def has_event(self, key: str) -> bool:
         found = await self.session.scalar(
-            select(OpenLineageEventRow.id).where(OpenLineageEventRow.idempotency_key == key))
+            select(OpenLineageEventRow.id).where(OpenLineageEventRow.idempotency_key == key)
+        )
         return found is not None
 
     async def add_event(self, values: dict[str, Any]) -> None:
@@ -521,25 +633,39 @@ class LineageRepository:
         for column, ids in ((p.asset_id, assets), (p.source_asset_id, sources)):
             for chunk in _chunks(ids):
                 rows = await self.session.execute(
-                    select(p.asset_id, p.label_kind, p.label_name, p.source_asset_id)
-                    .where(column.in_(chunk)))
+                    select(p.asset_id, p.label_kind, p.label_name, p.source_asset_id).where(
+                        column.in_(chunk)
+                    )
+                )
                 out.update(PropagatedLabel(a, Label(LabelKind(k), n), s) for a, k, n, s in rows)
         return sorted(out, key=lambda x: (str(x.asset), x.label, str(x.source_asset)))
 
     async def add_propagated(self, labels: Iterable[PropagatedLabel[uuid.UUID]]) -> None:
         now = utcnow()
-        rows = [{"asset_id": x.asset, "label_kind": x.label.kind.value,
-                 "label_name": x.label.name, "source_asset_id": x.source_asset,
-                 "created_at": now} for x in labels]
+        rows = [
+            {
+                "asset_id": x.asset,
+                "label_kind": x.label.kind.value,
+                "label_name": x.label.name,
+                "source_asset_id": x.source_asset,
+                "created_at": now,
+            }
+            for x in labels
+        ]
         for chunk in _chunks(range(len(rows)), 1000):
             await self.session.execute(insert(PropagatedLabelRow), [rows[i] for i in chunk])
 
     async def remove_propagated(self, labels: Iterable[PropagatedLabel[uuid.UUID]]) -> None:
         p = PropagatedLabelRow
         for x in labels:
-            await self.session.execute(delete(p).where(
-                p.asset_id == x.asset, p.label_kind == x.label.kind.value,
-                p.label_name == x.label.name, p.source_asset_id == x.source_asset))
+            await self.session.execute(
+                delete(p).where(
+                    p.asset_id == x.asset,
+                    p.label_kind == x.label.kind.value,
+                    p.label_name == x.label.name,
+                    p.source_asset_id == x.source_asset,
+                )
+            )
 
     async def assigned_labels(
         self, asset_ids: Sequence[uuid.UUID]
@@ -549,12 +675,17 @@ class LineageRepository:
         c = ColumnClassificationRow
         out: list[AssignedLabel[uuid.UUID]] = []
         for chunk in _chunks(asset_ids):
-            rows = await self.session.execute(select(c.asset_id, c.type_key).where(
-                c.asset_id.in_(chunk), c.state == "CONFIRMED", c.source != PROPAGATED))
+            rows = await self.session.execute(
+                select(c.asset_id, c.type_key).where(
+                    c.asset_id.in_(chunk), c.state == "CONFIRMED", c.source != PROPAGATED
+                )
+            )
             out.extend(AssignedLabel(a, Label(LabelKind.CLASSIFICATION, k)) for a, k in rows)
             terms = await self.session.execute(
-                select(AssetTermRow.asset_id, AssetTermRow.term_id)
-                .where(AssetTermRow.asset_id.in_(chunk)))
+                select(AssetTermRow.asset_id, AssetTermRow.term_id).where(
+                    AssetTermRow.asset_id.in_(chunk)
+                )
+            )
             out.extend(AssignedLabel(a, Label(LabelKind.GLOSSARY_TERM, str(t))) for a, t in terms)
         return out
 
@@ -569,38 +700,64 @@ class LineageRepository:
         c = ColumnClassificationRow
         now = utcnow()
         for asset_id, key in remove:
-            await self.session.execute(delete(c).where(
-                c.asset_id == asset_id, c.type_key == key, c.source == PROPAGATED))
+            await self.session.execute(
+                delete(c).where(c.asset_id == asset_id, c.type_key == key, c.source == PROPAGATED)
+            )
         for (asset_id, key), evidence in add.items():
-            found = await self.session.execute(select(c.source).where(
-                c.asset_id == asset_id, c.type_key == key))
+            found = await self.session.execute(
+                select(c.source).where(c.asset_id == asset_id, c.type_key == key)
+            )
             current = found.scalar_one_or_none()
             if current is None:
-                await self.session.execute(insert(c), [{
-                    "asset_id": asset_id, "type_key": key, "state": "CONFIRMED",
-                    "source": PROPAGATED, "confidence": 1.0, "evidence": evidence,
-                    "actor_id": None, "updated_at": now}])
+                await self.session.execute(
+                    insert(c),
+                    [
+                        {
+                            "asset_id": asset_id,
+                            "type_key": key,
+                            "state": "CONFIRMED",
+                            "source": PROPAGATED,
+                            "confidence": 1.0,
+                            "evidence": evidence,
+                            "actor_id": None,
+                            "updated_at": now,
+                        }
+                    ],
+                )
             elif current == PROPAGATED:
-                await self.session.execute(update(c).where(
-                    c.asset_id == asset_id, c.type_key == key).values(
-                        evidence=evidence, updated_at=now))
+                await self.session.execute(
+                    update(c)
+                    .where(c.asset_id == asset_id, c.type_key == key)
+                    .values(evidence=evidence, updated_at=now)
+                )
 
     # -- catalog reads -------------------------------------------------------------------------
 
     async def tables_of_source(self, source_id: uuid.UUID) -> list[Asset]:
         """TABLE, VIEW and EXTERNAL assets of a source (not deleted)."""
-        rows = await self.session.scalars(select(AssetRow).where(
-            AssetRow.source_id == source_id, AssetRow.deleted_at.is_(None),
-            AssetRow.kind.in_([AssetKind.TABLE.value, AssetKind.VIEW.value,
-                               AssetKind.EXTERNAL.value])))
+        rows = await self.session.scalars(
+            select(AssetRow).where(
+                AssetRow.source_id == source_id,
+                AssetRow.deleted_at.is_(None),
+                AssetRow.kind.in_(
+                    [AssetKind.TABLE.value, AssetKind.VIEW.value, AssetKind.EXTERNAL.value]
+                ),
+            )
+        )
         return [_asset(r) for r in rows]
 
     async def columns_of(self, table_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Asset]]:
         out: dict[uuid.UUID, list[Asset]] = defaultdict(list)
         for chunk in _chunks(table_ids):
-            rows = await self.session.scalars(select(AssetRow).where(
-                AssetRow.parent_id.in_(chunk), AssetRow.kind == AssetKind.COLUMN.value,
-                AssetRow.deleted_at.is_(None)).order_by(AssetRow.position, AssetRow.name))
+            rows = await self.session.scalars(
+                select(AssetRow)
+                .where(
+                    AssetRow.parent_id.in_(chunk),
+                    AssetRow.kind == AssetKind.COLUMN.value,
+                    AssetRow.deleted_at.is_(None),
+                )
+                .order_by(AssetRow.position, AssetRow.name)
+            )
             for row in rows:
                 out[row.parent_id].append(_asset(row))  # type: ignore[index]
         return dict(out)
@@ -610,8 +767,9 @@ class LineageRepository:
     ) -> dict[str, Asset]:
         """Assets by qualified name within one source (``None``: assets of no source)."""
         out: dict[str, Asset] = {}
-        owner = AssetRow.source_id.is_(None) if source_id is None else (
-            AssetRow.source_id == source_id)
+        owner = (
+            AssetRow.source_id.is_(None) if source_id is None else (AssetRow.source_id == source_id)
+        )
         for chunk in _chunks(names):
             query = select(AssetRow).where(owner, AssetRow.qualified_name.in_(chunk))
             if kinds:
@@ -622,14 +780,21 @@ class LineageRepository:
     async def sources(self) -> list[tuple[uuid.UUID, str, str, str]]:
         """(id, name, engine, display URL) of every data source; the URL never holds a
         password (only the redacted display form is read)."""
-        rows = await self.session.execute(select(
-            DataSourceRow.id, DataSourceRow.name, DataSourceRow.engine, DataSourceRow.display_url))
+        rows = await self.session.execute(
+            select(
+                DataSourceRow.id,
+                DataSourceRow.name,
+                DataSourceRow.engine,
+                DataSourceRow.display_url,
+            )
+        )
         return [(i, n, e, u) for i, n, e, u in rows]
 
     async def touch_assets(self, ids: Sequence[uuid.UUID], when: datetime) -> None:
         for chunk in _chunks(ids):
             await self.session.execute(
-                update(AssetRow).where(AssetRow.id.in_(chunk)).values(updated_at=when))
+                update(AssetRow).where(AssetRow.id.in_(chunk)).values(updated_at=when)
+            )
 
 
 register_repository("lineage", LineageRepository)

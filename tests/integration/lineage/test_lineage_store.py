@@ -44,8 +44,12 @@ async def fan_out(db: Database, width: int, depth: int) -> tuple[Asset, int]:
         nxt = []
         for parent in frontier:
             for i in range(width):
-                child = Asset(kind=AssetKind.COLUMN, name="c", source_id=None,
-                              qualified_name=f"t{level}.{parent.id.hex[:6]}_{i}")
+                child = Asset(
+                    kind=AssetKind.COLUMN,
+                    name="c",
+                    source_id=None,
+                    qualified_name=f"t{level}.{parent.id.hex[:6]}_{i}",
+                )
                 assets.append(child)
                 edges.append(LineageEdge(parent.id, child.id, EdgeLevel.COLUMN, Provenance.SQL))
                 nxt.append(child)
@@ -63,13 +67,23 @@ async def test_upsert_is_idempotent_per_source_target_provenance_job(db: Databas
     job = Asset(kind=AssetKind.JOB, name="j", qualified_name="ns/j", source_id=None)
     async with uow(db) as work:
         await work.catalog.save_many([a, b, job], [])
-        first = await work.lineage.upsert_edges([LineageEdge(a.id, b.id, EdgeLevel.TABLE,
-                                                             Provenance.SQL)])
-        again = await work.lineage.upsert_edges([LineageEdge(
-            a.id, b.id, EdgeLevel.TABLE, Provenance.SQL,
-            Transformation.of(TransformationSubtype.TRANSFORMATION))])
-        other_job = await work.lineage.upsert_edges([LineageEdge(
-            a.id, b.id, EdgeLevel.TABLE, Provenance.SQL, job_id=job.id)])
+        first = await work.lineage.upsert_edges(
+            [LineageEdge(a.id, b.id, EdgeLevel.TABLE, Provenance.SQL)]
+        )
+        again = await work.lineage.upsert_edges(
+            [
+                LineageEdge(
+                    a.id,
+                    b.id,
+                    EdgeLevel.TABLE,
+                    Provenance.SQL,
+                    Transformation.of(TransformationSubtype.TRANSFORMATION),
+                )
+            ]
+        )
+        other_job = await work.lineage.upsert_edges(
+            [LineageEdge(a.id, b.id, EdgeLevel.TABLE, Provenance.SQL, job_id=job.id)]
+        )
         await work.commit()
     assert again[0].id == first[0].id
     assert again[0].transformation.subtype is TransformationSubtype.TRANSFORMATION
@@ -102,28 +116,54 @@ async def test_edges_in_full_match_their_columns(db: Database) -> None:
     root, total = await fan_out(db, width=3, depth=2)
     # When the lineage is read with and without edge details
     full = await read_lineage(uow(db), ACTOR, LineageQuery(root.id, Direction.DOWNSTREAM, 2))
-    bare = await read_lineage(uow(db), ACTOR, LineageQuery(
-        root.id, Direction.DOWNSTREAM, 2, edge_details=False))
+    bare = await read_lineage(
+        uow(db), ACTOR, LineageQuery(root.id, Direction.DOWNSTREAM, 2, edge_details=False)
+    )
     # Then both list the same edges (ids, ends, hops); only the first has them in full
     columns = full.edge_columns
     assert columns == bare.edge_columns and len(columns) == total - 1
     assert [(e.id, e.source_id, e.target_id, hop) for e, hop in full.edges] == list(
-        zip(columns.ids, columns.sources, columns.targets, columns.hops, strict=True))
+        zip(columns.ids, columns.sources, columns.targets, columns.hops, strict=True)
+    )
     assert all(e.provenance is Provenance.SQL for e, _ in full.edges)
     hops = {a.id: hop for a, hop in full.nodes}
-    assert columns.hops == [max(hops[s], hops[t])
-                            for s, t in zip(columns.sources, columns.targets, strict=True)]
+    assert columns.hops == [
+        max(hops[s], hops[t]) for s, t in zip(columns.sources, columns.targets, strict=True)
+    ]
     with pytest.raises(ValueError, match="edge details"):
         _ = bare.edges
 
 
 async def test_caps_truncate_instead_of_failing(db: Database) -> None:
     root, _ = await fan_out(db, width=10, depth=3)
-    capped = await read_lineage(uow(db), ACTOR, LineageQuery(
-        root.id, Direction.DOWNSTREAM, 3, max_nodes=50))
+    capped = await read_lineage(
+        uow(db), ACTOR, LineageQuery(root.id, Direction.DOWNSTREAM, 3, max_nodes=50)
+    )
     assert capped.truncated and capped.reason is TruncationReason.MAX_NODES
     assert len(capped.nodes) == 50
-    late = await read_lineage(uow(db), ACTOR, LineageQuery(
-        root.id, Direction.DOWNSTREAM, 3, deadline_s=0.0))
+    # summaries instead of full rows: the same nodes in the same order (hop, name)
+    summaries = await read_lineage(
+        uow(db),
+        ACTOR,
+        LineageQuery(
+            root.id, Direction.DOWNSTREAM, 3, max_nodes=50, summary=True, edge_details=False
+        ),
+    )
+    assert summaries.node_columns.ids == capped.node_columns.ids
+    assert [(a.qualified_name, hop) for a, hop in summaries.nodes] == sorted(
+        ((a.qualified_name, hop) for a, hop in capped.nodes), key=lambda x: (x[1], x[0])
+    )
+    alone = await read_lineage(
+        uow(db),
+        ACTOR,
+        LineageQuery(
+            root.id, Direction.DOWNSTREAM, 3, max_nodes=1, summary=True, edge_details=False
+        ),
+    )
+    assert alone.truncated and alone.reason is TruncationReason.MAX_NODES
+    assert [a.id for a, _ in alone.nodes] == [root.id] and len(alone.edge_columns) == 0
+    late = await read_lineage(
+        uow(db), ACTOR, LineageQuery(root.id, Direction.DOWNSTREAM, 3, deadline_s=0.0)
+    )
     assert late.truncated and late.reason is TruncationReason.DEADLINE
     assert [a.id for a, _ in late.nodes] == [root.id]

@@ -14,6 +14,7 @@ import racine.persistence.repositories.catalog
 import racine.persistence.repositories.lineage  # noqa: F401
 from racine.domain.access.model import Principal, Role
 from racine.domain.catalog.model import Asset, AssetKind
+from racine.domain.lineage.columns import AssetSummaries
 from racine.domain.lineage.edges import EdgeLevel, LineageEdge
 from racine.domain.lineage.graph import Direction, Edge, Traversal, TruncationReason, traverse
 from racine.domain.lineage.model import Provenance
@@ -48,10 +49,14 @@ def uow(db: Database) -> Any:
 
 async def seed(db: Database) -> dict[str, Asset]:
     names = sorted({c for p in PAIRS for c in p} | {"t"})
-    assets = {n: Asset(kind=AssetKind.COLUMN, name=n, qualified_name=f"t.{n}", source_id=None)
-              for n in names}
-    edges = [LineageEdge(assets[s].id, assets[t].id, EdgeLevel.COLUMN, Provenance.SQL)
-             for s, t in ((p[0], p[1]) for p in PAIRS)]
+    assets = {
+        n: Asset(kind=AssetKind.COLUMN, name=n, qualified_name=f"t.{n}", source_id=None)
+        for n in names
+    }
+    edges = [
+        LineageEdge(assets[s].id, assets[t].id, EdgeLevel.COLUMN, Provenance.SQL)
+        for s, t in ((p[0], p[1]) for p in PAIRS)
+    ]
     edges.append(LineageEdge(assets["a"].id, assets["t"].id, EdgeLevel.TABLE, Provenance.SQL))
     async with uow(db) as work:
         await work.catalog.save_many(list(assets.values()), [])
@@ -68,8 +73,12 @@ async def fan_out(db: Database, width: int, depth: int, reverse: bool = False) -
         nxt = []
         for parent in frontier:
             for i in range(width):
-                child = Asset(kind=AssetKind.COLUMN, name="c", source_id=None,
-                              qualified_name=f"f{level}.{parent.id.hex[:8]}_{i}")
+                child = Asset(
+                    kind=AssetKind.COLUMN,
+                    name="c",
+                    source_id=None,
+                    qualified_name=f"f{level}.{parent.id.hex[:8]}_{i}",
+                )
                 assets.append(child)
                 source, target = (child, parent) if reverse else (parent, child)
                 edges.append(LineageEdge(source.id, target.id, EdgeLevel.COLUMN, Provenance.SQL))
@@ -82,18 +91,21 @@ async def fan_out(db: Database, width: int, depth: int, reverse: bool = False) -
     return root
 
 
-async def both_walks(db: Database, start: uuid.UUID, direction: Direction, depth: int,
-                     max_nodes: int = 10_000) -> tuple[Traversal[uuid.UUID],
-                                                       Traversal[uuid.UUID]]:
+async def both_walks(
+    db: Database, start: uuid.UUID, direction: Direction, depth: int, max_nodes: int = 10_000
+) -> tuple[Traversal[uuid.UUID], Traversal[uuid.UUID]]:
     async with uow(db) as work:
+
         async def neighbours(frontier: frozenset[uuid.UUID], way: Direction) -> list[Edge[Any]]:
             found = await work.lineage.neighbours(frontier, way, EdgeLevel.COLUMN)
             return [Edge(e.source_id, e.target_id, e) for e in found]
 
-        hop_by_hop = await traverse([start], direction, depth, neighbours,
-                                    max_nodes=max_nodes, max_edges=max_nodes * 5)
-        at_once = await work.lineage.walk(start, direction, depth, EdgeLevel.COLUMN,
-                                          max_nodes, max_nodes * 5)
+        hop_by_hop = await traverse(
+            [start], direction, depth, neighbours, max_nodes=max_nodes, max_edges=max_nodes * 5
+        )
+        at_once = await work.lineage.walk(
+            start, direction, depth, EdgeLevel.COLUMN, max_nodes, max_nodes * 5
+        )
     assert at_once is not None
     return hop_by_hop, at_once
 
@@ -151,12 +163,15 @@ async def test_read_lineage_issues_one_traversal_statement(
     assert {a.name for a, _ in graph.nodes} == set("abcdefgxy")
 
 
-async def test_walk_cut_by_the_deadline_answers_truncated(postgres_only: None, db: Database) -> None:
+async def test_walk_cut_by_the_deadline_answers_truncated(
+    postgres_only: None, db: Database
+) -> None:
     # Given a graph, and a deadline that passes while the one-statement walk runs
     assets = await seed(db)
     # When the lineage is read
-    late = await read_lineage(uow(db), ACTOR, LineageQuery(
-        assets["a"].id, Direction.BOTH, 5, deadline_s=1e-9))
+    late = await read_lineage(
+        uow(db), ACTOR, LineageQuery(assets["a"].id, Direction.BOTH, 5, deadline_s=1e-9)
+    )
     # Then the answer is partial (the start, after the hop-by-hop fallback found no
     # time left), not an error, and the unit of work is still usable
     assert late.truncated and late.reason is TruncationReason.DEADLINE
@@ -169,15 +184,16 @@ async def test_walk_reads_summaries_of_reached_assets(postgres_only: None, db: D
     # Given the graph with cycles
     assets = await seed(db)
     # When the one-statement walk is asked for summaries, both ways, 4 hops
-    read: dict[uuid.UUID, Asset] = {}
+    read = AssetSummaries()
     async with uow(db) as work:
-        walked = await work.lineage.walk(assets["a"].id, Direction.BOTH, 4, EdgeLevel.COLUMN,
-                                         10_000, 50_000, summaries=read)
-        separately = await work.lineage.assets(list(read), summary=True)
+        walked = await work.lineage.walk(
+            assets["a"].id, Direction.BOTH, 4, EdgeLevel.COLUMN, 10_000, 50_000, summaries=read
+        )
+        separately = await work.lineage.summaries(read.ids)
     # Then every reached asset has its summary, the same as read on its own
-    assert walked is not None and set(walked.nodes) <= set(read)
-    assert read == separately
-    assert {a.name for a in read.values()} == set("abcdefgxy")
+    assert walked is not None and set(walked.nodes) <= set(read.ids)
+    assert read.as_dict() == separately.as_dict()
+    assert {a.name for a in read.as_dict().values()} == set("abcdefgxy")
 
 
 async def test_summary_read_issues_no_separate_asset_statement(
@@ -220,8 +236,9 @@ async def _read_counting(db: Database, start: uuid.UUID) -> tuple[Any, list[str]
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
     try:
-        graph = await read_lineage(uow(db), ACTOR, LineageQuery(
-            start, Direction.BOTH, 4, summary=True, edge_details=False))
+        graph = await read_lineage(
+            uow(db), ACTOR, LineageQuery(start, Direction.BOTH, 4, summary=True, edge_details=False)
+        )
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     return graph, statements

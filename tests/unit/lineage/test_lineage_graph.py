@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 
 import pytest
@@ -139,3 +140,28 @@ async def test_impact_groups_downstream_nodes_by_kind_and_owner() -> None:
     assert report.distance["dash"] == 2
     assert "t" not in report.distance
     assert not report.truncated
+
+
+def test_node_columns_order_by_hop_then_name_and_skip_unknown_assets() -> None:
+    # Given summaries read for four assets (one of them not reached) and a walk that
+    # reached three of them plus one whose asset is gone
+    from racine.domain.lineage.columns import AssetSummaries, NodeColumns
+
+    a, b, c, d, gone = (uuid.uuid4() for _ in range(5))
+    read = AssetSummaries(
+        [a, b, c, d],
+        ["COLUMN"] * 4,
+        ["a", "b", "c", "d"],
+        ["s.z", "s.b", "s.a", "s.x"],
+        [None] * 4,
+        [None] * 4,
+        [0, 1, 2, 3],
+    )
+    reached = {a: 0, gone: 1, b: 1, c: 1}
+    # When they are put in graph order
+    nodes = NodeColumns.ordered(reached, read)
+    # Then the start comes first, then hop 1 by qualified name; the gone asset and the
+    # asset not reached are left out, and each summary column follows the same order
+    assert nodes.ids == [a, c, b] and nodes.hops == [0, 1, 1]
+    assert nodes.assets.names == ["a", "c", "b"] and nodes.assets.positions == [0, 2, 1]
+    assert [x.qualified_name for x in map(nodes.assets.asset, range(3))] == ["s.z", "s.a", "s.b"]
