@@ -4,10 +4,12 @@ declarations) neither break reflection nor sampling."""
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 
 from conftest import Source
 
 from racine.connectors import connector_for
+from racine.domain.scanning.cells import plain_sample
 
 _PLAIN = (type(None), bool, int, float, str, bytes, dt.date, dt.datetime, dt.time)
 
@@ -85,3 +87,22 @@ async def test_exotic_types_reflect_and_sample(empty_source: Source) -> None:
         assert types["price"] == "MONEY(10, 2)"
         assert types["anything"] == "ANY"
         assert sample["spot"] == [b"\x01\x02"]
+
+
+async def test_exotic_types_cross_to_the_pool_and_come_out_plain(empty_source: Source) -> None:
+    # Given a table of every odd type the engine has
+    source = empty_source
+    quote = "`" if source.kind == "mysql" else '"'
+    await source.run(*(s.format(s=f"{quote}{source.schema}{quote}") for s in _EXOTIC[source.kind]))
+    connector = connector_for(source.url)
+    try:
+        # When a scan samples it for its process pool
+        table = await connector.reflect_table(source.schema, "exotic")
+        portable = await connector.sample_portable(source.schema, "exotic", table.columns, 10)
+        plain = await connector.sample(source.schema, "exotic")
+    finally:
+        await connector.close()
+
+    # Then what crosses pickles, and the pool's conversion gives the plain sample
+    crossed = pickle.loads(pickle.dumps(portable))
+    assert repr(plain_sample(crossed.columns, crossed.exact_text)) == repr(plain)
