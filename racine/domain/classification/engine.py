@@ -79,8 +79,7 @@ def _insufficient(sample: Sample, min_distinct: int, data_type: str | None) -> s
     if sample.distinct == 1:
         return f"one repeated value in {sample.non_null} non-null values"
     if sample.distinct < min_distinct:
-        return (f"too few distinct values: {sample.distinct} "
-                f"(at least {min_distinct} needed)")
+        return f"too few distinct values: {sample.distinct} (at least {min_distinct} needed)"
     return None
 
 
@@ -99,22 +98,34 @@ def _sparse(sample: Sample, config: ClassifierConfig) -> list[RuleOutcome]:
         if not config.is_enabled(key):
             continue
         check = VALIDATORS[key]
-        hits = sum(c for v, c in (with_at if key == "EMAIL" else with_digit)
-                   if any(check(m.group(0).strip()) for m in pattern.finditer(v)))
+        hits = sum(
+            c
+            for v, c in (with_at if key == "EMAIL" else with_digit)
+            if any(check(m.group(0).strip()) for m in pattern.finditer(v))
+        )
         if hits == 0:
             continue
         ratio = hits / sample.non_null
-        out.append(RuleOutcome(key, 0.3 + 0.15 * min(1.0, ratio / 0.5), {
-            "rules": [f"sparse:{key.lower()}"],
-            "match_ratio": round(ratio, 4),
-            "note": "sparse: values found inside free text in some rows",
-        }))
+        out.append(
+            RuleOutcome(
+                key,
+                0.3 + 0.15 * min(1.0, ratio / 0.5),
+                {
+                    "rules": [f"sparse:{key.lower()}"],
+                    "match_ratio": round(ratio, 4),
+                    "note": "sparse: values found inside free text in some rows",
+                },
+            )
+        )
     return out
 
 
 def _combine(
-    rule_hits: list[RuleOutcome], proba: dict[str, float] | None,
-    rates: dict[str, float], config: ClassifierConfig, negative_name: bool,
+    rule_hits: list[RuleOutcome],
+    proba: dict[str, float] | None,
+    rates: dict[str, float],
+    config: ClassifierConfig,
+    negative_name: bool,
 ) -> list[tuple[str, float, LabelSource, dict[str, object]]]:
     merged: dict[str, tuple[float, LabelSource, dict[str, object]]] = {}
     p_none = proba.get(NONE_CLASS, 0.0) if proba else 0.0
@@ -143,16 +154,24 @@ def _combine(
             if spec and spec.strength is Strength.WEAK and negative_name:
                 continue  # ``login_attempts`` holds counts, whatever they look like
             scaled = (p - _ML_MIN_PROBABILITY) / (1 - _ML_MIN_PROBABILITY)
-            merged[key] = (_ML_FLOOR + (_ML_CAP - _ML_FLOOR) * scaled, LabelSource.ML, {
-                "model_probability": round(p, 4),
-                "rules": [],
-                "match_ratio": round(rates.get(key, 0.0), 4),
-            })
+            merged[key] = (
+                _ML_FLOOR + (_ML_CAP - _ML_FLOOR) * scaled,
+                LabelSource.ML,
+                {
+                    "model_probability": round(p, 4),
+                    "rules": [],
+                    "match_ratio": round(rates.get(key, 0.0), 4),
+                },
+            )
     # Checksums passing on most values outweigh any name or shape: an FR NIR column
     # named ``phone`` is a NIR column. Non-checksum rivals are kept but ranked below.
-    strong = [c for k, (c, s, e) in merged.items() if s is LabelSource.RULE
-              and e.get("strength") == Strength.STRONG.value
-              and float(e.get("match_ratio", 0.0)) >= 0.9]  # type: ignore[arg-type]
+    strong = [
+        c
+        for k, (c, s, e) in merged.items()
+        if s is LabelSource.RULE
+        and e.get("strength") == Strength.STRONG.value
+        and float(e.get("match_ratio", 0.0)) >= 0.9  # type: ignore[arg-type]
+    ]
     if strong:
         ceiling = max(strong) - 0.05
         for k, (c, s, e) in list(merged.items()):
@@ -176,10 +195,13 @@ def classify_columns(
     scored = [i for i, p in enumerate(prepared) if p[3] is None]
     probabilities: dict[int, dict[str, float]] = {}
     if model is not None and scored:
-        matrix = featurize([prepared[i][1] for i in scored], [prepared[i][2] for i in scored],
-                           [prepared[i][4] for i in scored])
-        for row, i in zip(model.predict_proba(matrix), scored, strict=True):
-            probabilities[i] = {c: float(p) for c, p in zip(model.classes, row, strict=True)}
+        matrix = featurize(
+            [prepared[i][1] for i in scored],
+            [prepared[i][2] for i in scored],
+            [prepared[i][4] for i in scored],
+        )
+        for row, i in zip(model.predict_proba(matrix).tolist(), scored, strict=True):
+            probabilities[i] = dict(zip(model.classes, row, strict=True))
 
     verdicts: list[ColumnVerdict] = []
     for i, (col, name, sample, reason, rates) in enumerate(prepared):
@@ -190,11 +212,15 @@ def classify_columns(
             hits += evaluate_custom(name, sample, config.custom_rules, config)
         negative_name = bool(GENERIC_NEGATIVE.search(name))
         candidates = _combine(hits, probabilities.get(i), rates, config, negative_name)
-        if config.detect_sparse and reason is None and not any(
-                c >= 0.5 for _, c, _, _ in candidates):
+        if (
+            config.detect_sparse
+            and reason is None
+            and not any(c >= 0.5 for _, c, _, _ in candidates)
+        ):
             for hit in _sparse(sample, config):
-                candidates.append((hit.type_key, hit.confidence, LabelSource.RULE,
-                                   dict(hit.evidence)))
+                candidates.append(
+                    (hit.type_key, hit.confidence, LabelSource.RULE, dict(hit.evidence))
+                )
         labels: list[Label] = []
         for key, confidence, source, evidence in sorted(candidates, key=lambda c: -c[1]):
             if confidence < config.min_confidence:
@@ -203,17 +229,22 @@ def classify_columns(
             evidence["distinct_values"] = sample.distinct
             if sample.truncated:
                 evidence["truncated_values"] = sample.truncated
-            state = (LabelState.CONFIRMED if confidence >= config.auto_confirm_threshold
-                     else LabelState.SUGGESTED)
+            state = (
+                LabelState.CONFIRMED
+                if confidence >= config.auto_confirm_threshold
+                else LabelState.SUGGESTED
+            )
             labels.append(Label(key, round(confidence, 4), state, source, evidence))
-        verdicts.append(ColumnVerdict(
-            column_name=col.column_name,
-            labels=labels[:_MAX_LABELS],
-            insufficient_evidence=reason,
-            sample_size=sample.total,
-            null_count=sample.nulls,
-            distinct_count=sample.distinct,
-        ))
+        verdicts.append(
+            ColumnVerdict(
+                column_name=col.column_name,
+                labels=labels[:_MAX_LABELS],
+                insufficient_evidence=reason,
+                sample_size=sample.total,
+                null_count=sample.nulls,
+                distinct_count=sample.distinct,
+            )
+        )
     return verdicts
 
 
@@ -231,5 +262,4 @@ def classify_column(
     classified); ``table_name`` is accepted for callers' convenience and kept
     for future name-context rules.
     """
-    return classify_columns(
-        [ColumnInput(column_name, values, table_name, data_type)], config)[0]
+    return classify_columns([ColumnInput(column_name, values, table_name, data_type)], config)[0]

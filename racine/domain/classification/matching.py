@@ -134,7 +134,7 @@ def _common_prefix_share(values: list[str], width: int) -> float:
         return 0.0
     prefixes: dict[str, int] = {}
     for v in values:
-        digits = "".join(c for c in v if c.isdigit())[:width]
+        digits = "".join(filter(str.isdigit, v))[:width]
         prefixes[digits] = prefixes.get(digits, 0) + 1
     return max(prefixes.values()) / len(values)
 
@@ -188,22 +188,31 @@ def evaluate_rules(
         ratio = weighted_ratio(sample, _ALL_CHECKS[check_key], min_ratio, known)
         if ratio < min_ratio:
             continue
-        if negative and (key == "CREDIT_CARD" or spec.strength is not Strength.STRONG
-                         or ratio < 0.95):
+        if negative and (
+            key == "CREDIT_CARD" or spec.strength is not Strength.STRONG or ratio < 0.95
+        ):
             continue
-        if key == "CREDIT_CARD" and _common_prefix_share(
-                [v for v, _ in sample.counts[:64]], 10) >= 0.5:
+        if (
+            key == "CREDIT_CARD"
+            and _common_prefix_share([v for v, _ in sample.counts[:64]], 10) >= 0.5
+        ):
             continue  # sequential identifiers sharing a long prefix are not PANs
         confidence = 0.55 if negative else _rule_confidence(spec, ratio, min_ratio, named)
         if confidence <= 0:
             continue
         fired = [f"value:{key.lower()}"] + ([f"name:{key.lower()}"] if named else [])
-        outcomes.append(RuleOutcome(key, confidence, {
-            "rules": fired,
-            "strength": spec.strength.value,
-            "match_ratio": round(ratio, 4),
-            "name_context": "negative" if negative else ("match" if named else "none"),
-        }))
+        outcomes.append(
+            RuleOutcome(
+                key,
+                confidence,
+                {
+                    "rules": fired,
+                    "strength": spec.strength.value,
+                    "match_ratio": round(ratio, 4),
+                    "name_context": "negative" if negative else ("match" if named else "none"),
+                },
+            )
+        )
     return outcomes
 
 
@@ -225,7 +234,10 @@ def _in_dictionary(words: frozenset[str], case_sensitive: bool) -> Callable[[str
 
 
 def evaluate_custom(
-    name: str, sample: Sample, rules: tuple[CustomRule, ...], config: ClassifierConfig,
+    name: str,
+    sample: Sample,
+    rules: tuple[CustomRule, ...],
+    config: ClassifierConfig,
     budget_seconds: float = 0.5,
 ) -> list[RuleOutcome]:
     """User rules; regexes run under a per-value timeout and a per-column budget."""
@@ -238,8 +250,12 @@ def evaluate_custom(
         named = False
         if rule.name_pattern:
             try:
-                named = regex.search(rule.name_pattern, name.strip("_"), flags,
-                                     timeout=config.regex_timeout) is not None
+                named = (
+                    regex.search(
+                        rule.name_pattern, name.strip("_"), flags, timeout=config.regex_timeout
+                    )
+                    is not None
+                )
             except TimeoutError:
                 named = False
             if not named:

@@ -17,22 +17,34 @@ from functools import lru_cache
 from racine.domain.classification import checksums
 from racine.domain.classification.lexicon import country_codes, country_names
 
-__all__ = ["BLOOD_TYPES", "GENDER_WORDS", "VALIDATORS", "Validator", "card_issuer", "is_uuid",
-           "parse_date"]
+__all__ = [
+    "BLOOD_TYPES",
+    "GENDER_WORDS",
+    "VALIDATORS",
+    "Validator",
+    "card_issuer",
+    "is_uuid",
+    "parse_date",
+]
 
 Validator = Callable[[str], bool]
 
 _EMAIL = re.compile(r"[\w.%+'-]{1,64}@[^\W_][\w-]*(?:\.[\w-]+)*\.[^\W\d_]{2,24}")
 _PHONE = re.compile(r"(?:\+|00)?[\d\s().\-/]{6,22}(?:\s*(?:x|ext\.?)\s*\d{1,5})?", re.I)
 _PHONE_FORMATTED = re.compile(r"(?:\+|00)\d|\(\d+\)|\d[\s.\-/]\d")
-_MAC = re.compile(r"[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2})(?:\1[0-9A-Fa-f]{2}){4}|"
-                  r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}")
+_MAC = re.compile(
+    r"[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2})(?:\1[0-9A-Fa-f]{2}){4}|"
+    r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}"
+)
 _URL = re.compile(r"(?:https?|ftp)://[^\s/$.?#][^\s]*|www\.[^\s]+\.[a-z]{2,}[^\s]*", re.I)
 _UUID = re.compile(
     r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 )
-_NINO = re.compile(r"(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-                   r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]", re.I)
+_NINO = re.compile(
+    r"(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]",
+    re.I,
+)
 _SSN_DASHED = re.compile(r"\d{3}[- ]\d{2}[- ]\d{4}")
 _DATE_PATTERNS = (
     (re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"), (1, 2, 3)),
@@ -94,7 +106,8 @@ def _address_word(v: str) -> bool:
         if token in _ADDRESS_WORD_SET:
             return True
         if token.endswith(_ADDRESS_SUFFIXES) and any(
-                len(token) > len(x) and token.endswith(x) for x in _ADDRESS_SUFFIXES):
+            len(token) > len(x) and token.endswith(x) for x in _ADDRESS_SUFFIXES
+        ):
             return True
     return False
 
@@ -109,9 +122,23 @@ _GENDER_WORDS = (
 )
 _GENDERS = frozenset(_GENDER_WORDS.split(" "))
 _BLOOD = frozenset(
-    t + s for t in ("A", "B", "AB", "O", "0")
-    for s in ("+", "-", " POS", " NEG", "", " RH+", " RH-", "RH+", "RH-", " +", " -",
-              " POSITIVE", " NEGATIVE")
+    t + s
+    for t in ("A", "B", "AB", "O", "0")
+    for s in (
+        "+",
+        "-",
+        " POS",
+        " NEG",
+        "",
+        " RH+",
+        " RH-",
+        "RH+",
+        "RH-",
+        " +",
+        " -",
+        " POSITIVE",
+        " NEGATIVE",
+    )
 )
 GENDER_WORDS = _GENDERS  # for the prefilter (``prefilter.py``)
 BLOOD_TYPES = _BLOOD
@@ -131,7 +158,7 @@ _ISSUERS: tuple[tuple[str, tuple[tuple[int, int], ...], tuple[int, ...]], ...] =
 
 
 def _digits(value: str) -> str:
-    return "".join(ch for ch in value if ch.isdigit())
+    return "".join(filter(str.isdigit, value))
 
 
 _PAN = re.compile(r"\d{12,19}|\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}|\d{4}[ -]\d{6}[ -]\d{4,5}")
@@ -285,7 +312,9 @@ def _age(v: str) -> bool:
 
 def _password_hash(v: str) -> bool:
     return bool(
-        _BCRYPT.fullmatch(v) or _CRYPT.match(v) or _DJANGO_HASH.fullmatch(v)
+        _BCRYPT.fullmatch(v)
+        or _CRYPT.match(v)
+        or _DJANGO_HASH.fullmatch(v)
         or _HEX_DIGEST.fullmatch(v)
     )
 
@@ -295,8 +324,7 @@ def _api_key(v: str) -> bool:
         return True
     if not _TOKEN.fullmatch(v) or is_uuid(v) or v.isdigit() or v.isalpha():
         return False
-    classes = sum((any(c.islower() for c in v), any(c.isupper() for c in v),
-                   any(c.isdigit() for c in v)))
+    classes = sum((any(map(str.islower, v)), any(map(str.isupper, v)), any(map(str.isdigit, v))))
     return classes == 3 and len(set(v)) >= 12
 
 
@@ -306,13 +334,34 @@ def _known_key(v: str) -> bool:
 
 def _person_name(v: str) -> bool:
     tokens = v.split()
-    return 2 <= len(tokens) <= 5 and all(_NAME_TOKEN.fullmatch(t.rstrip(".,")) for t in tokens) \
-        and sum(t[0].isupper() for t in tokens) >= 2 and len(v) <= 60
+    return (
+        2 <= len(tokens) <= 5
+        and all(_NAME_TOKEN.fullmatch(t.rstrip(".,")) for t in tokens)
+        and sum(t[0].isupper() for t in tokens) >= 2
+        and len(v) <= 60
+    )
 
 
 _PARTICLES = frozenset(
-    ("de", "del", "della", "di", "da", "dos", "das", "van", "von", "der", "den", "le", "la",
-     "du", "bin", "al", "ter")
+    (
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "dos",
+        "das",
+        "van",
+        "von",
+        "der",
+        "den",
+        "le",
+        "la",
+        "du",
+        "bin",
+        "al",
+        "ter",
+    )
 )
 
 
@@ -331,15 +380,17 @@ def _words(v: str) -> bool:
     return bool(_WORDS.fullmatch(v)) and v[0].isupper() and len(v) <= 40
 
 
-_HOUSE = re.compile(r"[^\W\d_][^\d]{2,40}\s\d{1,5}[a-zA-Z]?(?:[/\-]\d{1,4})?\.?|"
-                    r"\d{1,5}[a-zA-Z]?,?\s[^\W\d_][^\d]{2,40}")
+_HOUSE = re.compile(
+    r"[^\W\d_][^\d]{2,40}\s\d{1,5}[a-zA-Z]?(?:[/\-]\d{1,4})?\.?|"
+    r"\d{1,5}[a-zA-Z]?,?\s[^\W\d_][^\d]{2,40}"
+)
 
 
 def _address_loose(v: str) -> bool:
     """Street keyword, or a number among mostly capitalised words (not a sentence)."""
     if _address(v):
         return True
-    if len(v) > 120 or "@" in v or "://" in v or not any(c.isdigit() for c in v):
+    if len(v) > 120 or "@" in v or "://" in v or not any(map(str.isdigit, v)):
         return False
     words = [t for t in v.split() if len(t) >= 3 and t.isalpha()]
     if not words or sum(t[0].isupper() for t in words) < 0.6 * len(words):
@@ -349,8 +400,8 @@ def _address_loose(v: str) -> bool:
 
 @lru_cache(maxsize=2048)
 def _address(v: str) -> bool:
-    has_digit = any(c.isdigit() for c in v)
-    return has_digit and len(v) <= 120 and sum(c.isalpha() for c in v) >= 4 and _address_word(v)
+    has_digit = any(map(str.isdigit, v))
+    return has_digit and len(v) <= 120 and sum(map(str.isalpha, v)) >= 4 and _address_word(v)
 
 
 def _bank_account(v: str) -> bool:
@@ -370,14 +421,14 @@ def _country(v: str) -> bool:
 
 
 def _amount(v: str) -> bool:
-    return bool(_AMOUNT.fullmatch(v)) and any(c.isdigit() for c in v)
+    return bool(_AMOUNT.fullmatch(v)) and any(map(str.isdigit, v))
 
 
 def _tax_id(v: str) -> bool:
     # EU VAT numbers, US EIN, and the national personal tax codes.
     if re.fullmatch(r"\d{2}-\d{7}", v):
         return True
-    return bool(re.fullmatch(r"[A-Z]{2}[0-9A-Z+*.]{2,13}", v)) and any(c.isdigit() for c in v)
+    return bool(re.fullmatch(r"[A-Z]{2}[0-9A-Z+*.]{2,13}", v)) and any(map(str.isdigit, v))
 
 
 VALIDATORS: dict[str, Validator] = {
@@ -406,7 +457,7 @@ VALIDATORS: dict[str, Validator] = {
     "BR_CPF": _stdnum(checksums.cpf_valid, r"[\d .-]{11,14}"),
     "BR_CNPJ": _stdnum(checksums.cnpj_valid, r"[\d ./-]{14,18}"),
     "PASSPORT_NUMBER": lambda v: bool(_PASSPORT.fullmatch(v)),
-    "DRIVER_LICENSE": lambda v: bool(_LICENSE.fullmatch(v)) and any(c.isdigit() for c in v),
+    "DRIVER_LICENSE": lambda v: bool(_LICENSE.fullmatch(v)) and any(map(str.isdigit, v)),
     "TAX_ID": _tax_id,
     "CREDIT_CARD": lambda v: card_issuer(v) is not None,
     "CARD_CVV": _cvv,
@@ -419,8 +470,11 @@ VALIDATORS: dict[str, Validator] = {
     "MAC_ADDRESS": lambda v: bool(_MAC.fullmatch(v)),
     "IMEI": lambda v: len(v) in (15, 17, 18) and checksums.imei_valid(v),
     "URL": lambda v: bool(_URL.fullmatch(v)),
-    "USERNAME": lambda v: bool(_USERNAME.fullmatch(v)) and "@" not in v
-    and not (v.isalpha() and v[0].isupper() and v[1:].islower()),
+    "USERNAME": lambda v: (
+        bool(_USERNAME.fullmatch(v))
+        and "@" not in v
+        and not (v.isalpha() and v[0].isupper() and v[1:].islower())
+    ),
     "PASSWORD_HASH": _password_hash,
     "API_KEY": _api_key,
     "GEO_COORDINATES": _geo,
@@ -439,7 +493,8 @@ EXTRA_CHECKS: dict[str, Validator] = {
     "country_name": _country_name,
     "phone_strict": _phone_strict,
     "hash_structured": lambda v: bool(
-        _BCRYPT.fullmatch(v) or _CRYPT.match(v) or _DJANGO_HASH.fullmatch(v)),
+        _BCRYPT.fullmatch(v) or _CRYPT.match(v) or _DJANGO_HASH.fullmatch(v)
+    ),
     "ssn_plain": lambda v: len(v) == 9 and v.isdigit() and checksums.ssn_valid(v),
     "luhn": lambda v: v.isdigit() and 12 <= len(v) <= 19 and checksums.luhn_valid(v),
 }
