@@ -48,9 +48,11 @@ def install_rooms(runtime: Any) -> RoomManager:
         freeze_startup_heap()
 
     async def stop(_: Any) -> None:
-        await rooms.stop()
-        if writer is not None:
-            await writer.close()
+        try:
+            await rooms.stop()  # writes the last projections through the writer
+        finally:
+            if writer is not None:
+                await writer.close()
 
     runtime.on_start.append(start)
     runtime.on_stop.append(stop)
