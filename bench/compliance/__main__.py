@@ -18,6 +18,8 @@ then measures in the same run:
 incidents, tallies, deliveries and evaluations are emptied between rounds, so
 each round's "first" is a real first run), each round against its own
 baseline, with the load average printed for each round: the machine is shared.
+``--keep NAME`` keeps the scratch database (and reuses it when it exists) for
+profiling the phases on the same catalog.
 
 Statements are counted with a SQLAlchemy ``before_cursor_execute`` listener,
 plus each COPY (sent through the asyncpg connection, which that listener does
@@ -199,15 +201,33 @@ class Counter:
         return n
 
 
-async def measure(url: str, columns: int, repeat: int) -> dict[str, Any]:
-    rows = catalog(columns)
-    started = time.perf_counter()
-    await load_catalog(url, rows)
-    setup_s = time.perf_counter() - started
-    shape = {"columns": sum(1 for a in rows["assets"] if a["kind"] == "COLUMN"),
-             "assets": len(rows["assets"]), "labels": len(rows["labels"]),
-             "edges": len(rows["edges"]), "setup_s": setup_s}
-    del rows
+async def shape_of(url: str) -> dict[str, Any]:
+    """The kept catalog's shape (when reusing one)."""
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        out = {
+            "columns": await conn.scalar(text("SELECT count(*) FROM assets WHERE kind = 'COLUMN'")),
+            "assets": await conn.scalar(text("SELECT count(*) FROM assets")),
+            "labels": await conn.scalar(text("SELECT count(*) FROM column_classifications")),
+            "edges": await conn.scalar(text("SELECT count(*) FROM lineage_edges")),
+            "setup_s": 0.0,
+        }
+    await engine.dispose()
+    return out
+
+
+async def measure(url: str, columns: int, repeat: int, fresh: bool = True) -> dict[str, Any]:
+    if fresh:
+        rows = catalog(columns)
+        started = time.perf_counter()
+        await load_catalog(url, rows)
+        setup_s = time.perf_counter() - started
+        shape = {"columns": sum(1 for a in rows["assets"] if a["kind"] == "COLUMN"),
+                 "assets": len(rows["assets"]), "labels": len(rows["labels"]),
+                 "edges": len(rows["edges"]), "setup_s": setup_s}
+        del rows
+    else:
+        shape = await shape_of(url)
     gc.collect()  # measure in a process that no longer holds the generated catalog
     db = Database(url)
     bus = build_bus(None)
@@ -257,20 +277,24 @@ async def measure(url: str, columns: int, repeat: int) -> dict[str, Any]:
     return out
 
 
-async def main(url: str, columns: int, repeat: int) -> None:
+async def main(url: str, columns: int, repeat: int, keep: str | None = None) -> None:
     base = make_url(url)
-    name = f"racine_bench_{secrets.token_hex(3)}"
+    name = keep or f"racine_bench_{secrets.token_hex(3)}"
     admin = create_async_engine(base.render_as_string(hide_password=False),
                                 isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = keep is not None and bool(await conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}))
+        if not exists:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
     scratch = base.set(database=name).render_as_string(hide_password=False)
     try:
         await asyncio.to_thread(upgrade, scratch)
-        out = await measure(scratch, columns, repeat)
+        out = await measure(scratch, columns, repeat, fresh=not exists)
     finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        if keep is None:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         await admin.dispose()
     print(f"catalog: {out['columns']} columns, {out['assets']} assets, {out['labels']} labels, "
           f"{out['edges']} lineage edges (written in {out['setup_s']:.1f}s)")
@@ -306,5 +330,8 @@ if __name__ == "__main__":
                         help="rounds on the same catalog, each against its own baseline")
     parser.add_argument("--url", default=os.environ.get(
         "RACINE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--keep", metavar="NAME", help=(
+        "keep the scratch database under this name (reused, catalog and all, when it "
+        "exists; --columns is then ignored); dropped otherwise"))
     args = parser.parse_args()
-    asyncio.run(main(args.url, args.columns, args.repeat))
+    asyncio.run(main(args.url, args.columns, args.repeat, args.keep))

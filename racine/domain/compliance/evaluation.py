@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from operator import attrgetter
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
@@ -28,7 +29,12 @@ from racine.domain.compliance.model import (
     custom_pack,
 )
 from racine.domain.compliance.packs import shipped_packs
-from racine.domain.compliance.reconcile import NOT_REPRODUCED, Reconciler, Refresh
+from racine.domain.compliance.reconcile import (
+    NOT_REPRODUCED,
+    Reconciler,
+    Refresh,
+    StoredFinding,
+)
 from racine.domain.compliance.rules import RulePack, Severity
 from racine.domain.compliance.scoring import score_frameworks
 from racine.domain.errors import NotFound, ValidationFailed
@@ -50,6 +56,7 @@ __all__ = [
 ]
 
 EVALUATE_KIND = "compliance.evaluate"
+
 
 @dataclass
 class EvaluationOutcome:
@@ -145,9 +152,6 @@ def _alerts_for_new(new: list[Finding], reopened: list[Refresh], run_id: uuid.UU
         v = i.violation
         return v.severity, v.framework, v.control_id, v.check_id, v.asset_id, i.asset_name
 
-    def severity(i: Finding | Refresh) -> str:  # a StrEnum member is its own string
-        return i.severity if isinstance(i, Finding) else i.violation.severity
-
     def build(i: Finding | Refresh) -> Alert:
         level, framework, control, check, asset_id, name = parts(i)
         return Alert(
@@ -164,7 +168,7 @@ def _alerts_for_new(new: list[Finding], reopened: list[Refresh], run_id: uuid.UU
         AlertKind.FINDING_NEW,
         items,
         build,
-        severity,
+        attrgetter("severity"),  # a StrEnum member is its own string
         lambda i: i.id,
         "new findings of this evaluation",
         {"evaluation": str(run_id)},
@@ -209,17 +213,23 @@ async def _evaluate(
     with gc_paused():
         async with uow_factory() as uow:
             packs = _choose(await available_packs(uow), run.frameworks)
+            # Evaluations write one at a time (a scan's follow-up and a user's
+            # request may overlap): the lock is taken, and the stored findings
+            # read, before the facts and before the worker thread starts (which
+            # would slow every reply the event loop waits for).
+            await uow.compliance.lock_evaluations(run.id)
+            stored = await uow.compliance.stored_findings(run.frameworks, run.source_ids)
             facts = await uow.compliance.load_facts(run.source_ids)
             facts.taken_at = now
-        # A worker thread evaluates control by control and hands each part over as
-        # it is done: the writer streams one control's new findings to the database
-        # (COPY) while the next is evaluated, and no snapshot is copied to another
-        # process (pickling 100,000s of facts there and the violations back cost
-        # several times the evaluation itself).
-        scope = frozenset(run.source_ids) if run.source_ids else None
-        parts = _in_thread(partial(_evaluation, facts, packs, scope))
-        outcome = await _write(uow_factory, run, facts, parts, now)
-        del facts, parts
+            # A worker thread evaluates control by control and hands each part over
+            # as it is done: the writer sends one control's new findings to the
+            # database (COPY) while the next is evaluated, and no snapshot is copied
+            # to another process (pickling 100,000s of facts there and the
+            # violations back cost several times the evaluation itself).
+            scope = frozenset(run.source_ids) if run.source_ids else None
+            parts = _in_thread(partial(_evaluation, facts, packs, scope))
+            outcome = await _write(uow, run, facts, stored, parts, now)
+        del facts, parts, stored
     return outcome
 
 
@@ -274,111 +284,101 @@ def _tally_rows(tallies: dict[tuple[str, str], Tally]) -> list[TallyRow]:
 
 
 async def _write(
-    uow_factory: Callable[[], IncidentsUnitOfWork],
+    uow: IncidentsUnitOfWork,
     run: EvaluationRun,
     facts: Facts,
+    stored: dict[str, StoredFinding],
     parts: AsyncIterator[Evaluation],
     now: datetime,
 ) -> EvaluationOutcome:
+    """Reconcile and write, in ``uow`` (which holds the evaluations' lock)."""
     frameworks = set(run.frameworks)
     scope = set(run.source_ids) if run.source_ids else None
-    async with uow_factory() as uow:
-        # Evaluations write one at a time (a scan's follow-up and a user's request may
-        # overlap): the stored findings are read and reconciled under that lock.
-        await uow.compliance.lock_evaluations(run.id)
-        reconciler = Reconciler(
-            await uow.compliance.stored_findings(run.frameworks, run.source_ids),
-            facts.assets,
-            run_id=run.id,
-            now=now,
-            in_scope=lambda f: (
-                f.framework in frameworks and (scope is None or f.source_id in scope)
-            ),
-        )
-        tallies: dict[tuple[str, str], Tally] = {}
-        violations = 0
+    reconciler = Reconciler(
+        stored,
+        facts.assets,
+        run_id=run.id,
+        now=now,
+        in_scope=lambda f: f.framework in frameworks and (scope is None or f.source_id in scope),
+        new_ids=uow.compliance.new_ids,
+    )
+    tallies: dict[tuple[str, str], Tally] = {}
+    violations = 0
 
-        async def new_findings() -> AsyncIterator[Finding]:
-            nonlocal violations
-            async for part in parts:
-                tallies.update(part.tallies)
-                violations += len(part.violations)
-                for finding in reconciler.add(part.violations):
-                    yield finding
-                await asyncio.sleep(0)  # let the loop send what the writer buffered
+    async def new_findings() -> AsyncIterator[list[Finding]]:
+        nonlocal violations
+        async for part in parts:
+            tallies.update(part.tallies)
+            violations += len(part.violations)
+            yield reconciler.add(part.violations)
+            await asyncio.sleep(0)  # let the loop send what the writer buffered
 
-        await uow.compliance.add_findings(new_findings())
-        changes = reconciler.finish()
-        # Findings merely seen again are not rewritten: their "last seen" is the
-        # tallies' time (see ComplianceRepository._seen).
-        await uow.compliance.refresh_findings(
-            changes.refreshed, reopen=False, run_id=run.id, now=now
-        )
-        await uow.compliance.refresh_findings(changes.reopened, reopen=True, run_id=run.id, now=now)
-        await uow.compliance.resolve_findings(changes.resolved, NOT_REPRODUCED, now)
-        await uow.compliance.replace_tallies(
-            run.frameworks, run.source_ids, _tally_rows(tallies), now
-        )
-        failing: Counter[tuple[str, str, uuid.UUID | None]] = await uow.compliance.failing_counts(
-            run.frameworks
-        )
-        scores = score_frameworks(
-            run.frameworks, await uow.compliance.tallies(run.frameworks), failing
-        )
-        run.scores = {k: v.to_json() for k, v in scores.items()}
-        run.counts = {
-            "new": len(changes.new),
-            "resolved": len(changes.resolved),
-            "reopened": len(changes.reopened),
-            "evaluated": sum(t.evaluated for t in tallies.values()),
-            "violations": violations,
-        }
-        run.state, run.finished_at = "SUCCEEDED", datetime.now(UTC)
-        await uow.compliance.save_run(run)
-        alerts = _alerts_for_new(changes.new, changes.reopened, run.id)
-        # A new finding's incident needs no lookup (nothing can be open for it yet).
-        alerts += await open_incidents(
-            uow,
-            [
-                Cause(
-                    CauseKind.FINDING,
-                    f.id,
-                    f"{f.framework} {f.control_id}: {f.asset_name}",
-                    f.severity.value,
-                    (f.asset_id,),
-                )
-                for f in changes.new
-                if f.severity is Severity.CRITICAL
-            ],
-            new_causes=True,
-        )
-        alerts += await open_incidents(
-            uow,
-            [
-                Cause(
-                    CauseKind.FINDING,
-                    r.id,
-                    f"{r.violation.framework} {r.violation.control_id}: {r.asset_name}",
-                    r.violation.severity.value,
-                    (r.violation.asset_id,),
-                )
-                for r in changes.reopened
-                if r.violation.severity is Severity.CRITICAL
-            ],
-        )
-        alerts += await resolve_incidents(
-            uow, CauseKind.FINDING, changes.resolved, "finding not reproduced"
-        )
-        delivery_ids = await raise_alerts(uow, alerts)
-        await record(
-            uow,
-            Principal.system(),
-            "compliance.evaluated",
-            "ComplianceEvaluation",
-            run.id,
-            run.counts,
-        )
-        await uow.commit()
+    await uow.compliance.add_findings(new_findings())
+    changes = reconciler.finish()
+    # Findings merely seen again are not rewritten: their "last seen" is the
+    # tallies' time (see ComplianceRepository._seen).
+    await uow.compliance.refresh_findings(changes.refreshed, reopen=False, run_id=run.id, now=now)
+    await uow.compliance.refresh_findings(changes.reopened, reopen=True, run_id=run.id, now=now)
+    await uow.compliance.resolve_findings(changes.resolved, NOT_REPRODUCED, now)
+    await uow.compliance.replace_tallies(run.frameworks, run.source_ids, _tally_rows(tallies), now)
+    failing: Counter[tuple[str, str, uuid.UUID | None]] = await uow.compliance.failing_counts(
+        run.frameworks
+    )
+    scores = score_frameworks(run.frameworks, await uow.compliance.tallies(run.frameworks), failing)
+    run.scores = {k: v.to_json() for k, v in scores.items()}
+    run.counts = {
+        "new": len(changes.new),
+        "resolved": len(changes.resolved),
+        "reopened": len(changes.reopened),
+        "evaluated": sum(t.evaluated for t in tallies.values()),
+        "violations": violations,
+    }
+    run.state, run.finished_at = "SUCCEEDED", datetime.now(UTC)
+    await uow.compliance.save_run(run)
+    alerts = _alerts_for_new(changes.new, changes.reopened, run.id)
+    # A new finding's incident needs no lookup (nothing can be open for it yet).
+    alerts += await open_incidents(
+        uow,
+        [
+            Cause(
+                CauseKind.FINDING,
+                f.id,
+                f"{f.framework} {f.control_id}: {f.asset_name}",
+                f.severity.value,
+                (f.asset_id,),
+            )
+            for f in changes.new
+            if f.severity is Severity.CRITICAL
+        ],
+        new_causes=True,
+    )
+    alerts += await open_incidents(
+        uow,
+        [
+            Cause(
+                CauseKind.FINDING,
+                r.id,
+                f"{r.violation.framework} {r.violation.control_id}: {r.asset_name}",
+                r.violation.severity.value,
+                (r.violation.asset_id,),
+            )
+            for r in changes.reopened
+            if r.violation.severity is Severity.CRITICAL
+        ],
+    )
+    alerts += await resolve_incidents(
+        uow, CauseKind.FINDING, changes.resolved, "finding not reproduced"
+    )
+    delivery_ids = await raise_alerts(uow, alerts)
+    await record(
+        uow,
+        Principal.system(),
+        "compliance.evaluated",
+        "ComplianceEvaluation",
+        run.id,
+        run.counts,
+    )
+    await uow.commit()
     return EvaluationOutcome(run, delivery_ids)
 
 

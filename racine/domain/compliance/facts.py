@@ -21,7 +21,12 @@ from typing import Any
 from racine.domain.classification.types import BUILTIN_TYPES, Sensitivity
 
 __all__ = [
-    "AssetFact", "FactIndex", "Facts", "TypeInfo", "builtin_type_info", "gc_paused",
+    "AssetFact",
+    "FactIndex",
+    "Facts",
+    "TypeInfo",
+    "builtin_type_info",
+    "gc_paused",
 ]
 
 TypeInfo = Mapping[str, tuple[str, int]]
@@ -30,6 +35,7 @@ TypeInfo = Mapping[str, tuple[str, int]]
 SENSITIVITY_PROPERTY = "sensitivity"
 """An asset property that overrides the sensitivity derived from its labels."""
 
+_UNKNOWN_TYPE = ("", int(Sensitivity.CONFIDENTIAL))  # a custom type's rank, if not given
 _CONTAINERS = ("TABLE", "VIEW", "SCHEMA", "DATABASE", "DATA_SOURCE")
 
 
@@ -91,25 +97,44 @@ class FactIndex:
         self.facts = facts
         self.types = types if types is not None else builtin_type_info()
         assets = facts.assets
-        self.by_kind: dict[str, list[uuid.UUID]] = defaultdict(list)
+        by_kind: dict[str, list[uuid.UUID]] = defaultdict(list)
         for a in assets.values():
-            self.by_kind[a.kind].append(a.id)
+            by_kind[a.kind].append(a.id)
+        self.by_kind = by_kind
         self._chains: dict[uuid.UUID, tuple[uuid.UUID, ...]] = {}
-        # Labels rolled up: a table holds what its columns hold.
-        self.labels: dict[uuid.UUID, set[str]] = defaultdict(set)
+        # Labels rolled up: a table holds what its columns hold. Gathered per
+        # parent first, so each table's chain is walked once, not once per column.
+        labels: dict[uuid.UUID, set[str]] = defaultdict(set)
+        by_type: dict[str, set[uuid.UUID]] = defaultdict(set)
+        by_parent: dict[uuid.UUID, set[str]] = defaultdict(set)
+        chain = self.chain
         for asset_id, keys in facts.labels.items():
-            if asset_id not in assets:
+            labelled = assets.get(asset_id)
+            if labelled is None:
                 continue
-            for holder in self.chain(asset_id):
-                self.labels[holder].update(keys)
-        self.by_type: dict[str, set[uuid.UUID]] = defaultdict(set)
-        self.by_category: dict[str, set[uuid.UUID]] = defaultdict(set)
-        for asset_id, held in self.labels.items():
+            parent = labelled.parent_id
+            if parent is None or parent not in assets or asset_id in chain(parent):
+                holders: tuple[uuid.UUID, ...] = chain(asset_id)  # a root, or a cycle
+            else:
+                holders = (asset_id,)
+                by_parent[parent].update(keys)
+            for holder in holders:
+                labels[holder].update(keys)
+            for key in keys:
+                by_type[key].update(holders)
+        for parent, held in by_parent.items():
+            holders = chain(parent)
+            for holder in holders:
+                labels[holder].update(held)
             for key in held:
-                self.by_type[key].add(asset_id)
-                info = self.types.get(key)
-                if info is not None:
-                    self.by_category[info[0]].add(asset_id)
+                by_type[key].update(holders)
+        self.labels = labels
+        self.by_type = by_type
+        self.by_category: dict[str, set[uuid.UUID]] = defaultdict(set)
+        for key, holding in by_type.items():
+            info = self.types.get(key)
+            if info is not None:
+                self.by_category[info[0]] |= holding
         self.downstream_of: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
         for src, dst in facts.edges:
             if src not in assets or dst not in assets:
@@ -117,8 +142,13 @@ class FactIndex:
             self.downstream_of[src].add(dst)
             a, b = assets[src], assets[dst]
             # Column edges imply table edges.
-            if (a.kind == "COLUMN" and b.kind == "COLUMN" and a.parent_id and b.parent_id
-                    and a.parent_id != b.parent_id):
+            if (
+                a.kind == "COLUMN"
+                and b.kind == "COLUMN"
+                and a.parent_id
+                and b.parent_id
+                and a.parent_id != b.parent_id
+            ):
                 self.downstream_of[a.parent_id].add(b.parent_id)
         self._sensitivity: dict[uuid.UUID, int | None] = {}
 
@@ -150,8 +180,8 @@ class FactIndex:
         if isinstance(explicit, str) and explicit.upper() in Sensitivity.__members__:
             level = int(Sensitivity[explicit.upper()])
         else:
-            ranks = [self.types.get(k, ("", int(Sensitivity.CONFIDENTIAL)))[1]
-                     for k in self.labels.get(asset_id, ())]
+            types, unknown = self.types, _UNKNOWN_TYPE
+            ranks = [types.get(k, unknown)[1] for k in self.labels.get(asset_id, ())]
             level = max(ranks) if ranks else None
         self._sensitivity[asset_id] = level
         return level

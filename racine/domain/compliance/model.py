@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -26,6 +27,8 @@ __all__ = [
     "evidence_digest",
     "evidence_text",
     "finding_fingerprint",
+    "json_string",
+    "json_text",
 ]
 
 CUSTOM_FRAMEWORK = "CUSTOM"
@@ -53,8 +56,7 @@ FindingKey = tuple[str, str, str, uuid.UUID]
 """(framework, control id, check id, asset id): one finding per pair, ever."""
 
 
-def finding_fingerprint(framework: str, control_id: str, check_id: str,
-                        asset_id: uuid.UUID) -> str:
+def finding_fingerprint(framework: str, control_id: str, check_id: str, asset_id: uuid.UUID) -> str:
     """The finding's identity as one key (32 hex characters): stored, uniquely
     indexed, and what an evaluation matches its violations on."""
     raw = f"{framework}\x1f{control_id}\x1f{check_id}\x1f{asset_id}".encode()
@@ -65,16 +67,28 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 # The C encoder made once (``JSONEncoder.encode`` makes one per call): evidence
 # holds only dicts, lists, strings, numbers, booleans and None, built by us.
 _C_ENCODE = (
-    None if c_make_encoder is None else c_make_encoder(
-        None, _CANONICAL.default, encode_basestring, None, ":", ",", True, False, True)
+    None
+    if c_make_encoder is None
+    else c_make_encoder(
+        None, _CANONICAL.default, encode_basestring, None, ":", ",", True, False, True
+    )
 )
+
+
+json_string: Callable[[str], str] = encode_basestring
+"""A string as JSON, exactly as ``json_text`` writes strings (faster alone)."""
+
+
+def json_text(value: Any) -> str:
+    """Any JSON value as canonical JSON (sorted keys, no spaces, UTF-8 kept)."""
+    if _C_ENCODE is None:  # pragma: no cover - CPython always has the C encoder
+        return _CANONICAL.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def evidence_text(evidence: dict[str, Any]) -> str:
     """Evidence as canonical JSON (sorted keys): what is stored and digested."""
-    if _C_ENCODE is None:  # pragma: no cover - CPython always has the C encoder
-        return _CANONICAL.encode(evidence)
-    return "".join(_C_ENCODE(evidence, 0))
+    return json_text(evidence)
 
 
 def evidence_digest(severity: str, text: str) -> str:
@@ -85,12 +99,16 @@ def evidence_digest(severity: str, text: str) -> str:
 
 @dataclass
 class Finding:
+    """One violation of one check by one asset, kept across evaluations. Its
+    evidence is held as canonical JSON (``evidence_json``, as the evaluator
+    writes and the database stores it) or as a dictionary (``evidence_data``,
+    as read back), each made from the other when asked for."""
+
     framework: str
     control_id: str
     check_id: str
     asset_id: uuid.UUID
     severity: Severity
-    evidence: dict[str, Any]
     asset_name: str
     source_id: uuid.UUID | None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
@@ -104,7 +122,9 @@ class Finding:
     fingerprint: str = ""
     """``finding_fingerprint`` of the key (computed when not given)."""
     evidence_json: str | None = field(default=None, repr=False, compare=False)
-    """``evidence_text(evidence)`` when already computed (by the evaluator)."""
+    """``evidence_text`` of the evidence, when made (the evaluator makes it)."""
+    evidence_data: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The evidence as a dictionary, when made (read back from the database)."""
     evidence_digest: str | None = field(default=None, repr=False, compare=False)
     """``evidence_digest`` of severity and evidence when already computed."""
 
@@ -115,6 +135,14 @@ class Finding:
     @property
     def key(self) -> FindingKey:
         return (self.framework, self.control_id, self.check_id, self.asset_id)
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        if self.evidence_data is None:
+            self.evidence_data = (
+                {} if self.evidence_json is None else json.loads(self.evidence_json)
+            )
+        return self.evidence_data
 
     def evidence_as_text(self) -> str:
         if self.evidence_json is None:
@@ -190,16 +218,24 @@ class CustomRule:
         return uuid.uuid5(self.rule_id, str(self.version))
 
     def control(self) -> Control:
-        return Control(id=self.key, title=self.title, requirement=self.requirement,
-                       severity=self.severity, description=self.description,
-                       checks=(self.check,))
+        return Control(
+            id=self.key,
+            title=self.title,
+            requirement=self.requirement,
+            severity=self.severity,
+            description=self.description,
+            checks=(self.check,),
+        )
 
 
 def custom_pack(rules: list[CustomRule]) -> RulePack | None:
     """The custom rules as one pack (framework ``CUSTOM``), or None without rules."""
     if not rules:
         return None
-    return RulePack(framework=CUSTOM_FRAMEWORK, name="Custom rules",
-                    version=str(max(r.version for r in rules)),
-                    description="Rules created through the API.",
-                    controls=tuple(r.control() for r in sorted(rules, key=lambda r: r.key)))
+    return RulePack(
+        framework=CUSTOM_FRAMEWORK,
+        name="Custom rules",
+        version=str(max(r.version for r in rules)),
+        description="Rules created through the API.",
+        controls=tuple(r.control() for r in sorted(rules, key=lambda r: r.key)),
+    )

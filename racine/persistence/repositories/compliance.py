@@ -11,11 +11,11 @@ the findings that changed.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections import Counter
 from collections.abc import (
     AsyncIterable,
-    AsyncIterator,
     Awaitable,
     Callable,
     Iterable,
@@ -48,6 +48,7 @@ from racine.domain.compliance.model import (
 )
 from racine.domain.compliance.model import TallyRow as Tally
 from racine.domain.compliance.reconcile import Refresh, StoredFinding
+from racine.domain.compliance.reconcile import new_uuid4s as _uuid4s
 from racine.domain.compliance.rules import Check, Severity
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.persistence.repositories.compliance_bulk import as_async, insert_rows
@@ -65,8 +66,10 @@ __all__ = ["ComplianceRepository"]
 _CHUNK = 500
 _IDS_CHUNK = 5000  # ids per IN (...) list: well under both databases' bind limits
 _FINDINGS = cast(Table, FindingRow.__table__)
-_EVAL_LOCK = 0x72616369  # "raci": the advisory lock key of compliance evaluations
+_EVAL_LOCK = 0x72616369  # "raci": the evaluations' advisory lock (also in migration 0014)
 _CATALOG_KINDS = ("DATA_SOURCE", "DATABASE", "SCHEMA", "TABLE", "VIEW", "COLUMN")
+_V4_MASK = bytes.fromhex("ffffffffffff0fff3fffffffffffffff")  # clears version and variant
+_V4_BITS = bytes.fromhex("00000000000040008000000000000000")  # version 4, RFC 4122 variant
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -94,7 +97,7 @@ def _finding(r: Any) -> Finding:
         check_id=r.check_id,
         asset_id=r.asset_id,
         severity=Severity(r.severity),
-        evidence=r.evidence or {},
+        evidence_data=r.evidence or {},
         asset_name=r.asset_name,
         source_id=r.source_id,
         status=FindingStatus(r.status),
@@ -149,11 +152,20 @@ _NEW_COLUMNS = (
 )
 
 
-async def _new_rows(
-    findings: Iterable[Finding] | AsyncIterable[Finding],
-) -> AsyncIterator[tuple[Any, ...]]:
-    async for f in as_async(findings):
-        yield (
+_SEVERITY = {s: s.value for s in Severity}  # enum ``.value`` is a slow attribute
+_STATUS = {s: s.value for s in FindingStatus}
+_COPY_ROWS = 1000
+"""New findings per COPY, sent as the evaluation hands them over: the database
+writes one batch while the next controls are evaluated (measured end to end: a
+first evaluation of 22,566 findings as fast as in one streaming COPY or faster,
+~20 statements more; with the former foreign key, whose checks ran only at the
+end of each statement, 0.1 to 0.2 s faster)."""
+
+
+def _new_rows(findings: Iterable[Finding]) -> list[tuple[Any, ...]]:
+    severity, status = _SEVERITY, _STATUS
+    return [
+        (
             f.id,
             f.fingerprint,
             f.framework,
@@ -162,14 +174,16 @@ async def _new_rows(
             f.asset_id,
             f.source_id,
             f.asset_name,
-            f.severity.value,
+            severity[f.severity],
             f.evidence_as_text(),
             f.digest,
-            f.status.value,
+            status[f.status],
             f.first_seen,
             f.last_seen,
             f.last_run_id,
         )
+        for f in findings
+    ]
 
 
 def _run(r: EvaluationRow) -> EvaluationRun:
@@ -331,12 +345,43 @@ class ComplianceRepository:
                 for fp, ident, fw, source, st, digest in rows
             }
 
-    async def add_findings(self, findings: Iterable[Finding] | AsyncIterable[Finding]) -> None:
-        """Insert new findings in bulk (COPY on PostgreSQL), streaming when given an
-        async iterable."""
+    async def add_findings(
+        self, batches: Iterable[Sequence[Finding]] | AsyncIterable[Sequence[Finding]]
+    ) -> None:
+        """Insert new findings, given in batches, in bulk (COPY on PostgreSQL):
+        written ``_COPY_ROWS`` or more at a time as the batches come."""
+        pending: list[Finding] = []
+        async for batch in as_async(batches):
+            pending += batch
+            if len(pending) >= _COPY_ROWS:
+                await self._insert_findings(pending)
+                pending = []
+        if pending:
+            await self._insert_findings(pending)
+
+    async def _insert_findings(self, findings: list[Finding]) -> None:
         await insert_rows(
             self.session, _FINDINGS, _NEW_COLUMNS, _new_rows(findings), json_columns=("evidence",)
         )
+
+    def new_ids(self, n: int) -> list[uuid.UUID]:
+        """``n`` random (version 4) ids for new findings. On PostgreSQL they are
+        asyncpg's own UUIDs (a ``uuid.UUID`` subclass made in C, written without a
+        conversion): ``uuid.UUID(bytes=…)`` cost ~2 µs each, 50 ms of a first
+        evaluation of 22,566 findings."""
+        if n <= 0:
+            return []
+        if self.session.get_bind().dialect.name != "postgresql":
+            return _uuid4s(n)
+        from asyncpg.pgproto.pgproto import UUID
+
+        size = 16 * n
+        # Version 4, variant 1: the same bits ``uuid4()`` sets, set on all at once.
+        value = int.from_bytes(os.urandom(size), "big") & int.from_bytes(
+            _V4_MASK * n, "big"
+        ) | int.from_bytes(_V4_BITS * n, "big")
+        raw = value.to_bytes(size, "big")
+        return [UUID(raw[i : i + 16]) for i in range(0, size, 16)]
 
     async def refresh_findings(
         self, refreshes: Sequence[Refresh], *, reopen: bool, run_id: uuid.UUID, now: datetime

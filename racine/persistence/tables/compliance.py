@@ -3,7 +3,8 @@
 Findings are unique per (framework, control, check, asset), kept as one
 uniquely indexed ``fingerprint`` (a hash of the four): re-evaluations match on
 it and update findings in place, so first/last seen and steward decisions
-survive. ``evidence_digest`` (a hash of severity + evidence) tells a
+survive. An asset's findings are deleted with it by a trigger on ``assets``
+(migration 0014), not a foreign key. ``evidence_digest`` (a hash of severity + evidence) tells a
 re-evaluation whether a finding changed without reading its evidence back.
 ``compliance_tallies`` holds, per control and source, how many (check, asset)
 pairs the latest evaluation looked at: the denominator of every score.
@@ -85,8 +86,9 @@ class FindingRow(Base):
     framework: Mapped[str] = mapped_column(String(32))
     control_id: Mapped[str] = mapped_column(String(64))
     check_id: Mapped[str] = mapped_column(String(64))
-    asset_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    # No foreign key (it checked every new finding: migration 0014): deleting
+    # assets deletes their findings through a trigger on ``assets`` (same migration).
+    asset_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     source_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     asset_name: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(16))
@@ -156,7 +158,8 @@ class WebhookDeliveryRow(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     webhook_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("webhooks.id", ondelete="CASCADE"))
+        Uuid, ForeignKey("webhooks.id", ondelete="CASCADE")
+    )
     event: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(Json)
     state: Mapped[str] = mapped_column(String(16))
@@ -173,7 +176,8 @@ class NotificationPreferenceRow(Base):
     __tablename__ = "notification_preferences"
 
     user_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     kinds: Mapped[list[str]] = mapped_column(Json)
     min_severity: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -11,7 +11,13 @@ import pytest
 from racine.domain.compliance.custom import parse_check
 from racine.domain.compliance.evaluate import evaluate
 from racine.domain.compliance.facts import AssetFact, FactIndex, Facts
-from racine.domain.compliance.model import FindingStatus, TallyRow
+from racine.domain.compliance.model import (
+    FindingStatus,
+    TallyRow,
+    evidence_digest,
+    evidence_text,
+    finding_fingerprint,
+)
 from racine.domain.compliance.packs import parse_pack, shipped_packs
 from racine.domain.compliance.reconcile import StoredFinding, reconcile
 from racine.domain.compliance.rules import RulePack
@@ -237,3 +243,22 @@ def test_reconcile_resolves_what_is_not_reproduced_and_scores_follow_status() ->
     assert changes2.resolved == [pan.id]
     assert not changes2.new and not changes2.refreshed and not changes2.reopened
     assert changes2.touched == len(second.violations)
+
+
+def test_evidence_is_written_as_the_canonical_json_of_its_dictionary() -> None:
+    # Names with quotes, backslashes, control characters and non-ASCII text, a
+    # sensitivity override, tags and labels: the evaluator writes evidence piece by
+    # piece; it must be exactly ``evidence_text`` of the same dictionary (stored
+    # digests were made from that).
+    cat = Catalog()
+    t = cat.table('ord"ers\\é', sensitivity="restricted", purpose="x\ty")
+    cat.column(t, "cärd\u2028", labels=["CREDIT_CARD", "EMAIL"], tags=["pii", "zz"])
+    cat.column(t, "dob", labels=["DATE_OF_BIRTH"], transformation=["masked", 3])
+    cat.column(t, "diag", labels=["ICD10_CODE"], hipaa_covered="yes")
+    result = evaluate(FactIndex(cat.facts), shipped_packs(), now=NOW)
+    assert len(result.violations) > 5
+    for v in result.violations:
+        assert v.evidence_json == evidence_text(v.evidence)
+        assert v.digest == evidence_digest(v.severity.value, v.evidence_json)
+        assert v.fingerprint == finding_fingerprint(v.framework, v.control_id, v.check_id,
+                                                    v.asset_id)
