@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Float,
     ForeignKey,
@@ -92,7 +93,9 @@ class FindingRow(Base):
     source_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     asset_name: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(16))
-    evidence: Mapped[dict[str, Any]] = mapped_column(Json)
+    # ``json`` on PostgreSQL, not ``jsonb``: written as canonical text, read whole,
+    # never queried into (migration 0014).
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
     evidence_digest: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     status_reason: Mapped[str | None] = mapped_column(Text)

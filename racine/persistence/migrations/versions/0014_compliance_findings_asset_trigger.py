@@ -1,4 +1,4 @@
-"""compliance findings: an asset's findings go with it by trigger, not foreign key
+"""compliance findings: deleted with their asset by trigger, not foreign key; evidence as json
 
 Revision ID: 0014
 Revises: 0013
@@ -18,6 +18,11 @@ database's time, measured, after the last row was sent). What it gave is kept:
   reads the catalog only once it holds that lock. SQLite has one writer at a time.
 
 ``ix_compliance_findings_asset_id`` stays (the trigger's lookup, findings by asset).
+
+On PostgreSQL ``evidence`` becomes ``json`` (was ``jsonb``): the evaluator writes
+it as canonical JSON text and reads it back whole, never queries into it; ``json``
+keeps that text as written instead of parsing it into a tree (measured: 0.33 s →
+0.26 s of the database's time for 22,566 new findings).
 """
 from collections.abc import Sequence
 
@@ -61,6 +66,8 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(_PG_FUNCTION)
         op.execute(_PG_TRIGGER)
+        op.execute('ALTER TABLE compliance_findings ALTER COLUMN evidence TYPE json '
+                   'USING evidence::json')
     else:
         op.execute(_SQLITE_TRIGGER)
 
@@ -70,6 +77,8 @@ def downgrade() -> None:
         ' ON assets' if op.get_bind().dialect.name == 'postgresql' else ''))
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(f'DROP FUNCTION IF EXISTS {_FUNCTION}()')
+        op.execute('ALTER TABLE compliance_findings ALTER COLUMN evidence TYPE jsonb '
+                   'USING evidence::jsonb')
     op.execute('DELETE FROM compliance_findings WHERE asset_id NOT IN (SELECT id FROM assets)')
     with op.batch_alter_table('compliance_findings', schema=None) as batch_op:
         batch_op.create_foreign_key(_FK, 'assets', ['asset_id'], ['id'], ondelete='CASCADE')
