@@ -225,6 +225,16 @@ def _stats(sample: Sample) -> list[float]:
     ]
 
 
+_ALL_RATES = itemgetter(*PROBE_KEYS)
+
+
+def _rates(rates: dict[str, float]) -> list[float]:
+    """The probe's rates in ``PROBE_KEYS`` order (a probe always gives every key)."""
+    if len(rates) == len(PROBE_KEYS):
+        return list(_ALL_RATES(rates))
+    return [rates.get(k, 0.0) for k in PROBE_KEYS]
+
+
 def _value_text(sample: Sample) -> str:
     return " ".join(v[:32] for v, _ in sample.counts[:_NGRAM_VALUES])
 
@@ -334,10 +344,7 @@ def featurize(
     )
     shape_block(samples, out[:, shape_at:dense_at])
     out[:, dense_at:] = np.array(
-        [
-            _stats(s) + [r.get(k, 0.0) for k in PROBE_KEYS]
-            for s, r in zip(samples, rates, strict=True)
-        ],
+        [_stats(s) + _rates(r) for s, r in zip(samples, rates, strict=True)],
         dtype=np.float32,
     ).reshape(len(samples), len(DENSE_NAMES))
     return out

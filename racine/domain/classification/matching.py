@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
+from operator import truediv
 
 import regex
 
@@ -71,8 +73,7 @@ def probe(sample: Sample) -> dict[str, float]:
                     passed = sum(map(check, values))
                     for key in live:
                         hits[key] += passed
-    n = len(head)
-    return {key: h / n for key, h in hits.items()}
+    return dict(zip(hits, map(truediv, hits.values(), repeat(len(head))), strict=False))
 
 
 def _by_signature(values: list[str]) -> dict[Signature, list[str]]:
@@ -174,17 +175,21 @@ def evaluate_rules(
     """Built-in rules for every enabled type; returns only the rules that fired."""
     outcomes: list[RuleOutcome] = []
     min_ratio = config.min_match_ratio
+    distinct = sample.distinct
+    # The filters below are independent; the probe-rate one, which turns most types
+    # away, comes first.
     for key, spec, named, negative in name_context(name):
+        check_key = key if named or not spec.unnamed_check else spec.unnamed_check
+        rate = rates.get(check_key, 0.0)
+        if rate < 0.5 and not named:
+            continue
         if not config.is_enabled(key):
             continue
         floor = spec.min_distinct or config.min_distinct
-        if sample.distinct < min(floor, config.min_distinct):
-            continue
-        check_key = key if named or not spec.unnamed_check else spec.unnamed_check
-        if rates.get(check_key, 0.0) < 0.5 and not named:
+        if distinct < min(floor, config.min_distinct):
             continue
         # A probe rate of 1.0 means every head value passed: no need to check them again.
-        known = min(PROBE_SIZE, sample.distinct) if rates.get(check_key) == 1.0 else 0
+        known = min(PROBE_SIZE, distinct) if rate == 1.0 else 0
         ratio = weighted_ratio(sample, _ALL_CHECKS[check_key], min_ratio, known)
         if ratio < min_ratio:
             continue
