@@ -57,12 +57,15 @@ CTE = """WITH RECURSIVE reach(id, hop) AS (
 SELECT COUNT(DISTINCT id) FROM reach"""
 
 
-def build_graph(edges: int, fanout: int, layers: int, seed: int = 7) -> tuple[
-        list[list[uuid.UUID]], list[tuple[uuid.UUID, uuid.UUID]]]:
+def build_graph(
+    edges: int, fanout: int, layers: int, seed: int = 7
+) -> tuple[list[list[uuid.UUID]], list[tuple[uuid.UUID, uuid.UUID]]]:
     rng = random.Random(seed)
     width = max(1, edges // (fanout * (layers - 1)))
-    grid = [[uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(width)]
-            for _ in range(layers)]
+    grid = [
+        [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(width)]
+        for _ in range(layers)
+    ]
     pairs: list[tuple[uuid.UUID, uuid.UUID]] = []
     for layer in range(layers - 1):
         nxt = grid[layer + 1]
@@ -72,41 +75,108 @@ def build_graph(edges: int, fanout: int, layers: int, seed: int = 7) -> tuple[
     return grid, pairs
 
 
-async def load(url: str, grid: list[list[uuid.UUID]],
-               pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> float:
+async def load(
+    url: str, grid: list[list[uuid.UUID]], pairs: list[tuple[uuid.UUID, uuid.UUID]]
+) -> float:
     started = time.perf_counter()
     now = datetime.now(UTC)
-    assets = [(i, "COLUMN", "c", f"l{n}.{i.hex}", None, None, 0, None, "{}", "{}", None, now,
-               now, None) for n, layer in enumerate(grid) for i in layer]
-    edges = [(uuid.uuid4(), s, t, "COLUMN", "SQL", "DIRECT", "IDENTITY", False, None, False,
-              "", None, None, now, now) for s, t in pairs]
-    asset_cols = ["id", "kind", "name", "qualified_name", "source_id", "parent_id", "position",
-                  "description", "properties", "detail", "profile", "created_at", "updated_at",
-                  "deleted_at"]
-    edge_cols = ["id", "source_id", "target_id", "level", "provenance", "transformation_type",
-                 "transformation_subtype", "masking", "description", "blocked", "job_key",
-                 "job_id", "run_id", "created_at", "updated_at"]
+    assets = [
+        (i, "COLUMN", "c", f"l{n}.{i.hex}", None, None, 0, None, "{}", "{}", None, now, now, None)
+        for n, layer in enumerate(grid)
+        for i in layer
+    ]
+    edges = [
+        (
+            uuid.uuid4(),
+            s,
+            t,
+            "COLUMN",
+            "SQL",
+            "DIRECT",
+            "IDENTITY",
+            False,
+            None,
+            False,
+            "",
+            None,
+            None,
+            now,
+            now,
+        )
+        for s, t in pairs
+    ]
+    asset_cols = [
+        "id",
+        "kind",
+        "name",
+        "qualified_name",
+        "source_id",
+        "parent_id",
+        "position",
+        "description",
+        "properties",
+        "detail",
+        "profile",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+    ]
+    edge_cols = [
+        "id",
+        "source_id",
+        "target_id",
+        "level",
+        "provenance",
+        "transformation_type",
+        "transformation_subtype",
+        "masking",
+        "description",
+        "blocked",
+        "job_key",
+        "job_id",
+        "run_id",
+        "created_at",
+        "updated_at",
+    ]
     if url.startswith("postgresql"):
         import asyncpg
 
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
         await conn.copy_records_to_table("assets", records=assets, columns=asset_cols)
         await conn.copy_records_to_table("lineage_edges", records=edges, columns=edge_cols)
-        await conn.execute("ANALYZE assets; ANALYZE lineage_edges")
+        # VACUUM, not only ANALYZE: it sets the visibility map, without which the
+        # covering edge indexes' index-only scans fetch every edge row from the heap
+        # (23,878 heap fetches in a 10-hop walk). A live table has it from
+        # autovacuum; this server runs with autovacuum off and the table is fresh.
+        await conn.execute("VACUUM (ANALYZE) assets")
+        await conn.execute("VACUUM (ANALYZE) lineage_edges")
         await conn.close()
     else:
         import sqlite3
 
         path = url.split("///", 1)[1]
         with sqlite3.connect(path) as conn:
+
             def row(values: tuple[Any, ...]) -> tuple[Any, ...]:
-                return tuple(v.hex if isinstance(v, uuid.UUID) else
-                             v.replace(tzinfo=None).isoformat(" ") if isinstance(v, datetime)
-                             else v for v in values)
-            conn.executemany(f"INSERT INTO assets ({','.join(asset_cols)}) VALUES "
-                             f"({','.join('?' * len(asset_cols))})", map(row, assets))
-            conn.executemany(f"INSERT INTO lineage_edges ({','.join(edge_cols)}) VALUES "
-                             f"({','.join('?' * len(edge_cols))})", map(row, edges))
+                return tuple(
+                    v.hex
+                    if isinstance(v, uuid.UUID)
+                    else v.replace(tzinfo=None).isoformat(" ")
+                    if isinstance(v, datetime)
+                    else v
+                    for v in values
+                )
+
+            conn.executemany(
+                f"INSERT INTO assets ({','.join(asset_cols)}) VALUES "
+                f"({','.join('?' * len(asset_cols))})",
+                map(row, assets),
+            )
+            conn.executemany(
+                f"INSERT INTO lineage_edges ({','.join(edge_cols)}) VALUES "
+                f"({','.join('?' * len(edge_cols))})",
+                map(row, edges),
+            )
             conn.execute("ANALYZE")
     return time.perf_counter() - started
 
@@ -124,8 +194,9 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def bfs(adjacency: dict[uuid.UUID, list[uuid.UUID]], start: uuid.UUID, depth: int,
-        cap: int = 10_000) -> int:
+def bfs(
+    adjacency: dict[uuid.UUID, list[uuid.UUID]], start: uuid.UUID, depth: int, cap: int = 10_000
+) -> int:
     seen = {start}
     frontier = deque([(start, 0)])
     while frontier:
@@ -162,9 +233,11 @@ async def run(url: str, label: str, args: argparse.Namespace) -> None:
         loaded = "reused"
     else:
         loaded = f"loaded in {await load(url, grid, pairs):.1f} s"
-    print(f"\n== {label}: {len(pairs):,} column edges, {sum(map(len, grid)):,} columns "
-          f"(fanout {args.fanout}, {args.layers} layers), {loaded}; load average "
-          f"{load_average()}")
+    print(
+        f"\n== {label}: {len(pairs):,} column edges, {sum(map(len, grid)):,} columns "
+        f"(fanout {args.fanout}, {args.layers} layers), {loaded}; load average "
+        f"{load_average()}"
+    )
     adjacency: dict[uuid.UUID, list[uuid.UUID]] = {}
     for s, t in pairs:
         adjacency.setdefault(s, []).append(t)
@@ -178,12 +251,20 @@ async def run(url: str, label: str, args: argparse.Namespace) -> None:
     starts = [rng.choice(grid[0]) for _ in range(args.runs)]
     # what both GraphQL queries need: summary assets, edge ids and ends only (older
     # trees, run for a same-run baseline, have no edge_details flag)
-    bare = {"edge_details": False} if "edge_details" in {
-        f.name for f in dataclasses.fields(LineageQuery)} else {}
+    bare = (
+        {"edge_details": False}
+        if "edge_details" in {f.name for f in dataclasses.fields(LineageQuery)}
+        else {}
+    )
     token = "rcn_" + secrets.token_urlsafe(32)
-    settings = Settings(database_url=url, bootstrap_token=token, data_dir=tempfile.mkdtemp(),
-                        secret_key="bench-secret-key-0123456789", log_json=False,
-                        graphiql=False)
+    settings = Settings(
+        database_url=url,
+        bootstrap_token=token,
+        data_dir=tempfile.mkdtemp(),
+        secret_key="bench-secret-key-0123456789",
+        log_json=False,
+        graphiql=False,
+    )
     app = create_app(settings)
     engine = create_async_engine(url)
     uuid_type = "uuid" if url.startswith("postgresql") else "CHAR(32)"
@@ -193,33 +274,58 @@ async def run(url: str, label: str, args: argparse.Namespace) -> None:
         if runtime.bootstrap_secret is None:  # a reused database: its admin exists
             token = await reader_token(runtime)
         actor = Principal(uuid.uuid4(), "bench", Role.VIEWER)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://bench", timeout=120,
-                                     headers={"authorization": f"Bearer {token}"}) as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://bench",
+            timeout=120,
+            headers={"authorization": f"Bearer {token}"},
+        ) as http:
             for depth in HOPS:
-                timings: dict[str, list[float]] = {"graphql": [], "compact": [],
-                                                   "repository": [], "memory": [], "cte": []}
+                timings: dict[str, list[float]] = {
+                    "graphql": [],
+                    "compact": [],
+                    "repository": [],
+                    "memory": [],
+                    "cte": [],
+                }
                 reached: list[int] = []
                 truncated = 0
                 for start in starts:
                     t0 = time.perf_counter()
-                    body = (await http.post("/graphql", json={"query": QUERY, "variables": {
-                        "id": encode_id("Asset", start), "depth": depth}})).json()
+                    body = (
+                        await http.post(
+                            "/graphql",
+                            json={
+                                "query": QUERY,
+                                "variables": {"id": encode_id("Asset", start), "depth": depth},
+                            },
+                        )
+                    ).json()
                     timings["graphql"].append(time.perf_counter() - t0)
                     assert not body.get("errors"), body
                     reached.append(len(body["data"]["lineage"]["nodes"]))
                     truncated += body["data"]["lineage"]["truncated"]
                     t0 = time.perf_counter()
-                    packed = (await http.post("/graphql", json={"query": COMPACT, "variables": {
-                        "id": encode_id("Asset", start), "depth": depth}})).json()
+                    packed = (
+                        await http.post(
+                            "/graphql",
+                            json={
+                                "query": COMPACT,
+                                "variables": {"id": encode_id("Asset", start), "depth": depth},
+                            },
+                        )
+                    ).json()
                     timings["compact"].append(time.perf_counter() - t0)
                     assert not packed.get("errors"), packed
                     graph = packed["data"]["lineage"]["compact"]
                     assert len(graph["nodeIds"]) == reached[-1], (len(graph["nodeIds"]), reached)
                     assert len(graph["edgeSources"]) == len(body["data"]["lineage"]["edges"])
                     t0 = time.perf_counter()
-                    await read_lineage(runtime.uow(), actor, LineageQuery(
-                        start, Direction.DOWNSTREAM, depth, summary=True, **bare))
+                    await read_lineage(
+                        runtime.uow(),
+                        actor,
+                        LineageQuery(start, Direction.DOWNSTREAM, depth, summary=True, **bare),
+                    )
                     timings["repository"].append(time.perf_counter() - t0)
                     t0 = time.perf_counter()
                     bfs(adjacency, start, depth)
@@ -227,18 +333,29 @@ async def run(url: str, label: str, args: argparse.Namespace) -> None:
                     if depth <= args.cte_max_depth:
                         t0 = time.perf_counter()
                         async with engine.connect() as conn:
-                            await conn.execute(text(CTE.format(uuid=uuid_type)), {
-                                "start": start if url.startswith("postgresql") else start.hex,
-                                "depth": depth})
+                            await conn.execute(
+                                text(CTE.format(uuid=uuid_type)),
+                                {
+                                    "start": start if url.startswith("postgresql") else start.hex,
+                                    "depth": depth,
+                                },
+                            )
                         timings["cte"].append(time.perf_counter() - t0)
-                print(f"{depth:2d} hops: nodes reached median {statistics.median(reached):,.0f} "
-                      f"max {max(reached):,} (truncated {truncated}/{len(starts)})")
+                print(
+                    f"{depth:2d} hops: nodes reached median {statistics.median(reached):,.0f} "
+                    f"max {max(reached):,} (truncated {truncated}/{len(starts)})"
+                )
                 for name, values in timings.items():
                     if values:
                         print(f"   {name:10s} {pct(values)}")
             if args.profile:
-                await profile(http, starts, args.profile, encode_id,
-                              COMPACT if args.profile_compact else QUERY)
+                await profile(
+                    http,
+                    starts,
+                    args.profile,
+                    encode_id,
+                    COMPACT if args.profile_compact else QUERY,
+                )
     await engine.dispose()
 
 
@@ -251,13 +368,15 @@ async def reader_token(runtime: Any) -> str:
         user = User(name=f"bench-{secrets.token_hex(4)}", role=Role.VIEWER)
         await uow.users.add(user)
         await uow.commit()
-    issued = await create_token(runtime.uow(), Principal.system(),
-                                CreateToken(name="bench", user_id=user.id))
+    issued = await create_token(
+        runtime.uow(), Principal.system(), CreateToken(name="bench", user_id=user.id)
+    )
     return str(issued.secret)
 
 
-async def profile(http: httpx.AsyncClient, starts: list[uuid.UUID], depth: int,
-                  encode_id: Any, query: str) -> None:
+async def profile(
+    http: httpx.AsyncClient, starts: list[uuid.UUID], depth: int, encode_id: Any, query: str
+) -> None:
     """Profile the GraphQL path at one depth by CPU time (cProfile with a process-time
     clock: on a shared, loaded machine wall-clock samples mostly measure waiting)."""
     import cProfile
@@ -267,11 +386,15 @@ async def profile(http: httpx.AsyncClient, starts: list[uuid.UUID], depth: int,
     started = time.process_time()
     profiler.enable()
     for start in starts:
-        await http.post("/graphql", json={"query": query, "variables": {
-            "id": encode_id("Asset", start), "depth": depth}})
+        await http.post(
+            "/graphql",
+            json={"query": query, "variables": {"id": encode_id("Asset", start), "depth": depth}},
+        )
     profiler.disable()
-    print(f"\nprofile: {len(starts)} queries at {depth} hops, "
-          f"{(time.process_time() - started) * 1000 / len(starts):.1f} ms CPU each (profiled)")
+    print(
+        f"\nprofile: {len(starts)} queries at {depth} hops, "
+        f"{(time.process_time() - started) * 1000 / len(starts):.1f} ms CPU each (profiled)"
+    )
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
@@ -302,20 +425,40 @@ async def main() -> None:
     parser.add_argument("--fanout", type=int, default=3)
     parser.add_argument("--layers", type=int, default=25)
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--cte-max-depth", type=int, default=10,
-                        help="skip the naive CTE beyond this depth (it explodes)")
-    parser.add_argument("--profile", type=int, default=0, metavar="DEPTH",
-                        help="after timing, profile the GraphQL query at this depth")
-    parser.add_argument("--profile-compact", action="store_true",
-                        help="profile the compact query instead of the object one")
+    parser.add_argument(
+        "--cte-max-depth",
+        type=int,
+        default=10,
+        help="skip the naive CTE beyond this depth (it explodes)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="DEPTH",
+        help="after timing, profile the GraphQL query at this depth",
+    )
+    parser.add_argument(
+        "--profile-compact",
+        action="store_true",
+        help="profile the compact query instead of the object one",
+    )
     parser.add_argument("--dialect", choices=["postgresql", "sqlite", "both"], default="both")
-    parser.add_argument("--postgres-url", default=os.environ.get(
-        "RACINE_BENCH_POSTGRES_URL", os.environ.get("RACINE_TEST_POSTGRES_URL", "")))
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the generated database and print its URL")
-    parser.add_argument("--database-url", default="",
-                        help="run on this database (e.g. one kept by --keep); the graph is "
-                        "generated again in memory and loaded only if the edge count differs")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "RACINE_BENCH_POSTGRES_URL", os.environ.get("RACINE_TEST_POSTGRES_URL", "")
+        ),
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the generated database and print its URL"
+    )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="run on this database (e.g. one kept by --keep); the graph is "
+        "generated again in memory and loaded only if the edge count differs",
+    )
     args = parser.parse_args()
     if args.database_url:  # an earlier --keep database: the graph is reused if complete
         label = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
