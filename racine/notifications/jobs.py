@@ -1,8 +1,8 @@
 """Background wiring of compliance, quality and notifications (listed in
 ``racine.wiring.AREAS``; the API process and ``racine worker`` both load it).
 
-Kinds: ``compliance.evaluate`` (one evaluation; the CPU part in the process
-pool), ``quality.run`` (assertions by id), ``quality.schedule`` (every minute:
+Kinds: ``compliance.evaluate`` (one evaluation; the CPU part in a worker
+thread of this process), ``quality.run`` (assertions by id), ``quality.schedule`` (every minute:
 queue assertions whose cron tick came), ``webhook.deliver`` (deliveries by id)
 and ``webhook.sweep`` (every 10 s: retries that came due, and any delivery
 whose dispatch was lost).
