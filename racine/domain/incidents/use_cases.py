@@ -127,18 +127,20 @@ async def resolve_incidents(
     for incident in current.values():
         incident.stage, incident.fixed_at, incident.updated_at = IncidentStage.FIXED, now, now
         incident.resolution = resolution
-        alerts.append(
-            Alert(
-                AlertKind.INCIDENT_RESOLVED,
-                incident.severity,
-                incident.title,
-                incident.id,
-                tuple(incident.asset_ids),
-                {"resolution": resolution},
-            )
-        )
+        alerts.append(_resolved(incident))
     await uow.incidents.save_many(list(current.values()))
     return alerts
+
+
+def _resolved(incident: Incident) -> Alert:
+    return Alert(
+        AlertKind.INCIDENT_RESOLVED,
+        incident.severity,
+        incident.title,
+        incident.id,
+        tuple(incident.asset_ids),
+        {"resolution": incident.resolution},
+    )
 
 
 _NEXT = {
@@ -175,16 +177,7 @@ async def move_incident(
         alerts = []
         if stage is IncidentStage.FIXED:
             incident.fixed_at, incident.resolution = now, note or "fixed by hand"
-            alerts.append(
-                Alert(
-                    AlertKind.INCIDENT_RESOLVED,
-                    incident.severity,
-                    incident.title,
-                    incident.id,
-                    tuple(incident.asset_ids),
-                    {"resolution": incident.resolution},
-                )
-            )
+            alerts.append(_resolved(incident))
         await uow.incidents.save(incident)
         await record(
             uow,
