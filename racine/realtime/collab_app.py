@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from racine.persistence.repositories.collaboration import SqliteUpdateLog
+from racine.persistence.repositories.collab_log import SqliteUpdateLog
 from racine.realtime.collab_settings import CollabSettings
 from racine.realtime.rooms import RoomManager
 from racine.realtime.yjs_endpoint import ROOMS_KEY

@@ -15,7 +15,7 @@ from strawberry import relay
 from racine.domain.collaboration import crdt
 from racine.domain.collaboration.documents import Fold, PendingUpdate, load_updates
 from racine.domain.collaboration.model import DocumentFormat
-from racine.persistence.repositories.collaboration import SqliteUpdateLog
+from racine.persistence.repositories.collab_log import SqliteUpdateLog
 from racine.persistence.tables.collaboration import DocumentUpdateRow
 from racine.realtime.yjs_endpoint import ROOMS_KEY
 
