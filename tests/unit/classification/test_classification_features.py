@@ -15,8 +15,9 @@ import numpy as np
 
 from racine.domain.classification import ColumnInput, classify_columns
 from racine.domain.classification.features import DENSE_NAMES, featurize, shape_block
+from racine.domain.classification.generators import _generators
+from racine.domain.classification.layouts import _PerColumn
 from racine.domain.classification.sample import prepare
-from racine.domain.classification.train import _generators, _PerColumn
 
 RNG = random.Random(11)
 UPPER = string.ascii_uppercase
