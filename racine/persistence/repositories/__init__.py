@@ -3,11 +3,13 @@
 from racine.persistence.repositories import (  # noqa: F401 - importing registers them
     catalog,
     classification,
-    collaboration,
     compliance,
+    discussions,
+    documents,
     glossary,
     incidents,
     notifications,
     quality,
     sources,
+    workspaces,
 )
