@@ -6,59 +6,34 @@ runs and versioned custom rules.
 run in memory. An evaluation reads the stored findings lean (id, status, evidence digest, by
 fingerprint), inserts new ones in bulk (COPY on PostgreSQL) and rewrites only
 the findings that changed.
+
+The facts loader, the tallies and runs, and the custom rules are mixed in from
+``compliance_facts``, ``compliance_runs`` and ``compliance_rules``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections import Counter
-from collections.abc import (
-    AsyncIterable,
-    Awaitable,
-    Callable,
-    Iterable,
-    Sequence,
-)
-from datetime import UTC, datetime
+from collections.abc import AsyncIterable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import (
-    Table,
-    and_,
-    bindparam,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from racine.domain.compliance.facts import AssetFact, Facts, gc_paused
-from racine.domain.compliance.model import (
-    CustomRule,
-    EvaluationRun,
-    Finding,
-    FindingFilter,
-    FindingStatus,
-)
-from racine.domain.compliance.model import TallyRow as Tally
+from racine.domain.compliance.facts import gc_paused
+from racine.domain.compliance.model import Finding, FindingFilter, FindingStatus
 from racine.domain.compliance.reconcile import Refresh, StoredFinding
 from racine.domain.compliance.reconcile import new_uuid4s as _uuid4s
-from racine.domain.compliance.rules import Check, Severity
+from racine.domain.compliance.rules import Severity
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.persistence.repositories.compliance_bulk import as_async, insert_rows
-from racine.persistence.tables.compliance import (
-    ComplianceRuleRow,
-    EvaluationRow,
-    FindingRow,
-    TallyRow,
-)
-from racine.persistence.tables.sources import DataSourceRow
+from racine.persistence.repositories.compliance_facts import FactsMixin
+from racine.persistence.repositories.compliance_rules import RulesMixin
+from racine.persistence.repositories.compliance_runs import RunsMixin
+from racine.persistence.tables.compliance import EvaluationRow, FindingRow, TallyRow
 from racine.persistence.unit_of_work import register_repository
 
 __all__ = ["ComplianceRepository"]
@@ -67,26 +42,8 @@ _CHUNK = 500
 _IDS_CHUNK = 5000  # ids per IN (...) list: well under both databases' bind limits
 _FINDINGS = cast(Table, FindingRow.__table__)
 _EVAL_LOCK = 0x72616369  # "raci": the evaluations' advisory lock (also in migration 0014)
-_CATALOG_KINDS = ("DATA_SOURCE", "DATABASE", "SCHEMA", "TABLE", "VIEW", "COLUMN")
 _V4_MASK = bytes.fromhex("ffffffffffff0fff3fffffffffffffff")  # clears version and variant
 _V4_BITS = bytes.fromhex("00000000000040008000000000000000")  # version 4, RFC 4122 variant
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def _uuid_or_none(value: Any) -> uuid.UUID | None:
-    return None if value is None else _uuid(value)
-
-
-def _json(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    if not value or value == "{}":
-        return {}
-    loaded = json.loads(value)
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def _finding(r: Any) -> Finding:
@@ -186,138 +143,9 @@ def _new_rows(findings: Iterable[Finding]) -> list[tuple[Any, ...]]:
     ]
 
 
-def _run(r: EvaluationRow) -> EvaluationRun:
-    return EvaluationRun(
-        id=r.id,
-        frameworks=list(r.frameworks or []),
-        source_ids=None if r.source_ids is None else [uuid.UUID(s) for s in r.source_ids],
-        state=r.state,
-        created_by=r.created_by,
-        created_at=r.created_at,
-        finished_at=r.finished_at,
-        scores=r.scores or {},
-        counts=r.counts or {},
-        error=r.error,
-    )
-
-
-def _run_values(run: EvaluationRun) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "frameworks": run.frameworks,
-        "source_ids": None if run.source_ids is None else [str(s) for s in run.source_ids],
-        "state": run.state,
-        "created_by": run.created_by,
-        "created_at": run.created_at,
-        "finished_at": run.finished_at,
-        "scores": run.scores,
-        "counts": run.counts,
-        "error": run.error,
-    }
-
-
-def _rule(r: ComplianceRuleRow) -> CustomRule:
-    return CustomRule(
-        key=r.key,
-        title=r.title,
-        severity=Severity(r.severity),
-        check=Check.model_validate(r.definition),
-        requirement=r.requirement,
-        description=r.description,
-        rule_id=r.rule_id,
-        version=r.version,
-        created_by=r.created_by,
-        created_at=r.created_at,
-    )
-
-
-class ComplianceRepository:
+class ComplianceRepository(FactsMixin, RunsMixin, RulesMixin):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    # -- facts ------------------------------------------------------------------------
-
-    async def load_facts(self, source_ids: Sequence[uuid.UUID] | None = None) -> Facts:
-        """The whole live catalog (lineage may cross sources; the evaluator narrows
-        what it evaluates to ``source_ids``).
-
-        Plain-text statements, decoded here: SQLAlchemy's per-value result
-        processors (UUID, JSON) cost more than the reads themselves at 100,000s of
-        rows. PostgreSQL hands back UUID objects and JSON text; SQLite hex text.
-        """
-        del source_ids
-        with gc_paused():
-            return await self._load_facts()
-
-    async def _load_facts(self) -> Facts:
-        run = self._reader()
-        assets: dict[uuid.UUID, AssetFact] = {}
-        kinds = ", ".join(f"'{k}'" for k in _CATALOG_KINDS)
-        rows = await run(
-            "SELECT id, kind, name, qualified_name, source_id, parent_id, "
-            "NULLIF(CAST(properties AS TEXT), '{}') "  # text: decode only non-empty ones
-            f"FROM assets WHERE deleted_at IS NULL AND kind IN ({kinds})"
-        )
-        if self.session.get_bind().dialect.name == "postgresql":
-            # asyncpg already gives UUID objects: no conversion call per value
-            # (three per asset, 100,000s of assets).
-            for ident, kind, name, qualified, source, parent, props in rows:
-                assets[ident] = AssetFact(
-                    ident, kind, name, qualified, source, parent, _json(props) if props else {}
-                )
-        else:
-            for r in rows:
-                ident = _uuid(r[0])
-                assets[ident] = AssetFact(
-                    ident, r[1], r[2], r[3], _uuid_or_none(r[4]), _uuid_or_none(r[5]), _json(r[6])
-                )
-        tags: dict[uuid.UUID, set[str]] = {}
-        for asset_id, tag in await run("SELECT asset_id, tag FROM asset_tags"):
-            tags.setdefault(_uuid(asset_id), set()).add(tag)
-        owners: dict[uuid.UUID, list[uuid.UUID]] = {}
-        for asset_id, user_id in await run("SELECT asset_id, user_id FROM asset_owners"):
-            owners.setdefault(_uuid(asset_id), []).append(_uuid(user_id))
-        labels: dict[uuid.UUID, list[str]] = {}
-        for asset_id, key in await run(
-            "SELECT asset_id, type_key FROM column_classifications WHERE state != 'REJECTED'"
-        ):
-            labels.setdefault(_uuid(asset_id), []).append(key)
-        edges = [
-            (_uuid(a), _uuid(b))
-            for a, b in await run(
-                "SELECT source_id, target_id FROM lineage_edges WHERE NOT blocked"
-            )
-        ]
-        names = {_uuid(i): n for i, n in await run("SELECT id, name FROM data_sources")}
-        return Facts(
-            assets=assets,
-            tags={k: frozenset(v) for k, v in tags.items()},
-            owners={k: tuple(v) for k, v in owners.items()},
-            labels={k: tuple(v) for k, v in labels.items()},
-            edges=edges,
-            source_names=names,
-        )
-
-    def _reader(self) -> Callable[[str], Awaitable[Sequence[Sequence[Any]]]]:
-        async def fetch(sql: str) -> Sequence[Sequence[Any]]:
-            # Both async drivers' cursors hold the whole result once executed; take
-            # the driver's rows as they are (no Row per row: the statements are
-            # untyped text, so SQLAlchemy would pass the values through anyway).
-            result = await self.session.execute(text(sql))
-            cursor = getattr(result, "cursor", None)
-            if cursor is None:  # pragma: no cover - not a cursor result
-                return list(result)
-            rows: Sequence[Sequence[Any]] = cursor.fetchall()
-            result.close()
-            return rows
-
-        return fetch
-
-    async def source_names(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-        rows = await self.session.execute(
-            select(DataSourceRow.id, DataSourceRow.name).where(DataSourceRow.id.in_(list(ids)))
-        )
-        return {i: n for i, n in rows}
 
     # -- findings ---------------------------------------------------------------------
 
@@ -544,142 +372,6 @@ class ComplianceRepository:
             select(r.status, func.count()).where(r.framework == framework).group_by(r.status)
         )
         return {s: int(n) for s, n in rows}
-
-    # -- tallies ----------------------------------------------------------------------
-
-    async def replace_tallies(
-        self,
-        frameworks: Sequence[str],
-        source_ids: Sequence[uuid.UUID] | None,
-        rows: Sequence[Tally],
-        when: datetime | None = None,
-    ) -> None:
-        """Replace the tallies of ``frameworks`` (within ``source_ids`` if given).
-        ``when`` (the evaluation time) is also the "last seen" of every finding of
-        those controls and sources that is not RESOLVED (see ``_seen``)."""
-        t = TallyRow
-        now = when or datetime.now(UTC)
-        values: dict[tuple[str, str, str], int] = {}
-        for row in rows:
-            key = (
-                row.framework,
-                row.control_id,
-                "" if row.source_id is None else str(row.source_id),
-            )
-            values[key] = values.get(key, 0) + row.evaluated
-        scope: Any = t.framework.in_(list(frameworks))
-        if source_ids:
-            keys = {str(s) for s in source_ids} | {k[2] for k in values}
-            scope = and_(scope, t.source_key.in_(sorted(keys)))
-        await self.session.execute(delete(t).where(scope))
-        if values:
-            await self.session.execute(
-                insert(t),
-                [
-                    {
-                        "framework": fw,
-                        "control_id": c,
-                        "source_key": s,
-                        "evaluated": n,
-                        "updated_at": now,
-                    }
-                    for (fw, c, s), n in values.items()
-                ],
-            )
-
-    async def tallies(self, frameworks: Sequence[str]) -> list[Tally]:
-        t = TallyRow
-        rows = await self.session.execute(
-            select(t.framework, t.control_id, t.source_key, t.evaluated).where(
-                t.framework.in_(list(frameworks))
-            )
-        )
-        return [Tally(fw, c, uuid.UUID(s) if s else None, n) for fw, c, s, n in rows]
-
-    # -- evaluation runs --------------------------------------------------------------
-
-    async def add_run(self, run: EvaluationRun) -> None:
-        await self.session.execute(insert(EvaluationRow), [_run_values(run)])
-
-    async def save_run(self, run: EvaluationRun) -> None:
-        await self.session.execute(update(EvaluationRow), [_run_values(run)])
-
-    async def get_run(self, run_id: uuid.UUID) -> EvaluationRun | None:
-        row = await self.session.get(EvaluationRow, run_id, populate_existing=True)
-        return None if row is None else _run(row)
-
-    async def recent_runs(self, framework: str, limit: int) -> list[EvaluationRun]:
-        """Newest first, the finished and running evaluations that included it."""
-        if limit <= 0:
-            return []
-        out: list[EvaluationRun] = []
-        rows = await self.session.scalars(
-            select(EvaluationRow).order_by(EvaluationRow.created_at.desc()).limit(limit * 10)
-        )
-        for row in rows:
-            if framework in (row.frameworks or []):
-                out.append(_run(row))
-                if len(out) >= limit:
-                    break
-        return out
-
-    # -- custom rules -----------------------------------------------------------------
-
-    async def add_rule(self, rule: CustomRule) -> None:
-        await self.session.execute(
-            insert(ComplianceRuleRow),
-            [
-                {
-                    "rule_id": rule.rule_id,
-                    "version": rule.version,
-                    "key": rule.key,
-                    "title": rule.title,
-                    "severity": rule.severity.value,
-                    "requirement": rule.requirement,
-                    "description": rule.description,
-                    "definition": rule.check.model_dump(mode="json"),
-                    "created_by": rule.created_by,
-                    "created_at": rule.created_at,
-                }
-            ],
-        )
-
-    async def get_rule(self, rule_id: uuid.UUID, version: int | None = None) -> CustomRule | None:
-        r = ComplianceRuleRow
-        query = select(r).where(r.rule_id == rule_id)
-        query = (
-            query.where(r.version == version)
-            if version is not None
-            else query.order_by(r.version.desc())
-        )
-        row = (await self.session.scalars(query.limit(1))).first()
-        return None if row is None else _rule(row)
-
-    async def rule_by_key(self, key: str) -> CustomRule | None:
-        r = ComplianceRuleRow
-        row = (
-            await self.session.scalars(
-                select(r).where(r.key == key).order_by(r.version.desc()).limit(1)
-            )
-        ).first()
-        return None if row is None else _rule(row)
-
-    async def rule_versions(self, rule_id: uuid.UUID) -> list[CustomRule]:
-        r = ComplianceRuleRow
-        rows = await self.session.scalars(
-            select(r).where(r.rule_id == rule_id).order_by(r.version.desc()).limit(100)
-        )
-        return [_rule(x) for x in rows]
-
-    async def latest_rules(self) -> list[CustomRule]:
-        r = ComplianceRuleRow
-        latest = select(r.rule_id, func.max(r.version).label("v")).group_by(r.rule_id).subquery()
-        rows = await self.session.scalars(
-            select(r)
-            .join(latest, and_(r.rule_id == latest.c.rule_id, r.version == latest.c.v))
-            .order_by(r.key)
-        )
-        return [_rule(x) for x in rows]
 
 
 register_repository("compliance", ComplianceRepository)
