@@ -40,10 +40,9 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
 
-from pycrdt import Awareness, Doc, create_awareness_message, merge_updates
+from pycrdt import Awareness, create_awareness_message
 
 from racine.domain.collaboration import crdt
 from racine.domain.collaboration.documents import (
@@ -53,66 +52,18 @@ from racine.domain.collaboration.documents import (
     compact,
     load_updates,
 )
-from racine.domain.collaboration.model import DocumentFormat
 from racine.domain.collaboration.ports import CollabUnitOfWork, UpdateLog
-from racine.domain.events import GAP, Channels, Event
+from racine.domain.events import Channels, Event
 from racine.domain.ports import EventBus
 from racine.realtime.collab_settings import CollabSettings
-from racine.realtime.frames import AwarenessEntry, parse_awareness
+from racine.realtime.frames import AwarenessEntry
+from racine.realtime.presence import PresenceMixin
+from racine.realtime.relay import RelayMixin
+from racine.realtime.room import Peer, Room, merged
 
-__all__ = ["Peer", "Room", "RoomManager"]
+__all__ = ["RoomManager"]
 
 log = logging.getLogger("racine.collab")
-
-RESYNC_CHUNK = 200  # log rows a resync applies per event-loop turn
-
-
-class Peer(Protocol):
-    """A local connection in a room. ``send``/``send_update`` never wait (bounded queue)."""
-
-    user_name: str
-
-    def send(self, message: bytes) -> None: ...
-
-    def send_update(self, update: bytes) -> None: ...
-
-
-def merged(updates: list[bytes]) -> bytes:
-    """One Yjs update holding all of ``updates`` (each already validated)."""
-    if len(updates) == 1:
-        return updates[0]
-    return crdt.guarded(lambda: merge_updates(*updates))
-
-
-@dataclass
-class Room:
-    document_id: uuid.UUID
-    format: DocumentFormat
-    doc: Doc
-    awareness: Awareness
-    peers: set[Any] = field(default_factory=set)
-    clients: dict[int, tuple[Any, str]] = field(default_factory=dict)  # awareness id → peer, user
-    uncompacted: int = 0
-    last_used: float = field(default_factory=time.monotonic)
-    relay: asyncio.Task[None] | None = None
-    compacting: asyncio.Task[None] | None = None
-    closed: bool = False
-    projection_dirty: bool = False  # the stored text lags the document
-    projection_at: float = 0.0  # monotonic time of the last projection write
-    compacted_at: float = 0.0
-
-    def broadcast(self, message: bytes, exclude: object = None) -> None:
-        for peer in tuple(self.peers):
-            if peer is not exclude:
-                peer.send(message)
-
-    def broadcast_update(self, update: bytes, exclude: object = None) -> None:
-        for peer in tuple(self.peers):
-            if peer is not exclude:
-                peer.send_update(update)
-
-    def text(self) -> str:
-        return crdt.project(self.doc, self.format)
 
 
 @dataclass
@@ -129,7 +80,7 @@ async def await_stored(done: asyncio.Future[int]) -> int:
     return await done
 
 
-class RoomManager:
+class RoomManager(PresenceMixin, RelayMixin):
     """The rooms of this process and the single writer that makes their edits durable."""
 
     def __init__(
@@ -476,122 +427,6 @@ class RoomManager:
                 log.exception("compaction failed (the log is intact)")
 
         room.compacting = asyncio.create_task(run(), name=f"collab-compact-{room.document_id}")
-
-    # -- awareness ----------------------------------------------------------------
-
-    def awareness(self, room: Room, peer: Peer, update: bytes, user_name: str) -> None:
-        """Apply a client's awareness update, pass it on, publish presence.
-
-        y-websocket clients re-send the states of OTHER clients they heard about; a
-        client id belongs to the first connection that claimed it, and presence is
-        labelled with that owner's user name, never the relaying connection's.
-        """
-        entries = parse_awareness(update)
-        owners: dict[int, str] = {}
-        for entry in entries:
-            owner = room.clients.get(entry.client_id)
-            if owner is not None and owner[0] is not peer:
-                owners[entry.client_id] = owner[1]
-                continue
-            owners[entry.client_id] = user_name
-            if entry.state is None:
-                room.clients.pop(entry.client_id, None)
-            else:
-                room.clients[entry.client_id] = (peer, user_name)
-        room.awareness.apply_awareness_update(update, "peer")
-        room.broadcast(create_awareness_message(update), exclude=peer)
-        self._publish_presence(room, update, entries, owners)
-
-    def presence_message(self, room: Room) -> bytes | None:
-        ids = list(room.awareness.states)
-        if not ids:
-            return None
-        return create_awareness_message(room.awareness.encode_awareness_update(ids))
-
-    def _publish_presence(
-        self, room: Room, update: bytes, entries: list[AwarenessEntry], owners: dict[int, str]
-    ) -> None:
-        event = Event(
-            Channels.presence(str(room.document_id)),
-            "AWARENESS",
-            {
-                "update": base64.b64encode(update).decode(),
-                "origin": self.origin,
-                "states": [
-                    {"client_id": e.client_id, "state": e.state, "user": owners.get(e.client_id)}
-                    for e in entries
-                ],
-            },
-        )
-        task = asyncio.create_task(self._publish(event))
-        task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
-
-    async def _publish(self, event: Event) -> None:
-        try:
-            await self.bus.publish(event)
-        except Exception:  # best-effort: the state is committed
-            log.warning("publishing a document event failed", extra={"channel": event.channel})
-
-    # -- other processes ----------------------------------------------------------
-
-    async def _relay(
-        self, document_id: uuid.UUID, subscribed: asyncio.Event, loaded: asyncio.Future[Room]
-    ) -> None:
-        channels = [Channels.document(str(document_id)), Channels.presence(str(document_id))]
-        try:
-            async with self.bus.subscribe(channels) as subscription:
-                subscribed.set()
-                room = await loaded
-                async for event in subscription:
-                    if room.closed:
-                        return
-                    if event.type == GAP:
-                        await self._resync(room)
-                        continue
-                    if event.payload.get("origin") == self.origin:
-                        continue
-                    self._apply_remote(room, event)
-        finally:
-            subscribed.set()
-
-    def _apply_remote(self, room: Room, event: Event) -> None:
-        try:
-            data = base64.b64decode(str(event.payload.get("update", "")), validate=True)
-            if event.type == "UPDATE":
-                crdt.guarded(lambda: room.doc.apply_update(data))
-                room.broadcast_update(data)
-                self._mark_dirty(room)
-            elif event.type == "AWARENESS":
-                parse_awareness(data)
-                room.awareness.apply_awareness_update(data, "remote")
-                room.broadcast(create_awareness_message(data))
-        except Exception:
-            log.warning("ignored a malformed relayed event", extra={"channel": event.channel})
-
-    async def _resync(self, room: Room) -> None:
-        """After a bus gap: merge what the database has and pass the difference on.
-
-        Applied ``RESYNC_CHUNK`` rows per loop turn (re-applying thousands of known rows
-        took ~10 ms at once, and every co-editor waited). Each chunk's difference is
-        taken with no await in between, so it holds only stored rows, never a local
-        edit still waiting for its commit.
-        """
-        try:
-            _, updates = await load_updates(self.uow_factory(), room.document_id)
-        except Exception:
-            log.warning("resync after a bus gap failed")
-            return
-        for start in range(0, len(updates), RESYNC_CHUNK):
-            if room.closed:
-                return
-            before = room.doc.get_state()
-            for update in updates[start : start + RESYNC_CHUNK]:
-                crdt.guarded(lambda u=update: room.doc.apply_update(u))  # type: ignore[misc]
-            diff = room.doc.get_update(before)
-            if diff != crdt.EMPTY_UPDATE:
-                room.broadcast_update(diff)
-                self._mark_dirty(room)
-            await asyncio.sleep(0)
 
     async def _janitor_loop(self) -> None:
         while True:

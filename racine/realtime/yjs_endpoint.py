@@ -32,7 +32,8 @@ from racine.domain.collaboration.documents import get_document
 from racine.domain.errors import NotFound, RacineError, Unauthenticated, ValidationFailed
 from racine.domain.throttle import TokenBucket
 from racine.realtime.frames import AWARENESS, QUERY_AWARENESS, SYNC, parse_frame, permission_denied
-from racine.realtime.rooms import Room, RoomManager, merged
+from racine.realtime.room import Room, merged
+from racine.realtime.rooms import RoomManager
 
 __all__ = ["ROOMS_KEY", "SocketPeer", "yjs_endpoint"]
 
