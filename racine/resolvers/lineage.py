@@ -15,6 +15,16 @@ from racine.domain.lineage.graph import Direction
 from racine.domain.lineage.ports import LineageUnitOfWork
 from racine.schema import lineage as gql
 from racine.schema.errors import UserError, run_mutation
+from racine.schema.lineage_inputs import (
+    AddLineageEdgesInput,
+    IngestSqlLineageInput,
+    IngestSqlLineagePayload,
+    LineageEdgeInput,
+    LineageEdgesPayload,
+    RemoveLineageEdgesInput,
+    SetLineageEdgePropagationInput,
+    SetLineageEdgePropagationPayload,
+)
 from racine.schema.relay import decode_id
 
 __all__ = [
@@ -124,7 +134,7 @@ async def resolve_lineage_edge(info: Info, raw_id: str) -> gql.LineageEdge | Non
     return None if found is None else gql.LineageEdge.from_domain(found)
 
 
-def _spec(item: gql.LineageEdgeInput, index: int, field: str) -> use_cases.EdgeSpec:
+def _spec(item: LineageEdgeInput, index: int, field: str) -> use_cases.EdgeSpec:
     return use_cases.EdgeSpec(
         decode_id(item.source_id, "Asset", field=f"{field}[{index}].sourceId"),
         decode_id(item.target_id, "Asset", field=f"{field}[{index}].targetId"),
@@ -140,20 +150,20 @@ def _check_list(items: list[Any], field: str) -> None:
 
 
 async def add_lineage_edges(
-    info: Info, input: gql.AddLineageEdgesInput
-) -> gql.LineageEdgesPayload:
+    info: Info, input: AddLineageEdgesInput
+) -> LineageEdgesPayload:
     async def action() -> dict[str, Any]:
         _check_list(input.edges, "edges")
         cmd = use_cases.AddEdges(tuple(_spec(e, i, "edges") for i, e in enumerate(input.edges)))
         stored = await use_cases.add_lineage_edges(_uow(info), info.context.actor, cmd)
         return {"edges": [gql.LineageEdge.from_domain(e) for e in stored]}
 
-    return await run_mutation(gql.LineageEdgesPayload, action)
+    return await run_mutation(LineageEdgesPayload, action)
 
 
 async def remove_lineage_edges(
-    info: Info, input: gql.RemoveLineageEdgesInput
-) -> gql.LineageEdgesPayload:
+    info: Info, input: RemoveLineageEdgesInput
+) -> LineageEdgesPayload:
     async def action() -> dict[str, Any]:
         _check_list(input.edge_ids, "edgeIds")
         _check_list(input.pairs, "pairs")
@@ -166,24 +176,24 @@ async def remove_lineage_edges(
         removed = await use_cases.remove_lineage_edges(_uow(info), info.context.actor, cmd)
         return {"edges": [gql.LineageEdge.from_domain(e) for e in removed]}
 
-    return await run_mutation(gql.LineageEdgesPayload, action)
+    return await run_mutation(LineageEdgesPayload, action)
 
 
 async def set_lineage_edge_propagation(
-    info: Info, input: gql.SetLineageEdgePropagationInput
-) -> gql.SetLineageEdgePropagationPayload:
+    info: Info, input: SetLineageEdgePropagationInput
+) -> SetLineageEdgePropagationPayload:
     async def action() -> dict[str, Any]:
         edge_id = decode_id(input.edge_id, "LineageEdge", field="edgeId")
         edge = await use_cases.set_edge_propagation(
             _uow(info), info.context.actor, edge_id, input.blocked)
         return {"edge": gql.LineageEdge.from_domain(edge)}
 
-    return await run_mutation(gql.SetLineageEdgePropagationPayload, action)
+    return await run_mutation(SetLineageEdgePropagationPayload, action)
 
 
 async def ingest_sql_lineage(
-    info: Info, input: gql.IngestSqlLineageInput
-) -> gql.IngestSqlLineagePayload:
+    info: Info, input: IngestSqlLineageInput
+) -> IngestSqlLineagePayload:
     try:
         cmd = ingest.IngestSql(
             sql=input.sql, dialect=input.dialect,
@@ -192,5 +202,5 @@ async def ingest_sql_lineage(
         )
         result = await ingest.ingest_sql_lineage(_uow(info), info.context.actor, cmd)
     except RacineError as exc:
-        return gql.IngestSqlLineagePayload(errors=[UserError.from_exception(exc)])
-    return gql.IngestSqlLineagePayload.from_domain(result)
+        return IngestSqlLineagePayload(errors=[UserError.from_exception(exc)])
+    return IngestSqlLineagePayload.from_domain(result)

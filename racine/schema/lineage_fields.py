@@ -11,6 +11,15 @@ from strawberry.types import Info
 from racine.resolvers import lineage as lr
 from racine.resolvers.permissions import IsEditor, IsSteward, IsViewer
 from racine.schema import lineage as g
+from racine.schema.lineage_inputs import (
+    AddLineageEdgesInput,
+    IngestSqlLineageInput,
+    IngestSqlLineagePayload,
+    LineageEdgesPayload,
+    RemoveLineageEdgesInput,
+    SetLineageEdgePropagationInput,
+    SetLineageEdgePropagationPayload,
+)
 from racine.schema.relay import register_node
 
 __all__ = ["LineageMutation", "LineageQuery"]
@@ -62,8 +71,8 @@ class LineageMutation:
         permission_classes=[IsSteward],
     )
     async def add_lineage_edges(
-        self, info: Info, input: Annotated[g.AddLineageEdgesInput, INPUT]
-    ) -> g.LineageEdgesPayload:
+        self, info: Info, input: Annotated[AddLineageEdgesInput, INPUT]
+    ) -> LineageEdgesPayload:
         return await lr.add_lineage_edges(info, input)
 
     @strawberry.mutation(
@@ -72,8 +81,8 @@ class LineageMutation:
         permission_classes=[IsSteward],
     )
     async def remove_lineage_edges(
-        self, info: Info, input: Annotated[g.RemoveLineageEdgesInput, INPUT]
-    ) -> g.LineageEdgesPayload:
+        self, info: Info, input: Annotated[RemoveLineageEdgesInput, INPUT]
+    ) -> LineageEdgesPayload:
         return await lr.remove_lineage_edges(info, input)
 
     @strawberry.mutation(
@@ -82,8 +91,8 @@ class LineageMutation:
         permission_classes=[IsSteward],
     )
     async def set_lineage_edge_propagation(
-        self, info: Info, input: Annotated[g.SetLineageEdgePropagationInput, INPUT]
-    ) -> g.SetLineageEdgePropagationPayload:
+        self, info: Info, input: Annotated[SetLineageEdgePropagationInput, INPUT]
+    ) -> SetLineageEdgePropagationPayload:
         return await lr.set_lineage_edge_propagation(info, input)
 
     @strawberry.mutation(
@@ -94,6 +103,6 @@ class LineageMutation:
         permission_classes=[IsEditor],
     )
     async def ingest_sql_lineage(
-        self, info: Info, input: Annotated[g.IngestSqlLineageInput, INPUT]
-    ) -> g.IngestSqlLineagePayload:
+        self, info: Info, input: Annotated[IngestSqlLineageInput, INPUT]
+    ) -> IngestSqlLineagePayload:
         return await lr.ingest_sql_lineage(info, input)

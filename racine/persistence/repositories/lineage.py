@@ -7,7 +7,7 @@ elsewhere ``IN frontier`` in Core) selecting plain columns, no ORM identity map,
 so a 5,000-node hop stays cheap.
 
 On PostgreSQL :meth:`LineageRepository.walk` does the whole bounded walk in one
-statement instead (see ``_walk_sql``); SQLite keeps the hop-by-hop path.
+statement instead (see ``lineage_walk``); SQLite keeps the hop-by-hop path.
 """
 
 from __future__ import annotations
@@ -23,373 +23,34 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.catalog.model import Asset, AssetKind, utcnow
-from racine.domain.lineage.columns import AssetSummaries, EdgeArrays
+from racine.domain.lineage.columns import AssetSummaries
 from racine.domain.lineage.edges import EdgeLevel, LineageEdge
 from racine.domain.lineage.graph import Direction, Traversal, TruncationReason
-from racine.domain.lineage.model import (
-    Provenance,
-    Transformation,
-    TransformationSubtype,
-    TransformationType,
-)
+from racine.domain.lineage.model import Provenance
 from racine.domain.lineage.propagation import AssignedLabel, Label, LabelKind, PropagatedLabel
-from racine.persistence.tables.catalog import AssetRow, AssetTermRow, ColumnClassificationRow
-from racine.persistence.tables.lineage import (
-    LineageEdgeRow,
-    OpenLineageEventRow,
-    PropagatedLabelRow,
+from racine.persistence.repositories.lineage_rows import (
+    _ASSETS_SQL,
+    _COLUMNS,
+    _DETAILS_SQL,
+    _E,
+    _HOP_CHUNK,
+    _HOP_SQL,
+    _SUMMARY_SQL,
+    _asset,
+    _asset_record,
+    _chunks,
+    _edge,
+    _values,
 )
+from racine.persistence.repositories.lineage_walk import _QUERY_CANCELED, _WALK_SQL, _merge_walk
+from racine.persistence.tables.catalog import AssetRow, AssetTermRow, ColumnClassificationRow
+from racine.persistence.tables.lineage import OpenLineageEventRow, PropagatedLabelRow
 from racine.persistence.tables.sources import DataSourceRow
 from racine.persistence.unit_of_work import register_repository
 
 __all__ = ["LineageRepository"]
 
-_CHUNK = 500
-_HOP_CHUNK = 10_000  # a frontier is at most max_nodes (10,000): one query per hop
-_E = LineageEdgeRow
-_COLUMNS = (
-    _E.id,
-    _E.source_id,
-    _E.target_id,
-    _E.level,
-    _E.provenance,
-    _E.transformation_type,
-    _E.transformation_subtype,
-    _E.masking,
-    _E.description,
-    _E.job_id,
-    _E.run_id,
-    _E.blocked,
-    _E.created_at,
-    _E.updated_at,
-)
 PROPAGATED = "PROPAGATED"
-
-
-def _chunks(ids: Iterable[Any], size: int = _CHUNK) -> list[list[Any]]:
-    items = list(dict.fromkeys(ids))
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-_LEVELS = {m.value: m for m in EdgeLevel}
-_PROVENANCES = {m.value: m for m in Provenance}
-_WAYS: dict[tuple[Any, ...], Transformation] = {}
-
-
-def _way(kind: str, subtype: str | None, masking: Any, description: str | None) -> Transformation:
-    """Transformations are frozen and few distinct ones exist: share them instead of
-    building (and validating) one per row; hop queries read thousands of rows."""
-    key = (kind, subtype, bool(masking), description)
-    way = _WAYS.get(key)
-    if way is None:
-        way = Transformation(
-            TransformationType(kind),
-            TransformationSubtype(subtype) if subtype else None,
-            bool(masking),
-            description,
-        )
-        if description is None and len(_WAYS) < 1024:  # free text stays per row
-            _WAYS[key] = way
-    return way
-
-
-def _edge(row: Any) -> LineageEdge:
-    (
-        ident,
-        source,
-        target,
-        level,
-        provenance,
-        kind,
-        subtype,
-        masking,
-        description,
-        job,
-        run,
-        blocked,
-        created,
-        updated,
-    ) = row
-    return LineageEdge(
-        source, target, _LEVELS[level], _PROVENANCES[provenance],
-        _way(kind, subtype, masking, description), job, run, bool(blocked), ident, created,
-        updated)  # fmt: skip
-
-
-def _values(edge: LineageEdge) -> dict[str, Any]:
-    way = edge.transformation
-    return {
-        "id": edge.id, "source_id": edge.source_id, "target_id": edge.target_id,
-        "level": edge.level.value, "provenance": edge.provenance.value,
-        "transformation_type": way.type.value,
-        "transformation_subtype": way.subtype.value if way.subtype else None,
-        "masking": way.masking, "description": way.description, "blocked": edge.blocked,
-        "job_key": str(edge.job_id) if edge.job_id else "", "job_id": edge.job_id,
-        "run_id": edge.run_id, "created_at": edge.created_at, "updated_at": edge.updated_at,
-    }  # fmt: skip
-
-
-# PostgreSQL hot path: driver-level SQL (``exec_driver_sql``, so events, the
-# session's transaction and ``SET LOCAL statement_timeout`` still apply) whose rows
-# skip SQLAlchemy's per-value type processing, fetched with ``.all()`` rather than
-# row by row (profile, 10 hops / 5,600 nodes: per-row fetch and UtcDateTime
-# processing were about a fifth of the walk's CPU; asyncpg already returns UTC-aware
-# datetimes). The frontier is joined as ``unnest($1)``, not ``= ANY($1)``: with ANY
-# the planner switched to a sequential scan of the whole edge table past a few
-# hundred ids (EXPLAIN ANALYZE, 100k edges, 928 ids: seq scan 41 ms; unnest join,
-# one index probe per id: 4 ms), a cost growing with the table, not the graph.
-_HOP_SQL = {
-    (near, by_level): (
-        f"SELECT {', '.join('e.' + c.key for c in _COLUMNS)} "
-        f"FROM lineage_edges AS e "
-        f"JOIN unnest($1::uuid[]) AS wanted(id) ON e.{near} = wanted.id"
-        + (" WHERE e.level = $2" if by_level else "")
-    )
-    for near in ("source_id", "target_id")
-    for by_level in (False, True)
-}
-_ASSET_FIELDS = (
-    "id",
-    "kind",
-    "name",
-    "qualified_name",
-    "source_id",
-    "parent_id",
-    "position",
-    "description",
-    "properties",
-    "detail",
-    "profile",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-)
-# Key probes, as in ``_SUMMARY_SQL`` below (a plain join hashed the whole table).
-_ASSETS_SQL = (
-    f"SELECT {', '.join('a.' + f for f in _ASSET_FIELDS)} "
-    f"FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN LATERAL "
-    f"(SELECT * FROM assets AS x WHERE x.id = wanted.id OFFSET 0) AS a"
-)
-_KINDS = {m.value: m for m in AssetKind}
-
-
-def _asset_record(r: Any) -> Asset:
-    """A row of ``_ASSETS_SQL`` (timestamptz arrive in UTC already)."""
-    (
-        ident,
-        kind,
-        name,
-        qualified,
-        source,
-        parent,
-        position,
-        description,
-        properties,
-        detail,
-        profile,
-        created,
-        updated,
-        deleted,
-    ) = r
-    return Asset(
-        kind=_KINDS[kind], name=name, qualified_name=qualified, source_id=source,
-        parent_id=parent, id=ident, description=description, properties=properties or {},
-        detail=detail or {}, profile=profile, position=position, created_at=created,
-        updated_at=updated, deleted_at=deleted)  # fmt: skip
-
-
-# One row of arrays, not a row per asset (see the walk below: rows cost, arrays don't).
-# The lateral ``OFFSET 0`` keeps the join a loop of primary-key probes: as a plain
-# join the planner hashed the whole assets table for 10,000 ids (EXPLAIN ANALYZE,
-# 347,200 assets, 16,583 ids: seq scan + hash join 294 ms).
-_SUMMARY_SQL = (
-    "SELECT array_agg(a.id), array_agg(a.kind), array_agg(a.name), "
-    "array_agg(a.qualified_name), array_agg(a.source_id), array_agg(a.parent_id), "
-    "array_agg(a.position) FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN "
-    "LATERAL (SELECT * FROM assets AS x WHERE x.id = wanted.id OFFSET 0) AS a"
-)
-
-
-# One-statement bounded walk (PostgreSQL). A recursive CTE whose working row is a
-# whole hop: (hop, frontier ids, visited ids, the hop's edges as id/source/target
-# arrays). Each step joins the frontier to the edge index once (``cand``), keeps
-# the far ends not visited yet (``EXCEPT``, a hashed anti-join: a node is expanded
-# once, at its shortest distance, so cycles and diamonds cost nothing) and the
-# edges whose far end is known (a hashed semi-join), exactly what the hop-by-hop
-# walk keeps. A recursive CTE may name its working table only once, hence arrays
-# instead of a visited table. A hop keeps at most as many new ids as the cap
-# leaves room for, plus one, and the walk stops once more than cap nodes are
-# known; that extra node (in hop, then array order) tells that the answer is
-# truncated, and the caller drops edges to it. (Keeping cap + 1 new ids at every
-# hop instead let the last hop carry ~16,000 ids and their edges to be dropped.)
-#
-# The answer is one row per hop of arrays, not one row per node and edge:
-# per-row result handling cost ~5 µs a row in SQLAlchemy while asyncpg decodes
-# arrays in C; and the edges come from the one index pass of the walk (a second
-# join for them doubled the server time). Only edge ids and ends travel: the
-# other edge columns (14 in all) doubled the statement's aggregation work and
-# the client's decoding, and a graph page does not show them; ``edge_details``
-# reads them by id when a reader asks.
-# Parameters: $1 start, $2 depth, $3 level, $4 cap.
-
-
-def _walk_cte(name: str, near: str, far: str) -> str:
-    return f"""
-{name}(hop, frontier, visited, ids, sources, targets) AS (
-  SELECT 0, ARRAY[$1::uuid], ARRAY[$1::uuid], NULL::uuid[], NULL::uuid[], NULL::uuid[]
-  UNION ALL
-  SELECT w.hop + 1, n.fresh, w.visited || n.fresh, n.ids, n.sources, n.targets
-  FROM {name} AS w CROSS JOIN LATERAL (
-    WITH cand AS MATERIALIZED (
-      SELECT e.id, e.source_id, e.target_id FROM unnest(w.frontier) AS f(id)
-      JOIN lineage_edges AS e ON e.{near} = f.id AND e.level = $3),
-    fresh AS MATERIALIZED (
-      (SELECT {far} AS id FROM cand EXCEPT SELECT unnest(w.visited))
-      LIMIT $4 + 1 - cardinality(w.visited))
-    SELECT (SELECT coalesce(array_agg(id), '{{}}'::uuid[]) FROM fresh) AS fresh,
-           array_agg(c.id) AS ids, array_agg(c.source_id) AS sources,
-           array_agg(c.target_id) AS targets
-    FROM cand AS c
-    WHERE c.{far} IN (SELECT unnest(w.visited)) OR c.{far} IN (SELECT id FROM fresh)) AS n
-  WHERE w.hop < $2 AND cardinality(w.frontier) > 0 AND cardinality(w.visited) <= $4)"""
-
-
-# With ``summaries``, each hop row also carries the summary columns (as in
-# ``_SUMMARY_SQL``) of its new nodes, read by primary-key probes in the same
-# statement: one round trip fewer than reading them after the walk.
-_HOP_SUMMARY = (
-    "CROSS JOIN LATERAL (SELECT array_agg(a.id), array_agg(a.kind), array_agg(a.name), "
-    "array_agg(a.qualified_name), array_agg(a.source_id), array_agg(a.parent_id), "
-    "array_agg(a.position) FROM unnest({name}.frontier) AS f(id) CROSS JOIN LATERAL "
-    "(SELECT * FROM assets AS x WHERE x.id = f.id OFFSET 0) AS a) AS s"
-)
-
-
-def _walk_sql(names: Sequence[str], summaries: bool = False) -> str:
-    ways = {"up": ("target_id", "source_id"), "down": ("source_id", "target_id")}
-    ctes = ",".join(_walk_cte(n, *ways[n]) for n in names)
-    parts = [
-        f"SELECT {order} AS way, hop, frontier, ids, sources, targets"
-        + (f", s.* FROM {name} {_HOP_SUMMARY.format(name=name)}" if summaries else f" FROM {name}")
-        for order, name in enumerate(names)
-    ]
-    return f"WITH RECURSIVE {ctes}\n" + "\nUNION ALL\n".join(parts)
-
-
-_WALK_CTES = {
-    Direction.UPSTREAM: ["up"],
-    Direction.DOWNSTREAM: ["down"],
-    Direction.BOTH: ["up", "down"],
-}
-_WALK_SQL = {
-    (way, summaries): _walk_sql(names, summaries)
-    for way, names in _WALK_CTES.items()
-    for summaries in (False, True)
-}
-_QUERY_CANCELED = "57014"  # statement_timeout
-
-
-def _merge_walk(
-    rows: Sequence[Any], start: uuid.UUID, direction: Direction, max_nodes: int, max_edges: int
-) -> Traversal[uuid.UUID]:
-    """Rows of ``_WALK_SQL`` -> the traversal the hop-by-hop walk would give: one
-    direction after the other (upstream first) sharing the node cap, each node at
-    its nearest hop, each edge once, only edges whose two ends were kept. The
-    edges stay three lists (:class:`EdgeArrays`): no object per edge."""
-    ways = 2 if direction is Direction.BOTH else 1
-    hops: list[list[Any]] = [[] for _ in range(ways)]
-    for row in rows:
-        hops[row[0]].append(row)
-    nodes: dict[uuid.UUID, int] = {start: 0}
-    reason: TruncationReason | None = None
-    ids: list[uuid.UUID] = []
-    sources: list[uuid.UUID] = []
-    targets: list[uuid.UUID] = []
-    for way in range(ways):
-        found = sorted(hops[way], key=lambda r: r[1])
-        dropped: set[uuid.UUID] = set()  # new ids past the node cap
-        for row in found:
-            hop, fresh = row[1], row[2]
-            if ways == 1 and hop:  # each hop's ids are new and distinct (EXCEPT visited)
-                room = max(0, max_nodes - len(nodes))
-                nodes.update(dict.fromkeys(fresh[:room], hop))  # array order = cap order
-                if len(fresh) > room:
-                    reason = TruncationReason.MAX_NODES
-                    dropped.update(fresh[room:])
-                continue
-            for node in fresh:  # array order = the SQL's cap order
-                if node in nodes:
-                    if hop < nodes[node]:
-                        nodes[node] = hop
-                elif len(nodes) < max_nodes:
-                    nodes[node] = hop
-                else:
-                    reason = TruncationReason.MAX_NODES
-                    dropped.add(node)
-        for row in found:
-            edge_ids, edge_sources, edge_targets = row[3], row[4], row[5]
-            if edge_ids is None:
-                continue
-            if ways == 2:  # the other way may have listed an edge, or kept fewer nodes
-                _keep(nodes, ids, sources, targets, edge_ids, edge_sources, edge_targets)
-                continue
-            # one way: each edge comes once and every far end was kept but the dropped
-            far = edge_targets if direction is Direction.DOWNSTREAM else edge_sources
-            if dropped and not dropped.isdisjoint(far):
-                keep = [i for i, end in enumerate(far) if end not in dropped]
-                edge_ids = [edge_ids[i] for i in keep]
-                edge_sources = [edge_sources[i] for i in keep]
-                edge_targets = [edge_targets[i] for i in keep]
-            ids += edge_ids
-            sources += edge_sources
-            targets += edge_targets
-        if len(ids) > max_edges:
-            del ids[max_edges:], sources[max_edges:], targets[max_edges:]
-            reason = reason or TruncationReason.MAX_EDGES
-        if reason is not None:
-            break
-    return Traversal(nodes, EdgeArrays(ids, sources, targets), reason is not None, reason)
-
-
-def _keep(
-    nodes: dict[uuid.UUID, int],
-    ids: list[uuid.UUID],
-    sources: list[uuid.UUID],
-    targets: list[uuid.UUID],
-    edge_ids: list[uuid.UUID],
-    edge_sources: list[uuid.UUID],
-    edge_targets: list[uuid.UUID],
-) -> None:
-    """Append the edges whose two ends are kept nodes and that are not listed yet
-    (both ways of a BOTH walk may meet the same edge)."""
-    seen = set(ids)
-    for ident, source, target in zip(edge_ids, edge_sources, edge_targets, strict=True):
-        if ident not in seen and source in nodes and target in nodes:
-            seen.add(ident)
-            ids.append(ident)
-            sources.append(source)
-            targets.append(target)
-
-
-# Edge details by id, for the few readers that ask for them after a walk: one
-# statement, one row of arrays. The lateral ``OFFSET 0`` keeps the join a loop of
-# primary-key probes (the planner otherwise hashes the whole table when given
-# thousands of ids).
-_TEXT = {"level", "provenance", "transformation_type", "transformation_subtype"}
-_AGGREGATES = ", ".join(
-    f"array_agg(e.{c.key}{'::text' if c.key in _TEXT else ''})" for c in _COLUMNS
-)
-_DETAILS_SQL = (
-    f"SELECT {_AGGREGATES} "
-    f"FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN LATERAL ("
-    f"SELECT * FROM lineage_edges AS x WHERE x.id = wanted.id OFFSET 0) AS e"
-)
-
-
-def _asset(row: Any) -> Asset:
-    from racine.persistence.repositories.catalog import _asset as convert
-
-    return convert(row)
 
 
 class LineageRepository:
