@@ -11,6 +11,7 @@ from typing import Any, cast
 from strawberry.types import Info
 
 from racine.domain.collaboration import articles, crdt, discussions, documents, versions, workspaces
+from racine.domain.collaboration.batches import DocumentPageKey
 from racine.domain.collaboration.membership import document_access, workspace_role
 from racine.domain.collaboration.model import DocumentFormat, WorkspaceRole
 from racine.domain.collaboration.ports import CollabUnitOfWork
@@ -71,20 +72,15 @@ async def resolve_workspace(info: Info, raw_id: str) -> gql.Workspace | None:
 
 
 async def workspace_members(info: Info, raw_id: str) -> list[gql.WorkspaceMember]:
-    members = await workspaces.list_members(_uow(info), info.context.actor, uuid.UUID(raw_id))
+    members = await info.context.loaders.workspace_members.load(uuid.UUID(raw_id))
     return [gql.WorkspaceMember.from_domain(m) for m in members]
 
 
 async def workspace_documents(
     info: Info, raw_id: str, first: int, after: str | None, articles_only: bool
 ) -> Connection[gql.Document]:
-    page = await documents.list_documents(
-        _uow(info),
-        info.context.actor,
-        uuid.UUID(raw_id),
-        PageRequest(first=first, after=after),
-        articles_only=articles_only,
-    )
+    key = DocumentPageKey(uuid.UUID(raw_id), PageRequest(first=first, after=after), articles_only)
+    page = await info.context.loaders.workspace_documents.load(key)
     return connection_from_page(page, gql.Document.from_domain)
 
 
@@ -311,7 +307,7 @@ async def document_presence(
 
 
 async def document_versions(info: Info, raw_id: str) -> list[gql.DocumentVersion]:
-    found = await versions.list_versions(_uow(info), info.context.actor, uuid.UUID(raw_id))
+    found = await info.context.loaders.document_versions.load(uuid.UUID(raw_id))
     return [gql.DocumentVersion.from_domain(v) for v in found]
 
 
@@ -404,27 +400,14 @@ async def set_resolved(
 
 
 async def document_comments(info: Info, raw_id: str) -> list[gql.Comment]:
-    found = await discussions.list_comments(
-        _uow(info), info.context.actor, document_id=uuid.UUID(raw_id)
-    )
+    found = await info.context.loaders.document_comments.load(uuid.UUID(raw_id))
     return [gql.Comment.from_domain(c) for c in found]
 
 
 async def comment_replies(info: Info, root: gql.Comment) -> list[gql.Comment]:
     if root.parent_id is not None:
         return []
-    async with _uow(info) as uow:
-        comment = await uow.discussions.get_comment(uuid.UUID(str(root.id)))
-    if comment is None:
-        return []
-    found = await discussions.list_comments(
-        _uow(info),
-        info.context.actor,
-        workspace_id=comment.workspace_id,
-        document_id=comment.document_id,
-        asset_id=comment.asset_id,
-        parent_id=comment.id,
-    )
+    found = await info.context.loaders.comment_replies.load(uuid.UUID(str(root.id)))
     return [gql.Comment.from_domain(c) for c in found]
 
 

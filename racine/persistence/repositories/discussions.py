@@ -7,10 +7,13 @@ this module.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from racine.domain.collaboration.model import Comment, Notification
 from racine.persistence.tables.collaboration import CommentRow, NotificationRow
@@ -105,6 +108,56 @@ class DiscussionRepository:
         query = query.where(t.parent_id == parent_id if parent_id else t.parent_id.is_(None))
         rows = await self.session.scalars(query.order_by(t.created_at, t.id).limit(limit))
         return [_comment(r) for r in rows]
+
+    async def get_comments(self, comment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Comment]:
+        """The comments of ``comment_ids`` that exist, by id (one query)."""
+        if not comment_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(CommentRow).where(CommentRow.id.in_(list(comment_ids)))
+        )
+        return {r.id: _comment(r) for r in rows}
+
+    async def threads_of(
+        self, document_ids: Sequence[uuid.UUID], limit: int = 100
+    ) -> dict[uuid.UUID, list[Comment]]:
+        """Thread roots of several documents in one query: ``limit`` each, oldest first.
+
+        Callers keep only those in the document's workspace, as :meth:`comments` does."""
+        t = CommentRow
+        return await self._ranked(
+            t.document_id, document_ids, t.parent_id.is_(None), limit, lambda c: c.document_id
+        )
+
+    async def replies_of(
+        self, parent_ids: Sequence[uuid.UUID], limit: int = 100
+    ) -> dict[uuid.UUID, list[Comment]]:
+        """Replies of several thread roots in one query: ``limit`` each, oldest first."""
+        t = CommentRow
+        return await self._ranked(t.parent_id, parent_ids, true(), limit, lambda c: c.parent_id)
+
+    async def _ranked(
+        self,
+        column: Any,
+        keys: Sequence[uuid.UUID],
+        condition: Any,
+        limit: int,
+        key: Callable[[Comment], uuid.UUID | None],
+    ) -> dict[uuid.UUID, list[Comment]]:
+        if not keys:
+            return {}
+        t = CommentRow
+        rank = func.row_number().over(partition_by=column, order_by=(t.created_at, t.id))
+        ranked = select(t, rank.label("rank")).where(column.in_(list(keys)), condition).subquery()
+        comment = aliased(CommentRow, ranked)
+        rows = await self.session.scalars(
+            select(comment).where(ranked.c.rank <= limit).order_by(ranked.c.created_at, ranked.c.id)
+        )
+        found: dict[uuid.UUID, list[Comment]] = {}
+        for row in rows:
+            c = _comment(row)
+            found.setdefault(key(c), []).append(c)  # type: ignore[arg-type]
+        return found
 
     async def add_notification(self, n: Notification) -> None:
         self.session.add(

@@ -9,12 +9,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from racine.domain.collaboration.model import Document, DocumentFormat, DocumentVersion, utcnow
-from racine.domain.paging import Page, PageRequest
+from racine.domain.errors import ValidationFailed
+from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.persistence.repositories.keyset import keyset_page
 from racine.persistence.tables.collaboration import (
     DocumentRow,
@@ -130,6 +132,67 @@ class DocumentRepository:
             lambda r: [r.title, str(r.id)],
             _document,
         )
+
+    async def get_many(self, document_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Document]:
+        """The documents of ``document_ids`` that exist, by id (one query)."""
+        if not document_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(DocumentRow).where(DocumentRow.id.in_(list(document_ids)))
+        )
+        return {r.id: _document(r) for r in rows}
+
+    async def pages_of(
+        self,
+        workspace_ids: Sequence[uuid.UUID],
+        page: PageRequest,
+        *,
+        articles_only: bool = False,
+    ) -> dict[uuid.UUID, Page[Document]]:
+        """:meth:`page` of each workspace alone, for several workspaces in two queries
+        (the counts, then each one's first ``page.first + 1`` rows after the cursor)."""
+        if not workspace_ids:
+            return {}
+        t = DocumentRow
+        wanted: list[ColumnElement[bool]] = [t.workspace_id.in_(list(workspace_ids))]
+        if articles_only:
+            wanted.append(t.is_article.is_(True))
+        counts = dict(
+            (ws, int(n))
+            for ws, n in await self.session.execute(
+                select(t.workspace_id, func.count()).where(*wanted).group_by(t.workspace_id)
+            )
+        )
+        position = page.position()
+        if position is not None:
+            try:
+                value, ident = str(position[0]), uuid.UUID(position[1])
+            except (ValueError, IndexError, TypeError):
+                raise ValidationFailed("malformed cursor", field="after") from None
+            wanted.append(or_(t.title > value, and_(t.title == value, t.id > ident)))
+        rank = func.row_number().over(partition_by=t.workspace_id, order_by=(t.title, t.id))
+        ranked = select(t, rank.label("rank")).where(*wanted).subquery()
+        document = aliased(DocumentRow, ranked)
+        rows = await self.session.scalars(
+            select(document)
+            .where(ranked.c.rank <= page.first + 1)
+            .order_by(ranked.c.workspace_id, ranked.c.rank)
+        )
+        by_workspace: dict[uuid.UUID, list[DocumentRow]] = {}
+        for row in rows:
+            by_workspace.setdefault(row.workspace_id, []).append(row)
+        pages: dict[uuid.UUID, Page[Document]] = {}
+        for ws in workspace_ids:
+            found = by_workspace.get(ws, [])
+            shown = found[: page.first]
+            pages[ws] = Page(
+                items=[_document(r) for r in shown],
+                cursors=[encode_cursor([r.title, str(r.id)]) for r in shown],
+                total_count=counts.get(ws, 0),
+                has_next_page=len(found) > page.first,
+                has_previous_page=page.after is not None,
+            )
+        return pages
 
     async def articles(
         self, workspace_ids: Sequence[uuid.UUID] | None, limit: int
@@ -281,6 +344,28 @@ class DocumentRepository:
             .limit(limit)
         )
         return [_version(r) for r in rows]
+
+    async def versions_of(
+        self, document_ids: Sequence[uuid.UUID], limit: int = 100
+    ) -> dict[uuid.UUID, list[DocumentVersion]]:
+        """:meth:`versions` of several documents in one query, same order and limit each."""
+        if not document_ids:
+            return {}
+        t = DocumentVersionRow
+        rank = func.row_number().over(partition_by=t.document_id, order_by=t.created_at.desc())
+        ranked = (
+            select(t, rank.label("rank")).where(t.document_id.in_(list(document_ids))).subquery()
+        )
+        version = aliased(DocumentVersionRow, ranked)
+        rows = await self.session.scalars(
+            select(version)
+            .where(ranked.c.rank <= limit)
+            .order_by(ranked.c.document_id, ranked.c.rank)
+        )
+        found: dict[uuid.UUID, list[DocumentVersion]] = {}
+        for row in rows:
+            found.setdefault(row.document_id, []).append(_version(row))
+        return found
 
 
 register_repository("documents", DocumentRepository)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from racine.domain.collaboration.model import (
     Activity,
@@ -169,6 +170,64 @@ class WorkspaceRepository:
             )
             for m, name in rows
         ]
+
+    async def get_many(self, workspace_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Workspace]:
+        """The workspaces of ``workspace_ids`` that exist, by id (one query)."""
+        if not workspace_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(WorkspaceRow).where(WorkspaceRow.id.in_(list(workspace_ids)))
+        )
+        return {r.id: _workspace(r) for r in rows}
+
+    async def roles_of(
+        self, workspace_ids: Sequence[uuid.UUID], user_id: uuid.UUID
+    ) -> dict[uuid.UUID, WorkspaceRole]:
+        """The user's role in each of ``workspace_ids`` they are a member of (one query)."""
+        if not workspace_ids:
+            return {}
+        rows = await self.session.execute(
+            select(MemberRow.workspace_id, MemberRow.role).where(
+                MemberRow.workspace_id.in_(list(workspace_ids)), MemberRow.user_id == user_id
+            )
+        )
+        return {ws: WorkspaceRole(role) for ws, role in rows}
+
+    async def members_of(
+        self, workspace_ids: Sequence[uuid.UUID], limit: int = 1000
+    ) -> dict[uuid.UUID, list[Member]]:
+        """:meth:`members` of several workspaces in one query, same order and limit each."""
+        if not workspace_ids:
+            return {}
+        rank = (
+            func.row_number()
+            .over(partition_by=MemberRow.workspace_id, order_by=UserRow.name)
+            .label("rank")
+        )
+        ranked = (
+            select(MemberRow, UserRow.name.label("user_name"), rank)
+            .join(UserRow, UserRow.id == MemberRow.user_id)
+            .where(MemberRow.workspace_id.in_(list(workspace_ids)))
+            .subquery()
+        )
+        member = aliased(MemberRow, ranked)
+        rows = await self.session.execute(
+            select(member, ranked.c.user_name)
+            .where(ranked.c.rank <= limit)
+            .order_by(ranked.c.workspace_id, ranked.c.rank)
+        )
+        found: dict[uuid.UUID, list[Member]] = {}
+        for m, name in rows:
+            found.setdefault(m.workspace_id, []).append(
+                Member(
+                    m.workspace_id,
+                    m.user_id,
+                    WorkspaceRole(m.role),
+                    user_name=name,
+                    joined_at=m.joined_at,
+                )
+            )
+        return found
 
     async def member_names(
         self, workspace_id: uuid.UUID, names: Sequence[str]

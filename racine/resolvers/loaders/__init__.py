@@ -15,6 +15,13 @@ from racine.resolvers.loaders.asset_tags import load_asset_tags
 from racine.resolvers.loaders.asset_terms import load_asset_terms
 from racine.resolvers.loaders.assets import load_assets
 from racine.resolvers.loaders.classification_types import load_classification_types
+from racine.resolvers.loaders.collaboration import (
+    load_comment_replies,
+    load_document_pages,
+    load_document_threads,
+    load_document_versions,
+    load_workspace_members,
+)
 from racine.resolvers.loaders.data_sources import load_data_sources
 from racine.resolvers.loaders.glossary_terms import load_glossary_terms
 from racine.resolvers.loaders.users import load_users
@@ -25,6 +32,9 @@ if TYPE_CHECKING:
     from racine.domain.access.model import User
     from racine.domain.catalog.model import Asset, ColumnClassification, GlossaryTerm
     from racine.domain.classification.custom import StoredType
+    from racine.domain.collaboration.batches import DocumentPageKey
+    from racine.domain.collaboration.model import Comment, Document, DocumentVersion, Member
+    from racine.domain.paging import Page
     from racine.domain.scanning.model import DataSource
     from racine.resolvers.context import Context
 
@@ -44,6 +54,11 @@ class DataLoaders:
     data_source: DataLoader[uuid.UUID, DataSource | None]
     asset_sensitivity: DataLoader[uuid.UUID, int | None]
     classification_type: DataLoader[str, StoredType | None]
+    workspace_members: DataLoader[uuid.UUID, list[Member]]
+    workspace_documents: DataLoader[DocumentPageKey, Page[Document]]
+    document_versions: DataLoader[uuid.UUID, list[DocumentVersion]]
+    document_comments: DataLoader[uuid.UUID, list[Comment]]
+    comment_replies: DataLoader[uuid.UUID, list[Comment]]
 
     @classmethod
     def build(cls, context: Context) -> DataLoaders:
@@ -63,4 +78,9 @@ class DataLoaders:
             classification_type=DataLoader(
                 load_fn=lambda keys: load_classification_types(context, keys)
             ),
+            workspace_members=DataLoader(load_fn=lambda ids: load_workspace_members(context, ids)),
+            workspace_documents=DataLoader(load_fn=lambda keys: load_document_pages(context, keys)),
+            document_versions=DataLoader(load_fn=lambda ids: load_document_versions(context, ids)),
+            document_comments=DataLoader(load_fn=lambda ids: load_document_threads(context, ids)),
+            comment_replies=DataLoader(load_fn=lambda ids: load_comment_replies(context, ids)),
         )
