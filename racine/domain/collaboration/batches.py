@@ -85,7 +85,7 @@ def _document_error(
 async def workspace_members(
     uow: UnitOfWork, actor: Principal, workspace_ids: Sequence[uuid.UUID]
 ) -> list[list[Member] | RacineError]:
-    """:func:`~.workspaces.list_members` of each workspace."""
+    """The members of each workspace (NOT_FOUND for one the caller may not see)."""
     async with uow:
         visible = await _visible(uow, actor, workspace_ids)
         found = await uow.workspaces.members_of([w for w in workspace_ids if w in visible])
@@ -98,8 +98,8 @@ async def workspace_members(
 async def document_pages(
     uow: UnitOfWork, actor: Principal, keys: Sequence[DocumentPageKey]
 ) -> list[Page[Document] | RacineError]:
-    """:func:`~.documents.list_documents` of each key: one page read per distinct
-    page arguments, however many workspaces."""
+    """One page of each key's workspace documents, by title: one page read per
+    distinct page arguments, however many workspaces."""
     answers: dict[DocumentPageKey, Page[Document] | RacineError] = {}
     async with uow:
         visible = await _visible(uow, actor, (k.workspace_id for k in keys))
@@ -124,7 +124,7 @@ async def document_pages(
 async def document_versions(
     uow: UnitOfWork, actor: Principal, document_ids: Sequence[uuid.UUID]
 ) -> list[list[DocumentVersion] | RacineError]:
-    """:func:`~.versions.list_versions` of each document."""
+    """The versions of each document (at most ``MAX_VERSIONS``), newest first."""
     async with uow:
         documents, visible = await _documents(uow, actor, document_ids)
         readable = [d for d in document_ids if _document_error(d, documents, visible) is None]
@@ -135,7 +135,7 @@ async def document_versions(
 async def document_threads(
     uow: UnitOfWork, actor: Principal, document_ids: Sequence[uuid.UUID]
 ) -> list[list[Comment] | RacineError]:
-    """:func:`~.discussions.list_comments` of each document: its threads, oldest first."""
+    """The threads of each document, oldest first."""
     async with uow:
         documents, visible = await _documents(uow, actor, document_ids)
         readable = [d for d in document_ids if _document_error(d, documents, visible) is None]

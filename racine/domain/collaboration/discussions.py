@@ -26,7 +26,6 @@ from racine.domain.events import Channels, Event
 __all__ = [
     "AddComment",
     "add_comment",
-    "list_comments",
     "list_notifications",
     "mentions_in",
     "set_resolved",
@@ -178,33 +177,6 @@ async def set_resolved(
         )
         await uow.commit()
     return comment
-
-
-async def list_comments(
-    uow: UnitOfWork,
-    actor: Principal,
-    *,
-    document_id: uuid.UUID | None = None,
-    workspace_id: uuid.UUID | None = None,
-    asset_id: str | None = None,
-    parent_id: uuid.UUID | None = None,
-    limit: int = 100,
-) -> list[Comment]:
-    """Threads (or the replies of ``parent_id``) on a document or an asset, oldest first."""
-    async with uow:
-        if document_id is not None:
-            access = await document_access(uow, actor, document_id)
-            workspace_id = access.workspace.id
-        if workspace_id is None:
-            raise ValidationFailed("give a documentId or a workspaceId", field="workspaceId")
-        await workspace_role(uow, actor, workspace_id)
-        return await uow.discussions.comments(
-            workspace_id,
-            document_id=document_id,
-            asset_id=asset_id,
-            parent_id=parent_id,
-            limit=min(limit, 100),
-        )
 
 
 async def list_notifications(

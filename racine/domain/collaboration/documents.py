@@ -20,7 +20,7 @@ from racine.domain.collaboration.membership import DocumentAccess, document_acce
 from racine.domain.collaboration.model import Document, DocumentFormat, WorkspaceRole, utcnow
 from racine.domain.collaboration.ports import CollabUnitOfWork as UnitOfWork
 from racine.domain.errors import NotFound, ValidationFailed
-from racine.domain.paging import Page, PageRequest
+from racine.domain.paging import PageRequest
 
 __all__ = [
     "COMPACT_BATCH",
@@ -33,7 +33,6 @@ __all__ = [
     "create_document",
     "fold_log",
     "get_document",
-    "list_documents",
     "load_updates",
     "save_fold",
     "store_updates",
@@ -166,19 +165,6 @@ async def get_document(
 ) -> DocumentAccess:
     async with uow:
         return await document_access(uow, actor, document_id, needed, field=field)
-
-
-async def list_documents(
-    uow: UnitOfWork,
-    actor: Principal,
-    workspace_id: uuid.UUID,
-    page: PageRequest,
-    *,
-    articles_only: bool = False,
-) -> Page[Document]:
-    async with uow:
-        await workspace_role(uow, actor, workspace_id)
-        return await uow.documents.page([workspace_id], page, articles_only=articles_only)
 
 
 async def visible_workspace_ids(uow: UnitOfWork, actor: Principal) -> list[uuid.UUID] | None:

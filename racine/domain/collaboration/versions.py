@@ -21,7 +21,6 @@ __all__ = [
     "Restore",
     "create_version",
     "diff_versions",
-    "list_versions",
     "restore_version",
 ]
 
@@ -61,14 +60,6 @@ async def create_version(
         )
         await uow.commit()
     return version
-
-
-async def list_versions(
-    uow: UnitOfWork, actor: Principal, document_id: uuid.UUID, limit: int = 100
-) -> list[DocumentVersion]:
-    async with uow:
-        await document_access(uow, actor, document_id)
-        return await uow.documents.versions(document_id, limit)
 
 
 async def _version(

@@ -31,7 +31,6 @@ __all__ = [
     "archive_workspace",
     "create_workspace",
     "invite_member",
-    "list_members",
     "list_workspaces",
     "update_workspace",
 ]
@@ -252,9 +251,3 @@ async def list_workspaces(
     member_of = None if actor.has(Role.ADMIN) else actor.user_id
     async with uow:
         return await uow.workspaces.page(member_of, page, include_archived)
-
-
-async def list_members(uow: UnitOfWork, actor: Principal, workspace_id: uuid.UUID) -> list[Member]:
-    async with uow:
-        await workspace_role(uow, actor, workspace_id)
-        return await uow.workspaces.members(workspace_id)

@@ -90,25 +90,6 @@ class DiscussionRepository:
             .values(resolved_at=at, resolved_by=by)
         )
 
-    async def comments(
-        self,
-        workspace_id: uuid.UUID,
-        *,
-        document_id: uuid.UUID | None = None,
-        asset_id: str | None = None,
-        parent_id: uuid.UUID | None = None,
-        limit: int = 100,
-    ) -> list[Comment]:
-        t = CommentRow
-        query = select(t).where(t.workspace_id == workspace_id)
-        if document_id is not None:
-            query = query.where(t.document_id == document_id)
-        if asset_id is not None:
-            query = query.where(t.asset_id == asset_id)
-        query = query.where(t.parent_id == parent_id if parent_id else t.parent_id.is_(None))
-        rows = await self.session.scalars(query.order_by(t.created_at, t.id).limit(limit))
-        return [_comment(r) for r in rows]
-
     async def get_comments(self, comment_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Comment]:
         """The comments of ``comment_ids`` that exist, by id (one query)."""
         if not comment_ids:

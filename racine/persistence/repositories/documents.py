@@ -17,7 +17,6 @@ from sqlalchemy.orm import aliased
 from racine.domain.collaboration.model import Document, DocumentFormat, DocumentVersion, utcnow
 from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
-from racine.persistence.repositories.keyset import keyset_page
 from racine.persistence.tables.collaboration import (
     DocumentRow,
     DocumentSnapshotRow,
@@ -105,32 +104,6 @@ class DocumentRepository:
             update(DocumentRow)
             .where(DocumentRow.id == document_id)
             .values(text=text, updated_at=utcnow())
-        )
-
-    async def page(
-        self,
-        workspace_ids: Sequence[uuid.UUID] | None,
-        page: PageRequest,
-        *,
-        articles_only: bool = False,
-    ) -> Page[Document]:
-        t = DocumentRow
-        query = select(t)
-        count = select(func.count()).select_from(t)
-        if workspace_ids is not None:
-            query = query.where(t.workspace_id.in_(list(workspace_ids)))
-            count = count.where(t.workspace_id.in_(list(workspace_ids)))
-        if articles_only:
-            query, count = query.where(t.is_article.is_(True)), count.where(t.is_article.is_(True))
-        return await keyset_page(
-            self.session,
-            query,
-            count,
-            page,
-            (t.title, t.id),
-            False,
-            lambda r: [r.title, str(r.id)],
-            _document,
         )
 
     async def get_many(self, document_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Document]:
@@ -335,15 +308,6 @@ class DocumentRepository:
     async def get_version(self, version_id: uuid.UUID) -> DocumentVersion | None:
         row = await self.session.get(DocumentVersionRow, version_id)
         return None if row is None else _version(row)
-
-    async def versions(self, document_id: uuid.UUID, limit: int = 100) -> list[DocumentVersion]:
-        rows = await self.session.scalars(
-            select(DocumentVersionRow)
-            .where(DocumentVersionRow.document_id == document_id)
-            .order_by(DocumentVersionRow.created_at.desc())
-            .limit(limit)
-        )
-        return [_version(r) for r in rows]
 
     async def versions_of(
         self, document_ids: Sequence[uuid.UUID], limit: int = 100

@@ -152,25 +152,6 @@ class WorkspaceRepository:
             row.workspace_id, row.user_id, WorkspaceRole(row.role), joined_at=row.joined_at
         )
 
-    async def members(self, workspace_id: uuid.UUID, limit: int = 1000) -> list[Member]:
-        rows = await self.session.execute(
-            select(MemberRow, UserRow.name)
-            .join(UserRow, UserRow.id == MemberRow.user_id)
-            .where(MemberRow.workspace_id == workspace_id)
-            .order_by(UserRow.name)
-            .limit(limit)
-        )
-        return [
-            Member(
-                m.workspace_id,
-                m.user_id,
-                WorkspaceRole(m.role),
-                user_name=name,
-                joined_at=m.joined_at,
-            )
-            for m, name in rows
-        ]
-
     async def get_many(self, workspace_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Workspace]:
         """The workspaces of ``workspace_ids`` that exist, by id (one query)."""
         if not workspace_ids:

@@ -78,9 +78,21 @@ class DataLoaders:
             classification_type=DataLoader(
                 load_fn=lambda keys: load_classification_types(context, keys)
             ),
-            workspace_members=DataLoader(load_fn=lambda ids: load_workspace_members(context, ids)),
-            workspace_documents=DataLoader(load_fn=lambda keys: load_document_pages(context, keys)),
-            document_versions=DataLoader(load_fn=lambda ids: load_document_versions(context, ids)),
-            document_comments=DataLoader(load_fn=lambda ids: load_document_threads(context, ids)),
-            comment_replies=DataLoader(load_fn=lambda ids: load_comment_replies(context, ids)),
+            # Lists that mutations change: batched, never cached (a later mutation of
+            # the same request must not see an earlier one's list).
+            workspace_members=DataLoader(
+                load_fn=lambda ids: load_workspace_members(context, ids), cache=False
+            ),
+            workspace_documents=DataLoader(
+                load_fn=lambda keys: load_document_pages(context, keys), cache=False
+            ),
+            document_versions=DataLoader(
+                load_fn=lambda ids: load_document_versions(context, ids), cache=False
+            ),
+            document_comments=DataLoader(
+                load_fn=lambda ids: load_document_threads(context, ids), cache=False
+            ),
+            comment_replies=DataLoader(
+                load_fn=lambda ids: load_comment_replies(context, ids), cache=False
+            ),
         )

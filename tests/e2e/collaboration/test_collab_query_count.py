@@ -110,3 +110,26 @@ async def test_a_page_of_workspaces_costs_constant_queries(
         # count, then one batch per list field (with its access check).
         assert large == small, (token is None, small, large)
         assert large <= 30, large
+
+
+SAME_REQUEST = """mutation($ws: ID!) {
+  before: updateWorkspace(input: {id: $ws, name: "renamed"}) {
+    workspace { documents(first: 10) { totalCount } } }
+  created: createDocument(input: {workspaceId: $ws, title: "new", format: MARKDOWN}) {
+    errors { code } document { id } }
+  after: updateWorkspace(input: {id: $ws, description: "with a document"}) {
+    workspace { documents(first: 10) { totalCount edges { node { title } } } } }
+}"""
+
+
+async def test_a_later_mutation_sees_what_an_earlier_one_changed(gql: Any) -> None:
+    # Given an empty workspace
+    created = (await gql.ok(CREATE_WORKSPACE, {"name": "solo"}))["createWorkspace"]
+    ws = created["workspace"]["id"]
+    # When one request reads its documents, adds one, and reads them again
+    data = await gql.ok(SAME_REQUEST, {"ws": ws})
+    # Then the second read is not served from the first one's batch
+    assert data["created"]["errors"] == []
+    assert data["before"]["workspace"]["documents"]["totalCount"] == 0
+    after = data["after"]["workspace"]["documents"]
+    assert after["totalCount"] == 1 and after["edges"] == [{"node": {"title": "new"}}]
