@@ -11,6 +11,8 @@ PostgreSQL and Redis come from ``RACINE_TEST_POSTGRES_URL`` and
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import os
 import secrets
 import shutil
@@ -235,6 +237,37 @@ class GraphQLClient:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+_IN_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
+
+
+@pytest.fixture
+def request_statements(app: Any) -> Any:
+    """``with request_statements() as statements:`` collects the SQL statements run on
+    behalf of the requests made inside the block. Background jobs (queue polling,
+    schedules) share the engine; the context variable flows into the resolvers only."""
+    from sqlalchemy import event
+
+    engine = app.state.runtime.db.engine.sync_engine
+
+    @contextlib.contextmanager
+    def collect() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if _IN_REQUEST.get():
+                statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", on_execute)
+        token = _IN_REQUEST.set(True)
+        try:
+            yield statements
+        finally:
+            _IN_REQUEST.reset(token)
+            event.remove(engine, "before_cursor_execute", on_execute)
+
+    return collect
 
 
 # -- live servers (for WebSocket behaviour) ----------------------------------------

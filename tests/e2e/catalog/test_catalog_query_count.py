@@ -3,14 +3,12 @@ constant number of SQL statements, whatever the page size."""
 
 from __future__ import annotations
 
-import contextvars
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
-IN_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
 PAGE = """
 query($first: Int!) {
   assets(filter: {kinds: [TABLE]}, first: $first) {
@@ -83,31 +81,21 @@ async def _seed(app: Any, tables: int) -> None:
         await session.execute(insert(ColumnClassificationRow), labels)
 
 
-async def _count(app: Any, gql: Any, first: int) -> tuple[int, dict[str, Any]]:
-    statements: list[str] = []
-
-    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        # Background jobs (queue polling, schedules) share the engine: count only
-        # statements run on behalf of this request (its context flows into resolvers).
-        if IN_REQUEST.get():
-            statements.append(statement)
-
-    engine = app.state.runtime.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    token = IN_REQUEST.set(True)
-    try:
+async def _count(request_statements: Any, gql: Any, first: int) -> tuple[int, dict[str, Any]]:
+    with request_statements() as statements:
         data = await gql.ok(PAGE, {"first": first})
-    finally:
-        IN_REQUEST.reset(token)
-        event.remove(engine, "before_cursor_execute", on_execute)
     return len(statements), data
 
 
-async def test_a_page_of_tables_costs_constant_queries(app: Any, gql: Any) -> None:
+async def test_a_page_of_tables_costs_constant_queries(
+    app: Any, gql: Any, request_statements: Any
+) -> None:
     await _seed(app, 100)
-    await _count(app, gql, 1)  # the token's first use this minute also records last_used_at
-    small, _ = await _count(app, gql, 5)
-    large, data = await _count(app, gql, 100)
+    await _count(
+        request_statements, gql, 1
+    )  # the token's first use this minute also records last_used_at
+    small, _ = await _count(request_statements, gql, 5)
+    large, data = await _count(request_statements, gql, 100)
     edges = data["assets"]["edges"]
     assert len(edges) == 100 and data["assets"]["totalCount"] == 100
     first = edges[0]["node"]

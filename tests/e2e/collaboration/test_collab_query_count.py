@@ -4,12 +4,8 @@ whatever the page size, for an ADMIN and for a plain member alike."""
 
 from __future__ import annotations
 
-import contextvars
 from typing import Any
 
-from sqlalchemy import event
-
-IN_REQUEST: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
 PAGE = """
 query($first: Int!) {
   workspaces(first: $first) {
@@ -56,37 +52,26 @@ async def _seed(gql: Any, make_user: Any, join: Any, create_document: Any) -> st
 
 
 async def _count(
-    app: Any, gql: Any, first: int, token: str | None = None
+    request_statements: Any, gql: Any, first: int, token: str | None = None
 ) -> tuple[int, dict[str, Any]]:
-    statements: list[str] = []
-
-    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        # Background work shares the engine: count only this request's statements.
-        if IN_REQUEST.get():
-            statements.append(statement)
-
-    engine = app.state.runtime.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    context = IN_REQUEST.set(True)
-    try:
+    with request_statements() as statements:
         data = await gql.ok(PAGE, {"first": first}, token=token)
-    finally:
-        IN_REQUEST.reset(context)
-        event.remove(engine, "before_cursor_execute", on_execute)
     return len(statements), data
 
 
 async def test_a_page_of_workspaces_costs_constant_queries(
-    app: Any, gql: Any, make_user: Any, join: Any, create_document: Any
+    request_statements: Any, gql: Any, make_user: Any, join: Any, create_document: Any
 ) -> None:
     # Given 20 workspaces with members, documents, versions, threads and replies.
     bob = await _seed(gql, make_user, join, create_document)
 
     for token in (None, bob):  # the ADMIN, then a member
         # When the page is read with 2 and with 20 workspaces.
-        await _count(app, gql, 1, token)  # a token's first use this minute writes last_used_at
-        small, _ = await _count(app, gql, 2, token)
-        large, data = await _count(app, gql, WORKSPACES, token)
+        await _count(
+            request_statements, gql, 1, token
+        )  # a token's first use this minute writes last_used_at
+        small, _ = await _count(request_statements, gql, 2, token)
+        large, data = await _count(request_statements, gql, WORKSPACES, token)
 
         # Then everything is there, in order.
         edges = data["workspaces"]["edges"]
