@@ -91,9 +91,8 @@ async def test_a_page_of_tables_costs_constant_queries(
     app: Any, gql: Any, request_statements: Any
 ) -> None:
     await _seed(app, 100)
-    await _count(
-        request_statements, gql, 1
-    )  # the token's first use this minute also records last_used_at
+    # The token's first use this minute also records last_used_at.
+    await _count(request_statements, gql, 1)
     small, _ = await _count(request_statements, gql, 5)
     large, data = await _count(request_statements, gql, 100)
     edges = data["assets"]["edges"]
