@@ -30,9 +30,7 @@ class RelayMixin:
     uow_factory: Callable[[], CollabUnitOfWork]
     bus: EventBus
     origin: str
-
-    def _mark_dirty(self, room: Room) -> None:
-        raise NotImplementedError
+    _mark_dirty: Callable[[Room], None]  # RoomManager's: queue the room's projection write
 
     # -- other processes ----------------------------------------------------------
 

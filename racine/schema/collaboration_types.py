@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -18,9 +18,6 @@ from strawberry.types import Info
 
 from racine.domain.collaboration import model
 from racine.schema.relay import Connection, encode_id
-
-if TYPE_CHECKING:
-    pass
 
 PAGE = "Page size, 0-100 (default 20)."
 AFTER = "Cursor from `pageInfo.endCursor` of the previous page."

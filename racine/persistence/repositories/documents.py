@@ -9,14 +9,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from racine.domain.collaboration.model import Document, DocumentFormat, DocumentVersion, utcnow
-from racine.domain.errors import ValidationFailed
-from racine.domain.paging import Page, PageRequest, encode_cursor
+from racine.domain.paging import Page, PageRequest
+from racine.persistence.repositories.keyset import after_cursor, page_of
 from racine.persistence.tables.collaboration import (
     DocumentRow,
     DocumentSnapshotRow,
@@ -136,13 +136,9 @@ class DocumentRepository:
                 select(t.workspace_id, func.count()).where(*wanted).group_by(t.workspace_id)
             )
         )
-        position = page.position()
-        if position is not None:
-            try:
-                value, ident = str(position[0]), uuid.UUID(position[1])
-            except (ValueError, IndexError, TypeError):
-                raise ValidationFailed("malformed cursor", field="after") from None
-            wanted.append(or_(t.title > value, and_(t.title == value, t.id > ident)))
+        after = after_cursor(page, (t.title, t.id), False)
+        if after is not None:
+            wanted.append(after)
         rank = func.row_number().over(partition_by=t.workspace_id, order_by=(t.title, t.id))
         ranked = select(t, rank.label("rank")).where(*wanted).subquery()
         document = aliased(DocumentRow, ranked)
@@ -154,18 +150,16 @@ class DocumentRepository:
         by_workspace: dict[uuid.UUID, list[DocumentRow]] = {}
         for row in rows:
             by_workspace.setdefault(row.workspace_id, []).append(row)
-        pages: dict[uuid.UUID, Page[Document]] = {}
-        for ws in workspace_ids:
-            found = by_workspace.get(ws, [])
-            shown = found[: page.first]
-            pages[ws] = Page(
-                items=[_document(r) for r in shown],
-                cursors=[encode_cursor([r.title, str(r.id)]) for r in shown],
-                total_count=counts.get(ws, 0),
-                has_next_page=len(found) > page.first,
-                has_previous_page=page.after is not None,
+        return {
+            ws: page_of(
+                by_workspace.get(ws, []),
+                page,
+                counts.get(ws, 0),
+                lambda r: [r.title, str(r.id)],
+                _document,
             )
-        return pages
+            for ws in workspace_ids
+        }
 
     async def articles(
         self, workspace_ids: Sequence[uuid.UUID] | None, limit: int

@@ -5,13 +5,44 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 
-__all__ = ["keyset_page"]
+__all__ = ["after_cursor", "keyset_page", "page_of"]
+
+
+def after_cursor(
+    page: PageRequest, columns: tuple[Any, Any], descending: bool, parse: Any = str
+) -> ColumnElement[bool] | None:
+    """The condition that starts a page after ``page.after`` on (sort column, id);
+    None on the first page. A cursor that does not decode is a typed error."""
+    position = page.position()
+    if position is None:
+        return None
+    try:
+        value, ident = parse(position[0]), uuid.UUID(position[1])
+    except (ValueError, IndexError, TypeError):
+        raise ValidationFailed("malformed cursor", field="after") from None
+    first_col, id_col = columns
+    if descending:
+        return or_(first_col < value, and_(first_col == value, id_col < ident))
+    return or_(first_col > value, and_(first_col == value, id_col > ident))
+
+
+def page_of(rows: list[Any], page: PageRequest, total: int, key: Any, convert: Any) -> Page[Any]:
+    """The page of ``rows`` read with one row beyond ``page.first`` (it tells whether
+    a next page exists); ``key(row)`` gives the cursor values."""
+    shown = rows[: page.first]
+    return Page(
+        items=[convert(r) for r in shown],
+        cursors=[encode_cursor(key(r)) for r in shown],
+        total_count=total,
+        has_next_page=len(rows) > page.first,
+        has_previous_page=page.after is not None,
+    )
 
 
 async def keyset_page(
@@ -27,24 +58,10 @@ async def keyset_page(
 ) -> Page[Any]:
     """Keyset pagination on (sort column, id); ``key(row)`` gives the cursor values."""
     total = int(await session.scalar(count_query) or 0)
+    after = after_cursor(page, columns, descending, parse)
+    if after is not None:
+        query = query.where(after)
     first_col, id_col = columns
-    position = page.position()
-    if position is not None:
-        try:
-            value, ident = parse(position[0]), uuid.UUID(position[1])
-        except (ValueError, IndexError, TypeError):
-            raise ValidationFailed("malformed cursor", field="after") from None
-        if descending:
-            query = query.where(or_(first_col < value, and_(first_col == value, id_col < ident)))
-        else:
-            query = query.where(or_(first_col > value, and_(first_col == value, id_col > ident)))
     order = (first_col.desc(), id_col.desc()) if descending else (first_col, id_col)
     rows = list(await session.scalars(query.order_by(*order).limit(page.first + 1)))
-    shown = rows[: page.first]
-    return Page(
-        items=[convert(r) for r in shown],
-        cursors=[encode_cursor(key(r)) for r in shown],
-        total_count=total,
-        has_next_page=len(rows) > page.first,
-        has_previous_page=page.after is not None,
-    )
+    return page_of(rows, page, total, key, convert)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
+from racine.domain.collaboration import batches
 from racine.resolvers.loaders.asset_classifications import load_asset_classifications
 from racine.resolvers.loaders.asset_columns import load_asset_columns
 from racine.resolvers.loaders.asset_owners import load_asset_owners
@@ -15,13 +16,7 @@ from racine.resolvers.loaders.asset_tags import load_asset_tags
 from racine.resolvers.loaders.asset_terms import load_asset_terms
 from racine.resolvers.loaders.assets import load_assets
 from racine.resolvers.loaders.classification_types import load_classification_types
-from racine.resolvers.loaders.collaboration import (
-    load_comment_replies,
-    load_document_pages,
-    load_document_threads,
-    load_document_versions,
-    load_workspace_members,
-)
+from racine.resolvers.loaders.collaboration import collaboration_loader
 from racine.resolvers.loaders.data_sources import load_data_sources
 from racine.resolvers.loaders.glossary_terms import load_glossary_terms
 from racine.resolvers.loaders.users import load_users
@@ -78,21 +73,9 @@ class DataLoaders:
             classification_type=DataLoader(
                 load_fn=lambda keys: load_classification_types(context, keys)
             ),
-            # Lists that mutations change: batched, never cached (a later mutation of
-            # the same request must not see an earlier one's list).
-            workspace_members=DataLoader(
-                load_fn=lambda ids: load_workspace_members(context, ids), cache=False
-            ),
-            workspace_documents=DataLoader(
-                load_fn=lambda keys: load_document_pages(context, keys), cache=False
-            ),
-            document_versions=DataLoader(
-                load_fn=lambda ids: load_document_versions(context, ids), cache=False
-            ),
-            document_comments=DataLoader(
-                load_fn=lambda ids: load_document_threads(context, ids), cache=False
-            ),
-            comment_replies=DataLoader(
-                load_fn=lambda ids: load_comment_replies(context, ids), cache=False
-            ),
+            workspace_members=collaboration_loader(context, batches.workspace_members),
+            workspace_documents=collaboration_loader(context, batches.document_pages),
+            document_versions=collaboration_loader(context, batches.document_versions),
+            document_comments=collaboration_loader(context, batches.document_threads),
+            comment_replies=collaboration_loader(context, batches.comment_replies),
         )

@@ -4,57 +4,35 @@ one-object read answers, or the NOT_FOUND it would raise (see ``domain/collabora
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from racine.domain.collaboration import batches
+from strawberry.dataloader import DataLoader
+
+from racine.domain.access.model import Principal
 from racine.domain.collaboration.ports import CollabUnitOfWork
+from racine.domain.errors import RacineError
 
 if TYPE_CHECKING:
-    from racine.domain.collaboration.model import Comment, Document, DocumentVersion, Member
-    from racine.domain.errors import RacineError
-    from racine.domain.paging import Page
     from racine.resolvers.context import Context
 
-__all__ = [
-    "load_comment_replies",
-    "load_document_pages",
-    "load_document_threads",
-    "load_document_versions",
-    "load_workspace_members",
-]
+__all__ = ["collaboration_loader"]
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
-def _uow(context: Context) -> CollabUnitOfWork:
-    return cast(CollabUnitOfWork, context.uow())
+def collaboration_loader(
+    context: Context,
+    batch: Callable[[CollabUnitOfWork, Principal, Sequence[K]], Awaitable[list[V | RacineError]]],
+) -> DataLoader[K, V]:
+    """A loader over one of ``domain.collaboration.batches`` for this request's caller
+    (an error in the list is raised to that key's resolver).
 
+    Batched, never cached: these are lists that mutations change, and a later
+    mutation of the same request must not see an earlier one's list."""
 
-async def load_workspace_members(
-    context: Context, ids: Sequence[uuid.UUID]
-) -> list[list[Member] | RacineError]:
-    return await batches.workspace_members(_uow(context), context.actor, ids)
+    async def load(keys: Sequence[K]) -> list[Any]:
+        return await batch(cast(CollabUnitOfWork, context.uow()), context.actor, keys)
 
-
-async def load_document_pages(
-    context: Context, keys: Sequence[batches.DocumentPageKey]
-) -> list[Page[Document] | RacineError]:
-    return await batches.document_pages(_uow(context), context.actor, keys)
-
-
-async def load_document_versions(
-    context: Context, ids: Sequence[uuid.UUID]
-) -> list[list[DocumentVersion] | RacineError]:
-    return await batches.document_versions(_uow(context), context.actor, ids)
-
-
-async def load_document_threads(
-    context: Context, ids: Sequence[uuid.UUID]
-) -> list[list[Comment] | RacineError]:
-    return await batches.document_threads(_uow(context), context.actor, ids)
-
-
-async def load_comment_replies(
-    context: Context, ids: Sequence[uuid.UUID]
-) -> list[list[Comment] | RacineError]:
-    return await batches.comment_replies(_uow(context), context.actor, ids)
+    return DataLoader(load_fn=load, cache=False)
