@@ -16,6 +16,7 @@ from racine.domain.lineage.model import (
     TransformationSubtype,
     TransformationType,
 )
+from racine.persistence.tables.catalog import AssetRow
 from racine.persistence.tables.lineage import LineageEdgeRow
 
 __all__: list[str] = []  # private to racine.persistence.repositories.lineage
@@ -123,22 +124,7 @@ _HOP_SQL = {
     for near in ("source_id", "target_id")
     for by_level in (False, True)
 }
-_ASSET_FIELDS = (
-    "id",
-    "kind",
-    "name",
-    "qualified_name",
-    "source_id",
-    "parent_id",
-    "position",
-    "description",
-    "properties",
-    "detail",
-    "profile",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-)
+_ASSET_FIELDS = tuple(c.name for c in AssetRow.__table__.columns)  # every column, by name
 # Key probes, as in ``_SUMMARY_SQL`` below (a plain join hashed the whole table).
 _ASSETS_SQL = (
     f"SELECT {', '.join('a.' + f for f in _ASSET_FIELDS)} "
