@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
 from racine.domain.classification.types import Sensitivity
@@ -31,26 +31,13 @@ from racine.domain.compliance.rules import (
     PropertyPresent,
     SensitivityAtLeast,
 )
+from racine.domain.moments import as_utc
 
 __all__ = ["_SENSITIVITY_NAMES", "Judge", "_Compiler"]
 
 
 _MAX_LISTED = 5
 _SENSITIVITY_NAMES = {int(s): s.name for s in Sensitivity}  # enum attributes are slow
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
 
 
 def _same(value: Any, wanted: Any) -> bool:
@@ -224,7 +211,7 @@ class _Compiler:
 
         def judge(a: uuid.UUID) -> dict[str, Any] | None:
             found, value = prop(a, key, inherit)
-            when = _as_datetime(value) if found else None
+            when = as_utc(value) if found else None
             age = None if when is None else (now - when).total_seconds() / 86400
             if age is not None and age <= days:
                 return None

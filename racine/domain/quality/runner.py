@@ -14,10 +14,11 @@ import time
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from racine.domain.errors import RacineError
+from racine.domain.moments import as_utc
 from racine.domain.quality.guard import checked_select
 from racine.domain.quality.model import (
     PARAMS,
@@ -67,21 +68,10 @@ async def _fetch(source: QuerySource, sql: str, limit: int, backstop_s: float
 
 
 def _as_datetime(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    """Also epoch seconds (freshness columns may hold them)."""
     if isinstance(value, int | float):
         return datetime.fromtimestamp(float(value), UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
+    return as_utc(value)
 
 
 def _schema_issues(params: SchemaParams, columns: Sequence[tuple[str, str | None]]
