@@ -20,6 +20,7 @@ from racine.domain.catalog.model import (
 )
 from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
+from racine.persistence.repositories.chunks import chunks
 from racine.persistence.repositories.search import SearchMixin
 from racine.persistence.search import index_text, sync_fts
 from racine.persistence.tables.catalog import (
@@ -36,7 +37,6 @@ from racine.persistence.unit_of_work import register_repository
 
 __all__ = ["CatalogRepository", "filtered"]
 
-_CHUNK = 500  # ids per IN (...) list
 
 
 def _asset(row: AssetRow) -> Asset:
@@ -76,10 +76,6 @@ def _values(asset: Asset) -> dict[str, Any]:
         "deleted_at": asset.deleted_at,
     }
 
-
-def _chunks(ids: Sequence[Any]) -> list[list[Any]]:
-    items = list(dict.fromkeys(ids))
-    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
 def filtered(query: Select[Any], f: AssetFilter) -> Select[Any]:
@@ -145,7 +141,7 @@ class CatalogRepository(SearchMixin):
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Asset]:
         out: dict[uuid.UUID, Asset] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = await self.session.scalars(select(AssetRow).where(AssetRow.id.in_(chunk)))
             out.update({r.id: _asset(r) for r in rows})
         return out
@@ -217,10 +213,10 @@ class CatalogRepository(SearchMixin):
             ColumnClassificationRow,
             AssetSearchRow,
         ):
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 await self.session.execute(delete(table).where(table.asset_id.in_(chunk)))
         if self.dialect == "sqlite":
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 await sync_fts(self.session, [], chunk)
         await self.session.execute(delete(AssetRow).where(AssetRow.source_id == source_id))
 
@@ -232,7 +228,7 @@ class CatalogRepository(SearchMixin):
         limit: int = 1000,
     ) -> dict[uuid.UUID, list[Asset]]:
         out: dict[uuid.UUID, list[Asset]] = defaultdict(list)
-        for chunk in _chunks(parent_ids):
+        for chunk in chunks(parent_ids):
             query = select(AssetRow).where(AssetRow.parent_id.in_(chunk))
             if kinds:
                 query = query.where(AssetRow.kind.in_([k.value for k in kinds]))
@@ -272,7 +268,7 @@ class CatalogRepository(SearchMixin):
 
     async def tags_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
         out: dict[uuid.UUID, list[str]] = defaultdict(list)
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = await self.session.execute(
                 select(AssetTagRow.asset_id, AssetTagRow.tag)
                 .where(AssetTagRow.asset_id.in_(chunk))
@@ -291,7 +287,7 @@ class CatalogRepository(SearchMixin):
 
     async def owners_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
         out: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = await self.session.execute(
                 select(AssetOwnerRow.asset_id, AssetOwnerRow.user_id).where(
                     AssetOwnerRow.asset_id.in_(chunk)
@@ -310,7 +306,7 @@ class CatalogRepository(SearchMixin):
 
     async def terms_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
         out: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = await self.session.execute(
                 select(AssetTermRow.asset_id, AssetTermRow.term_id).where(
                     AssetTermRow.asset_id.in_(chunk)
@@ -352,7 +348,7 @@ class CatalogRepository(SearchMixin):
     ) -> dict[uuid.UUID, list[ColumnClassification]]:
         out: dict[uuid.UUID, list[ColumnClassification]] = defaultdict(list)
         c = ColumnClassificationRow
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = await self.session.scalars(
                 select(c).where(c.asset_id.in_(chunk)).order_by(c.asset_id, c.confidence.desc())
             )
@@ -399,7 +395,7 @@ class CatalogRepository(SearchMixin):
     async def reindex(self, ids: Sequence[uuid.UUID]) -> None:
         """Rebuild the search documents of ``ids`` (call after any change to an asset,
         its tags, its glossary terms or, for a table, its columns)."""
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             await self._reindex(chunk)
 
     async def _reindex(self, ids: list[uuid.UUID]) -> None:
@@ -460,7 +456,7 @@ class CatalogRepository(SearchMixin):
         """``replace_classifications`` for many columns at once: one DELETE per chunk
         of ids and one INSERT for every label."""
         c = ColumnClassificationRow
-        for chunk in _chunks(list(labels)):
+        for chunk in chunks(list(labels)):
             await self.session.execute(delete(c).where(c.asset_id.in_(chunk)))
         rows = [
             {
@@ -521,7 +517,7 @@ class CatalogRepository(SearchMixin):
                     "terms": " ".join(names),
                 }
             )
-        for chunk in _chunks(known):
+        for chunk in chunks(known):
             await self.session.execute(
                 delete(AssetSearchRow).where(AssetSearchRow.asset_id.in_(chunk))
             )
@@ -529,7 +525,7 @@ class CatalogRepository(SearchMixin):
             await self.session.execute(insert(AssetSearchRow), rows)
         if self.dialect == "sqlite":
             by_id = {r["asset_id"]: r for r in rows}
-            for chunk in _chunks(known):
+            for chunk in chunks(known):
                 await sync_fts(self.session, [by_id[i] for i in chunk], [])
             added = [r for r in rows if r["asset_id"] in fresh]
             if added:

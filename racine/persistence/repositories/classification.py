@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from racine.domain.catalog.model import utcnow
 from racine.domain.classification.custom import StoredRule, StoredType
 from racine.domain.classification.types import Category, Sensitivity
+from racine.persistence.repositories.chunks import chunks
 from racine.persistence.tables.catalog import AssetRow, ColumnClassificationRow
 from racine.persistence.tables.classification import (
     AssetSensitivityRow,
@@ -22,12 +23,7 @@ from racine.persistence.unit_of_work import register_repository
 
 __all__ = ["ClassificationRepository"]
 
-_CHUNK = 500
 
-
-def _chunks(ids: Sequence[Any]) -> list[list[Any]]:
-    items = list(dict.fromkeys(ids))
-    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
 def _type(row: ClassificationTypeRow) -> StoredType:
@@ -84,7 +80,7 @@ class ClassificationRepository:
 
     async def get_types(self, keys: Sequence[str]) -> dict[str, StoredType]:
         out: dict[str, StoredType] = {}
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             rows = await self.session.scalars(
                 select(ClassificationTypeRow).where(ClassificationTypeRow.key.in_(chunk))
             )
@@ -170,7 +166,7 @@ class ClassificationRepository:
     async def levels_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         s = AssetSensitivityRow
         out: dict[uuid.UUID, int] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             rows = await self.session.execute(select(s.asset_id, s.level).where(
                 s.asset_id.in_(chunk)))  # fmt: skip
             out.update({a: int(level) for a, level in rows})
@@ -179,7 +175,7 @@ class ClassificationRepository:
     async def set_levels(self, levels: Mapping[uuid.UUID, int | None]) -> None:
         """Replace the stored level of each key (``None`` removes it)."""
         s = AssetSensitivityRow
-        for chunk in _chunks(list(levels)):
+        for chunk in chunks(list(levels)):
             await self.session.execute(delete(s).where(s.asset_id.in_(chunk)))
         now = utcnow()
         rows = [{"asset_id": a, "level": int(level), "updated_at": now}
@@ -191,7 +187,7 @@ class ClassificationRepository:
         """Highest stored level among the live children of each parent."""
         s, a = AssetSensitivityRow, AssetRow
         out: dict[uuid.UUID, int] = {}
-        for chunk in _chunks(parent_ids):
+        for chunk in chunks(parent_ids):
             rows = await self.session.execute(
                 select(a.parent_id, func.max(s.level))
                 .join(s, s.asset_id == a.id)

@@ -28,6 +28,7 @@ from racine.domain.lineage.edges import EdgeLevel, LineageEdge
 from racine.domain.lineage.graph import Direction, Traversal, TruncationReason
 from racine.domain.lineage.model import Provenance
 from racine.domain.lineage.propagation import AssignedLabel, Label, LabelKind, PropagatedLabel
+from racine.persistence.repositories.chunks import chunks
 from racine.persistence.repositories.lineage_rows import (
     _ASSETS_SQL,
     _COLUMNS,
@@ -38,7 +39,6 @@ from racine.persistence.repositories.lineage_rows import (
     _SUMMARY_SQL,
     _asset,
     _asset_record,
-    _chunks,
     _edge,
     _values,
 )
@@ -73,7 +73,7 @@ class LineageRepository:
         the transformation and run change, the id and the ``blocked`` flag stay."""
         wanted = {e.key: e for e in edges}
         existing: dict[Any, LineageEdge] = {}
-        for chunk in _chunks({e.source_id for e in edges}):
+        for chunk in chunks({e.source_id for e in edges}):
             rows = await self.session.execute(select(*_COLUMNS).where(_E.source_id.in_(chunk)))
             for row in rows:
                 edge = _edge(row)
@@ -117,13 +117,13 @@ class LineageRepository:
                     now,
                 )
             )
-        for chunk in _chunks(range(len(new)), 1000):
+        for chunk in chunks(range(len(new)), 1000):
             await self.session.execute(insert(_E), [new[i] for i in chunk])
         return stored
 
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LineageEdge]:
         out: dict[uuid.UUID, LineageEdge] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for row in await self.session.execute(select(*_COLUMNS).where(_E.id.in_(chunk))):
                 out[row[0]] = _edge(row)
         return out
@@ -134,7 +134,7 @@ class LineageRepository:
         """Edges joining any of the (source, target) pairs, of one provenance if given."""
         out: list[LineageEdge] = []
         wanted = set(pairs)
-        for chunk in _chunks({s for s, _ in pairs}):
+        for chunk in chunks({s for s, _ in pairs}):
             query = select(*_COLUMNS).where(_E.source_id.in_(chunk))
             if provenance is not None:
                 query = query.where(_E.provenance == provenance.value)
@@ -146,7 +146,7 @@ class LineageRepository:
         return out
 
     async def delete(self, ids: Sequence[uuid.UUID]) -> None:
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             await self.session.execute(delete(_E).where(_E.id.in_(chunk)))
 
     async def set_blocked(self, edge_id: uuid.UUID, blocked: bool) -> None:
@@ -163,11 +163,11 @@ class LineageRepository:
         conn = await self.session.connection()  # Core: no ORM bookkeeping per row
         if self.dialect == "postgresql":
             sql = _HOP_SQL[(near.key, level is not None)]
-            for chunk in _chunks(frontier, _HOP_CHUNK):
+            for chunk in chunks(frontier, _HOP_CHUNK):
                 args = (chunk, level.value) if level is not None else (chunk,)
                 out.extend(map(_edge, (await conn.exec_driver_sql(sql, args)).all()))
             return out
-        for chunk in _chunks(frontier, _HOP_CHUNK):
+        for chunk in chunks(frontier, _HOP_CHUNK):
             query = select(*_COLUMNS).where(near.in_(chunk))
             if level is not None:
                 query = query.where(_E.level == level.value)
@@ -217,7 +217,7 @@ class LineageRepository:
             return await self.get_many(ids)
         conn = await self.session.connection()
         out: dict[uuid.UUID, LineageEdge] = {}
-        for chunk in _chunks(ids, 50_000):
+        for chunk in chunks(ids, 50_000):
             arrays = (await conn.exec_driver_sql(_DETAILS_SQL, (chunk,))).one()
             if arrays[0] is not None:
                 out.update((r[0], _edge(r)) for r in zip(*arrays, strict=True))
@@ -229,12 +229,12 @@ class LineageRepository:
         out: dict[uuid.UUID, Asset] = {}
         conn = await self.session.connection()
         if self.dialect == "postgresql":
-            for chunk in _chunks(ids, _HOP_CHUNK):
+            for chunk in chunks(ids, _HOP_CHUNK):
                 for record in (await conn.exec_driver_sql(_ASSETS_SQL, (chunk,))).all():
                     out[record[0]] = _asset_record(record)
             return out
         a = AssetRow.__table__.c
-        for chunk in _chunks(ids, _HOP_CHUNK):
+        for chunk in chunks(ids, _HOP_CHUNK):
             for row in await conn.execute(select(AssetRow.__table__).where(a.id.in_(chunk))):
                 out[row.id] = _asset(row)
         return out
@@ -245,13 +245,13 @@ class LineageRepository:
         out = AssetSummaries()
         conn = await self.session.connection()
         if self.dialect == "postgresql":
-            for chunk in _chunks(ids, _HOP_CHUNK):
+            for chunk in chunks(ids, _HOP_CHUNK):
                 arrays = (await conn.exec_driver_sql(_SUMMARY_SQL, (chunk,))).one()
                 if arrays[0] is not None:
                     out.extend(arrays)
             return out
         a = AssetRow.__table__.c
-        for chunk in _chunks(ids, _HOP_CHUNK):
+        for chunk in chunks(ids, _HOP_CHUNK):
             rows = (
                 await conn.execute(
                     select(
@@ -292,7 +292,7 @@ class LineageRepository:
         p = PropagatedLabelRow
         out: set[PropagatedLabel[uuid.UUID]] = set()
         for column, ids in ((p.asset_id, assets), (p.source_asset_id, sources)):
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 rows = await self.session.execute(
                     select(p.asset_id, p.label_kind, p.label_name, p.source_asset_id).where(
                         column.in_(chunk)
@@ -313,7 +313,7 @@ class LineageRepository:
             }
             for x in labels
         ]
-        for chunk in _chunks(range(len(rows)), 1000):
+        for chunk in chunks(range(len(rows)), 1000):
             await self.session.execute(insert(PropagatedLabelRow), [rows[i] for i in chunk])
 
     async def remove_propagated(self, labels: Iterable[PropagatedLabel[uuid.UUID]]) -> None:
@@ -335,7 +335,7 @@ class LineageRepository:
         themselves propagated, and glossary terms (named by term id)."""
         c = ColumnClassificationRow
         out: list[AssignedLabel[uuid.UUID]] = []
-        for chunk in _chunks(asset_ids):
+        for chunk in chunks(asset_ids):
             rows = await self.session.execute(
                 select(c.asset_id, c.type_key).where(
                     c.asset_id.in_(chunk), c.state == "CONFIRMED", c.source != PROPAGATED
@@ -409,7 +409,7 @@ class LineageRepository:
 
     async def columns_of(self, table_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Asset]]:
         out: dict[uuid.UUID, list[Asset]] = defaultdict(list)
-        for chunk in _chunks(table_ids):
+        for chunk in chunks(table_ids):
             rows = await self.session.scalars(
                 select(AssetRow)
                 .where(
@@ -431,7 +431,7 @@ class LineageRepository:
         owner = (
             AssetRow.source_id.is_(None) if source_id is None else (AssetRow.source_id == source_id)
         )
-        for chunk in _chunks(names):
+        for chunk in chunks(names):
             query = select(AssetRow).where(owner, AssetRow.qualified_name.in_(chunk))
             if kinds:
                 query = query.where(AssetRow.kind.in_([k.value for k in kinds]))
@@ -452,7 +452,7 @@ class LineageRepository:
         return [(i, n, e, u) for i, n, e, u in rows]
 
     async def touch_assets(self, ids: Sequence[uuid.UUID], when: datetime) -> None:
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             await self.session.execute(
                 update(AssetRow).where(AssetRow.id.in_(chunk)).values(updated_at=when)
             )

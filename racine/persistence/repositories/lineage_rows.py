@@ -5,7 +5,6 @@ assets, summaries, edge details by id).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from racine.domain.catalog.model import Asset, AssetKind
@@ -21,7 +20,6 @@ from racine.persistence.tables.lineage import LineageEdgeRow
 
 __all__: list[str] = []  # private to racine.persistence.repositories.lineage
 
-_CHUNK = 500
 _HOP_CHUNK = 10_000  # a frontier is at most max_nodes (10,000): one query per hop
 _E = LineageEdgeRow
 _COLUMNS = (
@@ -41,10 +39,6 @@ _COLUMNS = (
     _E.updated_at,
 )
 
-
-def _chunks(ids: Iterable[Any], size: int = _CHUNK) -> list[list[Any]]:
-    items = list(dict.fromkeys(ids))
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 _LEVELS = {m.value: m for m in EdgeLevel}
