@@ -20,6 +20,7 @@ from racine.domain.catalog.model import (
 )
 from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
+from racine.persistence.repositories.catalog_relations import RelationsMixin
 from racine.persistence.repositories.chunks import chunks
 from racine.persistence.repositories.search import SearchMixin
 from racine.persistence.search import index_text, sync_fts
@@ -125,7 +126,7 @@ def filtered(query: Select[Any], f: AssetFilter) -> Select[Any]:
     return query
 
 
-class CatalogRepository(SearchMixin):
+class CatalogRepository(RelationsMixin, SearchMixin):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -262,83 +263,6 @@ class CatalogRepository(SearchMixin):
             total_count=int(total or 0),
             has_next_page=len(rows) > page.first,
             has_previous_page=position is not None,
-        )
-
-    # -- tags, owners, terms ----------------------------------------------------------
-
-    async def tags_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
-        out: dict[uuid.UUID, list[str]] = defaultdict(list)
-        for chunk in chunks(ids):
-            rows = await self.session.execute(
-                select(AssetTagRow.asset_id, AssetTagRow.tag)
-                .where(AssetTagRow.asset_id.in_(chunk))
-                .order_by(AssetTagRow.tag)
-            )
-            for asset_id, tag in rows:
-                out[asset_id].append(tag)
-        return dict(out)
-
-    async def set_tags(self, asset_id: uuid.UUID, tags: Sequence[str]) -> None:
-        await self.session.execute(delete(AssetTagRow).where(AssetTagRow.asset_id == asset_id))
-        if tags:
-            await self.session.execute(
-                insert(AssetTagRow), [{"asset_id": asset_id, "tag": t} for t in tags]
-            )
-
-    async def owners_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-        out: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-        for chunk in chunks(ids):
-            rows = await self.session.execute(
-                select(AssetOwnerRow.asset_id, AssetOwnerRow.user_id).where(
-                    AssetOwnerRow.asset_id.in_(chunk)
-                )
-            )
-            for asset_id, user_id in rows:
-                out[asset_id].append(user_id)
-        return dict(out)
-
-    async def set_owners(self, asset_id: uuid.UUID, owners: Sequence[uuid.UUID]) -> None:
-        await self.session.execute(delete(AssetOwnerRow).where(AssetOwnerRow.asset_id == asset_id))
-        if owners:
-            await self.session.execute(
-                insert(AssetOwnerRow), [{"asset_id": asset_id, "user_id": u} for u in owners]
-            )
-
-    async def terms_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-        out: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-        for chunk in chunks(ids):
-            rows = await self.session.execute(
-                select(AssetTermRow.asset_id, AssetTermRow.term_id).where(
-                    AssetTermRow.asset_id.in_(chunk)
-                )
-            )
-            for asset_id, term_id in rows:
-                out[asset_id].append(term_id)
-        return dict(out)
-
-    async def assign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> None:
-        found = await self.session.scalar(
-            select(AssetTermRow.asset_id).where(
-                AssetTermRow.asset_id == asset_id, AssetTermRow.term_id == term_id
-            )
-        )
-        if found is None:
-            await self.session.execute(
-                insert(AssetTermRow), [{"asset_id": asset_id, "term_id": term_id}]
-            )
-
-    async def unassign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> None:
-        await self.session.execute(
-            delete(AssetTermRow).where(
-                AssetTermRow.asset_id == asset_id, AssetTermRow.term_id == term_id
-            )
-        )
-
-    async def assets_with_term(self, term_id: uuid.UUID) -> list[uuid.UUID]:
-        return list(
-            await self.session.scalars(
-                select(AssetTermRow.asset_id).where(AssetTermRow.term_id == term_id)
-            )
         )
 
     # -- classifications --------------------------------------------------------------

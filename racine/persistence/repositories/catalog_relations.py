@@ -1,0 +1,83 @@
+"""An asset's tags, owners and glossary terms (mixed into
+:class:`~racine.persistence.repositories.catalog.CatalogRepository`). The ``*_for``
+reads take many ids and run one query per 500."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from racine.persistence.repositories.chunks import chunks
+from racine.persistence.tables.catalog import AssetOwnerRow, AssetTagRow, AssetTermRow
+
+__all__ = ["RelationsMixin"]
+
+
+class RelationsMixin:
+    session: AsyncSession
+
+    async def _grouped(
+        self, ids: Sequence[uuid.UUID], key: Any, value: Any, *order: Any
+    ) -> dict[uuid.UUID, list[Any]]:
+        """``value`` of the rows whose ``key`` is in ``ids``, grouped by ``key``."""
+        out: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        for chunk in chunks(ids):
+            rows = await self.session.execute(
+                select(key, value).where(key.in_(chunk)).order_by(*order)
+            )
+            for asset_id, item in rows:
+                out[asset_id].append(item)
+        return dict(out)
+
+    async def tags_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+        return await self._grouped(ids, AssetTagRow.asset_id, AssetTagRow.tag, AssetTagRow.tag)
+
+    async def owners_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        return await self._grouped(ids, AssetOwnerRow.asset_id, AssetOwnerRow.user_id)
+
+    async def terms_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+        return await self._grouped(ids, AssetTermRow.asset_id, AssetTermRow.term_id)
+
+    async def set_tags(self, asset_id: uuid.UUID, tags: Sequence[str]) -> None:
+        await self.session.execute(delete(AssetTagRow).where(AssetTagRow.asset_id == asset_id))
+        if tags:
+            await self.session.execute(
+                insert(AssetTagRow), [{"asset_id": asset_id, "tag": t} for t in tags]
+            )
+
+    async def set_owners(self, asset_id: uuid.UUID, owners: Sequence[uuid.UUID]) -> None:
+        await self.session.execute(delete(AssetOwnerRow).where(AssetOwnerRow.asset_id == asset_id))
+        if owners:
+            await self.session.execute(
+                insert(AssetOwnerRow), [{"asset_id": asset_id, "user_id": u} for u in owners]
+            )
+
+    async def assign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> None:
+        found = await self.session.scalar(
+            select(AssetTermRow.asset_id).where(
+                AssetTermRow.asset_id == asset_id, AssetTermRow.term_id == term_id
+            )
+        )
+        if found is None:
+            await self.session.execute(
+                insert(AssetTermRow), [{"asset_id": asset_id, "term_id": term_id}]
+            )
+
+    async def unassign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(AssetTermRow).where(
+                AssetTermRow.asset_id == asset_id, AssetTermRow.term_id == term_id
+            )
+        )
+
+    async def assets_with_term(self, term_id: uuid.UUID) -> list[uuid.UUID]:
+        return list(
+            await self.session.scalars(
+                select(AssetTermRow.asset_id).where(AssetTermRow.term_id == term_id)
+            )
+        )
