@@ -1,7 +1,7 @@
 """Synthetic column generators for the trainer: Faker and hand-written values per type.
 
-``_generators`` maps each sensitive type to a value generator and its informative
-column names; ``_negatives`` lists the non-sensitive columns taught as NONE.
+``column_generators`` maps each sensitive type to a value generator and its informative
+column names; ``negative_generators`` lists the non-sensitive columns taught as NONE.
 Per-column layouts come from :mod:`racine.domain.classification.layouts`.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 
 from racine.domain.classification.layouts import (
     Gen,
-    _digits,
-    _PerColumn,
+    PerColumn,
     bank_account,
+    digits,
     licence,
     mrn,
     passport,
@@ -25,7 +25,7 @@ from racine.domain.classification.layouts import (
     tax_id,
 )
 
-__all__ = ["_generators", "_negatives"]
+__all__ = ["column_generators", "negative_generators"]
 
 
 # Fixed "today" so that relative dates do not change the training set from day to day.
@@ -47,7 +47,7 @@ def _valid(make: Callable[[random.Random], str], check: Callable[[str], bool]) -
     return gen
 
 
-def _generators() -> dict[str, tuple[Gen | _PerColumn, tuple[str, ...]]]:
+def column_generators() -> dict[str, tuple[Gen | PerColumn, tuple[str, ...]]]:
     from stdnum import imei
     from stdnum.br import cnpj, cpf
     from stdnum.de import idnr
@@ -71,7 +71,7 @@ def _generators() -> dict[str, tuple[Gen | _PerColumn, tuple[str, ...]]]:
 
     def nino(_: Any, r: random.Random) -> str:
         p = r.choice("ACEHJLMOPRSWXY") + r.choice("ABCEHJKLMNPRSTWXYZ")
-        d = _digits(r, 6)
+        d = digits(r, 6)
         return (
             f"{p}{d}{r.choice('ABCD')}"
             if r.random() < 0.5
@@ -91,7 +91,7 @@ def _generators() -> dict[str, tuple[Gen | _PerColumn, tuple[str, ...]]]:
         return lambda _, r: str(min(r.randint(low, 100), r.randint(low, 100)))
 
     # Password hashes: one scheme per column (an application uses one), legacy
-    # unsalted hex digests included; hex digests of files are NONE (see negatives).
+    # unsalted hex digests included; hex digests of files are NONE (see negative_generators).
     def pwhash(r: random.Random) -> Gen:
         k = r.random()
         b64 = string.ascii_letters + string.digits + "./"
@@ -134,8 +134,8 @@ def _generators() -> dict[str, tuple[Gen | _PerColumn, tuple[str, ...]]]:
                     return v
 
     def icd(_: Any, r: random.Random) -> str:
-        code = r.choice("ABCDEFGHIJKLMNOPQRSTVWXYZ") + _digits(r, 2)
-        return code + ("." + _digits(r, r.randint(1, 2)) if r.random() < 0.6 else "")
+        code = r.choice("ABCDEFGHIJKLMNOPQRSTVWXYZ") + digits(r, 2)
+        return code + ("." + digits(r, r.randint(1, 2)) if r.random() < 0.6 else "")
 
     def dob(f: Any, r: random.Random) -> str:
         d = f.date_between(
@@ -236,7 +236,7 @@ def _generators() -> dict[str, tuple[Gen | _PerColumn, tuple[str, ...]]]:
         ),
         "CITY": (lambda f, r: f.city(), ("city", "town", "billing_city", "ville", "stadt")),
         "POSTAL_CODE": (
-            _PerColumn(postcode),
+            PerColumn(postcode),
             ("postal_code", "zip", "zipcode", "plz", "postcode", "code_postal"),
         ),
         "COUNTRY": (
@@ -250,27 +250,27 @@ def _generators() -> dict[str, tuple[Gen | _PerColumn, tuple[str, ...]]]:
         "NATIONALITY": (lambda f, r: r.choice(nats), ("nationality", "citizenship")),
         "DATE_OF_BIRTH": (dob, ("date_of_birth", "dob", "birth_date", "birthday", "geburtsdatum")),
         # Customers are adults; patients and residents are of every age. Small surrogate
-        # keys (`id`, `customer_id` holding 1..50) are taught as NONE (see negatives):
+        # keys (`id`, `customer_id` holding 1..50) are taught as NONE (see negative_generators):
         # children's ages alone made the model take them for ages.
-        "AGE": (_PerColumn(age), ("age", "customer_age", "age_years")),
+        "AGE": (PerColumn(age), ("age", "customer_age", "age_years")),
         "GENDER": (gender, ("gender", "sex", "geschlecht", "genre")),
         "US_SSN": (ssn, ("ssn", "social_security_number", "ss_number")),
         "UK_NINO": (nino, ("nino", "national_insurance_number", "ni_number")),
         "DE_TAX_ID": (
-            _valid(lambda r: str(r.randint(1, 9)) + _digits(r, 10), idnr.is_valid),
+            _valid(lambda r: str(r.randint(1, 9)) + digits(r, 10), idnr.is_valid),
             ("steuer_id", "tax_id", "idnr", "steueridentifikationsnummer"),
         ),
         "FR_NIR": (
-            _valid(lambda r: r.choice("12") + _digits(r, 14), nir.is_valid),
+            _valid(lambda r: r.choice("12") + digits(r, 14), nir.is_valid),
             ("nir", "numero_secu", "insee"),
         ),
         "ES_DNI": (
-            _valid(lambda r: _digits(r, 8) + r.choice("TRWAGMYFPDXBNJZSQVHLCKE"), dni.is_valid),
+            _valid(lambda r: digits(r, 8) + r.choice("TRWAGMYFPDXBNJZSQVHLCKE"), dni.is_valid),
             ("dni", "nif", "documento"),
         ),
         "ES_NIE": (
             _valid(
-                lambda r: r.choice("XYZ") + _digits(r, 7) + r.choice("TRWAGMYFPDXBNJZSQVHLCKE"),
+                lambda r: r.choice("XYZ") + digits(r, 7) + r.choice("TRWAGMYFPDXBNJZSQVHLCKE"),
                 nie.is_valid,
             ),
             ("nie", "numero_extranjero"),
@@ -279,26 +279,26 @@ def _generators() -> dict[str, tuple[Gen | _PerColumn, tuple[str, ...]]]:
             lambda f, r: f["it_IT"].ssn() if hasattr(f, "__getitem__") else f.ssn(),
             ("codice_fiscale", "cf", "fiscal_code"),
         ),
-        "NL_BSN": (_valid(lambda r: _digits(r, 9), bsn.is_valid), ("bsn", "burgerservicenummer")),
-        "PL_PESEL": (_valid(lambda r: _digits(r, 11), pesel.is_valid), ("pesel",)),
-        "BR_CPF": (_valid(lambda r: _digits(r, 11), cpf.is_valid), ("cpf",)),
-        "BR_CNPJ": (_valid(lambda r: _digits(r, 14), cnpj.is_valid), ("cnpj",)),
-        "PASSPORT_NUMBER": (_PerColumn(passport), ("passport_number", "passport", "passport_no")),
+        "NL_BSN": (_valid(lambda r: digits(r, 9), bsn.is_valid), ("bsn", "burgerservicenummer")),
+        "PL_PESEL": (_valid(lambda r: digits(r, 11), pesel.is_valid), ("pesel",)),
+        "BR_CPF": (_valid(lambda r: digits(r, 11), cpf.is_valid), ("cpf",)),
+        "BR_CNPJ": (_valid(lambda r: digits(r, 14), cnpj.is_valid), ("cnpj",)),
+        "PASSPORT_NUMBER": (PerColumn(passport), ("passport_number", "passport", "passport_no")),
         "DRIVER_LICENSE": (
-            _PerColumn(licence),
+            PerColumn(licence),
             ("driver_license", "drivers_license_number", "dl_number"),
         ),
-        "TAX_ID": (_PerColumn(tax_id), ("vat_number", "tax_number", "vat_id", "tin")),
+        "TAX_ID": (PerColumn(tax_id), ("vat_number", "tax_number", "vat_id", "tin")),
         "CREDIT_CARD": (card, ("credit_card", "card_number", "cc_number", "pan")),
         "CARD_CVV": (
-            lambda f, r: _digits(r, 3 if r.random() < 0.8 else 4),
+            lambda f, r: digits(r, 3 if r.random() < 0.8 else 4),
             ("cvv", "cvc", "card_security_code"),
         ),
         "IBAN": (iban_gen, ("iban", "bank_iban", "account_iban")),
         "SWIFT_BIC": (lambda f, r: f.swift(), ("swift", "bic", "swift_code", "bank_bic")),
-        "BANK_ACCOUNT": (_PerColumn(bank_account), ("account_number", "bank_account", "acct_no")),
+        "BANK_ACCOUNT": (PerColumn(bank_account), ("account_number", "bank_account", "acct_no")),
         "US_ROUTING_NUMBER": (
-            _valid(lambda r: _digits(r, 9), rtn.is_valid),
+            _valid(lambda r: digits(r, 9), rtn.is_valid),
             ("routing_number", "aba"),
         ),
         "SALARY": (salary, ("salary", "annual_salary", "wage", "gross_pay")),
@@ -307,19 +307,19 @@ def _generators() -> dict[str, tuple[Gen | _PerColumn, tuple[str, ...]]]:
             ("ip_address", "ip", "client_ip", "remote_addr"),
         ),
         "MAC_ADDRESS": (mac, ("mac_address", "mac", "hw_addr")),
-        "IMEI": (_valid(lambda r: _digits(r, 15), imei.is_valid), ("imei", "device_imei")),
+        "IMEI": (_valid(lambda r: digits(r, 15), imei.is_valid), ("imei", "device_imei")),
         "URL": (
             lambda f, r: f.url() + (f.uri_path() if r.random() < 0.5 else ""),
             ("url", "website", "homepage", "link"),
         ),
         "USERNAME": (lambda f, r: f.user_name(), ("username", "login", "user_name", "handle")),
-        "PASSWORD_HASH": (_PerColumn(pwhash), ("password_hash", "password", "pwd_hash", "passwd")),
+        "PASSWORD_HASH": (PerColumn(pwhash), ("password_hash", "password", "pwd_hash", "passwd")),
         "API_KEY": (apikey, ("api_key", "secret", "access_token", "client_secret")),
         "GEO_COORDINATES": (geo, ("coordinates", "lat_lon", "location", "geo")),
         "VIN": (vin, ("vin", "vehicle_id", "chassis_number")),
         "ICD10_CODE": (icd, ("icd10", "diagnosis_code", "icd_code", "dx_code")),
         "MEDICAL_RECORD_NUMBER": (
-            _PerColumn(mrn),
+            PerColumn(mrn),
             ("mrn", "medical_record_number", "patient_record"),
         ),
         "BLOOD_TYPE": (blood, ("blood_type", "blood_group")),
@@ -330,11 +330,11 @@ def _generators() -> dict[str, tuple[Gen | _PerColumn, tuple[str, ...]]]:
     }
 
 
-def _negatives() -> list[tuple[Gen | _PerColumn, tuple[str, ...]]]:
+def negative_generators() -> list[tuple[Gen | PerColumn, tuple[str, ...]]]:
     from stdnum import luhn
 
     def luhn_number(_: Any, r: random.Random) -> str:
-        body = _digits(r, 15)
+        body = digits(r, 15)
         return body + luhn.calc_check_digit(body)
 
     def bad_iban(f: Any, r: random.Random) -> str:
@@ -356,7 +356,7 @@ def _negatives() -> list[tuple[Gen | _PerColumn, tuple[str, ...]]]:
     return [
         (lambda f, r: f.uuid4(), ("id", "uuid", "request_id", "guid")),
         (
-            _PerColumn(surrogate_keys),
+            PerColumn(surrogate_keys),
             (
                 "id",
                 "customer_id",
@@ -369,7 +369,7 @@ def _negatives() -> list[tuple[Gen | _PerColumn, tuple[str, ...]]]:
             ),
         ),
         (
-            _PerColumn(digest),
+            PerColumn(digest),
             ("checksum", "etag", "content_hash", "md5", "sha256", "digest", "file_hash"),
         ),
         (lambda f, r: _moment(r).isoformat(sep=" "), ("created_at", "updated_at", "ts")),

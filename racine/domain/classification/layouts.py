@@ -1,6 +1,6 @@
 """National identifier layouts for the trainer's synthetic columns, one drawn per column.
 
-``_PerColumn`` wraps a factory that draws one issuing system's layout for a whole
+``PerColumn`` wraps a factory that draws one issuing system's layout for a whole
 column; the factories here cover bank accounts, driving licences, postcodes,
 medical record numbers, passports and tax ids. Used by
 :mod:`racine.domain.classification.generators`.
@@ -15,9 +15,9 @@ from typing import Any
 
 __all__ = [
     "Gen",
-    "_PerColumn",
-    "_digits",
+    "PerColumn",
     "bank_account",
+    "digits",
     "licence",
     "mrn",
     "passport",
@@ -29,11 +29,11 @@ __all__ = [
 Gen = Callable[[Any, random.Random], str]
 
 
-def _digits(rng: random.Random, n: int) -> str:
+def digits(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(string.digits) for _ in range(n))
 
 
-class _PerColumn:
+class PerColumn:
     """A generator whose format is drawn once per column (one issuing system's layout).
 
     Real columns are filled by one system, so their layout is constant down the
@@ -88,7 +88,7 @@ account_layouts = (
 def bank_account(r: random.Random) -> Gen:
     groups = r.choice(account_layouts)
     sep = r.choice(("-", " ", "", "-", "."))
-    return lambda _, r: sep.join(_digits(r, g) for g in groups)
+    return lambda _, r: sep.join(digits(r, g) for g in groups)
 
 
 # Driving licences: the national/state layouts (US states, UK, DE, FR, IT, AU, IN),
@@ -102,29 +102,28 @@ def letter(r: random.Random) -> str:
 
 
 licence_layouts: tuple[Callable[[random.Random], str], ...] = (
-    lambda r: letter(r) + _digits(r, 7),  # CA
-    lambda r: letter(r) + _digits(r, 12),  # FL, MD, MN
+    lambda r: letter(r) + digits(r, 7),  # CA
+    lambda r: letter(r) + digits(r, 12),  # FL, MD, MN
     lambda r: (
-        f"{letter(r)}{_digits(r, 3)}-{_digits(r, 3)}-{_digits(r, 2)}-"
-        f"{_digits(r, 3)}-{_digits(r, 1)}"
+        f"{letter(r)}{digits(r, 3)}-{digits(r, 3)}-{digits(r, 2)}-{digits(r, 3)}-{digits(r, 1)}"
     ),  # FL printed
-    lambda r: letter(r) + _digits(r, 11),  # IL, WI
-    lambda r: f"{letter(r)}{_digits(r, 3)} {_digits(r, 4)} {_digits(r, 4)}",
-    lambda r: _digits(r, 9),  # NY
-    lambda r: f"{_digits(r, 3)} {_digits(r, 3)} {_digits(r, 3)}",  # NY printed
-    lambda r: _digits(r, 8),  # TX, PA
-    lambda r: f"{_digits(r, 2)} {_digits(r, 3)} {_digits(r, 3)}",  # PA printed
-    lambda r: letter(r) + letter(r) + _digits(r, 6),  # AU states
+    lambda r: letter(r) + digits(r, 11),  # IL, WI
+    lambda r: f"{letter(r)}{digits(r, 3)} {digits(r, 4)} {digits(r, 4)}",
+    lambda r: digits(r, 9),  # NY
+    lambda r: f"{digits(r, 3)} {digits(r, 3)} {digits(r, 3)}",  # NY printed
+    lambda r: digits(r, 8),  # TX, PA
+    lambda r: f"{digits(r, 2)} {digits(r, 3)} {digits(r, 3)}",  # PA printed
+    lambda r: letter(r) + letter(r) + digits(r, 6),  # AU states
     lambda r: (
         "".join(r.choice(up) for _ in range(5))
-        + _digits(r, 6)
+        + digits(r, 6)
         + "".join(r.choice(alnum) for _ in range(5))
     ),  # UK
     lambda r: "".join(r.choice(alnum) for _ in range(11)),  # DE
-    lambda r: _digits(r, 12),  # FR
-    lambda r: f"{r.choice(up)}{r.choice(up)}{_digits(r, 7)}{r.choice(up)}",  # IT
-    lambda r: f"{letter(r)}{letter(r)}{_digits(r, 2)} {_digits(r, 11)}",  # IN
-    lambda r: f"{letter(r)}{_digits(r, 2)}-{_digits(r, 3)}-{_digits(r, 3)}",
+    lambda r: digits(r, 12),  # FR
+    lambda r: f"{r.choice(up)}{r.choice(up)}{digits(r, 7)}{r.choice(up)}",  # IT
+    lambda r: f"{letter(r)}{letter(r)}{digits(r, 2)} {digits(r, 11)}",  # IN
+    lambda r: f"{letter(r)}{digits(r, 2)}-{digits(r, 3)}-{digits(r, 3)}",
     lambda r: "WDL" + "".join(r.choice(alnum) for _ in range(9)),  # WA since 2018
 )
 
@@ -143,7 +142,7 @@ def postcode(r: random.Random) -> Gen:
         return lambda f, r: str(f.postcode())
     layout = r.choice(((4, 3), (3, 4), (3, 2), (4,), (6,), (5,), (2, 3), (5, 3)))
     sep = r.choice(("-", " "))
-    return lambda _, r: sep.join(_digits(r, g) for g in layout)
+    return lambda _, r: sep.join(digits(r, g) for g in layout)
 
 
 # Medical record numbers: one hospital system's series per column - a constant
@@ -158,30 +157,30 @@ def mrn(r: random.Random) -> Gen:
             else "".join(r.choice(up) for _ in range(r.randint(1, 3)))
         )
         dash = r.choice(("", "", "-"))
-        return lambda _, r: f"{prefix}{dash}{_digits(r, width)}"
+        return lambda _, r: f"{prefix}{dash}{digits(r, width)}"
     if style < 0.7:
         top = 10 ** r.randint(5, width - 1)
         return lambda _, r: str(r.randint(1, top)).zfill(width)
     if style < 0.85:
-        site = _digits(r, 2)
-        return lambda _, r: f"{site}-{_digits(r, width - 2)}"
-    return lambda _, r: f"{_digits(r, 2)}-{_digits(r, 6)}"
+        site = digits(r, 2)
+        return lambda _, r: f"{site}-{digits(r, width - 2)}"
+    return lambda _, r: f"{digits(r, 2)}-{digits(r, 6)}"
 
 
 # Passports: national layouts, one per column; letters vary between holders.
 passport_layouts: tuple[Callable[[random.Random], str], ...] = (
-    lambda r: letter(r) + _digits(r, 8),  # US next generation
-    lambda r: _digits(r, 9),  # US, UK
-    lambda r: letter(r) + _digits(r, 7),  # IN, AU, IE
-    lambda r: letter(r) + letter(r) + _digits(r, 7),  # IT, AU, CA
-    lambda r: letter(r) + letter(r) + _digits(r, 6),  # CA, NL-ish
-    lambda r: f"{_digits(r, 2)}{letter(r)}{letter(r)}{_digits(r, 5)}",  # FR
+    lambda r: letter(r) + digits(r, 8),  # US next generation
+    lambda r: digits(r, 9),  # US, UK
+    lambda r: letter(r) + digits(r, 7),  # IN, AU, IE
+    lambda r: letter(r) + letter(r) + digits(r, 7),  # IT, AU, CA
+    lambda r: letter(r) + letter(r) + digits(r, 6),  # CA, NL-ish
+    lambda r: f"{digits(r, 2)}{letter(r)}{letter(r)}{digits(r, 5)}",  # FR
     lambda r: (
         r.choice("CFGHJK") + "".join(r.choice("CFGHJKLMNPRTVWXYZ0123456789") for _ in range(8))
     ),  # DE
-    lambda r: letter(r) + letter(r) + letter(r) + _digits(r, 6),  # ES
+    lambda r: letter(r) + letter(r) + letter(r) + digits(r, 6),  # ES
     lambda r: (
-        letter(r) + letter(r) + "".join(r.choice(alnum) for _ in range(6)) + _digits(r, 1)
+        letter(r) + letter(r) + "".join(r.choice(alnum) for _ in range(6)) + digits(r, 1)
     ),  # NL
 )
 
@@ -189,28 +188,28 @@ passport_layouts: tuple[Callable[[random.Random], str], ...] = (
 # one column (a supplier register), or one national scheme per column (US EIN,
 # AU ABN, IN PAN, CH UID, UK UTR).
 vat_layouts: tuple[Callable[[random.Random], str], ...] = (
-    lambda r: "DE" + _digits(r, 9),
-    lambda r: "FR" + r.choice(alnum) + r.choice(alnum) + _digits(r, 9),
-    lambda r: "IT" + _digits(r, 11),
-    lambda r: "NL" + _digits(r, 9) + "B" + _digits(r, 2),
-    lambda r: "ES" + r.choice(up) + _digits(r, 7) + r.choice(up),
-    lambda r: "BE0" + _digits(r, 9),
-    lambda r: "PL" + _digits(r, 10),
-    lambda r: "PT" + _digits(r, 9),
-    lambda r: "IE" + _digits(r, 7) + r.choice(up),
-    lambda r: "LU" + _digits(r, 8),
-    lambda r: "CZ" + _digits(r, r.choice((8, 9, 10))),
-    lambda r: "EL" + _digits(r, 9),
-    lambda r: "HR" + _digits(r, 11),
-    lambda r: "SK" + _digits(r, 10),
-    lambda r: "SI" + _digits(r, 8),
+    lambda r: "DE" + digits(r, 9),
+    lambda r: "FR" + r.choice(alnum) + r.choice(alnum) + digits(r, 9),
+    lambda r: "IT" + digits(r, 11),
+    lambda r: "NL" + digits(r, 9) + "B" + digits(r, 2),
+    lambda r: "ES" + r.choice(up) + digits(r, 7) + r.choice(up),
+    lambda r: "BE0" + digits(r, 9),
+    lambda r: "PL" + digits(r, 10),
+    lambda r: "PT" + digits(r, 9),
+    lambda r: "IE" + digits(r, 7) + r.choice(up),
+    lambda r: "LU" + digits(r, 8),
+    lambda r: "CZ" + digits(r, r.choice((8, 9, 10))),
+    lambda r: "EL" + digits(r, 9),
+    lambda r: "HR" + digits(r, 11),
+    lambda r: "SK" + digits(r, 10),
+    lambda r: "SI" + digits(r, 8),
 )
 national_tax: tuple[Callable[[random.Random], str], ...] = (
-    lambda r: f"{_digits(r, 2)}-{_digits(r, 7)}",  # US EIN
-    lambda r: f"{_digits(r, 2)} {_digits(r, 3)} {_digits(r, 3)} {_digits(r, 3)}",  # ABN
-    lambda r: "".join(r.choice(up) for _ in range(5)) + _digits(r, 4) + r.choice(up),
-    lambda r: f"CHE-{_digits(r, 3)}.{_digits(r, 3)}.{_digits(r, 3)}",  # CH UID
-    lambda r: _digits(r, 10),  # UK UTR
+    lambda r: f"{digits(r, 2)}-{digits(r, 7)}",  # US EIN
+    lambda r: f"{digits(r, 2)} {digits(r, 3)} {digits(r, 3)} {digits(r, 3)}",  # ABN
+    lambda r: "".join(r.choice(up) for _ in range(5)) + digits(r, 4) + r.choice(up),
+    lambda r: f"CHE-{digits(r, 3)}.{digits(r, 3)}.{digits(r, 3)}",  # CH UID
+    lambda r: digits(r, 10),  # UK UTR
 )
 
 

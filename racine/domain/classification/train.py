@@ -5,7 +5,7 @@ Deterministic (fixed seeds for Faker, ``random`` and scikit-learn; a fixed
 39 locales; column names are drawn from three regimes - informative synonyms,
 opaque (``col_17``) and misleading (another type's name) - so the model learns
 to trust values when names lie. Identifier types draw their layout once per column
-(``_PerColumn``), as one issuing system fills a real column. Also writes the country dictionary
+(``PerColumn``), as one issuing system fills a real column. Also writes the country dictionary
 ``countries.json``. Faker is a test/dev dependency only: both artifacts ship.
 """
 
@@ -22,8 +22,8 @@ import time
 import numpy as np
 
 from racine.domain.classification.features import featurize
-from racine.domain.classification.generators import _generators, _negatives
-from racine.domain.classification.layouts import Gen, _PerColumn
+from racine.domain.classification.generators import column_generators, negative_generators
+from racine.domain.classification.layouts import Gen, PerColumn
 from racine.domain.classification.lexicon import LEXICON_PATH
 from racine.domain.classification.lexicon import reload as reload_lexicon
 from racine.domain.classification.matching import probe
@@ -106,17 +106,17 @@ def _columns(
     for offset, fake in enumerate(fakers.values()):
         fake.seed_instance(seed * 1000 + offset)
     it_faker = fakers["it_IT"]
-    positives = _generators()
-    negatives = _negatives()
+    positives = column_generators()
+    negatives = negative_generators()
     all_names = [n for _, names in positives.values() for n in names]
     names: list[str] = []
     columns: list[list[str]] = []
     labels: list[str] = []
 
     def emit(
-        label: str, source: Gen | _PerColumn, informative: tuple[str, ...], regime: float
+        label: str, source: Gen | PerColumn, informative: tuple[str, ...], regime: float
     ) -> None:
-        gen = source.column(rng) if isinstance(source, _PerColumn) else source
+        gen = source.column(rng) if isinstance(source, PerColumn) else source
         loc = rng.choice(LOCALES)
         fake = it_faker if label == "IT_CODICE_FISCALE" else fakers[loc]
         size = rng.choice((16, 32, 64, 128))

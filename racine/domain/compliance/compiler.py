@@ -33,11 +33,11 @@ from racine.domain.compliance.rules import (
 )
 from racine.domain.moments import as_utc
 
-__all__ = ["_SENSITIVITY_NAMES", "Judge", "_Compiler"]
+__all__ = ["SENSITIVITY_NAMES", "Compiler", "Judge"]
 
 
 _MAX_LISTED = 5
-_SENSITIVITY_NAMES = {int(s): s.name for s in Sensitivity}  # enum attributes are slow
+SENSITIVITY_NAMES = {int(s): s.name for s in Sensitivity}  # enum attributes are slow
 
 
 def _same(value: Any, wanted: Any) -> bool:
@@ -80,7 +80,7 @@ class _Shared:
         return make()
 
 
-class _Compiler:
+class Compiler:
     """Compiles conditions into judges, one per distinct condition (by value),
     each remembering its answer per asset: checks of several packs ask the same
     question of the same asset, and lineage asks it of the same downstream assets."""
@@ -138,7 +138,7 @@ class _Compiler:
                 lambda: {
                     "op": op,
                     "required": name,
-                    "actual": None if level is None else _SENSITIVITY_NAMES[level],
+                    "actual": None if level is None else SENSITIVITY_NAMES[level],
                 },
             )
 
@@ -280,19 +280,19 @@ class _Compiler:
         return lambda a: failure if inner(a) is None else None
 
 
-_BUILD: dict[type, Callable[[_Compiler, Any], Judge]] = {
-    HasClassification: _Compiler._classification,
-    SensitivityAtLeast: _Compiler._sensitivity,
-    HasTag: _Compiler._tag,
-    HasOwner: _Compiler._owner,
-    PropertyPresent: _Compiler._present,
-    PropertyEquals: _Compiler._equals,
-    PropertyIn: _Compiler._in,
-    PropertyAgeAtMost: _Compiler._age,
-    DownstreamAll: _Compiler._downstream,
-    AllOf: _Compiler._all,
-    AnyOf: _Compiler._any,
-    Not: _Compiler._not,
+_BUILD: dict[type, Callable[[Compiler, Any], Judge]] = {
+    HasClassification: Compiler._classification,
+    SensitivityAtLeast: Compiler._sensitivity,
+    HasTag: Compiler._tag,
+    HasOwner: Compiler._owner,
+    PropertyPresent: Compiler._present,
+    PropertyEquals: Compiler._equals,
+    PropertyIn: Compiler._in,
+    PropertyAgeAtMost: Compiler._age,
+    DownstreamAll: Compiler._downstream,
+    AllOf: Compiler._all,
+    AnyOf: Compiler._any,
+    Not: Compiler._not,
 }
 
 

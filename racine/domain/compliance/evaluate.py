@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from racine.domain.classification.types import Sensitivity
-from racine.domain.compliance.compiler import _SENSITIVITY_NAMES, _Compiler
+from racine.domain.compliance.compiler import SENSITIVITY_NAMES, Compiler
 from racine.domain.compliance.facts import FactIndex
 from racine.domain.compliance.model import json_string as _string
 from racine.domain.compliance.model import json_text
@@ -159,7 +159,7 @@ class _Evidence:
                     ',"labels":[',
                     ",".join(map(_string, sorted(ix.labels.get(asset_id, ())))),
                     '],"sensitivity":',
-                    "null" if level is None else _string(_SENSITIVITY_NAMES[level]),
+                    "null" if level is None else _string(SENSITIVITY_NAMES[level]),
                     ',"source":',
                     "null" if source is None else _string(source),
                     ',"tags":[',
@@ -206,7 +206,7 @@ def iter_evaluate(
 ) -> Iterator[Evaluation]:
     """``evaluate`` one control at a time, as the caller consumes: a caller can
     write one control's findings while the next is evaluated."""
-    compile_ = _Compiler(index, now or index.facts.taken_at)
+    compile_ = Compiler(index, now or index.facts.taken_at)
     evidence = _Evidence(index)
     assets = index.facts.assets
     blake2b = hashlib.blake2b

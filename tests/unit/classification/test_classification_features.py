@@ -15,8 +15,8 @@ import numpy as np
 
 from racine.domain.classification import ColumnInput, classify_columns
 from racine.domain.classification.features import DENSE_NAMES, featurize, shape_block
-from racine.domain.classification.generators import _generators
-from racine.domain.classification.layouts import _PerColumn
+from racine.domain.classification.generators import column_generators
+from racine.domain.classification.layouts import PerColumn
 from racine.domain.classification.sample import prepare
 
 RNG = random.Random(11)
@@ -64,8 +64,8 @@ def test_layout_consistency_features() -> None:
 
 def test_trainer_draws_one_layout_per_column() -> None:
     """Formats drawn per value taught a blur of layouts that fits no real column."""
-    source = _generators()["BANK_ACCOUNT"][0]
-    assert isinstance(source, _PerColumn)
+    source = column_generators()["BANK_ACCOUNT"][0]
+    assert isinstance(source, PerColumn)
     rng = random.Random(3)
     single = 0
     for _ in range(40):
