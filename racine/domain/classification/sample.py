@@ -78,6 +78,7 @@ def _to_text(value: object, limit: int) -> str | None:
 
 _NULL_WORDS = frozenset(("null", "none", "nan", "n/a", "\\n"))
 _STR_CELLS = frozenset((str, type(None)))
+_NUMBER_CELLS = frozenset((int, float, type(None)))  # exact types: ``bool`` is not here
 
 
 def _plain_counts(counts: Counter[str]) -> tuple[list[tuple[str, int]], int] | None:
@@ -145,8 +146,16 @@ def _prepare_text(cells: Sequence[object], max_cell_chars: int) -> Sample:
 def prepare(values: Sequence[object], max_samples: int, max_cell_chars: int) -> Sample:
     """Strip, truncate and count the first ``max_samples`` cells."""
     cells = values[:max_samples]
-    if set(map(type, cells)) <= _STR_CELLS:
+    kinds = set(map(type, cells))
+    if kinds <= _STR_CELLS:
         return _prepare_text(cells, max_cell_chars)
+    if kinds <= _NUMBER_CELLS:
+        # Plain ints and floats (a scan's numeric columns): their texts, made in one C
+        # loop, take the string path. A cell whose text is over the cap takes the
+        # cell-by-cell path, which does not count a cut number as truncated.
+        texts = [None if v is None else str(v) for v in cells]
+        if max(map(len, filter(None, texts)), default=0) <= max_cell_chars:
+            return _prepare_text(texts, max_cell_chars)
     counter: Counter[str] = Counter()
     nulls = binary = truncated = total = 0
     for value in cells:

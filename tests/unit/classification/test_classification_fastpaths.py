@@ -91,3 +91,31 @@ def test_prepare_fast_path_matches_on_clean_and_tricky_columns() -> None:
         slow = prepare([None if c is None else _Text(c) for c in mixed], 1000, 256)
         # then they agree exactly
         assert fast == slow, mixed
+
+
+class _Int(int):
+    """Not ``type(...) is int``: ``prepare`` takes the cell-by-cell path."""
+
+
+class _Float(float):
+    """Not ``type(...) is float``: likewise."""
+
+
+def test_prepare_number_fast_path_matches_cell_by_cell_path() -> None:
+    # given int, float and mixed columns with repeats, nulls, NaN, infinities, -0.0 and 1 == 1.0
+    rng = random.Random(13)
+    pool: list[object] = [0, 1, 1.0, -0.0, 0.0, 7, 12345678901234567890, 2.5, 1e-7, 3e21,
+                          float("nan"), float("inf"), -float("inf"), None, -42, 10 ** 300]
+    columns = [[rng.choice(pool) for _ in range(rng.randint(0, 80))] for _ in range(400)]
+    columns += [[i * 3 for i in range(500)], [i / 7 for i in range(500)], [10 ** 400, 1]]
+    for cells in columns:
+        def slow_cell(v: object) -> object:
+            if v is None:
+                return None
+            return _Int(v) if type(v) is int else _Float(v)  # type: ignore[call-overload]
+
+        # when the number fast path and the cell-by-cell path run
+        fast = prepare(cells, 300, 256)
+        slow = prepare([slow_cell(v) for v in cells], 300, 256)
+        # then they agree exactly (counts, order of ties, nulls, truncation)
+        assert fast == slow, cells
