@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 SAMPLE = 500
+_ENDINGS = ("JOB_SUCCEEDED", "JOB_FAILED", "JOB_CANCELLED")
 
 
 def _url() -> str:
@@ -119,6 +121,7 @@ async def _scan(url: str, schema: str) -> dict[str, Any]:
     from racine.config import Settings
     from racine.connectors import connector_for
     from racine.domain.access.model import Principal
+    from racine.domain.events import Channels
     from racine.domain.scanning.credentials import CredentialCipher
     from racine.domain.scanning.jobs import install_scan_jobs
     from racine.domain.scanning.rulesets import SaveRuleSet, create_rule_set
@@ -155,12 +158,19 @@ async def _scan(url: str, schema: str) -> dict[str, Any]:
         )
         started = time.perf_counter()
         scan = await start_scan(factory, queue, actor, StartScan(source.id))
-        while True:
-            await asyncio.sleep(0.1)
-            async with factory() as uow:
-                scan = await uow.sources.get_scan(scan.id)
-            if scan.state.value in ("SUCCEEDED", "FAILED", "CANCELLED"):
-                break
+        # Wait on the run's life-cycle events (what a client's subscription sees), not
+        # by polling the metadata database: polls would compete with the scan's writer.
+        async with bus.subscribe([Channels.job(str(scan.id))]) as stream:
+            while True:
+                async with factory() as uow:
+                    scan = await uow.sources.get_scan(scan.id)
+                if scan.state.value in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                    break
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(10):
+                        async for event in stream:
+                            if event.type in _ENDINGS:
+                                break
         wall = time.perf_counter() - started
         async with factory() as uow:
             job = await uow.runs.get(scan.id)

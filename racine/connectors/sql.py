@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from racine.connectors import reflection
 from racine.connectors.engines import build_engine
 from racine.connectors.failures import to_domain_error
+from racine.connectors.postgres_sample import SampleQuery, fetch_columns
 from racine.connectors.url import Dialect, Target
 from racine.connectors.values import portable_column
 from racine.domain.errors import ValidationFailed
@@ -115,39 +116,46 @@ class SqlConnector:
         if limit < 1:
             raise ValidationFailed("limit must be at least 1", field="limit")
         rows = min(limit, MAX_SAMPLE_ROWS)
-        names = list(dict.fromkeys(c.name for c in columns))
         exact = frozenset(c.name for c in columns if _exact_decimal(self.dialect, c.data_type))
         if self.dialect is Dialect.POSTGRESQL:
-            cells = await self._sample_postgresql(schema, table, names, exact, rows)
-        else:
-            cells = await self._run(
-                lambda conn: reflection.sample_rows(
-                    conn, schema, table, names, rows, as_text=exact, plain=False
-                )
+            return await self._sample_postgresql(schema, table, columns, exact, rows)
+        names = list(dict.fromkeys(c.name for c in columns))
+        cells = await self._run(
+            lambda conn: reflection.sample_rows(
+                conn, schema, table, names, rows, as_text=exact, plain=False
             )
+        )
         return PortableSample(cells, exact)
 
     async def _sample_postgresql(
-        self, schema: str, table: str, names: list[str], exact: frozenset[str], rows: int
-    ) -> dict[str, list[object]]:
-        """One query on the asyncpg connection itself: no transaction to begin and
-        roll back, no statement to compile, no result rows to wrap (a third of
-        the main process's CPU per table went there)."""
-        if not names:
-            return {}
-        quote = self._engine.dialect.identifier_preparer.quote
-        selected = ", ".join(
-            f"{quote(n)}::text AS {quote(n)}" if n in exact else quote(n) for n in names
+        self,
+        schema: str,
+        table: str,
+        columns: Sequence[ColumnMeta],
+        exact: frozenset[str],
+        rows: int,
+    ) -> PortableSample:
+        """On the asyncpg connection itself, by column (``postgres_sample``): no
+        transaction to begin and roll back, no statement to compile, no result rows
+        to wrap or transpose."""
+        query = SampleQuery(
+            self._engine.dialect.identifier_preparer.quote, schema, table, columns, exact, rows
         )
-        sql = f"SELECT {selected} FROM {quote(schema)}.{quote(table)} LIMIT {int(rows)}"
+        if not query.names:
+            return PortableSample({}, exact)
         try:
             async with asyncio.timeout(self._backstop_s), self._engine.connect() as conn:
                 raw = await conn.get_raw_connection()
-                records = await raw.driver_connection.fetch(sql)  # type: ignore[union-attr]
+                cells = await fetch_columns(raw.driver_connection, query)
         except Exception as error:
             raise to_domain_error(error, self._target) from None
-        cells: list[Sequence[object]] = list(zip(*records, strict=True)) or [()] * len(names)
-        return {n: portable_column(v) for n, v in zip(names, cells, strict=True)}
+        return PortableSample(
+            {
+                name: portable_column(values, cut=name in query.cut)
+                for name, values in zip(query.names, cells, strict=True)
+            },
+            exact,
+        )
 
     async def close(self) -> None:
         await self._engine.dispose()

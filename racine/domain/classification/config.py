@@ -16,7 +16,12 @@ import regex
 from racine.domain.classification.types import BUILTIN_TYPES, Category, Sensitivity
 from racine.domain.errors import ValidationFailed
 
-__all__ = ["DEFAULT", "ClassifierConfig", "CustomRule", "CustomType"]
+__all__ = ["CLASSIFIED_CELLS", "DEFAULT", "ClassifierConfig", "CustomRule", "CustomType"]
+
+CLASSIFIED_CELLS = 128
+"""Cells per column a scan classifies, of however many rows it samples: the model was
+trained on columns of 16-128 values and benchmarked at 128 (``bench/classification``),
+and a column's verdict is settled well before that. Profiles use the whole sample."""
 
 _KEY = re.compile(r"[A-Z][A-Z0-9_]{1,63}")
 _MAX_PATTERN = 1000

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from racine.domain.catalog.model import utcnow
-from racine.domain.classification.config import ClassifierConfig, CustomRule, CustomType
+from racine.domain.classification.config import (
+    CLASSIFIED_CELLS,
+    ClassifierConfig,
+    CustomRule,
+    CustomType,
+)
 from racine.domain.classification.labels import Label
 from racine.domain.classification.ports import ClassificationUnitOfWork
 from racine.domain.classification.types import (
@@ -121,7 +126,8 @@ async def classifier_config(
     uow: ClassificationUnitOfWork, rule_set: ScanRuleSet
 ) -> ClassifierConfig:
     """The engine settings of a scan rule set (``racine.domain.scanning.model.ScanRuleSet``):
-    its thresholds, enabled types and sample size, plus every custom type and the
+    its thresholds, enabled types and sample size (at most ``CLASSIFIED_CELLS`` cells
+    per column are classified), plus every custom type and the
     custom rules that apply to it (global ones and its own, oldest first).
 
     Call inside an open unit of work (only reads). Raises ``ValidationFailed`` if
@@ -136,7 +142,7 @@ async def classifier_config(
         auto_confirm_threshold=rule_set.auto_confirm_threshold,
         min_confidence=rule_set.min_confidence,
         use_ml=rule_set.use_ml,
-        max_samples=max(1, min(rule_set.sample_size, 100_000)),
+        max_samples=max(1, min(rule_set.sample_size, CLASSIFIED_CELLS)),
         custom_types=tuple(t.to_engine() for t in sorted(types, key=lambda t: t.key)),
         custom_rules=tuple(r.to_engine() for r in rules),
     )

@@ -69,12 +69,15 @@ def plain_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> li
     return [to_plain(v, limit=limit) for v in values]
 
 
-def portable_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> list[object]:
+def portable_column(
+    values: Sequence[object], *, limit: int = MAX_CELL_BYTES, cut: bool = False
+) -> list[object]:
     """``values`` ready to be sent to the process pool, where :func:`plain_column`
     finishes them: cells of plain builtin types pass as they are (text and bytes
-    within ``limit``); a column with anything else is converted here."""
+    within ``limit``); a column with anything else is converted here. ``cut``: the
+    source already cut its text or bytes cells to ``limit`` (no need to measure)."""
     kinds = set(map(type, values))
-    if kinds <= _PORTABLE:
+    if kinds <= _PORTABLE or (cut and kinds <= _SIZED_OR_NONE):
         return list(values)
     if kinds <= _SIZED_OR_NONE:
         sized = values
