@@ -65,9 +65,7 @@ class SampleQuery:
         self.names = list(dict.fromkeys(c.name for c in columns))
         types = {c.name: c.data_type.upper() for c in columns}
         # Cells cut in SQL: the scan need not measure them again.
-        self.cut = frozenset(
-            n for n in self.names if _cut(types[n]) is not None and n not in exact
-        )
+        self.cut = frozenset(n for n in self.names if _cut(types[n]) is not None and n not in exact)
         cells = []
         for name in self.names:
             column = quote(name)

@@ -61,7 +61,7 @@ async def test_scalar_tables_are_aggregated_with_the_same_cells(empty_source: So
 
 async def test_an_empty_table_samples_as_empty_columns(empty_source: Source) -> None:
     src = empty_source
-    await src.run(f'CREATE TABLE {src.q("e")} (id int, name text)')
+    await src.run(f"CREATE TABLE {src.q('e')} (id int, name text)")
     connector = connector_for(src.url)
     try:
         table = await connector.reflect_table(src.schema, "e")
@@ -76,7 +76,7 @@ async def test_an_aggregate_the_server_refuses_falls_back_to_rows(empty_source: 
     # domain over an array type could be): array_agg refuses to stack them
     src = empty_source
     await src.run(
-        f'CREATE TABLE {src.q("a")} (id int, grid int[])',
+        f"CREATE TABLE {src.q('a')} (id int, grid int[])",
         f"INSERT INTO {src.q('a')} VALUES (1, ARRAY[1, 2]), (2, ARRAY[[1, 2], [3, 4]]), (3, NULL)",
     )
     columns = [
