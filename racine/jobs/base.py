@@ -48,6 +48,20 @@ class RunQueue:
         """Run ``handler(ctx, run)`` for runs of ``kind``; its dict is stored as the result."""
         self.registry.register(kind, handler)
 
+    def prepare_cpu(self, step: Callable[[], object]) -> None:
+        """Run ``step`` once in every process-pool worker as it starts (``CpuPool.prepare``)."""
+        self.runner.cpu.prepare(step)
+
+    @property
+    def executes(self) -> bool:
+        """Whether this process runs jobs (an API process of a distributed queue only
+        enqueues them)."""
+        return True
+
+    def start_cpu(self) -> asyncio.Future[list[None]]:
+        """Start and prepare the process pool's workers now (``CpuPool.start``)."""
+        return self.runner.cpu.start()
+
     def schedule(
         self, kind: str, cron: str, payload_factory: Callable[[], dict[str, Any]]
     ) -> Schedule:

@@ -23,10 +23,11 @@ from racine.domain.catalog.profiling import profile_column
 from racine.domain.classification.config import ClassifierConfig
 from racine.domain.classification.engine import ColumnInput, classify_columns
 from racine.domain.classification.labels import Label, LabelState
+from racine.domain.classification.model import load_model
 from racine.domain.scanning.cells import plain_sample
 from racine.domain.scanning.source import PortableSample
 
-__all__ = ["ColumnAnalysis", "analyze_table"]
+__all__ = ["ColumnAnalysis", "analyze_table", "prepare_worker"]
 
 _worker_ready = False
 
@@ -44,6 +45,13 @@ def _prepare_worker() -> None:
     except ImportError:  # pragma: no cover - scikit-learn always brings it
         return
     threadpool_limits(limits=1, user_api="blas")
+
+
+def prepare_worker() -> None:
+    """What a pool worker does once as it starts (``RunQueue.prepare_cpu``): pin BLAS
+    and load the classifier's model, before the first table waits for them."""
+    _prepare_worker()
+    load_model()
 
 
 @dataclass

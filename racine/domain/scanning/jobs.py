@@ -19,6 +19,7 @@ from racine.domain.errors import Conflict
 from racine.domain.ports import JobQueue
 from racine.domain.runs.context import JobContext
 from racine.domain.runs.model import JobRun
+from racine.domain.scanning.analysis import prepare_worker
 from racine.domain.scanning.credentials import CredentialCipher
 from racine.domain.scanning.job import ScanJob
 from racine.domain.scanning.scans import SCAN_KIND, StartScan, start_scan
@@ -62,6 +63,7 @@ def install_scan_jobs(
     job = ScanJob(connectors, CredentialCipher(secret) if isinstance(secret, str) else secret)
     job.after_scan.append(lambda ctx, source_id: _after_scan(ctx.uow_factory, queue, source_id))
     queue.register(SCAN_KIND, job)
+    queue.prepare_cpu(prepare_worker)
 
     async def check_schedules(ctx: JobContext, run: JobRun) -> dict[str, Any]:
         started = await fire_due_scans(ctx.uow_factory, queue)  # type: ignore[arg-type]
