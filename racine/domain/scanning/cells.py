@@ -119,6 +119,9 @@ def _exact(text: str, limit: int) -> object:
         number = float(text)
         if math.isfinite(number) and not number.is_integer():
             return number  # the common case, without Decimal arithmetic
+        whole, _, fraction = text.partition(".")
+        if not fraction.strip("0"):
+            return int(whole)  # an integer written with a scale: "12.000"
     except ValueError:
         pass
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import random
 import uuid
 from decimal import Decimal
 
@@ -107,3 +108,23 @@ def test_exact_text_becomes_what_the_decimal_would() -> None:
     for text, g, w in zip([*EXACT_TEXTS, None], got, want, strict=True):
         # not repr: an int of 5,000 digits has none
         assert type(g) is type(w) and (g == w or (g != g and w != w)), text
+
+
+def test_exact_columns_become_what_their_decimals_would() -> None:
+    # given random columns of number texts as PostgreSQL prints numerics: integers only,
+    # fractions only, mixed with integral fractions, NaN, infinities and nulls
+    rng = random.Random(21)
+    pool = [*EXACT_TEXTS, "7.25", "-3.5", "100", "2.000", "-0.000", "12.0000000000000000000001"]
+    columns = [
+        [str(rng.randint(-(10**6), 10**6)) for _ in range(300)],
+        [f"{rng.random() * 1000:.6f}" for _ in range(300)],
+    ]
+    columns += [[rng.choice([*pool, None]) for _ in range(rng.randint(0, 60))] for _ in range(300)]
+    for texts in columns:
+        # when they are converted column-wise
+        got = exact_column(texts)
+        want = plain_column([None if t is None else Decimal(t) for t in texts])
+        # then each cell is what the Decimal becomes
+        assert len(got) == len(want)
+        for text, g, w in zip(texts, got, want, strict=True):
+            assert type(g) is type(w) and (g == w or (g != g and w != w)), text
