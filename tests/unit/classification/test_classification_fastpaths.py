@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 from racine.domain.classification import validators
 from racine.domain.classification.sample import prepare
@@ -119,3 +120,150 @@ def test_prepare_number_fast_path_matches_cell_by_cell_path() -> None:
         slow = prepare([slow_cell(v) for v in cells], 300, 256)
         # then they agree exactly (counts, order of ties, nulls, truncation)
         assert fast == slow, cells
+
+
+def test_prepare_fast_path_with_only_long_values_matches_cell_by_cell_path() -> None:
+    # given columns whose values are all over 4 characters (no null word possible), some
+    # with padding, inner double spaces or a null word inside a longer value
+    rng = random.Random(21)
+    longer = ["alpha", "bravo nan x", "x null y", " lead", "trail ", "a  b c", "Zoë Ölf",
+              "ok ok", "delta"]
+    four = ["NULL", "None", "none", "nulls", "abcd", "Nan x"]  # null words at the 4-char limit
+    for _ in range(600):
+        words = rng.choice([longer, four, [*longer[3:5], "abcde"]])
+        cells: list[str | None] = [rng.choice([*words, None]) for _ in range(rng.randint(1, 20))]
+        # when the str fast path and the cell-by-cell path run
+        fast = prepare(cells, 1000, 256)
+        slow = prepare([None if c is None else _Text(c) for c in cells], 1000, 256)
+        # then they agree exactly
+        assert fast == slow, cells
+
+
+def _random_texts(rng: random.Random, alphabet: str, count: int, longest: int) -> list[str]:
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, longest)))
+            for _ in range(count)]
+
+
+def test_signatures_of_a_batch_are_the_signatures_of_each_value() -> None:
+    from racine.domain.classification.prefilter import signature, signatures
+
+    # given batches of ASCII values (controls, spaces, punctuation) and some non-ASCII ones
+    rng = random.Random(17)
+    alphabet = "".join(map(chr, range(128))) + "éß"
+    classes = str.maketrans({**{c: "d" for c in "0123456789"},
+                             **{c: "U" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+                             **{c: "l" for c in "abcdefghijklmnopqrstuvwxyz"},
+                             **{c: "s" for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"}})
+    for _ in range(3000):
+        values = _random_texts(rng, alphabet if rng.random() < 0.3 else alphabet[:128],
+                               rng.randint(0, 12), 10)
+        # then the batch gives each value's own signature, the classes of its characters
+        expected = [(frozenset(v.translate(classes)), len(v)) if v.isascii() else None
+                    for v in values]
+        assert signatures(values) == [signature(v) for v in values] == expected, values
+
+
+def test_batched_geo_check_matches_the_per_value_check() -> None:
+    # given decimals in and out of range, pairs, Unicode digits and junk
+    rng = random.Random(19)
+    for _ in range(3000):
+        values = _random_texts(rng, "0123456789.-,; ()١e", rng.randint(0, 40), 14)
+        if rng.random() < 0.5:
+            values = [v.translate(str.maketrans("", "", ",; ")) for v in values]
+        values += [f"{rng.uniform(-400, 400):.{rng.randint(1, 8)}f}" for _ in range(9)]
+        rng.shuffle(values)
+        # then the batched form answers what the check answers, value by value
+        assert validators.BATCHED[validators._geo](values) == list(map(validators._geo, values))
+
+
+def test_weighted_ratio_with_a_batched_check_matches_calls_per_value() -> None:
+    from racine.domain.classification.matching import weighted_ratio
+    from racine.domain.classification.sample import Sample
+
+    # given columns of coordinates with some failures, in various orders and counts
+    rng = random.Random(23)
+    geo = validators._geo
+    for _ in range(500):
+        pool = [f"{rng.uniform(-90, 90):.5f}" for _ in range(rng.randint(1, 150))]
+        pool += ["12", "abc", "190.12345", "45.1234, 7.5678"][: rng.randint(0, 4)] * rng.randint(
+            1, 20)
+        counts = list(Counter(rng.choice(pool) for _ in range(rng.randint(1, 500))).items())
+        sample = Sample(counts, sum(c for _, c in counts), 0, 0, 0)
+        known = rng.choice([0, 0, min(12, len(counts))])
+        for ratio in (0.5, 0.8, 0.95):
+            # when the batched path (the registered check) and a plain wrapper run
+            batched = weighted_ratio(sample, geo, ratio, known)
+            plain = weighted_ratio(sample, lambda v: geo(v), ratio, known)
+            # then they stop at the same value and give the same ratio
+            assert batched == plain
+
+
+def test_numbers_in_one_pass_match_the_per_value_parse() -> None:
+    from racine.domain.classification import features
+
+    # given short texts that parse, do not, or parse to something refused (inf, huge, ",")
+    rng = random.Random(29)
+    for _ in range(5000):
+        values = _random_texts(rng, "0123456789.-+e,_ inaf١", rng.randint(0, 16), 12)
+        if rng.random() < 0.5:
+            values = [str(rng.choice([rng.randint(-10**16, 10**16), rng.random() * 1e18,
+                                      float("inf"), float("nan"), -0.0])) for _ in values]
+        values = [v for v in values if len(v) <= 20]
+        expected = [x for x in map(features._number, values) if x is not None]
+        # then the one-pass parse keeps the same numbers, in the same order
+        got = features._numbers(values, "," in "".join(values))
+        assert list(map(repr, got)) == list(map(repr, expected)), values
+
+
+def test_hash_checks_match_their_regexes() -> None:
+    # given hex digests of every length, crypt and Django layouts and near misses
+    rng = random.Random(31)
+    v = validators
+    samples = ["$2b$12$" + "a" * 53, "$6$rounds=5000$abcdefghijk", "pbkdf2_sha256$260000$abc",
+               "md5$abcdefghijkl", "$1$short", "a$b"]
+    for _ in range(3000):
+        n = rng.choice([31, 32, 33, 40, 64, 128, 20])
+        samples.append("".join(rng.choice("0123456789abcdefABCDEFg$") for _ in range(n)))
+    for s in samples:
+        # then the guarded checks agree with the plain regex alternatives
+        structured = bool(v._BCRYPT.fullmatch(s) or v._CRYPT.match(s) or v._DJANGO_HASH.fullmatch(s))
+        assert v.EXTRA_CHECKS["hash_structured"](s) is structured, s
+        assert v.VALIDATORS["PASSWORD_HASH"](s) is (structured or bool(v._HEX_DIGEST.fullmatch(s))), s
+
+
+def test_rule_plan_rates_match_lookups_per_key() -> None:
+    from racine.domain.classification.config import DEFAULT
+    from racine.domain.classification.matching import evaluate_rules, probe
+    from racine.domain.classification.rules import normalize_name
+
+    # given columns with full probe rates, and the same rates with keys missing (lookup path)
+    rng = random.Random(37)
+    columns = {"email": [f"u{i}@x{i % 3}.org" for i in range(40)],
+               "phone_number": [f"+33 6 {i:02d} 12 34 56" for i in range(40)],
+               "lat": [f"{rng.uniform(-90, 90):.5f}" for _ in range(40)],
+               "c7": [str(i * 7) for i in range(40)]}
+    fired = set()
+    for name, values in columns.items():
+        sample = prepare(values, 128, 256)
+        rates = probe(sample)
+        partial = {k: r for k, r in rates.items() if r}
+        norm = normalize_name(name)
+        # then both give the same rule outcomes
+        outcomes = evaluate_rules(norm, sample, rates, DEFAULT)
+        assert outcomes == evaluate_rules(norm, sample, partial, DEFAULT)
+        fired |= {o.type_key for o in outcomes}
+    assert {"EMAIL", "PHONE", "GEO_COORDINATES"} <= fired
+
+
+def test_a_probe_rate_of_one_half_is_enough_to_check_a_type() -> None:
+    from racine.domain.classification.config import DEFAULT
+    from racine.domain.classification.matching import evaluate_rules, probe
+    from racine.domain.classification.sample import Sample
+
+    # given an unnamed column whose head is half e-mail addresses, the rest of its rows too
+    head = [(f"user{i}@example.org", 100) for i in range(6)] + [(f"x{i}", 1) for i in range(6)]
+    sample = Sample(head + [(f"more{i}@example.org", 1) for i in range(30)], 636, 0, 0, 0)
+    rates = probe(sample)
+    assert rates["EMAIL"] == 0.5
+    # when the rules run, then the e-mail rule is checked and fires
+    assert "EMAIL" in {o.type_key for o in evaluate_rules("_c1_", sample, rates, DEFAULT)}
