@@ -234,6 +234,8 @@ def _merge_table(
             source_id=state.source_id,
             parent_id=parent.id,
             detail=detail,
+            created_at=now,
+            updated_at=now,
         )
         state.add(table)
         new.append(table)
@@ -270,6 +272,8 @@ def _merge_table(
                 position=col.position,
                 profile=found.profile,
                 description=col.comment or None,
+                created_at=now,
+                updated_at=now,
             )
             state.add(asset)
             new.append(asset)
@@ -373,7 +377,7 @@ async def store_tables(
             continue  # unchanged: keep the stored rows (and their timestamps)
         rewrite[asset.id] = rows
     if rewrite:
-        await uow.catalog.replace_classifications_many(rewrite)
+        await uow.catalog.replace_classifications_many(rewrite, fresh_ids)
         # Lineage propagates labels downstream when it hears of changed columns.
         ids = [str(i) for i in rewrite]
         for start in range(0, len(ids), 1000):

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import Select, and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.catalog.model import (
@@ -21,6 +21,12 @@ from racine.domain.catalog.model import (
 from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.persistence.repositories.catalog_relations import RelationsMixin
+from racine.persistence.repositories.catalog_writes import (
+    insert_assets,
+    insert_documents,
+    replace_labels,
+    update_assets,
+)
 from racine.persistence.repositories.chunks import chunks
 from racine.persistence.repositories.search import SearchMixin
 from racine.persistence.search import index_text, sync_fts
@@ -57,26 +63,6 @@ def _asset(row: AssetRow) -> Asset:
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
     )
-
-
-def _values(asset: Asset) -> dict[str, Any]:
-    return {
-        "id": asset.id,
-        "kind": asset.kind.value,
-        "name": asset.name,
-        "qualified_name": asset.qualified_name,
-        "source_id": asset.source_id,
-        "parent_id": asset.parent_id,
-        "position": asset.position,
-        "description": asset.description,
-        "properties": asset.properties,
-        "detail": asset.detail,
-        "profile": asset.profile,
-        "created_at": asset.created_at,
-        "updated_at": asset.updated_at,
-        "deleted_at": asset.deleted_at,
-    }
-
 
 
 def filtered(query: Select[Any], f: AssetFilter) -> Select[Any]:
@@ -148,16 +134,16 @@ class CatalogRepository(RelationsMixin, SearchMixin):
         return out
 
     async def add(self, asset: Asset) -> None:
-        await self.session.execute(insert(AssetRow), [_values(asset)])
+        await insert_assets(self.session, [asset])
 
     async def save(self, asset: Asset) -> None:
-        await self.session.execute(update(AssetRow), [_values(asset)])
+        await update_assets(self.session, [asset])
 
     async def save_many(self, new: Sequence[Asset], changed: Sequence[Asset]) -> None:
-        if new:
-            await self.session.execute(insert(AssetRow), [_values(a) for a in new])
-        if changed:
-            await self.session.execute(update(AssetRow), [_values(a) for a in changed])
+        """Insert ``new`` assets and rewrite the rows of ``changed`` ones: one
+        statement each (see ``catalog_writes``)."""
+        await insert_assets(self.session, new)
+        await update_assets(self.session, changed)
 
     async def by_source(self, source_id: uuid.UUID) -> list[Asset]:
         rows = await self.session.scalars(
@@ -294,25 +280,7 @@ class CatalogRepository(RelationsMixin, SearchMixin):
     async def replace_classifications(
         self, asset_id: uuid.UUID, labels: Sequence[ColumnClassification]
     ) -> None:
-        c = ColumnClassificationRow
-        await self.session.execute(delete(c).where(c.asset_id == asset_id))
-        if labels:
-            await self.session.execute(
-                insert(c),
-                [
-                    {
-                        "asset_id": asset_id,
-                        "type_key": lb.type_key,
-                        "state": lb.state,
-                        "source": lb.source,
-                        "confidence": lb.confidence,
-                        "evidence": lb.evidence,
-                        "actor_id": lb.actor_id,
-                        "updated_at": lb.updated_at,
-                    }
-                    for lb in labels
-                ],
-            )
+        await replace_labels(self.session, {asset_id: labels})
 
     # -- search documents -------------------------------------------------------------
 
@@ -324,42 +292,18 @@ class CatalogRepository(RelationsMixin, SearchMixin):
 
     async def _reindex(self, ids: list[uuid.UUID]) -> None:
         assets = await self.get_many(ids)
-        tags = await self.tags_for(ids)
-        term_ids = await self.terms_for(ids)
-        wanted = {t for ts in term_ids.values() for t in ts}
-        terms: dict[uuid.UUID, GlossaryTermRow] = {}
-        if wanted:
-            terms = {
-                t.id: t
-                for t in await self.session.scalars(
-                    select(GlossaryTermRow).where(GlossaryTermRow.id.in_(list(wanted)))
-                )
-            }
         tables = [i for i, a in assets.items() if a.kind in (AssetKind.TABLE, AssetKind.VIEW)]
         columns = await self.children_of(tables, [AssetKind.COLUMN], limit=2000)
-        rows: list[dict[str, object]] = []
-        for asset_id, asset in assets.items():
-            names = [
-                " ".join([terms[t].name, *(terms[t].synonyms or [])])
-                for t in term_ids.get(asset_id, [])
-                if t in terms
-            ]
-            rows.append(
-                {
-                    "asset_id": asset_id,
-                    "name": index_text(asset.name),
-                    "qualified_name": index_text(asset.qualified_name),
-                    "description": asset.description or "",
-                    "columns": " ".join(c.name for c in columns.get(asset_id, [])),
-                    "tags": " ".join(tags.get(asset_id, [])),
-                    "terms": " ".join(names),
-                }
+        gone = [i for i in ids if i not in assets]
+        if gone:
+            await self.session.execute(
+                delete(AssetSearchRow).where(AssetSearchRow.asset_id.in_(gone))
             )
-        await self.session.execute(delete(AssetSearchRow).where(AssetSearchRow.asset_id.in_(ids)))
-        if rows:
-            await self.session.execute(insert(AssetSearchRow), rows)
-        if self.dialect == "sqlite":
-            await sync_fts(self.session, rows, [i for i in ids if i not in assets])
+            if self.dialect == "sqlite":
+                await sync_fts(self.session, [], gone)
+        await self.index_assets(
+            list(assets.values()), {t: [c.name for c in cs] for t, cs in columns.items()}
+        )
 
     # -- bulk reads and writes of a scan (one statement per chunk, not per asset) -------
 
@@ -375,29 +319,14 @@ class CatalogRepository(RelationsMixin, SearchMixin):
         return [_asset(r) for r in rows]
 
     async def replace_classifications_many(
-        self, labels: Mapping[uuid.UUID, Sequence[ColumnClassification]]
+        self,
+        labels: Mapping[uuid.UUID, Sequence[ColumnClassification]],
+        new: Collection[uuid.UUID] = (),
     ) -> None:
         """``replace_classifications`` for many columns at once: one DELETE per chunk
-        of ids and one INSERT for every label."""
-        c = ColumnClassificationRow
-        for chunk in chunks(list(labels)):
-            await self.session.execute(delete(c).where(c.asset_id.in_(chunk)))
-        rows = [
-            {
-                "asset_id": asset_id,
-                "type_key": lb.type_key,
-                "state": lb.state,
-                "source": lb.source,
-                "confidence": lb.confidence,
-                "evidence": lb.evidence,
-                "actor_id": lb.actor_id,
-                "updated_at": lb.updated_at,
-            }
-            for asset_id, items in labels.items()
-            for lb in items
-        ]
-        if rows:
-            await self.session.execute(insert(c), rows)
+        of ids and one INSERT for every label. Ids in ``new`` were inserted in this
+        transaction: they have no labels to delete."""
+        await replace_labels(self.session, labels, new)
 
     async def index_assets(
         self,
@@ -415,52 +344,34 @@ class CatalogRepository(RelationsMixin, SearchMixin):
         tags = await self.tags_for(known) if known else {}
         term_ids = await self.terms_for(known) if known else {}
         wanted = {t for ts in term_ids.values() for t in ts}
-        terms: dict[uuid.UUID, GlossaryTermRow] = {}
+        terms: dict[uuid.UUID, str] = {}
         if wanted:
             terms = {
-                t.id: t
+                t.id: " ".join([t.name, *(t.synonyms or [])])
                 for t in await self.session.scalars(
                     select(GlossaryTermRow).where(GlossaryTermRow.id.in_(list(wanted)))
                 )
             }
-        rows: list[dict[str, object]] = []
-        for asset in assets:
-            names = [
-                " ".join([terms[t].name, *(terms[t].synonyms or [])])
-                for t in term_ids.get(asset.id, [])
-                if t in terms
-            ]
-            rows.append(
-                {
-                    "asset_id": asset.id,
-                    "name": index_text(asset.name),
-                    "qualified_name": index_text(asset.qualified_name),
-                    "description": asset.description or "",
-                    "columns": " ".join(columns.get(asset.id, ())),
-                    "tags": " ".join(tags.get(asset.id, [])),
-                    "terms": " ".join(names),
-                }
-            )
+        ids = [a.id for a in assets]
+        documents: dict[str, list[Any]] = {
+            "asset_id": ids,
+            "name": [index_text(a.name) for a in assets],
+            "qualified_name": [index_text(a.qualified_name) for a in assets],
+            "description": [a.description or "" for a in assets],
+            "columns": [" ".join(columns.get(i, ())) for i in ids],
+            "tags": [" ".join(tags.get(i, ())) for i in ids] if tags else [""] * len(ids),
+            "terms": (
+                [" ".join(terms[t] for t in term_ids.get(i, ()) if t in terms) for i in ids]
+                if terms
+                else [""] * len(ids)
+            ),
+        }
         for chunk in chunks(known):
             await self.session.execute(
                 delete(AssetSearchRow).where(AssetSearchRow.asset_id.in_(chunk))
             )
-        if rows:
-            await self.session.execute(insert(AssetSearchRow), rows)
-        if self.dialect == "sqlite":
-            by_id = {r["asset_id"]: r for r in rows}
-            for chunk in chunks(known):
-                await sync_fts(self.session, [by_id[i] for i in chunk], [])
-            added = [r for r in rows if r["asset_id"] in fresh]
-            if added:
-                await self.session.execute(
-                    text(
-                        "INSERT INTO asset_fts (asset_id, name, qualified_name, description, "
-                        "columns, tags, terms) VALUES (:asset_id, :name, :qualified_name, "
-                        ":description, :columns, :tags, :terms)"
-                    ),
-                    [{**r, "asset_id": r["asset_id"].hex} for r in added],  # type: ignore[attr-defined]
-                )
-
+            if self.dialect == "sqlite":
+                await sync_fts(self.session, [], chunk)
+        await insert_documents(self.session, documents, fts=self.dialect == "sqlite")
 
 register_repository("catalog", CatalogRepository)
