@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -190,6 +191,7 @@ async def _scan(url: str, schema: str, cold: bool) -> dict[str, Any]:
         await queue.stop()
         await bus.stop()
         await db.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
     return {
         "state": scan.state.value,
         "reason": scan.reason,

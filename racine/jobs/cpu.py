@@ -13,6 +13,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
+import multiprocessing.connection
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -23,8 +26,24 @@ T = TypeVar("T")
 
 
 def _prepare_worker(steps: tuple[Callable[[], object], ...]) -> None:
+    _exit_with_parent()
     for step in steps:
         step()
+
+
+def _exit_with_parent() -> None:
+    """Leave when the parent process ends. A worker whose parent was killed, or
+    exited while the worker was still starting, would otherwise wait for work
+    forever, holding its memory."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="racine-cpu-parent", daemon=True).start()
 
 
 def _ready() -> None:

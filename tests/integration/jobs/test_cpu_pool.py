@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from jobs_cpu_steps import mark_prepared, pid_and_square, prepared_pid
 
@@ -40,3 +44,42 @@ async def test_a_pool_never_started_prepares_workers_on_demand() -> None:
         assert (await pool.run(pid_and_square, 3))[1] == 9
     finally:
         pool.shutdown()
+
+
+_DIES_ABRUPTLY = """
+import asyncio, multiprocessing, os
+from racine.jobs.cpu import CpuPool
+
+async def main():
+    pool = CpuPool(2)
+    await pool.start()
+    print(" ".join(str(c.pid) for c in multiprocessing.active_children()), flush=True)
+    os._exit(0)  # no shutdown, no atexit: as if killed
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_leave_with_a_parent_that_dies(tmp_path: Path) -> None:
+    # given a process whose pool started its workers, and which then dies abruptly
+    script = tmp_path / "dies.py"
+    script.write_text(_DIES_ABRUPTLY)
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) >= 2
+    # then its workers do not wait for work forever: they are gone within seconds
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids)
