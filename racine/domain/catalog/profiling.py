@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+import operator
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -131,7 +133,7 @@ class ColumnProfile:
         """A plain ``dict`` of JSON types (no NaN or infinity), versioned for storage.
         Built field by field: ``dataclasses.asdict`` deep-copies every value and
         took half of a profile's time."""
-        data = {name: getattr(self, name) for name in _FIELDS}  # in field order
+        data = dict(zip(_FIELDS, _field_values(self), strict=True))  # in field order
         data["kind_counts"] = dict(self.kind_counts)
         data["histogram"] = [
             {"lower": b.lower, "upper": b.upper, "count": b.count} for b in self.histogram
@@ -150,6 +152,32 @@ class ColumnProfile:
 
 
 _FIELDS = tuple(f.name for f in dataclass_fields(ColumnProfile))
+_field_values = operator.attrgetter(*_FIELDS)
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__: a
+# microsecond per histogram bin or top value, a tenth of a column's profile.
+# These make the same objects by their slot descriptors (neither class has a
+# __post_init__ to skip).
+_new = object.__new__
+_set_lower, _set_upper, _set_bin_count = (
+    vars(HistogramBin)[name].__set__ for name in ("lower", "upper", "count")
+)
+_set_value, _set_value_count = (vars(TopValue)[name].__set__ for name in ("value", "count"))
+
+
+def _histogram_bin(lower: float | str, upper: float | str, count: int) -> HistogramBin:
+    bin_ = _new(HistogramBin)
+    _set_lower(bin_, lower)
+    _set_upper(bin_, upper)
+    _set_bin_count(bin_, count)
+    return bin_
+
+
+def _top_value(value: Scalar, count: int) -> TopValue:
+    top = _new(TopValue)
+    _set_value(top, value)
+    _set_value_count(top, count)
+    return top
 
 
 def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfile:
@@ -159,8 +187,12 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
     NaN/infinite samples all produce a profile.
     """
     count = len(values)
-    present = [v for v in values if v is not None]
-    types = set(map(type, present))
+    types = set(map(type, values))
+    if _NONE in types:
+        types.discard(_NONE)
+        present = [v for v in values if v is not None]
+    else:  # the type pass already showed there is no null to drop
+        present = list(values)
     kinds = {_kind_of_type(t) for t in types}
     by_kind: dict[str, list[object]] = {}
     if len(kinds) == 1:  # the common case: no per-value sorting
@@ -170,26 +202,26 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
             by_kind.setdefault(_kind_of_type(type(value)), []).append(value)
     kind_counts = {k: len(v) for k, v in by_kind.items()}
     kind = _dominant(kind_counts)
-    if len(by_kind) == 1:
-        counts, keyed = _counts(by_kind, types)
-    else:
-        counts, keyed = Counter(_key(v) for v in present), True
-    distinct = len(counts)
     stats: dict[str, Any] = {}
     if kind == ValueKind.NUMBER:
-        stats = _number_stats(by_kind[kind])
+        numeric = by_kind[kind]
+        number_types = types if len(by_kind) == 1 else set(map(type, numeric))
+        stats = _number_stats(numeric, number_types, sensitive=sensitive)
     elif kind in _TEMPORAL:
-        stats = _temporal_stats(by_kind[kind], kind)
+        stats = _temporal_stats(by_kind[kind], kind, sensitive=sensitive)
     elif kind in (ValueKind.STRING, ValueKind.BYTES):
-        stats = _length_stats(by_kind[kind], kind)
-    if not sensitive:
-        stats["top_values"] = tuple(
-            TopValue(_preview(key[1] if keyed else key), n)  # type: ignore[index]
-            for key, n in counts.most_common(MAX_TOP_VALUES)
-        )
+        stats = _length_stats(by_kind[kind], kind, sensitive=sensitive)
+    if len(by_kind) == 1:
+        keys, keyed = _counting_keys(by_kind, types, has_nan=stats.get("nan_count", 0) > 0)
     else:
-        for name in ("min", "max", "p25", "p50", "p75", "histogram"):
-            stats.pop(name, None)
+        keys, keyed = [_key(v) for v in present], True
+    if sensitive:  # a sensitive column keeps no raw value, so no top values
+        distinct = len(set(keys))
+    else:
+        distinct, top, top_counts = _top_values(keys)
+        if keyed:
+            top = [key[1] for key in top]  # type: ignore[index]
+        stats["top_values"] = tuple(map(_top_value, map(_preview, top), top_counts))
     return ColumnProfile(
         count=count,
         null_count=count - len(present),
@@ -203,6 +235,7 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
     )
 
 
+_NONE = type(None)
 _KINDS: dict[type, str] = {}
 
 
@@ -230,17 +263,36 @@ def _classify_type(type_: type) -> str:
     return ValueKind.OTHER
 
 
-def _counts(by_kind: dict[str, list[object]], types: set[type]) -> tuple[Counter[object], bool]:
-    """Counts of a column whose values are all of one kind (of ``types``), and
-    whether they are counted by :func:`_key` (True) or, where the values are their
-    own keys, by value (an int and the float equal to it are one value either way):
-    the same counts, in the same order, without a key per value."""
+def _counting_keys(
+    by_kind: dict[str, list[object]], types: set[type], *, has_nan: bool
+) -> tuple[list[object], bool]:
+    """What to count in a column whose values are all of one kind (of ``types``),
+    and whether those are :func:`_key` tuples (True) or, where the values are
+    their own keys, the values (an int and the float equal to it are one value
+    either way): the same counts, in the same order, without a key per value.
+    ``has_nan`` says whether the column holds a NaN, which must count as one value."""
     ((kind, values),) = by_kind.items()
     if kind in (ValueKind.STRING, *_TEMPORAL) or (kind == ValueKind.NUMBER and types == {int}):
-        return Counter(values), False
+        return values, False
     if kind == ValueKind.NUMBER and types <= {int, float}:
-        return Counter("NaN" if v != v else v for v in values), False
-    return Counter(_key(v) for v in values), True
+        return ([_NAN_KEY if v != v else v for v in values] if has_nan else values), False
+    return [_key(v) for v in values], True
+
+
+_NAN_KEY = "NaN"
+
+
+def _top_values(keys: list[object]) -> tuple[int, list[object], list[int]]:
+    """The number of distinct keys, and the most common ones with their counts
+    as ``Counter(keys).most_common`` orders them (ties in first-seen order).
+    When every key is distinct (ids, e-mails, hashes) every count is 1 and
+    that order is the keys' own order, so neither counts nor a heap are needed."""
+    distinct = len(set(keys))
+    if distinct == len(keys):
+        top = keys[:MAX_TOP_VALUES]
+        return distinct, top, [1] * len(top)
+    pairs = Counter(keys).most_common(MAX_TOP_VALUES)
+    return distinct, [key for key, _ in pairs], [n for _, n in pairs]
 
 
 def _kind_of(value: object) -> str:
@@ -250,6 +302,8 @@ def _kind_of(value: object) -> str:
 def _dominant(kind_counts: dict[str, int]) -> str:
     if not kind_counts:
         return ValueKind.EMPTY
+    if len(kind_counts) == 1:
+        return next(iter(kind_counts))
     return max(_PRECEDENCE, key=lambda k: (kind_counts.get(k, 0), -_PRECEDENCE.index(k)))
 
 
@@ -262,7 +316,7 @@ def _key(value: object) -> tuple[str, object]:
     if kind == ValueKind.NUMBER:
         number = _as_float(value)
         if math.isnan(number):
-            return kind, "NaN"
+            return kind, _NAN_KEY
         if isinstance(value, numbers.Integral):
             return kind, int(value)
         return kind, number
@@ -278,6 +332,13 @@ def _key(value: object) -> tuple[str, object]:
 
 
 def _preview(value: object) -> Scalar:
+    type_ = type(value)  # the common types first: a union isinstance costs more
+    if type_ is str:
+        return value[:_PREVIEW_CHARS]  # type: ignore[index]
+    if type_ is int:
+        return value  # type: ignore[return-value]
+    if type_ is float:
+        return value if math.isfinite(value) else str(value)  # type: ignore[arg-type,return-value]
     if isinstance(value, bool | int):
         return value
     if isinstance(value, float):
@@ -297,22 +358,80 @@ def _as_float(value: object) -> float:
         return math.inf if value > 0 else -math.inf  # type: ignore[operator]
 
 
-def _number_stats(values: list[object]) -> dict[str, Any]:
+# Numbers, dates and datetimes
+#
+# The statistics are those of numpy's mean, std, quantile (method 'linear') and
+# histogram, bit for bit, computed with fewer calls: each of those functions
+# costs tens of microseconds of argument handling, more than the arithmetic on a
+# few hundred values. One sort gives the bounds, quantiles and histogram counts;
+# the sums run through the same ``np.add.reduce`` in the same order, and the
+# quantile and bin-edge arithmetic repeats numpy's float operations. Where the
+# order of equal values could show (a -0.0 beside a 0.0) or a histogram's bins are
+# too narrow for its arithmetic to be followed exactly, numpy itself is called.
+
+
+def _number_stats(values: list[object], types: set[type], *, sensitive: bool) -> dict[str, Any]:
+    """Statistics of numbers ``values`` (of ``types``)."""
+    floats = _float_array(values, types)
+    with np.errstate(all="ignore"):  # infinite sums and spreads are reported as None
+        if math.isfinite(np.add.reduce(floats)):  # so no NaN or infinity among them
+            finite, finite_mask = floats, None
+            stats: dict[str, Any] = {"nan_count": 0, "infinite_count": 0}
+        else:
+            finite_mask = np.isfinite(floats)
+            finite = floats[finite_mask]
+            stats = {
+                "nan_count": int(np.isnan(floats).sum()),
+                "infinite_count": int(np.isinf(floats).sum()),
+            }
+        if finite.size == 0:
+            return stats
+        mean, std = _mean_and_std(finite)
+        stats["mean"], stats["std"] = _finite(mean), _finite(std)
+        if sensitive:  # min, max, quantiles and histogram would show raw values
+            return stats
+        ordered = _sorted(finite)
+        stats["min"], stats["max"] = _number_bounds(values, types, finite_mask, ordered)
+        stats.update(_shape(finite, ordered, render=None))
+    return stats
+
+
+def _float_array(values: list[object], types: set[type]) -> np.ndarray:
+    """``values`` as float64 (ints beyond float range as infinities). Plain ints
+    that fit int64 convert faster through it; the cast rounds as ``float()`` does."""
+    if types == {int}:
+        try:
+            return np.array(values, dtype=np.int64).astype(np.float64)
+        except OverflowError:
+            pass
     try:  # plain ints and floats convert in one go; anything else value by value
-        floats = np.array(values, dtype=np.float64)
+        return np.array(values, dtype=np.float64)
     except (OverflowError, TypeError, ValueError):
-        floats = np.array([_as_float(v) for v in values], dtype=np.float64)
-    finite_mask = np.isfinite(floats)
-    stats: dict[str, Any] = {
-        "nan_count": int(np.isnan(floats).sum()),
-        "infinite_count": int(np.isinf(floats).sum()),
-    }
-    finite = floats[finite_mask]
-    if finite.size == 0:
-        return stats
-    everything = finite.size == len(values)
-    exact = values if everything else [v for v, ok in zip(values, finite_mask, strict=True) if ok]
-    types = set(map(type, exact))
+        return np.array([_as_float(v) for v in values], dtype=np.float64)
+
+
+def _number_bounds(
+    values: list[object],
+    types: set[type],
+    finite_mask: np.ndarray | None,
+    ordered: np.ndarray | None,
+) -> tuple[Scalar | None, Scalar | None]:
+    """The smallest and largest finite value (``ordered`` is the finite values as
+    sorted floats, or None): ints stay exact ints if every finite value is an
+    int; any other mix of numbers is reported as floats."""
+    if finite_mask is None:
+        exact = values
+    else:  # the types that count are those of the finite values
+        exact = [v for v, ok in zip(values, finite_mask, strict=True) if ok]
+        types = set(map(type, exact))
+    if ordered is not None and types <= {int, float}:
+        # Rounding to float keeps order, so the extremes of the sorted floats are
+        # the extremes of the values, rounded; ints below 2**53 round exactly.
+        lowest, highest = float(ordered[0]), float(ordered[-1])
+        if types != {int}:
+            return lowest, highest
+        if lowest > -(2**53) and highest < 2**53:
+            return int(lowest), int(highest)
     if types == {int}:
         all_int, low, high = True, min(exact), max(exact)  # type: ignore[type-var]
     elif types == {float, int} or types == {float}:  # compared exactly, reported as floats
@@ -320,40 +439,140 @@ def _number_stats(values: list[object]) -> dict[str, Any]:
     else:
         all_int = all(isinstance(v, numbers.Integral) for v in exact)
         low, high = min(exact, key=_as_float), max(exact, key=_as_float)
-    stats["min"] = int(low) if all_int else _finite(_as_float(low))  # type: ignore[call-overload]
-    stats["max"] = int(high) if all_int else _finite(_as_float(high))  # type: ignore[call-overload]
-    stats.update(_distribution(finite, render=_finite))
-    return stats
+    if all_int:
+        return int(low), int(high)  # type: ignore[call-overload]
+    return _finite(_as_float(low)), _finite(_as_float(high))
 
 
-def _temporal_stats(values: list[object], kind: str) -> dict[str, Any]:
+def _temporal_stats(values: list[object], kind: str, *, sensitive: bool) -> dict[str, Any]:
     aware = any(isinstance(v, dt.datetime) and v.tzinfo is not None for v in values)
     seconds = np.array([_epoch(v) for v in values], dtype=np.float64)  # type: ignore[arg-type]
 
     def render(x: float) -> str | None:
         return _iso(x, kind, aware)
 
-    stats = {"min": render(float(seconds.min())), "max": render(float(seconds.max()))}
-    stats.update(_distribution(seconds, render=render))
+    with np.errstate(all="ignore"):
+        mean, std = _mean_and_std(seconds)
+        stats: dict[str, Any] = {"mean": render(mean), "std": _finite(std)}
+        if sensitive:
+            return stats
+        ordered = _sorted(seconds)
+        bounds = (seconds.min(), seconds.max()) if ordered is None else (ordered[0], ordered[-1])
+        stats["min"], stats["max"] = render(float(bounds[0])), render(float(bounds[1]))
+        stats.update(_shape(seconds, ordered, render=render))
     return stats
 
 
-def _distribution(data: np.ndarray, *, render: Any) -> dict[str, Any]:
-    with np.errstate(all="ignore"):
-        mean = float(np.mean(data))
-        std = float(np.std(data))
-        p25, p50, p75 = (float(q) for q in np.quantile(data, [0.25, 0.5, 0.75]))
+def _mean_and_std(data: np.ndarray) -> tuple[float, float]:
+    """``np.mean(data)`` and ``np.std(data)``: the same reductions in the same
+    order (``np.add.reduce``, squares of the deviations), without their checks."""
+    size = data.size
+    mean = float(np.add.reduce(data)) / size
+    deviations = data - mean
+    np.square(deviations, out=deviations)
+    return mean, math.sqrt(float(np.add.reduce(deviations)) / size)
+
+
+def _sorted(data: np.ndarray) -> np.ndarray | None:
+    """``data`` sorted, or None when it holds a -0.0: which zero numpy's
+    partition or ``min`` returns then depends on the order (and ``np.sort``
+    itself may turn a -0.0 into 0.0), so the callers use numpy on the data as
+    given."""
+    ordered = np.sort(data)
+    # More sign bits than negative values means a -0.0.
+    if ordered[0] <= 0.0 and np.signbit(data).sum() != ordered.searchsorted(0.0):
+        return None
+    return ordered
+
+
+def _shape(data: np.ndarray, ordered: np.ndarray | None, *, render: Any) -> dict[str, Any]:
+    """Quartiles and histogram of finite ``data`` (``ordered`` is it sorted, or
+    None), shown by ``render`` (None for numbers: as they are, if finite)."""
+    if ordered is None:
+        return _shape_by_numpy(data, render=render or _finite)
+    show = render or _finite
     return {
-        "mean": render(mean),
-        "std": _finite(std),
-        "p25": render(p25),
-        "p50": render(p50),
-        "p75": render(p75),
-        "histogram": _histogram(data, render),
+        "p25": show(_quantile(ordered, 0.25)),
+        "p50": show(_quantile(ordered, 0.5)),
+        "p75": show(_quantile(ordered, 0.75)),
+        "histogram": _histogram(ordered, render=render),
     }
 
 
-def _histogram(data: np.ndarray, render: Any) -> tuple[HistogramBin, ...]:
+def _quantile(ordered: np.ndarray, q: float) -> float:
+    """``np.quantile(data, q)`` (method 'linear') of sorted finite data: the
+    same index, weight and interpolation arithmetic as numpy's ``_lerp``."""
+    size = ordered.size
+    if size == 1:
+        return float(ordered[0])
+    virtual = (size - 1) * q
+    below = math.floor(virtual)
+    weight = virtual - below
+    low, high = float(ordered[below]), float(ordered[below + 1])
+    step = high - low
+    if weight >= 0.5:
+        return high - step * (1 - weight)
+    return low + step * weight
+
+
+def _histogram(ordered: np.ndarray, *, render: Any) -> tuple[HistogramBin, ...]:
+    """``np.histogram(data, bins=min(MAX_BINS, distinct values))`` of sorted
+    finite data, as bins with edges shown by ``render`` (None: as numbers), or
+    () where numpy refuses (edges that overflow or do not increase).
+
+    The edges are ``np.linspace``'s. numpy puts a value in the bin its offset
+    from the low edge suggests, moved by one where that disagrees with the edges;
+    when a bin spans at least 2**-32 of the largest magnitude (and is no
+    subnormal width) that guess is off by less than a thousandth of a bin, so
+    numpy's bins are exactly the edge intervals, found here with one
+    ``searchsorted``. Narrower bins go to numpy itself."""
+    distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+    bins = min(MAX_BINS, distinct)
+    first, last = float(ordered[0]), float(ordered[-1])
+    if bins == 1:  # numpy widens the empty range of equal values
+        edges = _linspace(first - 0.5, last + 0.5, 1)
+        if not edges[0] < edges[1]:
+            return ()  # values too large to widen by 0.5: numpy raises
+        counts = [ordered.size]
+    else:
+        width = (last - first) / bins
+        if not (_SMALLEST_NORMAL <= width < math.inf and width >= 2.0**-32 * max(-first, last)):
+            return _histogram_by_numpy(ordered, render=render or _finite)
+        edges = _linspace(first, last, bins)  # increasing, as the bins are this wide
+        starts = ordered.searchsorted(edges).tolist()  # the last bin includes its upper edge:
+        starts[-1] = ordered.size  # it ends after the data
+        counts = list(map(operator.sub, starts[1:], starts))
+    if render is not None:
+        edges = [render(edge) for edge in edges]
+    return tuple(map(_histogram_bin, edges[:-1], edges[1:], counts))
+
+
+_SMALLEST_NORMAL = sys.float_info.min  # below it, float64 rounding is no longer relative
+
+
+def _linspace(first: float, last: float, bins: int) -> list[float]:
+    """``np.linspace(first, last, bins + 1)`` with the same float operations."""
+    delta = last - first
+    step = delta / bins
+    if step == 0:  # numpy's path for subnormal steps
+        edges = [i / bins * delta + first for i in range(bins)]
+    else:
+        edges = [i * step + first for i in range(bins)]
+    edges.append(last)
+    return edges
+
+
+def _shape_by_numpy(data: np.ndarray, *, render: Any) -> dict[str, Any]:
+    p25, p50, p75 = (float(q) for q in np.quantile(data, [0.25, 0.5, 0.75]))
+    return {
+        "p25": render(p25),
+        "p50": render(p50),
+        "p75": render(p75),
+        "histogram": _histogram_by_numpy(data, render=render),
+    }
+
+
+def _histogram_by_numpy(data: np.ndarray, *, render: Any) -> tuple[HistogramBin, ...]:
     bins = min(MAX_BINS, int(np.unique(data).size))
     try:
         with np.errstate(all="ignore"):
@@ -368,15 +587,17 @@ def _histogram(data: np.ndarray, render: Any) -> tuple[HistogramBin, ...]:
     )
 
 
-def _length_stats(values: list[object], kind: str) -> dict[str, Any]:
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))  # type: ignore[arg-type]
-    texts: list[str] = values if kind == ValueKind.STRING else []  # type: ignore[assignment]
+def _length_stats(values: list[object], kind: str, *, sensitive: bool) -> dict[str, Any]:
+    lengths = list(map(len, values))  # type: ignore[arg-type]
     stats: dict[str, Any] = {
-        "length_min": int(lengths.min()),
-        "length_mean": float(lengths.mean()),
-        "length_max": int(lengths.max()),
+        "length_min": min(lengths),
+        # An exact int sum divided once: what numpy's float64 mean gives, as
+        # every partial sum of lengths is an integer below 2**53.
+        "length_mean": sum(lengths) / len(lengths),
+        "length_max": max(lengths),
     }
-    if texts:
+    if kind == ValueKind.STRING and not sensitive:
+        texts: list[str] = values  # type: ignore[assignment]
         stats["min"] = min(texts)[:_PREVIEW_CHARS]
         stats["max"] = max(texts)[:_PREVIEW_CHARS]
     return stats
