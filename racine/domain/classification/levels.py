@@ -115,9 +115,7 @@ async def refresh_source_sensitivity(uow: ClassificationUnitOfWork, source_id: u
         assets.append(root)
     by_id = {a.id: a for a in assets}
     live_columns = [a for a in assets if a.kind is AssetKind.COLUMN and a.deleted_at is None]
-    rows = (
-        await uow.catalog.classifications_for([c.id for c in live_columns]) if live_columns else {}
-    )
+    rows = await uow.classification.live_labels_of_source(source_id)
     overrides = await custom_levels(uow)
     best: dict[uuid.UUID, int] = {}
     for column in live_columns:
@@ -135,5 +133,5 @@ async def refresh_source_sensitivity(uow: ClassificationUnitOfWork, source_id: u
             if best.get(parent_id, -1) < level:
                 best[parent_id] = level
             parent_id = parent.parent_id
-    await uow.classification.set_levels({a.id: best.get(a.id) for a in assets})
+    await uow.classification.replace_source_levels(source_id, best)
     return len(best)

@@ -154,39 +154,27 @@ class CatalogRepository(RelationsMixin, SearchMixin):
         return [_asset(r) for r in rows]
 
     async def outline_of(self, source_id: uuid.UUID) -> list[Asset]:
-        """``by_source`` without descriptions, properties, details or profiles (left
-        empty): for walks over the structure of a whole source, such as the scan's
-        closing sensitivity refresh, that must not hold every column's profile at
-        once (200 MB for 20,000 columns)."""
+        """The tree of a whole source, lean: each asset's id, kind, parent and deletion
+        only (names empty, no details or profiles). For walks over every asset, such
+        as the scan's closing sensitivity refresh: the full rows of 20,000 columns
+        took 200 MB, and decoding their other columns ~40 us a row."""
         a = AssetRow
         rows = await self.session.execute(
-            select(
-                a.id,
-                a.kind,
-                a.name,
-                a.qualified_name,
-                a.source_id,
-                a.parent_id,
-                a.position,
-                a.created_at,
-                a.updated_at,
-                a.deleted_at,
-            ).where(a.source_id == source_id, a.kind != AssetKind.DATA_SOURCE.value)
+            select(a.id, a.kind, a.parent_id, a.deleted_at).where(
+                a.source_id == source_id, a.kind != AssetKind.DATA_SOURCE.value
+            )
         )
         return [
             Asset(
-                id=r.id,
-                kind=AssetKind(r.kind),
-                name=r.name,
-                qualified_name=r.qualified_name,
-                source_id=r.source_id,
-                parent_id=r.parent_id,
-                position=r.position,
-                created_at=r.created_at,
-                updated_at=r.updated_at,
-                deleted_at=r.deleted_at,
+                kind=AssetKind(kind),
+                name="",
+                qualified_name="",
+                source_id=source_id,
+                parent_id=parent_id,
+                id=id_,
+                deleted_at=deleted_at,
             )
-            for r in rows
+            for id_, kind, parent_id, deleted_at in rows
         ]
 
     async def delete_source_assets(self, source_id: uuid.UUID) -> None:

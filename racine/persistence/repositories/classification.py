@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from racine.domain.catalog.model import utcnow
+from racine.domain.catalog.model import ColumnClassification, utcnow
 from racine.domain.classification.custom import StoredRule, StoredType
 from racine.domain.classification.types import Category, Sensitivity
 from racine.persistence.repositories.chunks import chunks
@@ -182,6 +182,41 @@ class ClassificationRepository:
                 for a, level in levels.items() if level is not None]  # fmt: skip
         for i in range(0, len(rows), 1000):
             await self.session.execute(insert(s), rows[i : i + 1000])
+
+    async def replace_source_levels(
+        self, source_id: uuid.UUID, levels: Mapping[uuid.UUID, int | None]
+    ) -> None:
+        """Replace every stored level of one source's assets with ``levels`` (the
+        source's own asset included): one DELETE for the source, not one per asset."""
+        s, a = AssetSensitivityRow, AssetRow
+        owned = select(a.id).where(or_(a.source_id == source_id, a.id == source_id))
+        await self.session.execute(delete(s).where(s.asset_id.in_(owned)))
+        now = utcnow()
+        rows = [{"asset_id": k, "level": int(level), "updated_at": now}
+                for k, level in levels.items() if level is not None]  # fmt: skip
+        for i in range(0, len(rows), 1000):
+            await self.session.execute(insert(s), rows[i : i + 1000])
+
+    async def live_labels_of_source(
+        self, source_id: uuid.UUID
+    ) -> dict[uuid.UUID, list[ColumnClassification]]:
+        """The labels of every live column of one source, in one query, without their
+        evidence (left empty): what a sensitivity level is computed from."""
+        c, a = ColumnClassificationRow, AssetRow
+        rows = await self.session.execute(
+            select(c.asset_id, c.type_key, c.state, c.source, c.confidence, c.actor_id,
+                   c.updated_at)
+            .join(a, a.id == c.asset_id)
+            .where(a.source_id == source_id, a.deleted_at.is_(None))
+            .order_by(c.asset_id, c.confidence.desc())
+        )  # fmt: skip
+        out: dict[uuid.UUID, list[ColumnClassification]] = {}
+        for r in rows:
+            out.setdefault(r.asset_id, []).append(
+                ColumnClassification(r.asset_id, r.type_key, r.state, r.source, r.confidence,
+                                     {}, r.actor_id, r.updated_at)
+            )  # fmt: skip
+        return out
 
     async def child_levels(self, parent_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         """Highest stored level among the live children of each parent."""

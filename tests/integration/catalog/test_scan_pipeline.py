@@ -140,13 +140,13 @@ async def test_the_outline_of_a_scanned_source_is_its_structure_without_profiles
         outline = await uow.catalog.outline_of(source)
         full = await uow.catalog.by_source(source)
 
-    # Then it is every asset with its place in the tree, and no profile or detail
+    # Then it is every asset with its place in the tree, and no name, profile or detail
     def place(a: Any) -> tuple[Any, ...]:
-        return (a.id, a.kind, a.name, a.qualified_name, a.parent_id, a.position, a.deleted_at)
+        return (a.id, a.kind, a.source_id, a.parent_id, a.deleted_at)
 
     assert sorted(map(place, outline), key=str) == sorted(map(place, full), key=str)
     assert len(outline) == 2 + TABLES * 5  # database, schema, tables and their columns
-    assert all(a.profile is None and a.detail == {} for a in outline)
+    assert all(a.profile is None and a.detail == {} and a.name == "" for a in outline)
     assert any(a.profile is not None for a in full)
 
 

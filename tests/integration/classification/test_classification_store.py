@@ -58,8 +58,9 @@ def _label(column: Asset, key: str, state: str, source: str) -> ColumnClassifica
     return ColumnClassification(column.id, key, state, source, 0.95, {"rules": [f"value:{key}"]})
 
 
-async def _tree(db: Database) -> dict[str, Asset]:
-    """src → db → main → customers(email, loyalty) + cards(pan): labels of each kind."""
+async def _tree(db: Database, *, new_type: bool = True) -> dict[str, Asset]:
+    """src → db → main → customers(email, loyalty) + cards(pan): labels of each kind
+    (``new_type``: also store the custom type LOYALTY_ID, once per database)."""
     sid = uuid.uuid4()
     root = Asset(kind=AssetKind.DATA_SOURCE, name="src", qualified_name="src", source_id=sid,
                  id=sid)
@@ -73,8 +74,9 @@ async def _tree(db: Database) -> dict[str, Asset]:
     tree = {a.name: a for a in (root, database, schema, customers, cards, email, loyalty, pan)}
     async with uow(db) as work:
         await work.catalog.save_many(list(tree.values()), [])
-        await work.classification.add_type(StoredType("LOYALTY_ID", "Loyalty id",
-                                                      sensitivity=Sensitivity.RESTRICTED))
+        if new_type:
+            await work.classification.add_type(StoredType("LOYALTY_ID", "Loyalty id",
+                                                          sensitivity=Sensitivity.RESTRICTED))
         await work.catalog.replace_classifications_many({
             email.id: [_label(email, "EMAIL", "SUGGESTED", "RULE")],
             loyalty.id: [_label(loyalty, "LOYALTY_ID", "CONFIRMED", "RULE")],
@@ -164,3 +166,26 @@ async def test_classifier_config_holds_global_and_own_rules_in_stable_order(db: 
     verdict = classify_column("staff_code", [f"EMP-{i:06d}" for i in range(40)], config)
     assert verdict.top is not None and verdict.top.type_key == "EMPLOYEE_ID"
     assert verdict.top.evidence["rules"] == ["custom:0"]
+
+
+async def test_a_source_refresh_replaces_its_own_levels_only(db: Database) -> None:
+    # Given two sources, both refreshed
+    first, second = await _tree(db), await _tree(db, new_type=False)
+    async with uow(db) as work:
+        await refresh_source_sensitivity(work, first["src"].id)
+        await refresh_source_sensitivity(work, second["src"].id)
+        await work.commit()
+    before = await _levels(db, second)
+
+    # When the first loses its labels and only it is refreshed
+    async with uow(db) as work:
+        await work.catalog.replace_classifications_many(
+            {first[n].id: [] for n in ("email", "loyalty", "pan")}
+        )
+        count = await refresh_source_sensitivity(work, first["src"].id)
+        await work.commit()
+
+    # Then its stale levels are gone, its root's included, and the other source's stay
+    assert count == 0
+    assert set((await _levels(db, first)).values()) == {None}
+    assert await _levels(db, second) == before
