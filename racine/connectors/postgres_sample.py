@@ -2,10 +2,11 @@
 
 One row per sampled row costs the client a record per row and a transpose
 afterwards; ``array_agg`` over the bounded sample returns one row holding one
-array per column, which asyncpg decodes straight into lists (measured on a
-500-row, 20-column table: 2.8 → 1.4 ms of client CPU). Cells are cut in SQL where the type
-allows it (``left`` for text, ``substring`` for bytes), so an oversized cell
-never crosses the network whole and the scan need not measure every string.
+array per column, which asyncpg decodes straight into lists (client CPU per
+500-row, 20-column table: 4.8 ms for ``SELECT *``, 1.9 ms this way; server CPU
+2.1 ms and 3.3 ms). Cells over the size limit are cut in SQL (``left`` for text,
+``substring`` for bytes), so an oversized cell never crosses the network whole
+and the scan need not measure every string.
 
 Columns whose values are arrays cannot be aggregated this way (``array_agg``
 refuses arrays of unequal dimensions and null arrays), nor can types we do not
@@ -72,7 +73,7 @@ class SampleQuery:
             if name in exact:
                 expression = f"{column}::text"
             else:
-                expression = (_cut(types[name]) or "{}").format(column)
+                expression = (_cut(types[name]) or "{0}").format(column)
             cells.append(f"{expression} AS {column}")
         self.rows_sql = (
             f"SELECT {', '.join(cells)} FROM {quote(schema)}.{quote(table)} LIMIT {int(rows)}"
@@ -86,14 +87,19 @@ class SampleQuery:
 
 def _cut(data_type: str) -> str | None:
     """A SQL template cutting a cell of ``data_type`` to ``MAX_CELL_BYTES``, if any.
-    ``CHAR(n)`` is left alone: ``left`` would make it text and drop its padding."""
+    Only cells over the limit are cut: ``octet_length`` reads a length the value
+    carries, ``left`` counts characters (on every cell it cost the server ~1.5 ms
+    per 500-row table). ``CHAR(n)`` is left alone: ``left`` would make it text and
+    drop its padding."""
     if "[" in data_type:  # an array of them
         return None
     if data_type.startswith(("TEXT", "VARCHAR", "CHARACTER VARYING")):
-        return f"left({{}}, {MAX_CELL_BYTES})"
-    if data_type.startswith("BYTEA"):
-        return f"substring({{}} from 1 for {MAX_CELL_BYTES})"
-    return None
+        cut = f"left({{0}}, {MAX_CELL_BYTES})"
+    elif data_type.startswith("BYTEA"):
+        cut = f"substring({{0}} from 1 for {MAX_CELL_BYTES})"
+    else:
+        return None
+    return f"CASE WHEN octet_length({{0}}) > {MAX_CELL_BYTES} THEN {cut} ELSE {{0}} END"
 
 
 async def fetch_columns(connection: Any, query: SampleQuery) -> list[Sequence[object]]:
