@@ -30,11 +30,12 @@ from racine.domain.classification.use_cases import (
 )
 from racine.domain.paging import PageRequest
 from racine.domain.runs.model import RunState
-from racine.domain.scanning.job import BATCH_TABLES
+from racine.domain.scanning.job import BATCH_TABLES, REFLECT_TABLES
 from racine.domain.scanning.jobs import fire_due_scans
 
 POSTGRES = os.environ.get("RACINE_TEST_POSTGRES_URL")
-TABLES = BATCH_TABLES * 2 + 7  # several batches, the last one partial
+# two reflection chunks and several stored batches, the last ones partial
+TABLES = REFLECT_TABLES + BATCH_TABLES + 7
 BIG_ROWS = 1_000_000
 
 
