@@ -17,6 +17,7 @@ from itertools import compress
 
 from racine.domain.classification import checksums
 from racine.domain.classification.lexicon import country_codes, country_names
+from racine.domain.classification.names import person_name, single_name, words
 
 __all__ = [
     "BATCHED",
@@ -77,8 +78,6 @@ _POSTAL = re.compile(
     r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[A-Z]\d[A-Z]\s?\d[A-Z]\d|\d{3}\s\d{2}|\d{6}",
     re.I,
 )
-_WORDS = re.compile(r"[^\W\d_]+(?:[ '\-.][^\W\d_]+){0,4}\.?")
-_NAME_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['\-\u2019][^\W\d_])*")
 _ADDRESS_WORD_LIST = (
     "st|street|str|straße|strasse|ave|avenue|road|rd|lane|ln|blvd|boulevard|drive|dr|"
     "way|court|ct|place|pl|square|sq|rue|chemin|allée|via|viale|piazza|calle|avenida|av|"
@@ -356,54 +355,6 @@ def _known_key(v: str) -> bool:
     return bool(_KEY_PREFIX.fullmatch(v))
 
 
-def _person_name(v: str) -> bool:
-    tokens = v.split()
-    return (
-        2 <= len(tokens) <= 5
-        and all(_NAME_TOKEN.fullmatch(t.rstrip(".,")) for t in tokens)
-        and sum(t[0].isupper() for t in tokens) >= 2
-        and len(v) <= 60
-    )
-
-
-_PARTICLES = frozenset(
-    (
-        "de",
-        "del",
-        "della",
-        "di",
-        "da",
-        "dos",
-        "das",
-        "van",
-        "von",
-        "der",
-        "den",
-        "le",
-        "la",
-        "du",
-        "bin",
-        "al",
-        "ter",
-    )
-)
-
-
-def _single_name(v: str) -> bool:
-    """One name, possibly with particles (``van Dijk``, ``de la Cruz``), not a full name."""
-    if len(v) > 30 or not v[:1].isalpha():
-        return False
-    tokens = v.split()
-    if not all(_NAME_TOKEN.fullmatch(t) for t in tokens):
-        return False
-    capitalised = [t for t in tokens if t.lower() not in _PARTICLES]
-    return len(capitalised) == 1 and capitalised[0][0].isupper()
-
-
-def _words(v: str) -> bool:
-    return bool(_WORDS.fullmatch(v)) and v[0].isupper() and len(v) <= 40
-
-
 _HOUSE = re.compile(
     r"[^\W\d_][^\d]{2,40}\s\d{1,5}[a-zA-Z]?(?:[/\-]\d{1,4})?\.?|"
     r"\d{1,5}[a-zA-Z]?,?\s[^\W\d_][^\d]{2,40}"
@@ -458,14 +409,14 @@ def _tax_id(v: str) -> bool:
 VALIDATORS: dict[str, Validator] = {
     "EMAIL": _email,
     "PHONE": _phone,
-    "PERSON_NAME": _person_name,
-    "FIRST_NAME": _single_name,
-    "LAST_NAME": _single_name,
+    "PERSON_NAME": person_name,
+    "FIRST_NAME": single_name,
+    "LAST_NAME": single_name,
     "STREET_ADDRESS": _address_loose,
-    "CITY": _words,
+    "CITY": words,
     "POSTAL_CODE": lambda v: bool(_POSTAL.fullmatch(v)),
     "COUNTRY": _country,
-    "NATIONALITY": _words,
+    "NATIONALITY": words,
     "DATE_OF_BIRTH": _dob,
     "AGE": _age,
     "GENDER": lambda v: v.lower() in _GENDERS,
@@ -506,7 +457,7 @@ VALIDATORS: dict[str, Validator] = {
     "ICD10_CODE": lambda v: bool(_ICD10.fullmatch(v)),
     "MEDICAL_RECORD_NUMBER": lambda v: bool(re.fullmatch(r"[A-Z]{0,4}[-]?\d{5,12}", v)),
     "BLOOD_TYPE": lambda v: v.upper() in _BLOOD,
-    "MEDICAL_CONDITION": _words,
+    "MEDICAL_CONDITION": words,
 }
 
 # Checks with a batched form (same verdicts, fewer Python calls), for the long passes.

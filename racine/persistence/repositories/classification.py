@@ -177,11 +177,7 @@ class ClassificationRepository:
         s = AssetSensitivityRow
         for chunk in chunks(list(levels)):
             await self.session.execute(delete(s).where(s.asset_id.in_(chunk)))
-        now = utcnow()
-        rows = [{"asset_id": a, "level": int(level), "updated_at": now}
-                for a, level in levels.items() if level is not None]  # fmt: skip
-        for i in range(0, len(rows), 1000):
-            await self.session.execute(insert(s), rows[i : i + 1000])
+        await self._insert_levels(levels)
 
     async def replace_source_levels(
         self, source_id: uuid.UUID, levels: Mapping[uuid.UUID, int | None]
@@ -191,11 +187,14 @@ class ClassificationRepository:
         s, a = AssetSensitivityRow, AssetRow
         owned = select(a.id).where(or_(a.source_id == source_id, a.id == source_id))
         await self.session.execute(delete(s).where(s.asset_id.in_(owned)))
+        await self._insert_levels(levels)
+
+    async def _insert_levels(self, levels: Mapping[uuid.UUID, int | None]) -> None:
         now = utcnow()
         rows = [{"asset_id": k, "level": int(level), "updated_at": now}
                 for k, level in levels.items() if level is not None]  # fmt: skip
         for i in range(0, len(rows), 1000):
-            await self.session.execute(insert(s), rows[i : i + 1000])
+            await self.session.execute(insert(AssetSensitivityRow), rows[i : i + 1000])
 
     async def live_labels_of_source(
         self, source_id: uuid.UUID

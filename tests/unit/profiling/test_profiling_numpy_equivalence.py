@@ -16,19 +16,21 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from racine.domain.catalog.profiling import (
+from racine.domain.catalog.distribution import (
     MAX_BINS,
-    MAX_TOP_VALUES,
     HistogramBin,
-    TopValue,
-    _finite,
     _histogram,
     _histogram_bin,
-    _key,
-    _mean_and_std,
-    _preview,
     _quantile,
-    _sorted,
+)
+from racine.domain.catalog.distribution import finite_or_none as _finite
+from racine.domain.catalog.distribution import mean_and_std as _mean_and_std
+from racine.domain.catalog.distribution import sorted_or_none as _sorted
+from racine.domain.catalog.profiling import (
+    MAX_TOP_VALUES,
+    TopValue,
+    _key,
+    _preview,
     _top_value,
     profile_column,
 )
