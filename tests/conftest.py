@@ -134,6 +134,16 @@ def database_url(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -
     return url
 
 
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Any]:
+    """A ``Database`` on the test's metadata database, for repository-level tests."""
+    from racine.persistence.database import Database
+
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
 # -- event bus ---------------------------------------------------------------------
 
 

@@ -5,10 +5,7 @@ engine settings a scan rule set gets from stored custom types and rules."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 import racine.persistence.repositories  # noqa: F401 - registers every repository
 from racine.domain.access.model import Principal, Role
@@ -37,12 +34,6 @@ from racine.realtime import build_bus
 STEWARD = Principal(uuid.uuid4(), "steward", Role.STEWARD)
 RESTRICTED, CONFIDENTIAL = int(Sensitivity.RESTRICTED), int(Sensitivity.CONFIDENTIAL)
 
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 def uow(db: Database) -> Any:

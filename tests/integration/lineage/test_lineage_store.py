@@ -4,7 +4,6 @@ caps that truncate instead of failing."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -23,13 +22,6 @@ from racine.persistence.unit_of_work import SqlUnitOfWork
 from racine.realtime import build_bus
 
 ACTOR = Principal(uuid.uuid4(), "reader", Role.VIEWER)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 def uow(db: Database) -> Any:

@@ -4,7 +4,6 @@ hops, edges and truncation on cycles, diamonds, shortcuts and a node cap."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -34,13 +33,6 @@ PAIRS = ["ab", "ac", "bd", "cd", "ad", "de", "eb", "ef", "fa", "xa", "yx", "dy",
 def postgres_only(dialect: str) -> None:
     if dialect != "postgresql":
         pytest.skip("the one-statement walk is PostgreSQL's")
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 def uow(db: Database) -> Any:

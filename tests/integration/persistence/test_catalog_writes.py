@@ -5,11 +5,9 @@ back through the repository unchanged, value for value."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
 import racine.persistence.repositories  # noqa: F401 - registers every repository
@@ -22,13 +20,6 @@ from racine.realtime import build_bus
 
 NOW = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
 PARIS = timezone(timedelta(hours=1))
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 def uow(db: Database) -> Any:
