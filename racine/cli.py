@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
 
 from racine.config import Settings, SettingsError, load_settings
 from racine.logs import configure_logging
@@ -95,7 +94,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         )
 
     app = create_app(settings, announce=announce)
-    app.state.runtime.on_start.append(_start_cpu_pool)
     if args.demo:
         from racine.demo import install_demo
 
@@ -116,13 +114,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     uvicorn.Server(config).run()
     return 0
-
-
-async def _start_cpu_pool(runtime: Any) -> None:
-    """Start the job runner's process pool at boot, in the background: the first scan
-    then finds its workers ready (not for an API process that only enqueues)."""
-    if runtime.jobs is not None and runtime.jobs.executes:
-        runtime.jobs.start_cpu()
 
 
 def _worker(settings: Settings) -> int:

@@ -52,12 +52,6 @@ class RunQueue:
         """Run ``step`` once in every process-pool worker as it starts (``CpuPool.prepare``)."""
         self.runner.cpu.prepare(step)
 
-    @property
-    def executes(self) -> bool:
-        """Whether this process runs jobs (an API process of a distributed queue only
-        enqueues them)."""
-        return True
-
     def start_cpu(self) -> asyncio.Future[list[None]]:
         """Start and prepare the process pool's workers now (``CpuPool.start``)."""
         return self.runner.cpu.start()

@@ -2,10 +2,10 @@
 
 Started with the ``spawn`` method: forking a process that runs an event loop and
 driver threads can copy held locks into the child. Workers start when work first
-arrives, or all at once with :meth:`CpuPool.start` (``racine serve`` and
-``racine worker`` call it at boot, so the first scan does not wait ~2 s for
-workers to import numpy and load the classifier). Handlers register what every
-worker should do once as it starts (:meth:`CpuPool.prepare`).
+arrives, or all at once with :meth:`CpuPool.start` (a scan calls it as it
+begins: its workers then import numpy and load the classifier, ~2 s, while the
+source is listed). Handlers register what every worker should do once as it
+starts (:meth:`CpuPool.prepare`). Workers leave with their parent process.
 """
 
 from __future__ import annotations

@@ -67,10 +67,6 @@ class PgJobQueue(RunQueue):
         self._qm_task: asyncio.Task[None] | None = None
         self.recovered: Recovered | None = None
 
-    @property
-    def executes(self) -> bool:
-        return self.consume
-
     async def start(self) -> None:
         await install_queue_schema(self._database_url)
         self._producer = await asyncpg.connect(self._dsn)

@@ -58,7 +58,6 @@ async def run_worker(
     await event_bus.start()
     try:
         await queue.start()
-        queue.start_cpu()  # workers ready before the first CPU step, in the background
         log.info("worker started", extra={"kinds": sorted(queue.registry.kinds)})
         await stop.wait()
         log.info("worker stopping")
