@@ -126,6 +126,7 @@ async def _scan(url: str, schema: str, cold: bool) -> dict[str, Any]:
     from racine.connectors import connector_for
     from racine.domain.access.model import Principal
     from racine.domain.events import Channels
+    from racine.domain.scanning.analysis import prepare_worker
     from racine.domain.scanning.credentials import CredentialCipher
     from racine.domain.scanning.jobs import install_scan_jobs
     from racine.domain.scanning.rulesets import SaveRuleSet, create_rule_set
@@ -151,7 +152,8 @@ async def _scan(url: str, schema: str, cold: bool) -> dict[str, Any]:
         # As in a server that has already run CPU steps (a scan starts the pool's
         # workers as it begins, and they stay): they have imported numpy and loaded
         # the model before this scan.
-        await queue.start_cpu()
+        cpu = queue.runner.cpu
+        await asyncio.gather(*(cpu.run(prepare_worker) for _ in range(cpu.size)))
     actor = Principal.system()
     try:
         rules = await create_rule_set(

@@ -51,11 +51,6 @@ class RunQueue:
     def prepare_cpu(self, step: Callable[[], object]) -> None:
         """Run ``step`` once in every process-pool worker as it starts (``CpuPool.prepare``)."""
         self.runner.cpu.prepare(step)
-
-    def start_cpu(self) -> asyncio.Future[list[None]]:
-        """Start and prepare the process pool's workers now (``CpuPool.start``)."""
-        return self.runner.cpu.start()
-
     def schedule(
         self, kind: str, cron: str, payload_factory: Callable[[], dict[str, Any]]
     ) -> Schedule:

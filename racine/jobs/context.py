@@ -48,10 +48,6 @@ class RunnerContext:
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         return await self._cpu.run(fn, *args)
-
-    def start_cpu(self) -> None:
-        self._cpu.start()
-
     async def progress(self, progress: dict[str, Any]) -> None:
         async with self._uow_factory() as uow:
             await uow.runs.set_progress(self._run_id, progress)

@@ -2,10 +2,9 @@
 
 Started with the ``spawn`` method: forking a process that runs an event loop and
 driver threads can copy held locks into the child. Workers start when work first
-arrives, or all at once with :meth:`CpuPool.start` (a scan calls it as it
-begins: its workers then import numpy and load the classifier, ~2 s, while the
-source is listed). Handlers register what every worker should do once as it
-starts (:meth:`CpuPool.prepare`). Workers leave with their parent process.
+arrives. Handlers register what every worker should do once as it starts
+(:meth:`CpuPool.prepare`: a scan's workers pin BLAS and load the classifier
+before their first table). Workers leave with their parent process.
 """
 
 from __future__ import annotations
@@ -46,10 +45,6 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="racine-cpu-parent", daemon=True).start()
 
 
-def _ready() -> None:
-    """Runs once the worker has prepared (see :meth:`CpuPool.start`)."""
-
-
 class CpuPool:
     """``await pool.run(fn, *args)`` runs ``fn`` in a child process."""
 
@@ -57,7 +52,6 @@ class CpuPool:
         self.size = size
         self._executor: ProcessPoolExecutor | None = None
         self._steps: list[Callable[[], object]] = []
-        self._started: asyncio.Future[list[None]] | None = None
 
     def prepare(self, step: Callable[[], object]) -> None:
         """Run ``step`` (a module-level function: it is pickled by name) in every
@@ -75,20 +69,6 @@ class CpuPool:
             )
         return self._executor
 
-    def start(self) -> asyncio.Future[list[None]]:
-        """Start every worker now and prepare it; the future completes when all are
-        ready (awaiting it is optional: it is kept here)."""
-        if self._started is None or self._executor is None:
-            loop = asyncio.get_running_loop()
-            pool = self._pool()
-            # The executor spawns a worker for each task that finds none idle.
-            self._started = asyncio.gather(
-                *(loop.run_in_executor(pool, _ready) for _ in range(self.size))
-            )
-            # Nobody may await it: retrieve a failure (a shutdown) so it is not logged.
-            self._started.add_done_callback(lambda f: f.cancelled() or f.exception())
-        return self._started
-
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool(), functools.partial(fn, *args))
@@ -98,4 +78,3 @@ class CpuPool:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
-            self._started = None

@@ -43,11 +43,6 @@ class JobContext(Protocol):
         ``fn`` and its arguments must be picklable (module-level functions)."""
         ...
 
-    def start_cpu(self) -> None:
-        """Start every process-pool worker now, in the background (a handler about to
-        send CPU steps: the workers import and prepare while it reads its input)."""
-        ...
-
     async def progress(self, progress: dict[str, Any]) -> None:
         """Persist progress (and a heartbeat), then publish ``JOB_PROGRESS``."""
         ...

@@ -169,8 +169,6 @@ class ScanJob:
                 source.id,
                 {a.qualified_name: a for a in await uow.catalog.structure_of(source.id)},
             )
-        if rules.profiling or config is not None:
-            ctx.start_cpu()  # the pool's workers prepare while the source is listed
         actor = Principal.system()  # who started the scan is in its ``scan.start`` audit
         url = self.cipher.decrypt(source.secret)
         target = SourceUrl.parse(url)

@@ -14,28 +14,24 @@ from jobs_cpu_steps import mark_prepared, pid_and_square, prepared_pid
 from racine.jobs.cpu import CpuPool
 
 
-async def test_started_workers_are_all_prepared_before_any_work() -> None:
-    # given a pool of two with a preparation step
+async def test_every_worker_is_prepared_before_its_first_step() -> None:
+    # given a pool of two with a preparation step (registered twice: runs once)
     before = set(multiprocessing.active_children())
     pool = CpuPool(2)
     pool.prepare(mark_prepared)
-    pool.prepare(mark_prepared)  # registered once
+    pool.prepare(mark_prepared)
     try:
-        # when it is started
-        await pool.start()
-        # then both workers exist before any work was sent
-        workers = set(multiprocessing.active_children()) - before
-        assert len(workers) == 2
-        # and every step runs in a worker that was prepared in that same process
+        # when steps run on both workers at once
         results = await asyncio.gather(*(pool.run(prepared_pid) for _ in range(8)))
+        workers = set(multiprocessing.active_children()) - before
+        # then each step ran in a worker that was prepared in that same process
         assert all(pid == prepared for pid, prepared in results)
         assert {pid for pid, _ in results} <= {w.pid for w in workers}
-        assert pool.start() is pool.start()  # starting twice starts nothing more
     finally:
         pool.shutdown()
 
 
-async def test_a_pool_never_started_prepares_workers_on_demand() -> None:
+async def test_one_worker_is_prepared_on_demand() -> None:
     pool = CpuPool(1)
     pool.prepare(mark_prepared)
     try:
@@ -52,7 +48,7 @@ from racine.jobs.cpu import CpuPool
 
 async def main():
     pool = CpuPool(2)
-    await pool.start()
+    await asyncio.gather(pool.run(os.getpid), pool.run(os.getpid))
     print(" ".join(str(c.pid) for c in multiprocessing.active_children()), flush=True)
     os._exit(0)  # no shutdown, no atexit: as if killed
 
