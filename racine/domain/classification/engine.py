@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import contains, itemgetter, not_
 
 from racine.domain.classification.config import DEFAULT, ClassifierConfig
 from racine.domain.classification.features import featurize
@@ -88,16 +86,9 @@ def _insufficient(sample: Sample, min_distinct: int, data_type: str | None) -> s
 def _sparse(sample: Sample, config: ClassifierConfig) -> list[RuleOutcome]:
     """Free text where a few rows carry PII: a low-confidence suggestion at most."""
     texts = sample.counts
-    # Cheap exits first, on the values joined (C-level): short values, no space at all,
-    # then too few rows with a space.
-    joined = "".join(map(itemgetter(0), texts))
-    if not texts or len(joined) / len(texts) < 20:
+    if not texts or sum(len(v) for v, _ in texts) / len(texts) < 20:
         return []
-    if " " not in joined:
-        return []  # no row with a space: 0 < half the non-null rows
-    values = list(map(itemgetter(0), texts))
-    spaced = compress(texts, map(contains, values, repeat(" ")))
-    if sum(map(itemgetter(1), spaced)) < 0.5 * sample.non_null:
+    if sum(c for v, c in texts if " " in v) < 0.5 * sample.non_null:
         return []
     out: list[RuleOutcome] = []
     # Every pattern needs an "@" (email) or a digit (the others): search only those rows.
@@ -152,10 +143,7 @@ def _combine(
         if previous is None or previous[0] < confidence:
             merged[hit.type_key] = (min(confidence, 0.999), LabelSource.RULE, evidence)
     if proba is not None:
-        # Most classes are below the floor: leave them out in a C-level pass (the test
-        # kept below, ``p < floor``, stays the one that decides).
-        likely = compress(proba.items(), map(not_, map(_ML_MIN_PROBABILITY.__gt__, proba.values())))
-        for key, p in likely:
+        for key, p in proba.items():
             if key == NONE_CLASS or key in merged or p < _ML_MIN_PROBABILITY:
                 continue
             if not config.is_enabled(key):

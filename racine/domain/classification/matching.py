@@ -11,18 +11,17 @@ estimate from those values.
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, repeat
-from operator import itemgetter, or_, truediv
+from itertools import repeat
+from operator import truediv
 
 import regex
 
 from racine.domain.classification.config import ClassifierConfig, CustomRule
-from racine.domain.classification.prefilter import Signature, admits, signatures
+from racine.domain.classification.prefilter import Signature, admits, signature
 from racine.domain.classification.rules import (
     GENERIC_NEGATIVE,
     RULE_SPECS,
@@ -30,7 +29,7 @@ from racine.domain.classification.rules import (
     Strength,
 )
 from racine.domain.classification.sample import Sample
-from racine.domain.classification.validators import BATCHED, EXTRA_CHECKS, VALIDATORS, Validator
+from racine.domain.classification.validators import EXTRA_CHECKS, VALIDATORS, Validator
 
 __all__ = ["PROBE_KEYS", "RuleOutcome", "evaluate_custom", "evaluate_rules", "probe"]
 
@@ -61,14 +60,13 @@ def probe(sample: Sample) -> dict[str, float]:
         return dict.fromkeys(PROBE_KEYS, 0.0)
     quick = min(4, len(head))
     hits = dict.fromkeys(PROBE_KEYS, 0)
-    sigs = signatures(head)
-    for sig, values in _by_signature(head[:quick], sigs[:quick]).items():
+    for sig, values in _by_signature(head[:quick]).items():
         for keys, check in _admitted(sig):
             passed = sum(map(check, values))
             for key in keys:
                 hits[key] += passed
     if len(head) > quick:
-        for sig, values in _by_signature(head[quick:], sigs[quick:]).items():
+        for sig, values in _by_signature(head[quick:]).items():
             for keys, check in _admitted(sig):
                 live = [key for key in keys if hits[key]]
                 if live:
@@ -78,10 +76,10 @@ def probe(sample: Sample) -> dict[str, float]:
     return dict(zip(hits, map(truediv, hits.values(), repeat(len(head))), strict=False))
 
 
-def _by_signature(values: list[str], sigs: list[Signature]) -> dict[Signature, list[str]]:
+def _by_signature(values: list[str]) -> dict[Signature, list[str]]:
     groups: dict[Signature, list[str]] = {}
-    for v, sig in zip(values, sigs, strict=True):
-        groups.setdefault(sig, []).append(v)
+    for v in values:
+        groups.setdefault(signature(v), []).append(v)
     return groups
 
 
@@ -103,14 +101,6 @@ def _admitted(sig: Signature) -> tuple[tuple[tuple[str, ...], Validator], ...]:
     return found
 
 
-_BATCH = 32
-
-
-def _in_batches(many: Callable[[list[str]], list[bool]], values: list[str]) -> Iterator[bool]:
-    for lo in range(0, len(values), _BATCH):
-        yield from many(values[lo : lo + _BATCH])
-
-
 def weighted_ratio(
     sample: Sample, check: Callable[[str], bool], min_ratio: float, known_passing: int = 0
 ) -> float:
@@ -128,15 +118,8 @@ def weighted_ratio(
     clear = min_ratio + DECIDE_MARGIN
     ok = sum(c for _, c in sample.counts[:known_passing])
     fail = 0
-    rest = sample.counts[known_passing:]
-    many = BATCHED.get(check)
-    values = map(itemgetter(0), rest)
-    # Verdicts in order, lazily: the loop pulls one per value until it stops, as a call
-    # per value would (a batched check answers _BATCH values at a time).
-    verdicts = map(check, values) if many is None else _in_batches(many, list(values))
-    counts = map(itemgetter(1), rest)
-    for seen, (passed, count) in enumerate(zip(verdicts, counts, strict=True), known_passing + 1):
-        if passed:
+    for seen, (value, count) in enumerate(sample.counts[known_passing:], known_passing + 1):
+        if check(value):
             ok += count
             if seen >= DECIDE_AFTER and ok >= clear * (ok + fail):
                 return ok / (ok + fail)
@@ -186,31 +169,6 @@ def name_context(name: str) -> tuple[tuple[str, RuleSpec, bool, bool], ...]:
     return tuple(out)
 
 
-_HALF = 0.5
-_RuleEntry = tuple[str, RuleSpec, bool, bool, str]
-_RatesOf = Callable[[dict[str, float]], tuple[float, ...]]
-
-
-@lru_cache(maxsize=4096)
-def _rule_plan(name: str) -> tuple[tuple[_RuleEntry, ...], _RatesOf]:
-    """``name_context`` with each entry's check key (the stricter one without the name),
-    and a getter of those keys' probe rates (a probe gives every key)."""
-    entries = tuple(
-        (key, spec, named, negative, key if named or not spec.unnamed_check else spec.unnamed_check)
-        for key, spec, named, negative in name_context(name)
-    )
-    keys = [entry[4] for entry in entries]
-    getter = itemgetter(*keys) if len(keys) >= 2 else None
-
-    def rates_of(rates: dict[str, float]) -> tuple[float, ...]:
-        if getter is not None:
-            with contextlib.suppress(KeyError):  # a probe's rates have every key
-                return getter(rates)
-        return tuple(rates.get(k, 0.0) for k in keys)
-
-    return entries, rates_of
-
-
 def evaluate_rules(
     name: str, sample: Sample, rates: dict[str, float], config: ClassifierConfig
 ) -> list[RuleOutcome]:
@@ -219,13 +177,12 @@ def evaluate_rules(
     min_ratio = config.min_match_ratio
     distinct = sample.distinct
     # The filters below are independent; the probe-rate one, which turns most types
-    # away, comes first (in C-level passes over the name's rule plan).
-    entries, rates_of = _rule_plan(name)
-    got = rates_of(rates)
-    plausible = map(or_, map(itemgetter(2), entries), map(_HALF.__le__, got))
-    for (key, spec, named, negative, check_key), rate in compress(
-        zip(entries, got, strict=True), plausible
-    ):
+    # away, comes first.
+    for key, spec, named, negative in name_context(name):
+        check_key = key if named or not spec.unnamed_check else spec.unnamed_check
+        rate = rates.get(check_key, 0.0)
+        if rate < 0.5 and not named:
+            continue
         if not config.is_enabled(key):
             continue
         floor = spec.min_distinct or config.min_distinct

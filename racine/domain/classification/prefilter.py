@@ -21,11 +21,10 @@ refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import accumulate
 
 from racine.domain.classification.validators import BLOOD_TYPES, GENDER_WORDS
 
-__all__ = ["ADMISSION", "Admission", "Signature", "admits", "signature", "signatures"]
+__all__ = ["ADMISSION", "Admission", "Signature", "admits", "signature"]
 
 Signature = tuple[frozenset[str], int] | None  # None: non-ASCII, never filtered
 
@@ -39,32 +38,11 @@ _CLASS_TABLE = str.maketrans(
 )
 
 
-# The same classes on ASCII bytes: ``bytes.translate`` is a C loop, ``str.translate``
-# with a mapping is not.
-_CLASS_BYTES = bytes.maketrans(
-    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f",
-    b"d" * 10 + b"U" * 26 + b"l" * 26 + b"s" * 10,
-)
-
-
 def signature(value: str) -> Signature:
     """Character classes and length of an ASCII value; ``None`` for anything else."""
     if not value.isascii():
         return None
-    return frozenset(value.encode("ascii").translate(_CLASS_BYTES).decode("ascii")), len(value)
-
-
-def signatures(values: list[str]) -> list[Signature]:
-    """``signature`` of each value; for ASCII values, one translation of them all."""
-    joined = "".join(values)
-    if not joined.isascii():
-        return list(map(signature, values))
-    classes = joined.encode("ascii").translate(_CLASS_BYTES).decode("ascii")
-    lengths = list(map(len, values))
-    ends = list(accumulate(lengths))
-    spans = map(slice, [0, *ends[:-1]], ends)
-    return list(zip(map(frozenset, map(classes.__getitem__, spans)), lengths, strict=True))
+    return frozenset(value.translate(_CLASS_TABLE)), len(value)
 
 
 def _classes(text: str) -> frozenset[str]:

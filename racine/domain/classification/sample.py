@@ -79,46 +79,28 @@ def _to_text(value: object, limit: int) -> str | None:
 _NULL_WORDS = frozenset(("null", "none", "nan", "n/a", "\\n"))
 _STR_CELLS = frozenset((str, type(None)))
 _NUMBER_CELLS = frozenset((int, float, type(None)))  # exact types: ``bool`` is not here
-_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 
 
-def _printable(text: str) -> bool:
-    """``str.isprintable``; for ASCII text a byte deletion (C loop, ~5x faster)."""
-    if text.isascii():
-        return not text.encode("ascii").translate(None, _PRINTABLE_ASCII)
-    return text.isprintable()
-
-
-def _has_null_word(joined: str) -> bool:
-    padded = f" {joined.lower()} "
-    return any(f" {word} " in padded for word in _NULL_WORDS)
-
-
-def _plain_counts(counts: Counter[str], cells: int) -> tuple[list[tuple[str, int]], int] | None:
-    """The common case, printable strings: (counts, null cells), or ``None`` if not that.
-
-    ``cells``: the sum of ``counts`` (every count is 1 when it is the number of keys).
-    """
+def _plain_counts(counts: Counter[str]) -> tuple[list[tuple[str, int]], int] | None:
+    """The common case, printable strings: (counts, null cells), or ``None`` if not that."""
     empty = counts.pop("", 0)
     joined = " ".join(counts)
-    if not _printable(joined):
+    if not joined.isprintable():
         if empty:
             counts[""] = empty
         return None
-    # Printable text holds no whitespace but " ": a cell needs cleaning when it starts or
-    # ends with a space, or is a null word (all 4 characters at most; lower-casing never
-    # shortens a string), which the space-bounded search below finds (or a false alarm).
+    padded = f" {joined.lower()} "
     if (
-        "  " in joined
+        "  " in padded[1:-1]
         or joined[:1] == " "
         or joined[-1:] == " "
-        or (min(map(len, counts), default=0) <= 4 and _has_null_word(joined))
+        or any(f" {word} " in padded for word in _NULL_WORDS)
     ):
         # Something to strip, merge or drop (or a false alarm): the general loop.
         cleaned, nulls = _cleaned_counts(counts)
         return cleaned, nulls + empty
     # Counter.most_common's order: by count, ties in order of first appearance.
-    if len(counts) == cells - empty:
+    if max(counts.values(), default=1) == 1:
         return list(counts.items()), empty
     return sorted(counts.items(), key=itemgetter(1), reverse=True), empty
 
@@ -140,7 +122,7 @@ def _prepare_text(cells: Sequence[object], max_cell_chars: int) -> Sample:
     counts: Counter[str] = Counter(cells)  # type: ignore[arg-type]
     nulls = counts.pop(None, 0)  # type: ignore[call-overload]
     if not counts or max(map(len, counts)) <= max_cell_chars:
-        plain = _plain_counts(counts, len(cells) - nulls)
+        plain = _plain_counts(counts)
         if plain is not None:
             return Sample(plain[0], len(cells), nulls + plain[1], 0, 0)
     counter: Counter[str] = Counter()
@@ -168,22 +150,12 @@ def prepare(values: Sequence[object], max_samples: int, max_cell_chars: int) -> 
     if kinds <= _STR_CELLS:
         return _prepare_text(cells, max_cell_chars)
     if kinds <= _NUMBER_CELLS:
-        # Plain ints and floats (a scan's numeric columns): their texts are counted as the
-        # string path counts them. A cell whose text is over the cap takes the
+        # Plain ints and floats (a scan's numeric columns): their texts, made in one C
+        # loop, take the string path. A cell whose text is over the cap takes the
         # cell-by-cell path, which does not count a cut number as truncated.
-        texts = [str(v) for v in cells if v is not None]
-        counts = Counter(texts)
-        if max(map(len, counts), default=0) <= max_cell_chars:
-            if "nan" in counts:  # a null word: the string path drops it
-                return _prepare_text([None if v is None else str(v) for v in cells], max_cell_chars)
-            # Number texts are printable ASCII without spaces: nothing to strip or drop, so
-            # these are the string path's counts (every count 1: no sort needed).
-            ordered = (
-                list(counts.items())
-                if len(counts) == len(texts)
-                else sorted(counts.items(), key=itemgetter(1), reverse=True)
-            )
-            return Sample(ordered, len(cells), len(cells) - len(texts), 0, 0)
+        texts = [None if v is None else str(v) for v in cells]
+        if max(map(len, filter(None, texts)), default=0) <= max_cell_chars:
+            return _prepare_text(texts, max_cell_chars)
     counter: Counter[str] = Counter()
     nulls = binary = truncated = total = 0
     for value in cells:

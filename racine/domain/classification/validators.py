@@ -13,14 +13,12 @@ import re
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from itertools import compress
 
 from racine.domain.classification import checksums
 from racine.domain.classification.lexicon import country_codes, country_names
 from racine.domain.classification.names import person_name, single_name, words
 
 __all__ = [
-    "BATCHED",
     "BLOOD_TYPES",
     "GENDER_WORDS",
     "VALIDATORS",
@@ -293,32 +291,13 @@ def _vin(v: str) -> bool:
 
 
 def _geo(v: str) -> bool:
-    # A pair needs one of its separators: a lone decimal (the common case) skips that regex.
-    m = _COORD_PAIR.fullmatch(v) if "," in v or ";" in v or " " in v else None
+    m = _COORD_PAIR.fullmatch(v)
     if m:
         lat, lon = float(m.group(1)), float(m.group(2))
         return -90 <= lat <= 90 and -180 <= lon <= 180
     if _DECIMAL.fullmatch(v):
         return -180 <= float(v) <= 180
     return False
-
-
-_GEO_RANGE = (180.0).__ge__  # of abs(x): a decimal's float is never NaN
-
-
-def _geo_many(values: list[str]) -> list[bool]:
-    """``_geo`` of each value; without a pair separator anywhere, in C-level passes."""
-    joined = "".join(values)
-    if "," in joined or ";" in joined or " " in joined:
-        return list(map(_geo, values))
-    matched = list(map(bool, map(_DECIMAL.fullmatch, values)))
-    if not any(matched):
-        return matched
-    in_range = list(map(_GEO_RANGE, map(abs, map(float, compress(values, matched)))))
-    if all(in_range):
-        return matched
-    ranges = iter(in_range)
-    return [m and next(ranges) for m in matched]
 
 
 def _dob(v: str) -> bool:
@@ -330,16 +309,13 @@ def _age(v: str) -> bool:
     return bool(_INT.fullmatch(v)) and 0 <= int(v) <= 120
 
 
-_HEX_LENGTHS = frozenset((32, 40, 64, 128))
-
-
-def _hash_structured(v: str) -> bool:
-    # Each of the three layouts has a "$": without one, none is tried.
-    return "$" in v and bool(_BCRYPT.fullmatch(v) or _CRYPT.match(v) or _DJANGO_HASH.fullmatch(v))
-
-
 def _password_hash(v: str) -> bool:
-    return _hash_structured(v) or (len(v) in _HEX_LENGTHS and bool(_HEX_DIGEST.fullmatch(v)))
+    return bool(
+        _BCRYPT.fullmatch(v)
+        or _CRYPT.match(v)
+        or _DJANGO_HASH.fullmatch(v)
+        or _HEX_DIGEST.fullmatch(v)
+    )
 
 
 def _api_key(v: str) -> bool:
@@ -460,9 +436,6 @@ VALIDATORS: dict[str, Validator] = {
     "MEDICAL_CONDITION": words,
 }
 
-# Checks with a batched form (same verdicts, fewer Python calls), for the long passes.
-BATCHED: dict[Validator, Callable[[list[str]], list[bool]]] = {_geo: _geo_many}
-
 # Extra named checks used as evidence or ML features, not as types of their own.
 EXTRA_CHECKS: dict[str, Validator] = {
     "uuid": is_uuid,
@@ -470,7 +443,9 @@ EXTRA_CHECKS: dict[str, Validator] = {
     "address_keyword": _address,
     "country_name": _country_name,
     "phone_strict": _phone_strict,
-    "hash_structured": _hash_structured,
+    "hash_structured": lambda v: bool(
+        _BCRYPT.fullmatch(v) or _CRYPT.match(v) or _DJANGO_HASH.fullmatch(v)
+    ),
     "ssn_plain": lambda v: len(v) == 9 and v.isdigit() and checksums.ssn_valid(v),
     "luhn": lambda v: v.isdigit() and 12 <= len(v) <= 19 and checksums.luhn_valid(v),
 }
