@@ -16,6 +16,7 @@ sampled row by row.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -105,11 +106,9 @@ def _cut(data_type: str) -> str | None:
 async def fetch_columns(connection: Any, query: SampleQuery) -> list[Sequence[object]]:
     """The sample's cells by column (in ``query.names`` order)."""
     if query.aggregable:
-        try:
+        # A refused aggregate (e.g. a domain over an array type): row by row below.
+        with contextlib.suppress(asyncpg.DataError):
             row = await connection.fetchrow(query.columns_sql)
-        except asyncpg.DataError:
-            pass  # e.g. a domain over an array type: row by row below
-        else:
             assert row is not None  # an aggregate always returns one row
             return [cells or [] for cells in row.values()]
     records = await connection.fetch(query.rows_sql)
