@@ -13,8 +13,11 @@ not an IBAN, whatever it looks like). Manual labels are the caller's: see
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, compress, repeat
+from operator import contains, itemgetter
 
 from racine.domain.classification.config import DEFAULT, ClassifierConfig
 from racine.domain.classification.features import featurize
@@ -86,9 +89,13 @@ def _insufficient(sample: Sample, min_distinct: int, data_type: str | None) -> s
 def _sparse(sample: Sample, config: ClassifierConfig) -> list[RuleOutcome]:
     """Free text where a few rows carry PII: a low-confidence suggestion at most."""
     texts = sample.counts
-    if not texts or sum(len(v) for v, _ in texts) / len(texts) < 20:
+    if not texts:
         return []
-    if sum(c for v, c in texts if " " in v) < 0.5 * sample.non_null:
+    values = list(map(itemgetter(0), texts))
+    if sum(map(len, values)) / len(texts) < 20:
+        return []
+    spaced = compress(map(itemgetter(1), texts), map(contains, values, repeat(" ")))
+    if sum(spaced) < 0.5 * sample.non_null:
         return []
     out: list[RuleOutcome] = []
     # Every pattern needs an "@" (email) or a digit (the others): search only those rows.
@@ -97,12 +104,7 @@ def _sparse(sample: Sample, config: ClassifierConfig) -> list[RuleOutcome]:
     for key, pattern in _SPARSE_PATTERNS.items():
         if not config.is_enabled(key):
             continue
-        check = VALIDATORS[key]
-        hits = sum(
-            c
-            for v, c in (with_at if key == "EMAIL" else with_digit)
-            if any(check(m.group(0).strip()) for m in pattern.finditer(v))
-        )
+        hits = _sparse_hits(pattern, VALIDATORS[key], with_at if key == "EMAIL" else with_digit)
         if hits == 0:
             continue
         ratio = hits / sample.non_null
@@ -118,6 +120,31 @@ def _sparse(sample: Sample, config: ClassifierConfig) -> list[RuleOutcome]:
             )
         )
     return out
+
+
+def _sparse_hits(
+    pattern: re.Pattern[str], check: Callable[[str], bool], texts: list[tuple[str, int]]
+) -> int:
+    """Cells holding a match of ``pattern`` that ``check`` accepts.
+
+    The values are searched as one text, joined by newlines: no pattern can match a
+    newline, and at a value's edges a newline reads as the start or end of the text
+    does (``\\b``, the phone pattern's look-behind), so the matches are each value's
+    own. When a value holds a newline, each value is searched alone.
+    """
+    values = [v for v, _ in texts]
+    joined = "\n".join(values)
+    if joined.count("\n") != len(values) - 1:
+        return sum(
+            c for v, c in texts if any(check(m.group(0).strip()) for m in pattern.finditer(v))
+        )
+    starts = list(accumulate((len(v) + 1 for v in values), initial=0))
+    hit: set[int] = set()
+    for m in pattern.finditer(joined):
+        index = bisect_right(starts, m.start()) - 1
+        if index not in hit and check(m.group(0).strip()):
+            hit.add(index)
+    return sum(texts[i][1] for i in hit)
 
 
 def _combine(
