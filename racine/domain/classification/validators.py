@@ -291,7 +291,8 @@ def _vin(v: str) -> bool:
 
 
 def _geo(v: str) -> bool:
-    m = _COORD_PAIR.fullmatch(v)
+    # A pair needs one of its separators: a lone number (most values) skips that regex.
+    m = _COORD_PAIR.fullmatch(v) if "," in v or ";" in v or " " in v else None
     if m:
         lat, lon = float(m.group(1)), float(m.group(2))
         return -90 <= lat <= 90 and -180 <= lon <= 180
