@@ -60,14 +60,21 @@ def probe(sample: Sample) -> dict[str, float]:
         return dict.fromkeys(PROBE_KEYS, 0.0)
     quick = min(4, len(head))
     hits = dict.fromkeys(PROBE_KEYS, 0)
+    passing: set[Validator] = set()  # checks that passed a value of the first four
     for sig, values in _by_signature(head[:quick]).items():
         for keys, check in _admitted(sig):
-            passed = sum(map(check, values))
-            for key in keys:
-                hits[key] += passed
-    if len(head) > quick:
+            passed = sum(map(check, values)) if len(values) > 1 else 1 if check(values[0]) else 0
+            if passed:
+                passing.add(check)
+                for key in keys:
+                    hits[key] += passed
+    # Only keys with a hit go on, and a key's hits come from its own check: a check
+    # outside ``passing`` has none of them, and with ``passing`` empty nothing goes on.
+    if len(head) > quick and passing:
         for sig, values in _by_signature(head[quick:]).items():
             for keys, check in _admitted(sig):
+                if check not in passing:
+                    continue
                 live = [key for key in keys if hits[key]]
                 if live:
                     passed = sum(map(check, values))
