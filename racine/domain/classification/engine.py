@@ -92,8 +92,11 @@ def _sparse(sample: Sample, config: ClassifierConfig) -> list[RuleOutcome]:
     if not texts:
         return []
     values = list(map(itemgetter(0), texts))
-    if sum(map(len, values)) / len(texts) < 20:
+    joined = "".join(values)
+    if len(joined) / len(texts) < 20:
         return []
+    if " " not in joined:
+        return []  # no row with a space: none of the non-null rows is free text
     spaced = compress(map(itemgetter(1), texts), map(contains, values, repeat(" ")))
     if sum(spaced) < 0.5 * sample.non_null:
         return []
