@@ -38,11 +38,20 @@ _CLASS_TABLE = str.maketrans(
 )
 
 
+# The same classes on ASCII bytes: ``bytes.translate`` is a plain C table lookup,
+# ``str.translate`` with a mapping looks each character up in a dict.
+_CLASS_BYTES = bytes.maketrans(
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f",
+    b"d" * 10 + b"U" * 26 + b"l" * 26 + b"s" * 10,
+)
+
+
 def signature(value: str) -> Signature:
     """Character classes and length of an ASCII value; ``None`` for anything else."""
     if not value.isascii():
         return None
-    return frozenset(value.translate(_CLASS_TABLE)), len(value)
+    return frozenset(value.encode().translate(_CLASS_BYTES).decode()), len(value)
 
 
 def _classes(text: str) -> frozenset[str]:
