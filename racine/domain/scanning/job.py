@@ -42,7 +42,6 @@ from racine.domain.lineage.ingest import ingest_view_lineage
 from racine.domain.lineage.ports import LineageUnitOfWork
 from racine.domain.runs.context import JobContext
 from racine.domain.runs.model import JobRun
-from racine.domain.scanning.analysis import analyze_table
 from racine.domain.scanning.credentials import CredentialCipher
 from racine.domain.scanning.model import Scan, ScanRuleSet, TableError
 from racine.domain.scanning.progress import ScanProgress
@@ -53,6 +52,7 @@ from racine.domain.scanning.sources import ConnectorFactory
 from racine.domain.scanning.sync import (
     CatalogState,
     StoredTable,
+    analyze_for_storage,
     ensure_container,
     load_columns,
     remove_missing,
@@ -339,7 +339,7 @@ class ScanJob:
                 meta.schema, meta.name, meta.columns, job.rules.sample_size
             )
         return await job.ctx.run_cpu(
-            analyze_table,
+            analyze_for_storage,
             meta.name,
             [(c.name, c.data_type) for c in meta.columns],
             sample,

@@ -15,10 +15,14 @@ SQLAlchemy allows:
   per distinct timestamp (a batch shares a few), then go to the driver as
   positional rows (``exec_driver_sql``), skipping the per-row parameter dicts
   and type dispatch of a compiled execute.
+- A JSON value given as :class:`~racine.domain.scanning.sync.JsonText` (a scan's
+  profiles, encoded in its process pool) is bound as that text where it is what
+  the dialect's JSON processor would make, and decoded first elsewhere.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,12 +30,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, update
+from sqlalchemy import JSON, Table, bindparam, delete, insert, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
 
 from racine.domain.catalog.model import Asset, ColumnClassification
+from racine.domain.scanning.sync import JsonText
 from racine.persistence.repositories.chunks import chunks
 from racine.persistence.tables.catalog import AssetRow, AssetSearchRow, ColumnClassificationRow
 
@@ -90,6 +95,28 @@ def _encoder(process: Callable[[Any], Any], shared: bool) -> Encoder:
     return encode
 
 
+_PROBE = {"text": "é\"\n", "values": [1, 2.5, None, True], "nested": {"k": []}}
+
+
+def _json_encoder(process: Callable[[Any], Any] | None) -> Encoder:
+    """A JSON column's encoder taking :class:`JsonText` too: as it is when the
+    dialect's processor makes exactly ``json.dumps`` text, else decoded first."""
+    exact = process is not None and process(_PROBE) == json.dumps(_PROBE)
+
+    def value(v: Any) -> Any:
+        if type(v) is JsonText:
+            if exact:
+                return str(v)
+            v = json.loads(v)
+        return v if process is None else process(v)
+
+    return lambda values: [value(v) for v in values]
+
+
+def _plain_json(value: Any) -> Any:
+    return json.loads(value) if type(value) is JsonText else value
+
+
 def _plan(dialect: Dialect, name: str) -> _Plan | None:
     """The statement's plan, or None where the driver takes named parameters."""
     plans = _PLANS.setdefault(dialect, {})
@@ -100,10 +127,14 @@ def _plan(dialect: Dialect, name: str) -> _Plan | None:
             plans[name] = None
         else:
             names = tuple(compiled.positiontup)
-            encoders = []
+            encoders: list[Encoder | None] = []
             for key in names:
                 type_ = compiled.binds[key].type
-                process = type_.dialect_impl(dialect).bind_processor(dialect)
+                impl = type_.dialect_impl(dialect)
+                process = impl.bind_processor(dialect)
+                if isinstance(impl, JSON):
+                    encoders.append(_json_encoder(process))
+                    continue
                 # a batch shares a few timestamps: encode each once
                 shared = type_.python_type is datetime
                 encoders.append(None if process is None else _encoder(process, shared))
@@ -120,7 +151,8 @@ async def _execute(
     if plan is None:
         values = zip(*columns.values(), strict=True)
         await session.execute(
-            _STATEMENTS[name][0], [dict(zip(columns, v, strict=True)) for v in values]
+            _STATEMENTS[name][0],
+            [{k: _plain_json(x) for k, x in zip(columns, v, strict=True)} for v in values],
         )
         return []
     encoded = [
