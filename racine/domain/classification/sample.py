@@ -13,6 +13,7 @@ cells with different texts) take the cell-by-cell path. Both give the same
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ def _to_text(value: object, limit: int) -> str | None:
 
 
 _NULL_WORDS = frozenset(("null", "none", "nan", "n/a", "\\n"))
+# Any null word between spaces: one search instead of one ``in`` per word.
+_SPACED_NULL_WORD = re.compile(" (?:" + "|".join(map(re.escape, sorted(_NULL_WORDS))) + ") ")
 _STR_CELLS = frozenset((str, type(None)))
 _NUMBER_CELLS = frozenset((int, float, type(None)))  # exact types: ``bool`` is not here
 
@@ -94,7 +97,7 @@ def _plain_counts(counts: Counter[str]) -> tuple[list[tuple[str, int]], int] | N
         "  " in padded[1:-1]
         or joined[:1] == " "
         or joined[-1:] == " "
-        or any(f" {word} " in padded for word in _NULL_WORDS)
+        or _SPACED_NULL_WORD.search(padded)
     ):
         # Something to strip, merge or drop (or a false alarm): the general loop.
         cleaned, nulls = _cleaned_counts(counts)
