@@ -311,12 +311,10 @@ def _age(v: str) -> bool:
 
 
 def _password_hash(v: str) -> bool:
-    return bool(
-        _BCRYPT.fullmatch(v)
-        or _CRYPT.match(v)
-        or _DJANGO_HASH.fullmatch(v)
-        or _HEX_DIGEST.fullmatch(v)
-    )
+    # The three structured layouts all hold a "$"; a bare hex digest (most values) has none.
+    if "$" in v and (_BCRYPT.fullmatch(v) or _CRYPT.match(v) or _DJANGO_HASH.fullmatch(v)):
+        return True
+    return bool(_HEX_DIGEST.fullmatch(v))
 
 
 def _api_key(v: str) -> bool:
