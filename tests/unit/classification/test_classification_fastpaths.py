@@ -119,3 +119,26 @@ def test_prepare_number_fast_path_matches_cell_by_cell_path() -> None:
         slow = prepare([slow_cell(v) for v in cells], 300, 256)
         # then they agree exactly (counts, order of ties, nulls, truncation)
         assert fast == slow, cells
+
+
+def test_sparse_search_on_joined_values_matches_value_by_value() -> None:
+    # given free-text rows with emails, phones, IBANs and card numbers at their edges
+    from racine.domain.classification.engine import _SPARSE_PATTERNS, _sparse_hits
+
+    rng = random.Random(13)
+    bits = ["ann@x.org", "call +44 20 7946 0958", "GB82 WEST 1234 5698 7654 32",
+            "4111 1111 1111 1111", "4111-1111-1111-1112", "(020) 7946 0958", "order 12345",
+            "see", "v1.2", "x@y", "DE89370400440532013000", "tel.020 7946 0958"]
+    for key, pattern in _SPARSE_PATTERNS.items():
+        check = validators.VALIDATORS[key]
+        for with_newline in (False, True):
+            texts = [(" ".join(rng.sample(bits, rng.randint(1, 3))), rng.randint(1, 3))
+                     for _ in range(40)]
+            if with_newline:
+                texts[7] = ("ann@x.org\n4111 1111 1111 1111", 2)
+            # when the hits are counted on the joined text (or, with a newline, per value)
+            hits = _sparse_hits(pattern, check, texts)
+            # then they are the per-value search's hits
+            expected = sum(c for v, c in texts
+                           if any(check(m.group(0).strip()) for m in pattern.finditer(v)))
+            assert hits == expected
