@@ -19,6 +19,7 @@ __all__ = [
     "AssetKind",
     "ColumnClassification",
     "GlossaryTerm",
+    "JsonText",
     "utcnow",
 ]
 
@@ -39,6 +40,16 @@ class AssetKind(StrEnum):
     EXTERNAL = "EXTERNAL"
 
 
+class JsonText(str):
+    """A JSON value already encoded, as ``json.dumps`` makes it with its defaults. A
+    scan's process pool encodes column profiles this way, so the event loop neither
+    unpickles them as nested dicts nor encodes them; the repositories store the text
+    as it is where the database's JSON serializer would make the same text, and
+    decode it first elsewhere. Only assets a scan is storing hold one."""
+
+    __slots__ = ()
+
+
 @dataclass
 class Asset:
     """One catalog entry. ``qualified_name`` is unique within its data source
@@ -55,6 +66,7 @@ class Asset:
     properties: dict[str, Any] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] | None = None
+    """The column's profile; a :class:`JsonText` of it while a scan stores it."""
     position: int = 0
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)

@@ -25,7 +25,7 @@ from typing import Any, cast
 
 from racine.domain.access.model import Principal
 from racine.domain.audit.record import record
-from racine.domain.catalog.model import Asset, AssetKind, ColumnClassification, utcnow
+from racine.domain.catalog.model import Asset, AssetKind, ColumnClassification, JsonText, utcnow
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.catalog.use_cases import asset_event
 from racine.domain.classification.labels import Label, LabelSource, LabelState
@@ -37,7 +37,6 @@ from racine.domain.scanning.source import TableKind, TableMeta
 __all__ = [
     "MAX_COLUMNS",
     "CatalogState",
-    "JsonText",
     "StoredTable",
     "TableOutcome",
     "analyze_for_storage",
@@ -50,14 +49,6 @@ __all__ = [
 
 MAX_COLUMNS = 100_000
 """Columns read per table (far above any engine's limit: MySQL 4,096, PostgreSQL 1,600)."""
-
-
-class JsonText(str):
-    """A JSON value already encoded, as ``json.dumps`` does with its defaults: the
-    repositories store this text as it is (SQLAlchemy's JSON type would have made
-    the same text), or decode it where the database's serializer differs."""
-
-    __slots__ = ()
 
 
 def analyze_for_storage(*args: Any) -> dict[str, ColumnAnalysis]:

@@ -15,7 +15,7 @@ SQLAlchemy allows:
   per distinct timestamp (a batch shares a few), then go to the driver as
   positional rows (``exec_driver_sql``), skipping the per-row parameter dicts
   and type dispatch of a compiled execute.
-- A JSON value given as :class:`~racine.domain.scanning.sync.JsonText` (a scan's
+- A JSON value given as :class:`~racine.domain.catalog.model.JsonText` (a scan's
   profiles, encoded in its process pool) is bound as that text where it is what
   the dialect's JSON processor would make, and decoded first elsewhere.
 """
@@ -35,8 +35,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
 
-from racine.domain.catalog.model import Asset, ColumnClassification
-from racine.domain.scanning.sync import JsonText
+from racine.domain.catalog.model import Asset, ColumnClassification, JsonText
 from racine.persistence.repositories.chunks import chunks
 from racine.persistence.tables.catalog import AssetRow, AssetSearchRow, ColumnClassificationRow
 
@@ -95,7 +94,7 @@ def _encoder(process: Callable[[Any], Any], shared: bool) -> Encoder:
     return encode
 
 
-_PROBE = {"text": "é\"\n", "values": [1, 2.5, None, True], "nested": {"k": []}}
+_PROBE = {"text": 'é"\n', "values": [1, 2.5, None, True], "nested": {"k": []}}
 
 
 def _json_encoder(process: Callable[[Any], Any] | None) -> Encoder:
