@@ -189,9 +189,7 @@ async def _scan(url: str, schema: str, cold: bool) -> dict[str, Any]:
         handler_s = (job.finished_at - job.started_at).total_seconds()
     finally:
         # Reap the CPU pool's children, so their CPU time and peak memory are counted.
-        executor = getattr(getattr(getattr(queue, "runner", None), "cpu", None), "_executor", None)
-        if executor is not None:
-            await asyncio.to_thread(executor.shutdown, True)
+        await queue.runner.cpu.close()
         await queue.stop()
         await bus.stop()
         await db.dispose()

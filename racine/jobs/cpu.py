@@ -4,7 +4,10 @@ Started with the ``spawn`` method: forking a process that runs an event loop and
 driver threads can copy held locks into the child. Workers start when work first
 arrives. Handlers register what every worker should do once as it starts
 (:meth:`CpuPool.prepare`: a scan's workers pin BLAS and load the classifier
-before their first table). Workers leave with their parent process.
+before their first table). Workers leave with their parent process. A worker that
+dies (killed, out of memory) fails the steps in flight with ``Unavailable`` (a scan
+records it as that table's error and carries on); the next step gets a new pool, not
+the broken one.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ import pickle
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from racine.domain.errors import Unavailable
 
 __all__ = ["CpuPool"]
 
@@ -91,10 +97,26 @@ class CpuPool:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool(), _call, _dumps((fn, args)))
+        executor = self._pool()
+        try:
+            return await loop.run_in_executor(executor, _call, _dumps((fn, args)))
+        except BrokenProcessPool:
+            # A dead worker breaks its executor for good: later steps get a new one.
+            if self._executor is executor:
+                self.shutdown()
+            raise Unavailable(
+                "a CPU worker stopped during this step (killed or out of memory)"
+            ) from None
 
     def shutdown(self) -> None:
         """Drop queued work; a step already running in a child finishes there."""
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+    async def close(self) -> None:
+        """Drop queued work and wait for the workers to exit (reaped: their CPU time
+        counts as this process's children's)."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)

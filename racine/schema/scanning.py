@@ -158,7 +158,8 @@ class TableError:
     table: str = strawberry.field(description="Qualified name of the table or schema.")
     reason: str = strawberry.field(
         description="UNREACHABLE, PERMISSION_DENIED, TIMEOUT, "
-        "NOT_FOUND (dropped mid-scan), ENCODING, UNREADABLE, …"
+        "NOT_FOUND (dropped mid-scan), ENCODING, UNREADABLE, "
+        "UNAVAILABLE (the analysis worker stopped: out of memory, killed), …"
     )
     message: str = strawberry.field(description="Explanation without secrets.")
 

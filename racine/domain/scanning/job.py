@@ -36,7 +36,7 @@ from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.classification.custom import classifier_config as build_classifier_config
 from racine.domain.classification.levels import refresh_source_sensitivity
 from racine.domain.classification.ports import ClassificationUnitOfWork
-from racine.domain.errors import ConnectionFailed, NotFound, RacineError
+from racine.domain.errors import ConnectionFailed, NotFound, RacineError, Unavailable
 from racine.domain.events import Channels, Event
 from racine.domain.lineage.ingest import ingest_view_lineage
 from racine.domain.lineage.ports import LineageUnitOfWork
@@ -475,6 +475,8 @@ def _reason(exc: BaseException) -> str:
         return "NOT_FOUND"
     if isinstance(exc, UnicodeError):
         return "ENCODING"
+    if isinstance(exc, Unavailable):
+        return "UNAVAILABLE"
     return "UNREADABLE"
 
 

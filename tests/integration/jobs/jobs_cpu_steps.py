@@ -20,3 +20,8 @@ def mark_prepared() -> None:
 
 def prepared_pid() -> tuple[int, int | None]:
     return os.getpid(), _prepared_in
+
+
+def die() -> None:
+    """A step whose worker dies under it (as if killed or out of memory)."""
+    os._exit(3)

@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from jobs_cpu_steps import mark_prepared, pid_and_square, prepared_pid
+import pytest
+from jobs_cpu_steps import die, mark_prepared, pid_and_square, prepared_pid
 
+from racine.domain.errors import Unavailable
 from racine.jobs.cpu import CpuPool
 
 
@@ -42,8 +44,21 @@ async def test_one_worker_is_prepared_on_demand() -> None:
         pool.shutdown()
 
 
+async def test_a_dead_worker_fails_its_step_and_the_next_step_gets_a_new_pool() -> None:
+    pool = CpuPool(1)
+    try:
+        # given a worker that dies under its step
+        with pytest.raises(Unavailable, match="CPU worker stopped"):
+            await pool.run(die)
+        # then the next step runs (the broken executor was dropped)
+        assert (await pool.run(pid_and_square, 4))[1] == 16
+    finally:
+        await pool.close()
+
+
 _DIES_ABRUPTLY = """
 import asyncio, multiprocessing, os
+from racine.domain.errors import Unavailable
 from racine.jobs.cpu import CpuPool
 
 async def main():
