@@ -5,7 +5,9 @@ a large table, and cron schedules fired by an injected clock."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
+import signal
 import sqlite3
 import time
 import uuid
@@ -30,7 +32,7 @@ from racine.domain.classification.use_cases import (
 )
 from racine.domain.paging import PageRequest
 from racine.domain.runs.model import RunState
-from racine.domain.scanning.job import BATCH_TABLES, REFLECT_TABLES
+from racine.domain.scanning.job import BATCH_TABLES, CONCURRENCY, REFLECT_TABLES
 from racine.domain.scanning.jobs import fire_due_scans
 
 POSTGRES = os.environ.get("RACINE_TEST_POSTGRES_URL")
@@ -126,6 +128,36 @@ async def test_many_tables_are_stored_in_batches_and_a_rescan_changes_nothing(
         ("PERSON_NAME", "MANUAL", "CONFIRMED")
     ]
     assert stored.profile["top_values"] == [] and stored.profile.get("min") is None
+
+
+async def test_a_pool_worker_killed_mid_scan_fails_only_the_tables_in_flight(
+    scan_env: Any, many_tables: Path
+) -> None:
+    # Given a scan under way, whose process-pool workers have started
+    source = await scan_env.add_source(f"sqlite:///{many_tables}", sample_size=100)
+    before = set(multiprocessing.active_children())
+    started = await scan_env.start(source)
+    deadline = time.monotonic() + 60
+    while not (workers := set(multiprocessing.active_children()) - before):
+        assert time.monotonic() < deadline, "no pool worker started"
+        await asyncio.sleep(0.01)
+
+    # When they are killed (as the kernel's OOM killer would)
+    for worker in workers:
+        os.kill(worker.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    scan = await scan_env.wait(started.id)
+
+    # Then the tables they held fail as UNAVAILABLE and the scan carries on with a new pool
+    assert scan.state is RunState.SUCCEEDED, scan.reason
+    reasons = [e["reason"] for e in scan.errors]
+    assert reasons and set(reasons) == {"UNAVAILABLE"}, scan.errors
+    assert len(reasons) <= 2 * CONCURRENCY  # those in flight, not the rest of the scan
+    assert scan.tables_done + len(reasons) == TABLES
+
+    # And the next scan stores every table
+    again = await scan_env.scan(source)
+    assert again.state is RunState.SUCCEEDED, again.reason
+    assert (again.tables_done, again.errors) == (TABLES, [])
 
 
 async def test_the_outline_of_a_scanned_source_is_its_structure_without_profiles(
