@@ -21,6 +21,7 @@ from racine.domain.paging import MAX_PAGE, Page, PageRequest
 from racine.resolvers.live import live_events
 from racine.schema import catalog as gql
 from racine.schema import scanning as scan_gql
+from racine.schema import search as search_gql
 from racine.schema.errors import run_mutation
 from racine.schema.relay import Connection, PageInfo, connection_from_page, decode_id, encode_id
 
@@ -105,7 +106,7 @@ async def assets(
 
 async def search(
     info: Info, query: str, filter: gql.AssetFilter | None, first: int, after: str | None
-) -> gql.SearchResults:
+) -> search_gql.SearchResults:
     info.context.actor.require(Role.VIEWER)
     request = PageRequest(first=first, after=after)
     q = SearchQuery(text=query, filter=domain_filter(filter))
@@ -119,11 +120,13 @@ async def search(
             if v.facet != name:
                 continue
             value = encode_id(_FACET_IDS[name], v.value) if name in _FACET_IDS else v.value
-            values.append(gql.FacetValue(value=value, label=v.label or v.value, count=v.count))
-        facets.append(gql.Facet(name=name, values=values))
-    return gql.SearchResults(
+            values.append(
+                search_gql.FacetValue(value=value, label=v.label or v.value, count=v.count)
+            )
+        facets.append(search_gql.Facet(name=name, values=values))
+    return search_gql.SearchResults(
         edges=[
-            gql.SearchEdge(cursor=c, node=gql.SearchHit.from_domain(h))
+            search_gql.SearchEdge(cursor=c, node=search_gql.SearchHit.from_domain(h))
             for h, c in zip(page.items, page.cursors, strict=True)
         ],
         page_info=PageInfo(

@@ -1,4 +1,5 @@
-"""Catalog area: assets (one ``Asset`` type for every kind), the glossary, search.
+"""Catalog area: assets (one ``Asset`` type for every kind) and the glossary; search
+results are in ``search``.
 
 Design choice: a single ``Asset`` node with a ``kind`` (DATA_SOURCE, DATABASE,
 SCHEMA, TABLE, VIEW, COLUMN, …) rather than one GraphQL type per kind. Every
@@ -20,7 +21,6 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from racine.domain.catalog import model
-from racine.domain.catalog import search as search_model
 from racine.schema.classification import (
     ClassificationEvidence,
     ClassificationSource,
@@ -29,7 +29,7 @@ from racine.schema.classification import (
     Sensitivity,
 )
 from racine.schema.errors import UserError
-from racine.schema.relay import Connection, PageInfo, encode_id
+from racine.schema.relay import Connection, encode_id
 
 if TYPE_CHECKING:
     from racine.schema.access import User
@@ -46,14 +46,8 @@ __all__ = [
     "ColumnClassification",
     "CreateGlossaryTermInput",
     "DeleteGlossaryTermInput",
-    "Facet",
-    "FacetValue",
     "GlossaryTerm",
     "GlossaryTermPayload",
-    "Highlight",
-    "SearchEdge",
-    "SearchHit",
-    "SearchResults",
     "UpdateAssetInput",
     "UpdateAssetPayload",
     "UpdateGlossaryTermInput",
@@ -84,9 +78,7 @@ class ColumnClassification:
     source: ClassificationSource = strawberry.field(
         description="MANUAL (a steward), RULE, ML or PROPAGATED (along lineage)."
     )
-    confidence: float = strawberry.field(
-        description="0-1; 1.0 for MANUAL and PROPAGATED labels."
-    )
+    confidence: float = strawberry.field(description="0-1; 1.0 for MANUAL and PROPAGATED labels.")
     evidence: JSON = strawberry.field(
         description="Why, as stored: rules fired, match ratio, sample size, model "
         "probability, a steward's reason (see `explanation` for typed fields)."
@@ -386,67 +378,6 @@ class AssetFilter:
     include_deleted: bool = strawberry.field(
         default=False, description="Include soft-deleted assets."
     )
-
-
-@strawberry.type(
-    description="A field of an asset that matched, matched words in "
-    "`<mark>`…`</mark>` (the rest of the text is not HTML-escaped)."
-)
-class Highlight:
-    field: str = strawberry.field(
-        description="name, qualifiedName, description, columns, tags or glossaryTerms."
-    )
-    snippet: str = strawberry.field(description="Up to ~160 characters around the match.")
-
-
-@strawberry.type(description="One search result.")
-class SearchHit:
-    asset: Asset = strawberry.field(description="The matching asset.")
-    score: float = strawberry.field(
-        description="Text relevance (higher is better); exact name "
-        "matches rank first whatever their score."
-    )
-    highlights: list[Highlight] = strawberry.field(description="Where it matched.")
-
-    @classmethod
-    def from_domain(cls, hit: search_model.SearchHit) -> Self:
-        return cls(
-            asset=Asset.from_domain(hit.asset),
-            score=hit.score,
-            highlights=[Highlight(field=h.field, snippet=h.snippet) for h in hit.highlights],
-        )
-
-
-@strawberry.type(description="A search result and its cursor.")
-class SearchEdge:
-    cursor: str = strawberry.field(description="Pass as `after` for the results after it.")
-    node: SearchHit = strawberry.field(description="The result.")
-
-
-@strawberry.type(description="One value of a facet and how many matching assets have it.")
-class FacetValue:
-    value: str = strawberry.field(
-        description="Filter value: a kind, a global id (data source, "
-        "owner, term), a tag, a classification type key or a sensitivity."
-    )
-    label: str = strawberry.field(description="Display name.")
-    count: int = strawberry.field(description="Matching assets with this value.")
-
-
-@strawberry.type(description="Counts of matching assets by one dimension (top 20 values).")
-class Facet:
-    name: str = strawberry.field(
-        description="kind, dataSource, tag, classification, owner, glossaryTerm or sensitivity."
-    )
-    values: list[FacetValue] = strawberry.field(description="Most frequent first.")
-
-
-@strawberry.type(description="Ranked search results (at most 100 per page) with facets.")
-class SearchResults:
-    edges: list[SearchEdge] = strawberry.field(description="This page of results, best first.")
-    page_info: PageInfo = strawberry.field(description="Pagination state.")
-    total_count: int = strawberry.field(description="Matching assets across all pages.")
-    facets: list[Facet] = strawberry.field(description="Counts over all matching assets.")
 
 
 @strawberry.input(description="Change an asset. Omitted fields stay as they are; lists replace.")

@@ -14,6 +14,7 @@ from racine.resolvers import scanning as sr
 from racine.resolvers.permissions import IsEditor, IsSteward, IsViewer
 from racine.schema import catalog as c
 from racine.schema import scanning as s
+from racine.schema import search as sg
 from racine.schema.relay import Connection, register_node
 
 __all__ = ["CatalogMutation", "CatalogQuery", "CatalogSubscription"]
@@ -79,7 +80,7 @@ class CatalogQuery:
         ] = None,
         first: Annotated[int, strawberry.argument(description=PAGE)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
-    ) -> c.SearchResults:
+    ) -> sg.SearchResults:
         return await cr.search(info, query, filter, first, after)
 
     @strawberry.field(
