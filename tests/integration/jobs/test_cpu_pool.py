@@ -58,7 +58,6 @@ async def test_a_dead_worker_fails_its_step_and_the_next_step_gets_a_new_pool() 
 
 _DIES_ABRUPTLY = """
 import asyncio, multiprocessing, os
-from racine.domain.errors import Unavailable
 from racine.jobs.cpu import CpuPool
 
 async def main():
