@@ -51,6 +51,7 @@ class RunQueue:
     def prepare_cpu(self, step: Callable[[], object]) -> None:
         """Run ``step`` once in every process-pool worker as it starts (``CpuPool.prepare``)."""
         self.runner.cpu.prepare(step)
+
     def schedule(
         self, kind: str, cron: str, payload_factory: Callable[[], dict[str, Any]]
     ) -> Schedule:

@@ -48,6 +48,7 @@ class RunnerContext:
 
     async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
         return await self._cpu.run(fn, *args)
+
     async def progress(self, progress: dict[str, Any]) -> None:
         async with self._uow_factory() as uow:
             await uow.runs.set_progress(self._run_id, progress)
