@@ -12,11 +12,11 @@ estimate from those values.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import repeat
-from operator import truediv
+from operator import itemgetter, truediv
 
 import regex
 
@@ -29,7 +29,12 @@ from racine.domain.classification.rules import (
     Strength,
 )
 from racine.domain.classification.sample import Sample
-from racine.domain.classification.validators import EXTRA_CHECKS, VALIDATORS, Validator
+from racine.domain.classification.validators import (
+    BATCH_CHECKS,
+    EXTRA_CHECKS,
+    VALIDATORS,
+    Validator,
+)
 
 __all__ = ["PROBE_KEYS", "RuleOutcome", "evaluate_custom", "evaluate_rules", "probe"]
 
@@ -125,8 +130,11 @@ def weighted_ratio(
     clear = min_ratio + DECIDE_MARGIN
     ok = sum(c for _, c in sample.counts[:known_passing])
     fail = 0
-    for seen, (value, count) in enumerate(sample.counts[known_passing:], known_passing + 1):
-        if check(value):
+    rest = sample.counts[known_passing:]
+    batch = BATCH_CHECKS.get(check)
+    passes = _passes(check, batch, rest) if batch is not None else map(check, map(_first, rest))
+    for seen, ((_, count), passed) in enumerate(zip(rest, passes, strict=True), known_passing + 1):
+        if passed:
             ok += count
             if seen >= DECIDE_AFTER and ok >= clear * (ok + fail):
                 return ok / (ok + fail)
@@ -135,6 +143,20 @@ def weighted_ratio(
             if fail > allowed:
                 return ok / (ok + fail)
     return ok / total if total else 0.0
+
+
+_first = itemgetter(0)
+_BATCH = 64  # values per batch call: a column decided early wastes at most this many
+
+
+def _passes(
+    check: Validator, batch: Callable[[list[str]], list[bool] | None], counts: list[tuple[str, int]]
+) -> Iterator[bool]:
+    """``check`` of each value in order, ``batch`` by slices where it applies."""
+    for lo in range(0, len(counts), _BATCH):
+        values = list(map(_first, counts[lo : lo + _BATCH]))
+        flags = batch(values)
+        yield from map(check, values) if flags is None else flags
 
 
 def _common_prefix_share(values: list[str], width: int) -> float:

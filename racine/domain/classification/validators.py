@@ -19,6 +19,7 @@ from racine.domain.classification.lexicon import country_codes, country_names
 from racine.domain.classification.names import person_name, single_name, words
 
 __all__ = [
+    "BATCH_CHECKS",
     "BLOOD_TYPES",
     "GENDER_WORDS",
     "VALIDATORS",
@@ -301,6 +302,38 @@ def _geo(v: str) -> bool:
     return False
 
 
+# ``_geo`` on many values at once. A scan's decimal columns pass GEO's probe, and with
+# ~85 % of their values passing (the integral ones fail) the count-weighted ratio decides
+# neither way early: every value is checked. On the values joined by newlines one regex
+# substitution marks each decimal below 180 in magnitude (in range whatever its digits)
+# with a lone ``\x01``; the rare other decimals (180-999) get float(). Only for ASCII
+# text (``\d`` is then ``[0-9]``) with no pair separator in it (no value can be a pair).
+_NEAR_DECIMAL = re.compile(r"^-?(?:\d{1,2}|0\d\d|1[0-7]\d)\.\d{4,}$", re.M | re.A)
+_FAR_DECIMAL = re.compile(r"^-?\d{3}\.\d{4,}$", re.M | re.A)
+_MARK = "\x01"
+
+
+def geo_flags(values: list[str]) -> list[bool] | None:
+    """``[_geo(v) for v in values]``, or ``None`` when the values need the general path."""
+    joined = "\n".join(values)
+    if (
+        not joined.isascii()
+        or joined.count("\n") != len(values) - 1
+        or _MARK in joined
+        or "," in joined
+        or ";" in joined
+        or " " in joined
+    ):
+        return None
+    lines = _NEAR_DECIMAL.sub(_MARK, joined).split("\n")
+    flags = [line == _MARK for line in lines]
+    if _FAR_DECIMAL.search("\n".join(lines)):
+        for i, line in enumerate(lines):
+            if _FAR_DECIMAL.fullmatch(line):
+                flags[i] = -180 <= float(line) <= 180
+    return flags
+
+
 def _dob(v: str) -> bool:
     d = parse_date(v)
     return d is not None and 1900 <= d.year <= 2020
@@ -448,3 +481,6 @@ EXTRA_CHECKS: dict[str, Validator] = {
     "ssn_plain": lambda v: len(v) == 9 and v.isdigit() and checksums.ssn_valid(v),
     "luhn": lambda v: v.isdigit() and 12 <= len(v) <= 19 and checksums.luhn_valid(v),
 }
+
+# Validators with a many-values form (see ``geo_flags``): same answers, fewer calls.
+BATCH_CHECKS: dict[Validator, Callable[[list[str]], list[bool] | None]] = {_geo: geo_flags}

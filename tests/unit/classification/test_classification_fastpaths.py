@@ -142,3 +142,47 @@ def test_sparse_search_on_joined_values_matches_value_by_value() -> None:
             expected = sum(c for v, c in texts
                            if any(check(m.group(0).strip()) for m in pattern.finditer(v)))
             assert hits == expected
+
+
+def test_geo_batch_matches_the_validator_value_by_value() -> None:
+    # given value lists of decimals in and out of range, integers, signs, 180 exactly,
+    # pairs, newlines, non-ASCII digits and the marker character
+    rng = random.Random(17)
+    atoms = ["-", ".", "0", "1", "7", "179", "180", "181", "999", "1000", "0000", "00001",
+             "e", "\n", ",", " ", "\x01", "\u0661", "+", "x"]
+    fast = 0
+    for _ in range(4000):
+        values = ["".join(rng.choice(atoms) for _ in range(rng.randint(0, 6)))
+                  for _ in range(rng.randint(1, 70))]
+        if rng.random() < 0.7:  # mostly lists the batch form takes
+            values = [v.translate({10: None, 44: None, 32: None, 1: None, 0x661: None})
+                      for v in values]
+        if rng.random() < 0.5:
+            values = [str(round(rng.uniform(-1200, 1200), rng.randint(0, 8)))
+                      if rng.random() < 0.7 else v for v in values]
+        flags = validators.geo_flags(values)
+        # then, where it answers, the batch form agrees with the validator on every value
+        if flags is not None:
+            fast += 1
+            assert flags == [validators._geo(v) for v in values], values
+    assert fast > 2000
+    assert validators.geo_flags(["180.00000000000000000001", "180.0001", "-180.0000"]) == [
+        True, False, True]
+
+
+def test_weighted_ratio_with_the_geo_batch_matches_the_plain_loop() -> None:
+    from racine.domain.classification import matching
+
+    # given decimal columns passing ~86 % (every 7th value integral), which no early exit
+    # decides, and short or clearly passing ones, which one does
+    columns = [[str(i / 7) if i % 7 else str(i // 7) for i in range(1, n)] for n in (20, 300, 900)]
+    columns.append([f"{i / 1000:.5f}" for i in range(1, 400)])
+    for cells in columns:
+        sample = prepare(cells, 1000, 256)
+        for known, min_ratio in ((0, 0.8), (12, 0.8), (0, 0.9), (0, 0.5)):
+            # when the ratio is taken with the batch form and with the plain validator
+            batched = matching.weighted_ratio(sample, validators._geo, min_ratio, known)
+            plain = matching.weighted_ratio(sample, lambda v: validators._geo(v), min_ratio, known)
+            # then both stop at the same value with the same ratio
+            assert batched == plain
+    assert validators._geo in validators.BATCH_CHECKS
