@@ -186,3 +186,16 @@ def test_weighted_ratio_with_the_geo_batch_matches_the_plain_loop() -> None:
             # then both stop at the same value with the same ratio
             assert batched == plain
     assert validators._geo in validators.BATCH_CHECKS
+
+
+def test_non_null_is_every_cell_neither_null_nor_binary() -> None:
+    # given columns of every kind prepare takes apart: text, numbers, bytes, mixed cells
+    rng = random.Random(23)
+    pool: list[object] = ["a@b.co", " a@b.co ", "NULL", "", "  ", "a\x00b", "x" * 300, "\x01",
+                          b"bytes", b"\xff\xfe\x00", 7, 7.5, True, None, _Text(" n/a ")]
+    for _ in range(500):
+        cells = [rng.choice(pool) for _ in range(rng.randint(0, 60))]
+        for limit in (1000, 20):
+            sample = prepare(cells, limit, 16 if rng.random() < 0.5 else 256)
+            # then non_null (total - nulls - binary) is the sum of the counts
+            assert sample.non_null == sum(c for _, c in sample.counts), cells
