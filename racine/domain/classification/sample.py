@@ -86,11 +86,14 @@ _STR_CELLS = frozenset((str, type(None)))
 _NUMBER_CELLS = frozenset((int, float, type(None)))  # exact types: ``bool`` is not here
 
 
-def _plain_counts(counts: Counter[str]) -> tuple[list[tuple[str, int]], int] | None:
-    """The common case, printable strings: (counts, null cells), or ``None`` if not that."""
+def _plain_counts(
+    counts: Counter[str], printable: bool = False
+) -> tuple[list[tuple[str, int]], int] | None:
+    """The common case, printable strings: (counts, null cells), or ``None`` if not that.
+    ``printable``: the caller knows every text is (numbers' texts are)."""
     empty = counts.pop("", 0)
     joined = " ".join(counts)
-    if not joined.isprintable():
+    if not printable and not joined.isprintable():
         if empty:
             counts[""] = empty
         return None
@@ -122,12 +125,13 @@ def _cleaned_counts(counts: Counter[str]) -> tuple[list[tuple[str, int]], int]:
     return sorted(counter.items(), key=itemgetter(1), reverse=True), nulls
 
 
-def _prepare_text(cells: Sequence[object], max_cell_chars: int) -> Sample:
-    """``prepare`` for cells that are all ``str`` or ``None``: one pass per distinct cell."""
+def _prepare_text(cells: Sequence[object], max_cell_chars: int, numbers: bool = False) -> Sample:
+    """``prepare`` for cells that are all ``str`` or ``None``: one pass per distinct cell.
+    ``numbers``: the texts of ints and floats, printable and known to fit the cap."""
     counts: Counter[str] = Counter(cells)  # type: ignore[arg-type]
     nulls = counts.pop(None, 0)  # type: ignore[call-overload]
-    if not counts or max(map(len, counts)) <= max_cell_chars:
-        plain = _plain_counts(counts)
+    if numbers or not counts or max(map(len, counts)) <= max_cell_chars:
+        plain = _plain_counts(counts, numbers)
         if plain is not None:
             return Sample(plain[0], len(cells), nulls + plain[1], 0, 0)
     counter: Counter[str] = Counter()
@@ -160,7 +164,7 @@ def prepare(values: Sequence[object], max_samples: int, max_cell_chars: int) -> 
         # cell-by-cell path, which does not count a cut number as truncated.
         texts = [None if v is None else str(v) for v in cells]
         if max(map(len, filter(None, texts)), default=0) <= max_cell_chars:
-            return _prepare_text(texts, max_cell_chars)
+            return _prepare_text(texts, max_cell_chars, numbers=True)
     counter: Counter[str] = Counter()
     nulls = binary = truncated = total = 0
     for value in cells:
