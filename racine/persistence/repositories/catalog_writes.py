@@ -27,10 +27,9 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Table, bindparam, delete, insert, update
+from sqlalchemy import JSON, DateTime, Table, bindparam, delete, insert, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
@@ -134,8 +133,9 @@ def _plan(dialect: Dialect, name: str) -> _Plan | None:
                 if isinstance(impl, JSON):
                     encoders.append(_json_encoder(process))
                     continue
-                # a batch shares a few timestamps: encode each once
-                shared = type_.python_type is datetime
+                # a batch shares a few timestamps: encode each once (``UtcDateTime``, a
+                # decorator, says ``object`` for its python_type: ask its impl)
+                shared = isinstance(getattr(type_, "impl_instance", type_), DateTime)
                 encoders.append(None if process is None else _encoder(process, shared))
             plans[name] = _Plan(compiled.string, names, tuple(encoders))
     return plans[name]
