@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -64,6 +64,9 @@ class SqlConnector:
         # Several statements per call, each capped by the server; this only
         # catches a source that went silent mid-call.
         self._backstop_s = connect_timeout_s + 2 * statement_timeout_s + 5
+        # PostgreSQL samples' connections, kept between samples (see ``_sampler``).
+        self._samplers: list[AsyncConnection] = []
+        self._keep_samplers = self._engine.pool.size() - 1  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return f"SqlConnector({self._target.dialect.value}, {self._target.label!r})"
@@ -144,9 +147,8 @@ class SqlConnector:
         if not query.names:
             return PortableSample({}, exact)
         try:
-            async with asyncio.timeout(self._backstop_s), self._engine.connect() as conn:
-                raw = await conn.get_raw_connection()
-                cells = await fetch_columns(raw.driver_connection, query)
+            async with asyncio.timeout(self._backstop_s), self._sampler() as connection:
+                cells = await fetch_columns(connection, query)
         except Exception as error:
             raise to_domain_error(error, self._target) from None
         return PortableSample(
@@ -157,7 +159,33 @@ class SqlConnector:
             exact,
         )
 
+    @asynccontextmanager
+    async def _sampler(self) -> AsyncIterator[Any]:
+        """An asyncpg connection for one sample. Samples run outside transactions, so
+        their connection need not go back to the pool after each (a checkout and
+        return cost ~0.2 ms of CPU per table): up to one fewer than the pool holds
+        are kept for the next samples, the rest of the pool stays free for the other
+        calls. A connection whose sample failed is returned to the pool."""
+        conn = self._samplers.pop() if self._samplers else await self._engine.connect()
+        keep = False
+        try:
+            driver: Any = (await conn.get_raw_connection()).driver_connection
+            if driver.is_closed():  # kept, then closed by the server: a fresh one
+                await conn.invalidate()
+                conn = await self._engine.connect()
+                driver = (await conn.get_raw_connection()).driver_connection
+            yield driver
+            keep = not driver.is_closed() and len(self._samplers) < self._keep_samplers
+        finally:
+            if keep:
+                self._samplers.append(conn)
+            else:
+                await conn.close()
+
     async def close(self) -> None:
+        samplers, self._samplers = self._samplers, []
+        for conn in samplers:
+            await conn.close()
         await self._engine.dispose()
 
     @asynccontextmanager

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 from conftest import POSTGRES_URL, Source
+from sqlalchemy import event
 
 from racine.connectors import connector_for
+from racine.connectors.engines import APPLICATION_NAME
 from racine.connectors.postgres_sample import SampleQuery, fetch_columns
 from racine.domain.scanning.source import ColumnMeta
 
@@ -87,3 +91,47 @@ async def test_an_aggregate_the_server_refuses_falls_back_to_rows(empty_source: 
     query, by_rows, by_columns = await _rows_and_columns(src, "a", columns)
     assert query.aggregable
     assert by_columns == by_rows == [[1, 2, 3], [[1, 2], [[1, 2], [3, 4]], None]]
+
+
+async def test_samples_keep_their_connection_between_tables(empty_source: Source) -> None:
+    # given three tables, sampled one after the other
+    src = empty_source
+    await src.run(*(f"CREATE TABLE {src.q(f't{i}')} AS SELECT 1 AS id" for i in range(3)))
+    connector = connector_for(src.url)
+    pool = connector._engine.sync_engine.pool
+    checkouts: list[object] = []
+    event.listen(pool, "checkout", lambda *args: checkouts.append(args))
+    try:
+        tables = await connector.reflect_tables(src.schema, ["t0", "t1", "t2"])
+        reflected = len(checkouts)
+        for name, table in tables.items():
+            portable = await connector.sample_portable(src.schema, name, table.columns, 5)
+            assert portable.columns == {"id": [1]}
+        # then the samples took one connection from the pool, not one per table
+        assert len(checkouts) - reflected == 1
+        assert pool.checkedout() == 1  # type: ignore[attr-defined]
+    finally:
+        await connector.close()
+    # and closing the connector gave it back
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_kept_connection_the_server_closed_is_replaced(empty_source: Source) -> None:
+    # given a sample's connection, kept, then ended by the server
+    src = empty_source
+    await src.run(f"CREATE TABLE {src.q('t')} AS SELECT 1 AS id")
+    connector = connector_for(src.url)
+    try:
+        table = await connector.reflect_table(src.schema, "t")
+        await connector.sample_portable(src.schema, "t", table.columns, 5)
+        await src.run(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE application_name = '{APPLICATION_NAME}'"
+            f" AND query LIKE '%{src.schema}%'"  # its last query: the sample
+        )
+        await asyncio.sleep(0.2)  # the client sees the connection close
+        # when the next table is sampled, then it is read on a fresh connection
+        portable = await connector.sample_portable(src.schema, "t", table.columns, 5)
+    finally:
+        await connector.close()
+    assert portable.columns == {"id": [1]}
