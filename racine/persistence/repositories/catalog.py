@@ -17,6 +17,7 @@ from racine.domain.catalog.model import (
     AssetFilter,
     AssetKind,
     ColumnClassification,
+    utcnow,
 )
 from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
@@ -164,14 +165,18 @@ class CatalogRepository(RelationsMixin, SearchMixin):
                 a.source_id == source_id, a.kind != AssetKind.DATA_SOURCE.value
             )
         )
+        kinds = {k.value: k for k in AssetKind}
+        now = utcnow()  # not stored: a timestamp for each would cost ~2 us a row
         return [
             Asset(
-                kind=AssetKind(kind),
+                kind=kinds[kind],
                 name="",
                 qualified_name="",
                 source_id=source_id,
                 parent_id=parent_id,
                 id=id_,
+                created_at=now,
+                updated_at=now,
                 deleted_at=deleted_at,
             )
             for id_, kind, parent_id, deleted_at in rows
