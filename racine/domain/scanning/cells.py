@@ -22,9 +22,12 @@ import datetime as dt
 import enum
 import json
 import math
+import operator
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
+from typing import Any
 
 from racine.domain.scanning.source import MAX_CELL_BYTES
 
@@ -99,6 +102,16 @@ def exact_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> li
     numbers :func:`plain_column` makes of the ``Decimal`` values: int when
     integral, float otherwise. Cells that are not such text go through
     :func:`to_plain`."""
+    kinds = set(map(type, values))
+    if kinds == _STR:
+        numbers = _exact_texts(values, limit)  # type: ignore[arg-type]
+        if numbers is not None:
+            return numbers
+    elif kinds == _STR_OR_NONE:  # the texts in one go, the nulls put back after
+        numbers = _exact_texts([v for v in values if v is not None], limit)  # type: ignore[misc]
+        if numbers is not None:
+            taken = iter(numbers)
+            return [None if v is None else next(taken) for v in values]
     return [_exact(v, limit) if type(v) is str else to_plain(v, limit=limit) for v in values]
 
 
@@ -110,6 +123,29 @@ def plain_sample(
         name: exact_column(values) if name in exact_text else plain_column(values)
         for name, values in columns.items()
     }
+
+
+_STR = frozenset({str})
+_STR_OR_NONE = frozenset({str, type(None)})
+
+
+def _exact_texts(texts: Sequence[str], limit: int) -> list[object] | None:
+    """:func:`_exact` of every text, or None if one is no float at all. The texts
+    are parsed in one C loop (``_exact`` costs twice as much cell by cell): a text
+    with a "." whose float is finite and not integral is that float, as in
+    ``_exact``; only the other texts (integers, integral or huge decimals, NaN,
+    infinities) go through ``_exact``."""
+    try:
+        numbers: list[Any] = list(map(float, texts))
+    except ValueError:
+        return None
+    dotted = all(map(operator.contains, texts, repeat(".")))
+    if dotted and math.isfinite(sum(numbers)) and not any(map(float.is_integer, numbers)):
+        return numbers  # a finite sum: no NaN or infinity among them
+    for i, number in enumerate(numbers):
+        if not math.isfinite(number) or number.is_integer() or "." not in texts[i]:
+            numbers[i] = _exact(texts[i], limit)
+    return numbers
 
 
 def _exact(text: str, limit: int) -> object:

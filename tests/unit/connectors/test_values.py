@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import random
+import struct
 import uuid
 from decimal import Decimal
 
 import pytest
 
 from racine.connectors.values import plain_column, portable_column, to_plain
-from racine.domain.scanning.cells import exact_column
+from racine.domain.scanning.cells import _exact, _exact_texts, exact_column
 
 
 class Colour(enum.Enum):
@@ -128,3 +129,49 @@ def test_exact_columns_become_what_their_decimals_would() -> None:
         assert len(got) == len(want)
         for text, g, w in zip(texts, got, want, strict=True):
             assert type(g) is type(w) and (g == w or (g != g and w != w)), text
+
+
+def _same(a: object, b: object) -> bool:
+    """The same Python value: same type, and for floats the same bits (NaN too)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is float:
+        return struct.pack("<d", a) == struct.pack("<d", b)  # type: ignore[arg-type]
+    return a == b
+
+
+TRICKY_TEXTS = [
+    *EXACT_TEXTS,
+    "1e5",
+    "15e-1",
+    " 1.5",
+    "1_0.5",
+    ".5",
+    "5.",
+    "-.0",
+    "+1.5",
+    "١.٥",
+    "1e400",
+    "0." + "0" * 400 + "1",
+    "9007199254740993.5",
+    "12.0000000000000000000001",
+    "0.14285714285714285714",
+]
+
+
+def test_texts_parsed_together_are_what_each_text_becomes_alone() -> None:
+    # given columns of dotted decimals (the common case: one C loop) and columns
+    # mixing them with integers, integral or huge decimals, NaN and odd texts
+    rng = random.Random(7)
+    clean = [f"{rng.uniform(-1e4, 1e4):.{rng.randint(1, 22)}f}" for _ in range(200)]
+    columns = [clean, *([*clean, t] for t in TRICKY_TEXTS), TRICKY_TEXTS]
+    for texts in columns:
+        # when the column goes through the fast path
+        got = _exact_texts(texts, 8)
+        # then it is taken, and gives what each text gives alone
+        assert got is not None
+        assert all(map(_same, got, [_exact(t, 8) for t in texts]))
+    # and a text that is no float sends the column cell by cell
+    assert _exact_texts(["1.5", "abc"], 8) is None
+    assert exact_column(["1.5", "abc", None]) == [1.5, "abc", None]
+    assert exact_column(["1.50", None, "2"]) == [1.5, None, 2]
