@@ -157,6 +157,7 @@ class SqlConnector:
                 for name, values in zip(query.names, cells, strict=True)
             },
             exact,
+            query.cut,
         )
 
     @asynccontextmanager

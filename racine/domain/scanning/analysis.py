@@ -75,7 +75,7 @@ def analyze_table(
     (``known_sensitive``) — says so."""
     _prepare_worker()
     samples: Mapping[str, Sequence[object]] = (
-        plain_sample(sample.columns, sample.exact_text)
+        plain_sample(sample.columns, sample.exact_text, sample.cut)
         if isinstance(sample, PortableSample)
         else sample
     )

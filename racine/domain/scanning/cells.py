@@ -59,15 +59,18 @@ _PORTABLE = frozenset({*_SCALARS, Decimal, dt.date, dt.datetime, dt.time, dt.tim
 _SIZED_OR_NONE = frozenset({type(None), str, bytes})
 
 
-def plain_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> list[object]:
+def plain_column(
+    values: Sequence[object], *, limit: int = MAX_CELL_BYTES, cut: bool = False
+) -> list[object]:
     """:func:`to_plain` of every value of one column; the common columns (only
-    numbers, or only short strings, with nulls) are taken as they are."""
+    numbers, or only short strings, with nulls) are taken as they are. ``cut``:
+    the source already cut its text cells to ``limit`` (no need to measure)."""
     kinds = set(map(type, values))
     if kinds <= _SCALARS:
         return list(values)
     if kinds <= _DECIMALS:
         return [None if v is None else _decimal(v) for v in values]  # type: ignore[arg-type]
-    if kinds <= _TEXT and _longest(values) <= limit:
+    if kinds <= _TEXT and (cut or _longest(values) <= limit):
         return list(values)
     return [to_plain(v, limit=limit) for v in values]
 
@@ -116,11 +119,16 @@ def exact_column(values: Sequence[object], *, limit: int = MAX_CELL_BYTES) -> li
 
 
 def plain_sample(
-    columns: Mapping[str, Sequence[object]], exact_text: frozenset[str] = frozenset()
+    columns: Mapping[str, Sequence[object]],
+    exact_text: frozenset[str] = frozenset(),
+    cut: frozenset[str] = frozenset(),
 ) -> dict[str, list[object]]:
-    """A portable sample (see :func:`portable_column`) as plain values, by column."""
+    """A portable sample (see :func:`portable_column`) as plain values, by column;
+    the text cells of the ``cut`` columns are already within ``MAX_CELL_BYTES``."""
     return {
-        name: exact_column(values) if name in exact_text else plain_column(values)
+        name: exact_column(values)
+        if name in exact_text
+        else plain_column(values, cut=name in cut)
         for name, values in columns.items()
     }
 

@@ -117,10 +117,12 @@ class PortableSample:
     """A sample as read, not yet plain: ``columns`` of cells by name, ready to be
     pickled to the process pool (see ``racine.domain.scanning.cells``), where
     ``plain_sample`` finishes them; ``exact_text`` names the columns of exact
-    decimals read as their text."""
+    decimals read as their text, ``cut`` those whose text or binary cells the
+    source already cut to ``MAX_CELL_BYTES`` (the pool need not measure them)."""
 
     columns: dict[str, list[object]]
     exact_text: frozenset[str] = frozenset()
+    cut: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

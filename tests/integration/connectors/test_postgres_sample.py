@@ -61,6 +61,7 @@ async def test_scalar_tables_are_aggregated_with_the_same_cells(empty_source: So
     assert by_columns == by_rows and len(by_columns[0]) == 40
     assert portable.columns["Odd name"] == by_rows[1]
     assert "Odd name" in query.cut and "amount" not in query.cut
+    assert portable.cut == query.cut  # the pool need not measure those cells again
 
 
 async def test_an_empty_table_samples_as_empty_columns(empty_source: Source) -> None:

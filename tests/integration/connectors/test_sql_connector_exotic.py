@@ -105,4 +105,4 @@ async def test_exotic_types_cross_to_the_pool_and_come_out_plain(empty_source: S
 
     # Then what crosses pickles, and the pool's conversion gives the plain sample
     crossed = pickle.loads(pickle.dumps(portable))
-    assert repr(plain_sample(crossed.columns, crossed.exact_text)) == repr(plain)
+    assert repr(plain_sample(crossed.columns, crossed.exact_text, crossed.cut)) == repr(plain)

@@ -130,7 +130,7 @@ async def test_portable_sample_is_the_plain_sample_once_made_plain(
         plain = await connector.sample(source.schema, name, [c.name for c in table.columns], 50)
 
         # Then the pool's conversion gives exactly the plain sample
-        made = plain_sample(portable.columns, portable.exact_text)
+        made = plain_sample(portable.columns, portable.exact_text, portable.cut)
         assert repr(made) == repr(plain), name
 
     # and the exact decimals crossed as text, not converted here (SQLite has none)

@@ -13,7 +13,8 @@ from decimal import Decimal
 import pytest
 
 from racine.connectors.values import plain_column, portable_column, to_plain
-from racine.domain.scanning.cells import _exact, _exact_texts, exact_column
+from racine.domain.scanning.cells import _exact, _exact_texts, exact_column, plain_sample
+from racine.domain.scanning.source import MAX_CELL_BYTES
 
 
 class Colour(enum.Enum):
@@ -175,3 +176,14 @@ def test_texts_parsed_together_are_what_each_text_becomes_alone() -> None:
     assert _exact_texts(["1.5", "abc"], 8) is None
     assert exact_column(["1.5", "abc", None]) == [1.5, "abc", None]
     assert exact_column(["1.50", None, "2"]) == [1.5, None, 2]
+
+
+def test_cut_text_is_not_measured_again() -> None:
+    # given text cells the source says it already cut (to 4 characters here, so a
+    # longer cell shows whether the pool measured it)
+    cells = ["abc", None, "defghij"]
+    # then a cut column is taken as it is, and any other one is measured and cut
+    assert plain_column(cells, limit=4, cut=True) == cells
+    assert plain_column(cells, limit=4) == ["abc", None, "defg"]
+    sample = plain_sample({"a": ["x" * 70_000], "b": ["x" * 70_000]}, cut=frozenset({"a"}))
+    assert len(sample["a"][0]) == 70_000 and len(sample["b"][0]) == MAX_CELL_BYTES
