@@ -79,19 +79,25 @@ def analyze_table(
         if isinstance(sample, PortableSample)
         else sample
     )
+    # Neither the classifier nor the profiler changes the values they are given:
+    # each column is shared, not copied for each.
+    values = {name: _as_list(samples.get(name, ())) for name, _ in columns}
     out = {name: ColumnAnalysis() for name, _ in columns}
     if config is not None:
         inputs = [
-            ColumnInput(name, list(samples.get(name, ())), table, data_type)
-            for name, data_type in columns
+            ColumnInput(name, values[name], table, data_type) for name, data_type in columns
         ]
         for verdict in classify_columns(inputs, config):
             out[verdict.column_name].labels = list(verdict.labels)
     if profiling:
         for name, _ in columns:
             live = any(lb.state is not LabelState.REJECTED for lb in out[name].labels)
-            profile = profile_column(
-                list(samples.get(name, ())), sensitive=live or name in known_sensitive
-            )
+            profile = profile_column(values[name], sensitive=live or name in known_sensitive)
             out[name].profile = profile.to_json()
     return out
+
+
+def _as_list(values: Sequence[object]) -> list[object]:
+    """``values`` as a list: the list itself if it is one (``plain_sample`` makes
+    new lists)."""
+    return values if type(values) is list else list(values)
