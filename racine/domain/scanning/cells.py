@@ -26,7 +26,7 @@ import operator
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Any
 
 from racine.domain.scanning.source import MAX_CELL_BYTES
@@ -141,15 +141,17 @@ def _exact_texts(texts: Sequence[str], limit: int) -> list[object] | None:
     """:func:`_exact` of every text, or None if one is no float at all. The texts
     are parsed in one C loop (``_exact`` costs twice as much cell by cell): a text
     with a "." whose float is finite and not integral is that float, as in
-    ``_exact``; only the other texts (integers, integral or huge decimals, NaN,
-    infinities) go through ``_exact``."""
+    ``_exact``; only the other texts (integral decimals, integers, huge ones,
+    NaN, infinities) take the rest of ``_exact``'s way."""
     try:
         numbers: list[Any] = list(map(float, texts))
     except ValueError:
         return None
-    dotted = all(map(operator.contains, texts, repeat(".")))
-    if dotted and math.isfinite(sum(numbers)) and not any(map(float.is_integer, numbers)):
-        return numbers  # a finite sum: no NaN or infinity among them
+    if all(map(operator.contains, texts, repeat("."))) and math.isfinite(sum(numbers)):
+        # A finite sum: no NaN or infinity among them, so only the integral ones are left.
+        for i in compress(range(len(numbers)), map(float.is_integer, numbers)):
+            numbers[i] = _exact_whole(texts[i], limit)
+        return numbers
     for i, number in enumerate(numbers):
         if not math.isfinite(number) or number.is_integer() or "." not in texts[i]:
             numbers[i] = _exact(texts[i], limit)
@@ -161,13 +163,25 @@ def _exact(text: str, limit: int) -> object:
         if "." not in text:
             return int(text)  # ValueError for NaN, Infinity (and over 4,300 digits)
         number = float(text)
-        if math.isfinite(number) and not number.is_integer():
-            return number  # the common case, without Decimal arithmetic
-        whole, _, fraction = text.partition(".")
-        if not fraction.strip("0"):
-            return int(whole)  # an integer written with a scale: "12.000"
     except ValueError:
-        pass
+        return _exact_decimal(text, limit)
+    if math.isfinite(number) and not number.is_integer():
+        return number  # the common case, without Decimal arithmetic
+    return _exact_whole(text, limit)
+
+
+def _exact_whole(text: str, limit: int) -> object:
+    """:func:`_exact` of a text with a "." whose float is integral or not finite."""
+    whole, _, fraction = text.partition(".")
+    if not fraction.strip("0"):
+        try:
+            return int(whole)  # an integer written with a scale: "12.000"
+        except ValueError:
+            pass
+    return _exact_decimal(text, limit)
+
+
+def _exact_decimal(text: str, limit: int) -> object:
     try:
         return _decimal(Decimal(text))
     except InvalidOperation:  # not a number after all: keep the text
