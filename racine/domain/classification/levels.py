@@ -108,8 +108,8 @@ async def refresh_sensitivity(
 async def refresh_source_sensitivity(uow: ClassificationUnitOfWork, source_id: uuid.UUID) -> int:
     """Recompute every stored level of one source from its labels; returns how many
     assets have a level."""
-    # The outline: every column's profile at once would not fit a large source.
-    assets: list[Asset] = await uow.catalog.outline_of(source_id)
+    # Lean, and only the columns with labels: the others have no level.
+    assets: list[Asset] = await uow.catalog.labelled_outline_of(source_id)
     root = await uow.catalog.get(source_id)
     if root is not None:
         assets.append(root)

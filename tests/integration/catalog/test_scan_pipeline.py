@@ -160,25 +160,30 @@ async def test_a_pool_worker_killed_mid_scan_fails_only_the_tables_in_flight(
     assert (again.tables_done, again.errors) == (TABLES, [])
 
 
-async def test_the_outline_of_a_scanned_source_is_its_structure_without_profiles(
+async def test_the_labelled_outline_of_a_scanned_source_is_its_structure_and_labelled_columns(
     scan_env: Any, many_tables: Path
 ) -> None:
-    # Given a scanned source (profiles stored on every column)
+    # Given a scanned source (profiles stored on every column, labels on the e-mails)
     source = await scan_env.add_source(f"sqlite:///{many_tables}", sample_size=20)
     scan = await scan_env.scan(source)
     assert scan.state is RunState.SUCCEEDED, scan.reason
 
-    # When its outline is read (what the scan's closing sensitivity refresh walks)
+    # When its labelled outline is read (what the scan's closing sensitivity refresh walks)
     async with scan_env.uow_factory() as uow:
-        outline = await uow.catalog.outline_of(source)
+        outline = await uow.catalog.labelled_outline_of(source)
         full = await uow.catalog.by_source(source)
+        columns = [a.id for a in full if a.kind is AssetKind.COLUMN]
+        labelled = set(await uow.catalog.classifications_for(columns))
 
-    # Then it is every asset with its place in the tree, and no name, profile or detail
+    # Then it is every container and every labelled column with its place in the tree,
+    # no other column, and no name, profile or detail
     def place(a: Any) -> tuple[Any, ...]:
         return (a.id, a.kind, a.source_id, a.parent_id, a.deleted_at)
 
-    assert sorted(map(place, outline), key=str) == sorted(map(place, full), key=str)
-    assert len(outline) == 2 + TABLES * 5  # database, schema, tables and their columns
+    wanted = [a for a in full if a.kind is not AssetKind.COLUMN or a.id in labelled]
+    assert sorted(map(place, outline), key=str) == sorted(map(place, wanted), key=str)
+    assert 0 < len(labelled) < len(columns)  # the e-mails, not the ids, amounts or notes
+    assert len(outline) == 2 + TABLES + len(labelled)  # database, schema, tables, labelled
     assert all(a.profile is None and a.detail == {} and a.name == "" for a in outline)
     assert any(a.profile is not None for a in full)
 
