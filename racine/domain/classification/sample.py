@@ -84,22 +84,34 @@ _NULL_WORDS = frozenset(("null", "none", "nan", "n/a", "\\n"))
 _SPACED_NULL_WORD = re.compile(" (?:" + "|".join(map(re.escape, sorted(_NULL_WORDS))) + ") ")
 _STR_CELLS = frozenset((str, type(None)))
 _NUMBER_CELLS = frozenset((int, float, type(None)))  # exact types: ``bool`` is not here
+_CONTROL_BYTES = bytes(range(32)) + b"\x7f"
+
+
+def printable(text: str) -> bool:
+    """``text.isprintable()``. For ASCII text (a flag on the string, no scan) the
+    non-printable characters are the controls 0-31 and 127, and deleting them from
+    the encoded bytes is a C loop ~4x faster than ``isprintable`` on a column's
+    joined text (~17 instead of ~70 us for 500 hashes)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw.translate(None, _CONTROL_BYTES)) == len(raw)
+    return text.isprintable()
 
 
 def _plain_counts(
-    counts: Counter[str], printable: bool = False
+    counts: Counter[str], known_printable: bool = False
 ) -> tuple[list[tuple[str, int]], int] | None:
     """The common case, printable strings: (counts, null cells), or ``None`` if not that.
-    ``printable``: the caller knows every text is (numbers' texts are)."""
+    ``known_printable``: the caller knows every text is (numbers' texts are)."""
     empty = counts.pop("", 0)
     joined = " ".join(counts)
-    if not printable and not joined.isprintable():
+    if not known_printable and not printable(joined):
         if empty:
             counts[""] = empty
         return None
     padded = f" {joined.lower()} "
     if (
-        "  " in padded[1:-1]
+        "  " in joined  # lower() neither makes nor removes a space
         or joined[:1] == " "
         or joined[-1:] == " "
         or _SPACED_NULL_WORD.search(padded)
@@ -125,13 +137,12 @@ def _cleaned_counts(counts: Counter[str]) -> tuple[list[tuple[str, int]], int]:
     return sorted(counter.items(), key=itemgetter(1), reverse=True), nulls
 
 
-def _prepare_text(cells: Sequence[object], max_cell_chars: int, numbers: bool = False) -> Sample:
-    """``prepare`` for cells that are all ``str`` or ``None``: one pass per distinct cell.
-    ``numbers``: the texts of ints and floats, printable and known to fit the cap."""
+def _prepare_text(cells: Sequence[object], max_cell_chars: int) -> Sample:
+    """``prepare`` for cells that are all ``str`` or ``None``: one pass per distinct cell."""
     counts: Counter[str] = Counter(cells)  # type: ignore[arg-type]
     nulls = counts.pop(None, 0)  # type: ignore[call-overload]
-    if numbers or not counts or max(map(len, counts)) <= max_cell_chars:
-        plain = _plain_counts(counts, numbers)
+    if not counts or max(map(len, counts)) <= max_cell_chars:
+        plain = _plain_counts(counts)
         if plain is not None:
             return Sample(plain[0], len(cells), nulls + plain[1], 0, 0)
     counter: Counter[str] = Counter()
@@ -162,9 +173,14 @@ def prepare(values: Sequence[object], max_samples: int, max_cell_chars: int) -> 
         # Plain ints and floats (a scan's numeric columns): their texts, made in one C
         # loop, take the string path. A cell whose text is over the cap takes the
         # cell-by-cell path, which does not count a cut number as truncated.
-        texts = [None if v is None else str(v) for v in cells]
-        if max(map(len, filter(None, texts)), default=0) <= max_cell_chars:
-            return _prepare_text(texts, max_cell_chars, numbers=True)
+        # Counted by text, a null cell as "None" (no number's text): no list of texts
+        # with a test per cell, and the cap is checked on the distinct texts.
+        by_text: Counter[str] = Counter(map(str, cells))
+        nulls = by_text.pop("None", 0)
+        if max(map(len, by_text), default=0) <= max_cell_chars:
+            plain = _plain_counts(by_text, known_printable=True)
+            if plain is not None:  # always, for texts known to be printable
+                return Sample(plain[0], len(cells), nulls + plain[1], 0, 0)
     counter: Counter[str] = Counter()
     nulls = binary = truncated = total = 0
     for value in cells:

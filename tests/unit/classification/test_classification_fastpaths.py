@@ -199,3 +199,29 @@ def test_non_null_is_every_cell_neither_null_nor_binary() -> None:
             sample = prepare(cells, limit, 16 if rng.random() < 0.5 else 256)
             # then non_null (total - nulls - binary) is the sum of the counts
             assert sample.non_null == sum(c for _, c in sample.counts), cells
+
+
+def test_printable_matches_isprintable_on_ascii_and_beyond() -> None:
+    from racine.domain.classification.sample import printable
+
+    # given every ASCII character alone and inside text, and non-ASCII neighbours
+    chars = [chr(i) for i in range(128)] + ["\x80", "\x9f", "\xa0", "\xad", "é", "\u2028", "日"]
+    texts = ["", "plain text", "a  b"] + chars
+    texts += [f"ab{c}cd" for c in chars] + [f"{c}x" * 40 for c in chars] + [c * 3 for c in chars]
+    for text in texts:
+        # then the fast test answers what str.isprintable does
+        assert printable(text) is text.isprintable(), repr(text)
+    assert not printable("a\x7fb") and not printable("\x1f") and printable("~ !")
+
+
+def test_prepare_text_fast_path_matches_on_ascii_controls() -> None:
+    # given string columns with ASCII controls (DEL, escape, unit separator) among clean values
+    rng = random.Random(29)
+    words = ["ann", "bo@x.io", "a\x7fb", "\x1b[0m", "x\x1fy", "tab\there", "cr\rlf\n", "Zoë", "ok"]
+    for _ in range(300):
+        cells: list[str | None] = [rng.choice([*words, None]) for _ in range(rng.randint(0, 40))]
+        # when the str fast path and the cell-by-cell path run
+        fast = prepare(cells, 1000, 256)
+        slow = prepare([None if c is None else _Text(c) for c in cells], 1000, 256)
+        # then they agree exactly
+        assert fast == slow, cells
