@@ -98,29 +98,32 @@ def printable(text: str) -> bool:
     return text.isprintable()
 
 
+def _has_spaced_null_word(joined: str) -> bool:
+    # Every null word holds an "n": ASCII text with none (hex digests, most numbers)
+    # needs neither the lowered copy nor the search.
+    if joined.isascii() and "n" not in joined and "N" not in joined:
+        return False
+    return _SPACED_NULL_WORD.search(f" {joined.lower()} ") is not None
+
+
 def _plain_counts(
-    counts: Counter[str], known_printable: bool = False
+    counts: Counter[str], cells: int, known_printable: bool = False
 ) -> tuple[list[tuple[str, int]], int] | None:
     """The common case, printable strings: (counts, null cells), or ``None`` if not that.
-    ``known_printable``: the caller knows every text is (numbers' texts are)."""
+    ``cells``: the sum of the counts; ``known_printable``: the caller knows every text
+    is (numbers' texts are)."""
     empty = counts.pop("", 0)
     joined = " ".join(counts)
     if not known_printable and not printable(joined):
         if empty:
             counts[""] = empty
         return None
-    padded = f" {joined.lower()} "
-    if (
-        "  " in joined  # lower() neither makes nor removes a space
-        or joined[:1] == " "
-        or joined[-1:] == " "
-        or _SPACED_NULL_WORD.search(padded)
-    ):
+    if "  " in joined or joined[:1] == " " or joined[-1:] == " " or _has_spaced_null_word(joined):
         # Something to strip, merge or drop (or a false alarm): the general loop.
         cleaned, nulls = _cleaned_counts(counts)
         return cleaned, nulls + empty
     # Counter.most_common's order: by count, ties in order of first appearance.
-    if max(counts.values(), default=1) == 1:
+    if len(counts) == cells - empty:  # every count is 1
         return list(counts.items()), empty
     return sorted(counts.items(), key=itemgetter(1), reverse=True), empty
 
@@ -142,7 +145,7 @@ def _prepare_text(cells: Sequence[object], max_cell_chars: int) -> Sample:
     counts: Counter[str] = Counter(cells)  # type: ignore[arg-type]
     nulls = counts.pop(None, 0)  # type: ignore[call-overload]
     if not counts or max(map(len, counts)) <= max_cell_chars:
-        plain = _plain_counts(counts)
+        plain = _plain_counts(counts, len(cells) - nulls)
         if plain is not None:
             return Sample(plain[0], len(cells), nulls + plain[1], 0, 0)
     counter: Counter[str] = Counter()
@@ -178,7 +181,7 @@ def prepare(values: Sequence[object], max_samples: int, max_cell_chars: int) -> 
         by_text: Counter[str] = Counter(map(str, cells))
         nulls = by_text.pop("None", 0)
         if max(map(len, by_text), default=0) <= max_cell_chars:
-            plain = _plain_counts(by_text, known_printable=True)
+            plain = _plain_counts(by_text, len(cells) - nulls, known_printable=True)
             if plain is not None:  # always, for texts known to be printable
                 return Sample(plain[0], len(cells), nulls + plain[1], 0, 0)
     counter: Counter[str] = Counter()

@@ -225,3 +225,17 @@ def test_prepare_text_fast_path_matches_on_ascii_controls() -> None:
         slow = prepare([None if c is None else _Text(c) for c in cells], 1000, 256)
         # then they agree exactly
         assert fast == slow, cells
+
+
+def test_null_word_shortcut_matches_the_search() -> None:
+    from racine.domain.classification.sample import _SPACED_NULL_WORD, _has_spaced_null_word
+
+    # given joined texts with null words in any case, near misses and non-ASCII letters
+    rng = random.Random(31)
+    words = ["NULL", "None", "nAn", "N/A", "\\N", "\\n", "null", "nil", "an", "abc", "0x1f",
+             "12.5", "\u212a", "\u0130", "Ñ", "ｎull", "x", ""]
+    for _ in range(3000):
+        joined = " ".join(rng.choice(words) for _ in range(rng.randint(0, 5)))
+        # then the shortcut answers what the search on the lowered, padded text does
+        expected = _SPACED_NULL_WORD.search(f" {joined.lower()} ") is not None
+        assert _has_spaced_null_word(joined) is expected, joined
