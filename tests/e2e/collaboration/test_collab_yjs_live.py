@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gql import Client, gql
+from gql import Client, GraphQLRequest, gql
 from gql.transport.websockets import WebsocketsTransport
 from pycrdt import Doc, Text
 
@@ -123,7 +123,8 @@ async def test_node_and_graphql_clients_converge_and_survive_a_restart(
     async with Client(transport=transport(live_server, admin_token)) as session:
 
         async def watch() -> None:
-            async for result in session.subscribe(PRESENCE, variable_values={"d": doc}):
+            presence = GraphQLRequest(PRESENCE, variable_values={"d": doc})
+            async for result in session.subscribe(presence):
                 seen_presence.extend(result["documentPresence"]["participants"])
                 names = {p["userName"] for p in seen_presence}
                 if {"alice", "bob"} <= names:
