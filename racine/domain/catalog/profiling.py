@@ -24,7 +24,7 @@ import math
 import numbers
 import operator
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
@@ -197,15 +197,17 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
     elif kind in _TEMPORAL:
         stats = _temporal_stats(by_kind[kind], kind, sensitive=sensitive)
     elif kind in (ValueKind.STRING, ValueKind.BYTES):
-        stats = _length_stats(by_kind[kind], kind, sensitive=sensitive)
+        # plain: all plain text (a subclass could redefine len)
+        stats = _length_stats(by_kind[kind], kind, sensitive=sensitive, plain=types == _STR)
+    distinct = stats.pop(_DISTINCT, None)  # known only for a column of numbers alone
     if len(by_kind) == 1:
         keys, keyed = _counting_keys(by_kind, types, has_nan=stats.get("nan_count", 0) > 0)
     else:
-        keys, keyed = [_key(v) for v in present], True
+        keys, keyed, distinct = [_key(v) for v in present], True, None
     if sensitive:  # a sensitive column keeps no raw value, so no top values
         distinct = len(set(keys))
     else:
-        distinct, top, top_counts = _top_values(keys)
+        distinct, top, top_counts = _top_values(keys, distinct)
         if keyed:
             top = [key[1] for key in top]  # type: ignore[index]
         stats["top_values"] = tuple(map(_top_value, map(_preview, top), top_counts))
@@ -223,6 +225,7 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
 
 
 _NONE = type(None)
+_STR = {str}
 _KINDS: dict[type, str] = {}
 
 
@@ -267,14 +270,16 @@ def _counting_keys(
 
 
 _NAN_KEY = "NaN"
+_DISTINCT = "_distinct"  # _number_stats' count of distinct values, not a profile field
 
 
-def _top_values(keys: list[object]) -> tuple[int, list[object], list[int]]:
-    """The number of distinct keys, and the most common ones with their counts
-    as ``Counter(keys).most_common`` orders them (ties in first-seen order).
-    When every key is distinct (ids, e-mails, hashes) every count is 1 and
-    that order is the keys' own order, so neither counts nor a heap are needed."""
-    distinct = len(set(keys))
+def _top_values(keys: list[object], distinct: int | None) -> tuple[int, list[object], list[int]]:
+    """The number of distinct keys (``distinct`` if known), and the most common ones
+    with their counts as ``Counter(keys).most_common`` orders them (ties in
+    first-seen order). When every key is distinct (ids, e-mails, hashes) every count
+    is 1 and that order is the keys' own order: neither counts nor a heap are needed."""
+    if distinct is None:
+        distinct = len(set(keys))
     if distinct == len(keys):
         top = keys[:MAX_TOP_VALUES]
         return distinct, top, [1] * len(top)
@@ -378,6 +383,12 @@ def _number_stats(values: list[object], types: set[type], *, sensitive: bool) ->
         if sensitive:  # min, max, quantiles and histogram would show raw values
             return stats
         ordered = sorted_or_none(finite)
+        # All finite plain ints and floats, no -0.0: within +-2**53 every value
+        # is its float exactly, so equal values are equal neighbours of the
+        # sorted floats (an int and the float equal to it are one value).
+        exact = ordered if finite_mask is None and types <= {int, float} else None
+        if exact is not None and max(-exact[0], exact[-1]) < 2.0**53:
+            stats[_DISTINCT] = 1 + int(np.count_nonzero(exact[1:] != exact[:-1]))
         stats["min"], stats["max"] = _number_bounds(values, types, finite_mask, ordered)
         stats.update(shape(finite, ordered, render=None))
     return stats
@@ -450,13 +461,20 @@ def _temporal_stats(values: list[object], kind: str, *, sensitive: bool) -> dict
     return stats
 
 
-def _length_stats(values: list[object], kind: str, *, sensitive: bool) -> dict[str, Any]:
-    lengths = list(map(len, values))  # type: ignore[arg-type]
+def _length_stats(
+    values: list[object], kind: str, *, sensitive: bool, plain: bool
+) -> dict[str, Any]:
+    if plain:  # few distinct lengths, and one join sums them all
+        lengths: Collection[int] = set(map(len, values))  # type: ignore[arg-type]
+        total = len("".join(values))  # type: ignore[arg-type]
+    else:  # the len of a memoryview need not be its bytes' count, nor a subclass's its own
+        lengths = list(map(len, values))  # type: ignore[arg-type]
+        total = sum(lengths)
     stats: dict[str, Any] = {
         "length_min": min(lengths),
         # An exact int sum divided once: what numpy's float64 mean gives, as
         # every partial sum of lengths is an integer below 2**53.
-        "length_mean": sum(lengths) / len(lengths),
+        "length_mean": total / len(values),
         "length_max": max(lengths),
     }
     if kind == ValueKind.STRING and not sensitive:

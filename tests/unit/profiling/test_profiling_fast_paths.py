@@ -9,7 +9,14 @@ from decimal import Decimal
 
 import pytest
 
-from racine.domain.catalog.profiling import MAX_TOP_VALUES, _key, profile_column
+from racine.domain.catalog.profiling import (
+    _DISTINCT,
+    MAX_TOP_VALUES,
+    _key,
+    _length_stats,
+    _number_stats,
+    profile_column,
+)
 
 COLUMNS = {
     "ints": [3, 1, 3, 2**80, -1, 3, None, 1],
@@ -56,3 +63,53 @@ def test_to_json_is_the_dataclass_as_a_dict(name: str) -> None:
         want["version"] = 1
         got = profile.to_json()
         assert repr(got) == repr(want)  # repr: NaN, key order and types too
+
+
+SORTED_DISTINCT = {  # plain ints and floats whose distinct count the sorted floats give
+    "ints and equal floats": [1, 1.0, 2, 2.5, 0.1, 0.1, 3, 3.0, 3],
+    "all distinct": [x + 0.5 if x % 3 else x for x in range(50)],
+    "one value": [7],
+    "zeros": [0, 0.0, 0],
+    "near 2**53": [2**53 - 1, 2.0**53 - 1, -(2**53) + 1, 5e-324, 1e-310],
+}
+
+
+@pytest.mark.parametrize("name", SORTED_DISTINCT)
+def test_distinct_count_from_the_sorted_floats(name: str) -> None:
+    values = SORTED_DISTINCT[name]
+    stats = _number_stats(values, set(map(type, values)), sensitive=False)
+    assert stats[_DISTINCT] == len(set(values))  # the shortcut was taken, and agrees
+    assert profile_column(values, sensitive=False).distinct_count == len(set(values))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [2**53, 2**53 + 1, 2.0**53],  # ints equal as floats, distinct as ints
+        [-(2**53) - 1, -(2**53)],
+        [1.5, float("nan"), 1.5],
+        [0.0, -0.0, 1],
+        [1, 2**80],
+    ],
+)
+def test_distinct_count_where_floats_could_merge_values(values: list[object]) -> None:
+    stats = _number_stats(values, set(map(type, values)), sensitive=False)
+    assert _DISTINCT not in stats
+    general = {_key(v) for v in values}
+    assert profile_column(values, sensitive=False).distinct_count == len(general)
+
+
+class _Padded(str):
+    def __len__(self) -> int:
+        return 99
+
+
+@pytest.mark.parametrize(
+    "texts", [["é☃", "", "abc", "abc", "\U0001f600" * 3], ["x" * 300], ["a", _Padded("b")]]
+)
+def test_length_stats_of_plain_text_match_the_general_path(texts: list[str]) -> None:
+    plain = type(texts[-1]) is str
+    fast = _length_stats(texts, "STRING", sensitive=False, plain=plain)  # type: ignore[arg-type]
+    general = _length_stats(texts, "STRING", sensitive=False, plain=False)  # type: ignore[arg-type]
+    assert repr(fast) == repr(general)
+    assert repr(profile_column(texts, sensitive=False).length_max) == repr(general["length_max"])
