@@ -60,8 +60,13 @@ def analyze_for_storage(*args: Any) -> dict[str, ColumnAnalysis]:
     out = analyze_table(*args)
     for found in out.values():
         if found.profile is not None:
-            found.profile = cast(dict[str, Any], JsonText(json.dumps(found.profile)))
+            found.profile = cast(dict[str, Any], JsonText(_encode(found.profile)))
     return out
+
+
+# json.dumps's text (a profile is plain JSON types, never circular) without
+# json.dumps's check for circular references: ~4 us less per profile.
+_encode = json.JSONEncoder(check_circular=False).encode
 
 
 @dataclass
