@@ -197,7 +197,6 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
     elif kind in _TEMPORAL:
         stats = _temporal_stats(by_kind[kind], kind, sensitive=sensitive)
     elif kind in (ValueKind.STRING, ValueKind.BYTES):
-        # plain: all plain text (a subclass could redefine len)
         stats = _length_stats(by_kind[kind], kind, sensitive=sensitive, plain=types == _STR)
     distinct = stats.pop(_DISTINCT, None)  # known only for a column of numbers alone
     if len(by_kind) == 1:
@@ -274,10 +273,9 @@ _DISTINCT = "_distinct"  # _number_stats' count of distinct values, not a profil
 
 
 def _top_values(keys: list[object], distinct: int | None) -> tuple[int, list[object], list[int]]:
-    """The number of distinct keys (``distinct`` if known), and the most common ones
-    with their counts as ``Counter(keys).most_common`` orders them (ties in
-    first-seen order). When every key is distinct (ids, e-mails, hashes) every count
-    is 1 and that order is the keys' own order: neither counts nor a heap are needed."""
+    """The number of distinct keys (``distinct`` if known), and the most common ones with
+    their counts in ``Counter(keys).most_common``'s order (ties first-seen first). All
+    distinct (ids, e-mails, hashes): that order is the keys' own, no counts or heap."""
     if distinct is None:
         distinct = len(set(keys))
     if distinct == len(keys):
@@ -467,13 +465,12 @@ def _length_stats(
     if plain:  # few distinct lengths, and one join sums them all
         lengths: Collection[int] = set(map(len, values))  # type: ignore[arg-type]
         total = len("".join(values))  # type: ignore[arg-type]
-    else:  # the len of a memoryview need not be its bytes' count, nor a subclass's its own
+    else:  # a memoryview's len need not be its bytes' count, a str subclass's its own
         lengths = list(map(len, values))  # type: ignore[arg-type]
         total = sum(lengths)
     stats: dict[str, Any] = {
         "length_min": min(lengths),
-        # An exact int sum divided once: what numpy's float64 mean gives, as
-        # every partial sum of lengths is an integer below 2**53.
+        # An exact int sum divided once: numpy's float64 mean (partial sums are ints < 2**53).
         "length_mean": total / len(values),
         "length_max": max(lengths),
     }
