@@ -126,7 +126,8 @@ async def test_a_kept_connection_the_server_closed_is_replaced(empty_source: Sou
         table = await connector.reflect_table(src.schema, "t")
         await connector.sample_portable(src.schema, "t", table.columns, 5)
         await src.run(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            # waits (up to 5 s) for the backend to exit, not only to be signalled
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
             f" WHERE application_name = '{APPLICATION_NAME}'"
             f" AND query LIKE '%{src.schema}%'"  # its last query: the sample
         )
