@@ -381,9 +381,9 @@ def _number_stats(values: list[object], types: set[type], *, sensitive: bool) ->
         if sensitive:  # min, max, quantiles and histogram would show raw values
             return stats
         ordered = sorted_or_none(finite)
-        # All finite plain ints and floats, no -0.0: within +-2**53 every value
-        # is its float exactly, so equal values are equal neighbours of the
-        # sorted floats (an int and the float equal to it are one value).
+        # All finite plain ints and floats: within +-2**53 every value is its float
+        # exactly, so equal values are equal neighbours of the sorted floats (an int
+        # and the float equal to it are one value, as are 0.0 and -0.0, as in a set).
         exact = ordered if finite_mask is None and types <= {int, float} else None
         if exact is not None and max(-exact[0], exact[-1]) < 2.0**53:
             stats[_DISTINCT] = 1 + int(np.count_nonzero(exact[1:] != exact[:-1]))

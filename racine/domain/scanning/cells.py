@@ -18,6 +18,7 @@ would have turned the ``Decimal``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import json
@@ -126,9 +127,7 @@ def plain_sample(
     """A portable sample (see :func:`portable_column`) as plain values, by column;
     the text cells of the ``cut`` columns are already within ``MAX_CELL_BYTES``."""
     return {
-        name: exact_column(values)
-        if name in exact_text
-        else plain_column(values, cut=name in cut)
+        name: exact_column(values) if name in exact_text else plain_column(values, cut=name in cut)
         for name, values in columns.items()
     }
 
@@ -174,10 +173,8 @@ def _exact_whole(text: str, limit: int) -> object:
     """:func:`_exact` of a text with a "." whose float is integral or not finite."""
     whole, _, fraction = text.partition(".")
     if not fraction.strip("0"):
-        try:
+        with contextlib.suppress(ValueError):  # e.g. "Infinity.0": the Decimal way
             return int(whole)  # an integer written with a scale: "12.000"
-        except ValueError:
-            pass
     return _exact_decimal(text, limit)
 
 
