@@ -82,17 +82,27 @@ def list_tables(conn: Connection, schema: str) -> list[TableRef]:
 
 
 def reflect_table(conn: Connection, dialect: Dialect, schema: str, name: str) -> TableMeta:
-    found = reflect_tables(conn, dialect, schema, [name])
+    found = reflect_tables(conn, dialect, schema, [name], alone=True)
     if name not in found:
         raise NotFound("table")
     return found[name]
 
 
 def reflect_tables(
-    conn: Connection, dialect: Dialect, schema: str, names: Sequence[str]
+    conn: Connection,
+    dialect: Dialect,
+    schema: str,
+    names: Sequence[str],
+    *,
+    alone: bool = False,
 ) -> dict[str, TableMeta]:
     """The relations of ``names`` that exist, by name, reflected together: a handful
-    of catalog queries for the lot (SQLAlchemy's ``get_multi_*``), not ~10 per table."""
+    of catalog queries for the lot (SQLAlchemy's ``get_multi_*``), not ~10 per table.
+
+    A MySQL/MariaDB view that shows no columns is invalid (a table it reads was
+    dropped: MySQL allows that): it is left out here, so the scan reflects it alone,
+    and reflected ``alone`` the server's own error for it is raised (a per-table
+    error, not a view with no columns)."""
     insp = inspect(conn)
     _require_schema(insp, schema)
     views = set(_view_names(insp, schema))
@@ -100,23 +110,36 @@ def reflect_tables(
     present = [n for n in dict.fromkeys(names) if n in views or n in tables]
     if not present:
         return {}
-    multi: dict[str, Any] = {"schema": schema, "filter_names": present, "kind": ObjectKind.ANY}
-    with warnings.catch_warnings():
-        # "Did not recognize type ..." is expected for custom types; handled below.
-        warnings.simplefilter("ignore", SAWarning)
-        raw_columns = _by_name(insp.get_multi_columns(**multi))
-    pks = _by_name(insp.get_multi_pk_constraint(**multi))
-    fks = _by_name(insp.get_multi_foreign_keys(**multi))
-    indexes = _by_name(insp.get_multi_indexes(**multi))
-    try:
-        comments = _by_name(insp.get_multi_table_comment(**multi))
-    except NotImplementedError:
-        comments = {}
+    veiled = _described(
+        conn, schema, _veiled_views(conn, dialect, schema, [n for n in present if n in views])
+    )
+    shown = [n for n in present if n not in veiled]
+    multi: dict[str, Any] = {"schema": schema, "filter_names": shown, "kind": ObjectKind.ANY}
+    raw_columns: dict[str, Any] = dict(veiled)
+    pks: dict[str, Any] = {}
+    fks: dict[str, Any] = {}
+    indexes: dict[str, Any] = {}
+    comments: dict[str, Any] = {}
+    if shown:
+        with warnings.catch_warnings():
+            # "Did not recognize type ..." is expected for custom types; handled below.
+            warnings.simplefilter("ignore", SAWarning)
+            raw_columns |= _by_name(insp.get_multi_columns(**multi))
+        pks = _by_name(insp.get_multi_pk_constraint(**multi))
+        fks = _by_name(insp.get_multi_foreign_keys(**multi))
+        indexes = _by_name(insp.get_multi_indexes(**multi))
+        with contextlib.suppress(NotImplementedError):
+            comments = _by_name(insp.get_multi_table_comment(**multi))
     native = _native_types(conn, dialect, schema, raw_columns)
     counts = _row_counts(conn, dialect, schema, [n for n in present if n not in views])
     found: dict[str, TableMeta] = {}
     for name in present:
         is_view = name in views
+        if is_view and dialect is Dialect.MYSQL and not raw_columns.get(name):
+            if alone:
+                quote = conn.dialect.identifier_preparer.quote
+                conn.execute(text(f"SELECT * FROM {quote(schema)}.{quote(name)} LIMIT 0"))
+            continue
         pk = tuple((pks.get(name) or {}).get("constrained_columns") or ())
         types = native.get(name, {})
         columns = tuple(
@@ -141,9 +164,47 @@ def reflect_tables(
             foreign_keys=_foreign_keys(schema, fks.get(name) or []),
             indexes=_indexes(indexes.get(name) or []),
             row_count=None if is_view else counts.get(name),
-            view_sql=_view_sql(insp, schema, name) if is_view else None,
+            view_sql=_view_sql(insp, schema, name) if is_view and name not in veiled else None,
         )
     return found
+
+
+def _veiled_views(conn: Connection, dialect: Dialect, schema: str, views: list[str]) -> set[str]:
+    """MySQL/MariaDB views whose definition the scanning user may not see: ``SELECT``
+    without ``SHOW VIEW`` (what ``GRANT SELECT ON db.*`` gives). The server then shows
+    an empty ``VIEW_DEFINITION`` and refuses ``SHOW CREATE``, which SQLAlchemy's
+    reflection runs for every relation, so such a view would fail as a whole."""
+    if dialect is not Dialect.MYSQL or not views:
+        return set()
+    query = text(
+        "SELECT TABLE_NAME FROM information_schema.VIEWS"
+        " WHERE TABLE_SCHEMA = :schema AND TABLE_NAME IN :names AND VIEW_DEFINITION = ''"
+    ).bindparams(bindparam("names", expanding=True))
+    return {str(n) for (n,) in conn.execute(query, {"schema": schema, "names": views})}
+
+
+def _described(conn: Connection, schema: str, views: set[str]) -> dict[str, list[Any]]:
+    """The veiled ``views``' columns by name (:func:`_described_columns`). That reads
+    SQLAlchemy's MySQL parser, not a public API: should a SQLAlchemy release change it,
+    none, and those views fail with PERMISSION_DENIED as they did before."""
+    try:
+        return {name: _described_columns(conn, schema, name) for name in sorted(views)}
+    except (AttributeError, TypeError):
+        return {}
+
+
+def _described_columns(conn: Connection, schema: str, name: str) -> list[Any]:
+    """A veiled view's columns from ``DESCRIBE`` (which ``SELECT`` allows), parsed by
+    SQLAlchemy's MySQL table parser: the same path and types its reflection takes for
+    views once ``SHOW CREATE`` has told it the relation is one."""
+    dialect: Any = conn.dialect
+    parser, charset = dialect._tabledef_parser, dialect._connection_charset
+    full_name = ".".join(dialect.identifier_preparer._quote_free_identifiers(schema, name))
+    rows = dialect._describe_table(conn, None, charset, full_name=full_name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        state = parser.parse(parser._describe_to_create(name, rows), charset)
+    return list(state.columns)
 
 
 def _by_name(reflected: dict[tuple[str | None, str], Any]) -> dict[str, Any]:

@@ -46,6 +46,14 @@ def _exact_decimal(dialect: Dialect, data_type: str) -> bool:
     return data_type.upper().startswith(("NUMERIC", "DECIMAL"))
 
 
+def _text_date(dialect: Dialect, data_type: str) -> bool:
+    """A SQLite column declared as a date or timestamp: SQLite has no such storage
+    class, its cells are the ISO texts (or numbers) the writer chose."""
+    return dialect is Dialect.SQLITE and data_type.upper().startswith(
+        ("DATE", "DATETIME", "TIMESTAMP")
+    )
+
+
 class SqlConnector:
     """A read-only connector to one SQL source; implements ``SourceConnector``.
 
@@ -128,7 +136,8 @@ class SqlConnector:
                 conn, schema, table, names, rows, as_text=exact, plain=False
             )
         )
-        return PortableSample(cells, exact)
+        dated = frozenset(c.name for c in columns if _text_date(self.dialect, c.data_type))
+        return PortableSample(cells, exact, text_dates=dated)
 
     async def _sample_postgresql(
         self,

@@ -23,6 +23,28 @@ __all__ = ["Dialect", "Target", "parse_target", "redact_url"]
 _MASK = "***"
 _SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "sslpassword", "sslkey_password"})
 _SYSTEM_DEFAULT_PORT = {"postgresql": 5432, "mysql": 3306}
+# URL parameters passed on to the driver. SQLAlchemy hands every query parameter to
+# the driver's ``connect()`` as a keyword, so an unknown one is a TypeError there (an
+# internal error for the user): refuse it here, by name. Options that run SQL or read
+# local files on connect (``init_command``, ``local_infile``, ``read_default_file``,
+# ``passfile``, ``service``) are left out on purpose: a scanner only reads.
+_PG_PARAMS = frozenset(
+    {"password", "ssl", "sslmode", "direct_tls", "target_session_attrs", "krbsrvname", "gsslib"}
+)
+_PG_SSL_MODES = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+_MYSQL_PARAMS = frozenset(
+    {
+        "password",
+        "charset",
+        "program_name",
+        "ssl_ca",
+        "ssl_cert",
+        "ssl_key",
+        "ssl_capath",
+        "ssl_cipher",
+        "ssl_check_hostname",
+    }
+)
 
 
 class Dialect(enum.StrEnum):
@@ -90,12 +112,33 @@ def parse_target(url: str) -> Target:
     secrets = _secrets(parsed)
     if dialect is Dialect.SQLITE:
         return _sqlite_target(parsed, secrets)
-    engine_url = parsed.set(drivername=_ASYNC_DRIVER[dialect])
+    engine_url = parsed.set(drivername=_ASYNC_DRIVER[dialect], query=_driver_query(dialect, parsed))
     if dialect is Dialect.MYSQL and "charset" not in parsed.query:
         engine_url = engine_url.update_query_dict({"charset": "utf8mb4"})
     port = parsed.port or _SYSTEM_DEFAULT_PORT[dialect.value]
     label = f"{parsed.host or 'localhost'}:{port}/{parsed.database or ''}"
     return Target(dialect=dialect, url=engine_url, label=label, secrets=secrets)
+
+
+def _driver_query(dialect: Dialect, parsed: URL) -> dict[str, str | tuple[str, ...]]:
+    """The URL's parameters as the async driver takes them; ``ValidationFailed`` names
+    one it does not. libpq's ``sslmode`` (what PostgreSQL URLs carry) is asyncpg's ``ssl``."""
+    allowed = _PG_PARAMS if dialect is Dialect.POSTGRESQL else _MYSQL_PARAMS
+    query = dict(parsed.query)
+    for key in query:
+        if key not in allowed:
+            raise ValidationFailed(
+                f"unsupported URL parameter {key!r} (supported: {', '.join(sorted(allowed))})",
+                field="url",
+            )
+    if dialect is Dialect.POSTGRESQL and "sslmode" in query:
+        mode = query.pop("sslmode")
+        if mode not in _PG_SSL_MODES or "ssl" in query:
+            raise ValidationFailed(
+                f"sslmode must be one of {', '.join(sorted(_PG_SSL_MODES))}", field="url"
+            )
+        query["ssl"] = mode
+    return query
 
 
 def _sqlite_target(parsed: URL, secrets: tuple[str, ...]) -> Target:

@@ -119,18 +119,18 @@ def build_shop(path: Path, *, customers: int = 200, seed: int = SEED) -> Path:
     conn = sqlite3.connect(tmp)
     conn.executescript("""
         CREATE TABLE customers (id INTEGER PRIMARY KEY, first_name TEXT NOT NULL,
-            last_name TEXT NOT NULL, email TEXT UNIQUE, phone TEXT, birth_date TEXT,
-            iban TEXT, created_at TEXT);
+            last_name TEXT NOT NULL, email TEXT UNIQUE, phone TEXT, birth_date DATE,
+            iban TEXT, created_at DATE);
         CREATE TABLE employees (id INTEGER PRIMARY KEY, full_name TEXT NOT NULL, email TEXT,
             phone TEXT, department TEXT, salary REAL);
         CREATE TABLE orders (id INTEGER PRIMARY KEY, order_number TEXT NOT NULL,
-            customer_id INTEGER REFERENCES customers(id), ordered_at TEXT, total REAL,
+            customer_id INTEGER REFERENCES customers(id), ordered_at DATE, total REAL,
             status TEXT);
         CREATE TABLE payments (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders(id),
-            card_number TEXT, card_holder TEXT, amount REAL, paid_at TEXT);
+            card_number TEXT, card_holder TEXT, amount REAL, paid_at DATE);
         CREATE TABLE support_tickets (id INTEGER PRIMARY KEY,
             customer_id INTEGER REFERENCES customers(id), subject TEXT, body TEXT,
-            opened_at TEXT);
+            opened_at DATE);
         CREATE VIEW order_totals AS SELECT customer_id, COUNT(*) AS orders, SUM(total) AS spent
             FROM orders GROUP BY customer_id;
     """)

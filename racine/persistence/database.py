@@ -118,7 +118,15 @@ class SqliteWriter:
         self._thread.shutdown()
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # SQLite's own lower() folds ASCII only: "Ärzte" stayed "Ärzte", so name filters,
+    # exact-name ranking and the any-case uniqueness of glossary names failed for any
+    # non-ASCII capital (PostgreSQL's lower() folds them). Replace it with Python's.
+    dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

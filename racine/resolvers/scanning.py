@@ -162,7 +162,7 @@ async def create_data_source(info: Info, input: gql.CreateDataSourceInput) -> gq
             schedule=input.schedule,
         )
         source = await sources.create_data_source(
-            _uow(info), info.context.actor, _cipher(info), cmd
+            _uow(info), info.context.actor, _cipher(info), cmd, connectors=_connectors(info)
         )
         return {"data_source": gql.DataSource.from_domain(source)}
 
@@ -184,7 +184,7 @@ async def update_data_source(info: Info, input: gql.UpdateDataSourceInput) -> gq
             schedule=input.schedule,
         )
         source = await sources.update_data_source(
-            _uow(info), info.context.actor, _cipher(info), cmd
+            _uow(info), info.context.actor, _cipher(info), cmd, connectors=_connectors(info)
         )
         return {"data_source": gql.DataSource.from_domain(source)}
 
@@ -388,6 +388,8 @@ async def scan_progress(info: Info, scan_id: str) -> AsyncGenerator[gql.ScanProg
         scan = await _load_scan(info, ident)
         yield _progress(scan, "SNAPSHOT")
         if scan.state in TERMINAL:
+            # Already over: close the stream as a live one ends, with the terminal STATE.
+            yield _progress(scan, "STATE")
             return
         while True:
             try:

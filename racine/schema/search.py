@@ -14,8 +14,8 @@ __all__ = ["Facet", "FacetValue", "Highlight", "SearchEdge", "SearchHit", "Searc
 
 
 @strawberry.type(
-    description="A field of an asset that matched, matched words in "
-    "`<mark>`…`</mark>` (the rest of the text is not HTML-escaped)."
+    description="A field of an asset that matched, as HTML: matched words in "
+    "`<mark>`…`</mark>`, the text itself HTML-escaped (`&`, `<`, `>`, quotes)."
 )
 class Highlight:
     field: str = strawberry.field(

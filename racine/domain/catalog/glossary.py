@@ -68,19 +68,36 @@ def _synonyms(values: tuple[str, ...]) -> list[str]:
     return out
 
 
-async def _check_parent(uow: CatalogUnitOfWork, term_id: uuid.UUID, parent_id: uuid.UUID) -> None:
-    """The parent exists and is not the term itself or one of its descendants."""
+async def _check_parent(
+    uow: CatalogUnitOfWork, term_id: uuid.UUID, parent_id: uuid.UUID, height: int = 1
+) -> None:
+    """The parent exists, is not the term itself or one of its descendants, and the
+    term's subtree (``height`` levels, 1 for a leaf) fits under it within the depth limit."""
+    ancestors = 0
     cursor: uuid.UUID | None = parent_id
-    for _ in range(MAX_DEPTH + 1):
-        if cursor is None:
-            return
+    while cursor is not None:
         if cursor == term_id:
             raise ValidationFailed("a term cannot be its own ancestor", field="parentId")
+        if ancestors > MAX_DEPTH:
+            break
         parent = await uow.glossary.get(cursor)
         if parent is None:
             raise NotFound("GlossaryTerm", field="parentId")
+        ancestors += 1
         cursor = parent.parent_id
-    raise LimitExceeded(f"terms nest at most {MAX_DEPTH} deep", field="parentId")
+    if ancestors + height > MAX_DEPTH + 1:
+        raise LimitExceeded(f"terms nest at most {MAX_DEPTH} deep", field="parentId")
+
+
+async def _height(uow: CatalogUnitOfWork, term_id: uuid.UUID) -> int:
+    """Levels of the term's subtree, the term included (counted up to the limit only)."""
+    height, level = 1, [term_id]
+    while height <= MAX_DEPTH + 1:
+        level = await uow.glossary.child_ids(level)
+        if not level:
+            break
+        height += 1
+    return height
 
 
 async def _check_related(
@@ -126,8 +143,9 @@ async def update_term(uow: CatalogUnitOfWork, actor: Principal, cmd: SaveTerm) -
             term.definition = cmd.definition.strip()
         if cmd.clear_parent:
             term.parent_id = None
-        elif cmd.parent_id is not None:
-            await _check_parent(uow, term.id, cmd.parent_id)
+        elif cmd.parent_id is not None and cmd.parent_id != term.parent_id:
+            # a move takes the term's children along: their depth counts too
+            await _check_parent(uow, term.id, cmd.parent_id, await _height(uow, term.id))
             term.parent_id = cmd.parent_id
         if cmd.synonyms is not None:
             term.synonyms = _synonyms(cmd.synonyms)
@@ -164,6 +182,12 @@ async def delete_term(uow: CatalogUnitOfWork, actor: Principal, term_id: uuid.UU
         await uow.glossary.delete(term_id)
         await uow.catalog.reindex(assets)
         await record(uow, actor, "glossary.delete", "GlossaryTerm", term_id, _diff(term))
+        # Each asset loses the term: its history and live listeners must say so, as
+        # they do for an unassignment.
+        for asset in (await uow.catalog.get_many(assets)).values():
+            detached = {"term": term.name, "termId": term.id, "termDeleted": True}
+            await record(uow, actor, "asset.unassign_term", "Asset", asset.id, detached)
+            uow.emit(asset_event("ASSET_UPDATED", asset, fields=["glossaryTerms"]))
         await uow.commit()
     return term
 
@@ -171,7 +195,8 @@ async def delete_term(uow: CatalogUnitOfWork, actor: Principal, term_id: uuid.UU
 async def assign_term(
     uow: CatalogUnitOfWork, actor: Principal, cmd: AssignTerm, *, assign: bool = True
 ) -> tuple[Asset, GlossaryTerm]:
-    """Attach (or with ``assign=False`` detach) a term to an asset; idempotent."""
+    """Attach (or with ``assign=False`` detach) a term to an asset; idempotent: a call
+    that changes nothing records nothing and announces nothing."""
     actor.require(Role.EDITOR)
     async with uow:
         term = await uow.glossary.get(cmd.term_id)
@@ -181,9 +206,11 @@ async def assign_term(
         if asset is None:
             raise NotFound("Asset", field="assetId")
         if assign:
-            await uow.catalog.assign_term(asset.id, term.id)
+            changed = await uow.catalog.assign_term(asset.id, term.id)
         else:
-            await uow.catalog.unassign_term(asset.id, term.id)
+            changed = await uow.catalog.unassign_term(asset.id, term.id)
+        if not changed:
+            return asset, term
         await uow.catalog.reindex([asset.id])
         action = "asset.assign_term" if assign else "asset.unassign_term"
         await record(uow, actor, action, "Asset", asset.id, {"term": term.name, "termId": term.id})

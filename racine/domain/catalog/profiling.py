@@ -14,7 +14,9 @@ A ``sensitive`` column (a classification flagged personal data) keeps no raw
 value: whatever its kind it loses top values, min, max, quantiles and the
 histogram (whose edges are the min and max, and a quantile of a few values is
 one of them), keeping counts, mean, spread and lengths. A card number stored as
-a bigint is still a card number.
+a bigint is still a card number. Of fewer than ``MIN_DISTINCT_FOR_MOMENTS``
+distinct values it loses mean and spread too: the mean of one value is that
+value, and two values are the mean plus and minus the spread.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from racine.domain.catalog.distribution import (
 __all__ = [
     "MAX_BINS",
     "MAX_TOP_VALUES",
+    "MIN_DISTINCT_FOR_MOMENTS",
     "ColumnProfile",
     "HistogramBin",
     "TopValue",
@@ -52,6 +55,8 @@ __all__ = [
 ]
 
 MAX_TOP_VALUES = 10
+# A sensitive column of fewer distinct values keeps no mean or spread (see above).
+MIN_DISTINCT_FOR_MOMENTS = 5
 _PREVIEW_CHARS = 200  # raw values kept in a profile (top values, min/max) are cut to this
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _FORMAT_VERSION = 1
@@ -205,6 +210,9 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
         keys, keyed, distinct = [_key(v) for v in present], True, None
     if sensitive:  # a sensitive column keeps no raw value, so no top values
         distinct = len(set(keys))
+        if distinct < MIN_DISTINCT_FOR_MOMENTS:  # they would give the values away
+            stats.pop("mean", None)
+            stats.pop("std", None)
     else:
         distinct, top, top_counts = _top_values(keys, distinct)
         if keyed:

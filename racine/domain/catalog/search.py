@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import escape
 
 from racine.domain.catalog.model import Asset, AssetFilter
 from racine.domain.errors import LimitExceeded
@@ -82,7 +83,9 @@ class SearchDocument:
 
 @dataclass(frozen=True)
 class Highlight:
-    """A field that matched, with matched words wrapped in ``<mark>`` … ``</mark>``."""
+    """A field that matched, as HTML: matched words wrapped in ``<mark>`` … ``</mark>``,
+    the text itself escaped (a description is anyone's input; a frontend shows the
+    snippet as HTML to render the marks)."""
 
     field: str
     snippet: str
@@ -123,6 +126,16 @@ def highlight(doc: SearchDocument, terms: list[str]) -> list[Highlight]:
             continue
         start = max(0, first.start() - _SNIPPET // 3)
         piece = text[start : start + _SNIPPET]
-        marked = pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", piece)
-        out.append(Highlight(name, ("…" if start else "") + marked))
+        out.append(Highlight(name, ("…" if start else "") + _marked(piece, pattern)))
     return out
+
+
+def _marked(text: str, pattern: re.Pattern[str]) -> str:
+    """``text`` HTML-escaped, each match of ``pattern`` in ``<mark>``."""
+    parts: list[str] = []
+    at = 0
+    for match in pattern.finditer(text):
+        parts += (escape(text[at : match.start()]), "<mark>", escape(match.group(0)), "</mark>")
+        at = match.end()
+    parts.append(escape(text[at:]))
+    return "".join(parts)

@@ -2,7 +2,8 @@
 
 Each runs in one unit of work, writes an audit event targeting the asset (that is
 the asset's change history), refreshes its search document and emits
-``ASSET_UPDATED`` on the catalog channel.
+``ASSET_UPDATED`` on the catalog channel; an edit that changes nothing does none
+of these.
 """
 
 from __future__ import annotations
@@ -75,24 +76,29 @@ async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsse
         asset = await uow.catalog.get(cmd.asset_id)
         if asset is None:
             raise NotFound("Asset", field="id")
+        # Only fields whose value changes are written and recorded: a form that sends
+        # every field must not put untouched ones in the history.
         diff: dict[str, Any] = {}
         if cmd.description is not None:
             if len(cmd.description) > MAX_DESCRIPTION:
                 raise LimitExceeded(
                     f"description longer than {MAX_DESCRIPTION} characters", field="description"
                 )
-            diff["description"] = {"before": asset.description, "after": cmd.description}
-            asset.description = cmd.description or None
+            if (cmd.description or None) != asset.description:
+                diff["description"] = {"before": asset.description, "after": cmd.description}
+                asset.description = cmd.description or None
         if cmd.properties is not None:
             if len(cmd.properties) > MAX_PROPERTIES:
                 raise LimitExceeded(f"at most {MAX_PROPERTIES} properties", field="properties")
-            diff["properties"] = {"before": asset.properties, "after": cmd.properties}
-            asset.properties = dict(cmd.properties)
+            if cmd.properties != asset.properties:
+                diff["properties"] = {"before": asset.properties, "after": cmd.properties}
+                asset.properties = dict(cmd.properties)
         if cmd.tags is not None:
             tags = _clean_tags(cmd.tags)
             before = (await uow.catalog.tags_for([asset.id])).get(asset.id, [])
-            await uow.catalog.set_tags(asset.id, tags)
-            diff["tags"] = {"before": before, "after": tags}
+            if set(tags) != set(before):
+                await uow.catalog.set_tags(asset.id, tags)
+                diff["tags"] = {"before": before, "after": tags}
         if cmd.owner_ids is not None:
             owners = list(dict.fromkeys(cmd.owner_ids))
             if len(owners) > MAX_OWNERS:
@@ -101,8 +107,11 @@ async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsse
             if len(found) != len(owners):
                 raise NotFound("User", field="ownerIds")
             before_ids = (await uow.catalog.owners_for([asset.id])).get(asset.id, [])
-            await uow.catalog.set_owners(asset.id, owners)
-            diff["owners"] = {"before": before_ids, "after": owners}
+            if set(owners) != set(before_ids):
+                await uow.catalog.set_owners(asset.id, owners)
+                diff["owners"] = {"before": before_ids, "after": owners}
+        if not diff:  # nothing changes: nothing to store, record or announce
+            return asset
         asset.updated_at = utcnow()
         await uow.catalog.save(asset)
         await uow.catalog.reindex([asset.id])

@@ -5,10 +5,13 @@ when a label is CONFIRMED at INTERNAL or above (a steward said so). Its profile
 then shows top values, min and max through ``mask_value`` of the most sensitive
 label's type (``****1234`` for cards, ``****@example.com`` for emails) and loses
 quantiles and the histogram, whose edges are raw values. Counts, ratios, mean,
-spread and lengths stay: they describe the column, not a person.
+spread and lengths stay: they describe the column, not a person, unless it has
+fewer than ``MIN_DISTINCT_FOR_MOMENTS`` distinct values (the mean of one value is
+that value; two are the mean plus and minus the spread), which lose mean and spread.
 
 A profile masked once carries ``masked: true`` and is returned as it is (masking
-``****1234`` again would hide the tail a steward needs to recognise a record).
+``****1234`` again would hide the tail a steward needs to recognise a record),
+but for the mean and spread of few values, dropped from it too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from racine.domain.catalog.model import ColumnClassification
+from racine.domain.catalog.profiling import MIN_DISTINCT_FOR_MOMENTS
 from racine.domain.classification.masking import mask_value
 from racine.domain.classification.types import BUILTIN_TYPES, Sensitivity
 
@@ -49,9 +53,11 @@ def masking_type(
 
 def mask_profile(profile: Mapping[str, Any], type_key: str) -> dict[str, Any]:
     """A copy of ``profile`` (``ColumnProfile.to_json()`` shape) with no raw value."""
-    if profile.get("masked"):
-        return dict(profile)
     out = dict(profile)
+    if (out.get("distinct_count") or 0) < MIN_DISTINCT_FOR_MOMENTS:
+        out["mean"] = out["std"] = None  # they would give the few values away
+    if profile.get("masked"):
+        return out
     out["top_values"] = [
         {"value": mask_value(t.get("value"), type_key), "count": t.get("count")}
         for t in profile.get("top_values") or []

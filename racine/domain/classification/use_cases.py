@@ -35,7 +35,7 @@ from racine.domain.classification.engine import classify_column
 from racine.domain.classification.labels import ColumnVerdict, LabelSource, LabelState
 from racine.domain.classification.levels import refresh_sensitivity, refresh_source_sensitivity
 from racine.domain.classification.ports import ClassificationUnitOfWork
-from racine.domain.classification.profiles import mask_profile, masking_type
+from racine.domain.classification.scrub import mask_stored_profile
 from racine.domain.classification.types import BUILTIN_TYPES, Category, Sensitivity
 from racine.domain.errors import Conflict, LimitExceeded, NotFound, ValidationFailed
 from racine.domain.events import Channels, Event
@@ -132,11 +132,8 @@ async def set_column_classification(
         )
         rows = [r for r in rows if r.type_key != cmd.type_key] + [label]
         await uow.catalog.replace_classifications(column.id, rows)
-        mask_with = masking_type(rows, await custom_levels(uow))
-        if mask_with is not None and column.profile and not column.profile.get("masked"):
-            column.profile = mask_profile(column.profile, mask_with)  # never stored raw again
-            column.updated_at = now
-            await uow.catalog.save(column)
+        if mask_stored_profile(column, rows, await custom_levels(uow)):
+            await uow.catalog.save(column)  # never stored raw again
         await refresh_sensitivity(uow, [column.id])
         diff = {"typeKey": cmd.type_key, "before": _label_json(previous),
                 "after": _label_json(label), "reason": reason}  # fmt: skip

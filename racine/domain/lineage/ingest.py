@@ -148,13 +148,22 @@ async def ingest_view_lineage(
         view = index.table(view_asset.qualified_name) or view_asset
         old = await uow.lineage.neighbours(
             [view.id, *(c.id for c in index.columns(view))], Direction.UPSTREAM, None)
-        await uow.lineage.delete([e.id for e in old if e.provenance is Provenance.VIEW])
+        before = {e.id: e for e in old if e.provenance is Provenance.VIEW}
+        # Upsert first, then drop what the definition no longer gives: an edge the
+        # view still has keeps its id and a steward's ``blocked`` (a re-scan used to
+        # delete and re-create every edge, losing both).
         stored = await _write(uow, index, result.statements, view=view)
         edges = [e for es in stored.values() for e in es]
+        kept = {e.id for e in edges}
+        stale = [e for e in before.values() if e.id not in kept]
+        await uow.lineage.delete([e.id for e in stale])
         if actor is not None:
             await record(uow, actor, "lineage.ingest_view", "Asset", view.id, {"edges": len(edges)})
-        uow.emit(lineage_changed([e.id for e in edges + old], await _origins(uow, edges + old),
-                                 sourceId=str(source_id)))
+        if stale or any(
+            e.id not in before or before[e.id].transformation != e.transformation for e in edges
+        ):  # an unchanged definition changes nothing: no LINEAGE_CHANGED
+            uow.emit(lineage_changed([e.id for e in edges + old],
+                                     await _origins(uow, edges + old), sourceId=str(source_id)))
         await uow.commit()
     return SqlIngestResult(result.statements, True, stored, index.created)
 

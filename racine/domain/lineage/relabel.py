@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from racine.domain.classification.levels import refresh_sensitivity
 from racine.domain.classification.ports import ClassificationUnitOfWork
+from racine.domain.classification.scrub import scrub_profiles
 from racine.domain.events import Channels, Event
 from racine.domain.lineage.edges import EdgeLevel, LineageEdge
 from racine.domain.lineage.events import CLASSIFICATION_PROPAGATED, CLASSIFICATION_UNPROPAGATED
@@ -105,10 +106,11 @@ async def _mirror(
         for key, found in origins.items() if key in touched
     }
     await uow.lineage.mirror_classifications(keep, [k for k in touched if k not in keep])
-    # Propagated labels change the stored sensitivity of their columns and tables.
-    await refresh_sensitivity(
-        cast(ClassificationUnitOfWork, uow), list({asset for asset, _ in touched})
-    )
+    # Propagated labels change the stored sensitivity of their columns and tables, and
+    # a column they make sensitive keeps no raw value in its stored profile.
+    classification = cast(ClassificationUnitOfWork, uow)
+    await refresh_sensitivity(classification, list({asset for asset, _ in touched}))
+    await scrub_profiles(classification, [asset for asset, _ in keep])
 
 
 def _announce(

@@ -17,7 +17,14 @@ from racine.domain.events import Channels, Event
 from racine.domain.ports import JobQueue, UnitOfWork
 from racine.domain.runs.model import JobRun, RunState
 
-__all__ = ["CANCELLED_ON_REQUEST", "cancel_run", "run_event", "submit_run"]
+__all__ = [
+    "CANCELLED_ON_REQUEST",
+    "add_run",
+    "cancel_run",
+    "dispatch_run",
+    "run_event",
+    "submit_run",
+]
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +32,9 @@ CANCELLED_ON_REQUEST = "cancelled on request"
 _MAX_KIND = 32  # the column width of job_runs.kind
 
 
-def run_event(run: JobRun, type_: str, *, state: RunState | None = None,
-              reason: str | None = None) -> Event:
+def run_event(
+    run: JobRun, type_: str, *, state: RunState | None = None, reason: str | None = None
+) -> Event:
     """The live signal for a life-cycle step of ``run`` on ``Channels.job(id)``."""
     return Event(
         Channels.job(str(run.id)),
@@ -53,6 +61,24 @@ async def submit_run(
     """Record a QUEUED run and dispatch it. ``run_id`` fixes the id (the scheduler
     derives one per tick, so two processes firing the same tick make one run);
     an existing id raises :class:`Conflict`."""
+    async with uow:
+        run = await add_run(uow, kind, payload, actor, max_attempts=max_attempts, run_id=run_id)
+        await uow.commit()
+    await dispatch_run(queue, run)
+    return run
+
+
+async def add_run(
+    uow: UnitOfWork,
+    kind: str,
+    payload: Mapping[str, Any],
+    actor: uuid.UUID | None,
+    *,
+    max_attempts: int = 3,
+    run_id: uuid.UUID | None = None,
+) -> JobRun:
+    """Record a QUEUED run in the caller's open unit of work (committed with the
+    caller's own rows); hand it to :func:`dispatch_run` after the commit."""
     if not kind or len(kind) > _MAX_KIND:
         raise ValidationFailed(f"kind must be 1 to {_MAX_KIND} characters", field="kind")
     if max_attempts < 1:
@@ -60,17 +86,19 @@ async def submit_run(
     run = JobRun(kind=kind, payload=dict(payload), created_by=actor, max_attempts=max_attempts)
     if run_id is not None:
         run.id = run_id
-    async with uow:
-        if run_id is not None and await uow.runs.get(run_id) is not None:
+        if await uow.runs.get(run_id) is not None:
             raise Conflict("a run with this id already exists")
-        await uow.runs.add(run)
-        uow.emit(run_event(run, "JOB_QUEUED"))
-        await uow.commit()
+    await uow.runs.add(run)
+    uow.emit(run_event(run, "JOB_QUEUED"))
+    return run
+
+
+async def dispatch_run(queue: JobQueue, run: JobRun) -> None:
+    """Tell the queue about a committed run; if that fails, a sweep dispatches it."""
     try:
         await queue.dispatch(str(run.id))
     except Exception:  # the row is durable; a sweep dispatches it later
         log.warning("dispatch failed; run stays queued", extra={"run_id": str(run.id)})
-    return run
 
 
 async def cancel_run(

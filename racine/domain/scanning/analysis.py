@@ -24,7 +24,7 @@ from racine.domain.classification.config import ClassifierConfig
 from racine.domain.classification.engine import ColumnInput, classify_columns
 from racine.domain.classification.labels import Label, LabelState
 from racine.domain.classification.model import load_model
-from racine.domain.scanning.cells import plain_sample
+from racine.domain.scanning.cells import iso_dates, plain_sample
 from racine.domain.scanning.source import PortableSample
 
 __all__ = ["ColumnAnalysis", "analyze_table", "prepare_worker"]
@@ -89,10 +89,14 @@ def analyze_table(
         ]
         for verdict in classify_columns(inputs, config):
             out[verdict.column_name].labels = list(verdict.labels)
+    # Date columns kept as ISO text (SQLite) are profiled as dates; the classifier reads
+    # the cells as the source keeps them.
+    dated = sample.text_dates if isinstance(sample, PortableSample) else frozenset()
     if profiling:
         for name, _ in columns:
             live = any(lb.state is not LabelState.REJECTED for lb in out[name].labels)
-            profile = profile_column(values[name], sensitive=live or name in known_sensitive)
+            cells = iso_dates(values[name]) if name in dated else values[name]
+            profile = profile_column(cells, sensitive=live or name in known_sensitive)
             out[name].profile = profile.to_json()
     return out
 

@@ -32,7 +32,14 @@ from typing import Any
 
 from racine.domain.scanning.source import MAX_CELL_BYTES
 
-__all__ = ["exact_column", "plain_column", "plain_sample", "portable_column", "to_plain"]
+__all__ = [
+    "exact_column",
+    "iso_dates",
+    "plain_column",
+    "plain_sample",
+    "portable_column",
+    "to_plain",
+]
 
 _MAX_DEPTH = 32
 
@@ -229,3 +236,19 @@ def _decimal(value: Decimal) -> int | float:
     if value == value.to_integral_value():
         return int(value)
     return float(value)
+
+
+def iso_dates(values: Sequence[object]) -> list[object]:
+    """``values`` with each ISO 8601 date text as a ``date`` and each timestamp text as
+    a ``datetime`` (what SQLite keeps in DATE, DATETIME and TIMESTAMP columns); other
+    cells, numbers and texts that are no such date included, as they are."""
+    return [_iso_date(v) if type(v) is str else v for v in values]
+
+
+def _iso_date(text: str) -> object:
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text

@@ -42,12 +42,13 @@ from racine.domain.lineage.ingest import ingest_view_lineage
 from racine.domain.lineage.ports import LineageUnitOfWork
 from racine.domain.runs.context import JobContext
 from racine.domain.runs.model import JobRun
+from racine.domain.scanning.analysis import ColumnAnalysis
 from racine.domain.scanning.credentials import CredentialCipher
 from racine.domain.scanning.model import Scan, ScanRuleSet, TableError
 from racine.domain.scanning.progress import ScanProgress
 from racine.domain.scanning.rules import selects_schema, selects_table
 from racine.domain.scanning.rulesets import load_rule_set
-from racine.domain.scanning.source import PortableSample, SourceConnector, TableKind, TableMeta
+from racine.domain.scanning.source import SourceConnector, TableKind, TableMeta
 from racine.domain.scanning.sources import ConnectorFactory
 from racine.domain.scanning.sync import (
     CatalogState,
@@ -128,6 +129,12 @@ class _Run:
         default_factory=lambda: TokenBucket(_STARTED_PER_S, _STARTED_BURST)
     )
     cancel_checked: float = float("-inf")
+
+    @property
+    def classified_types(self) -> frozenset[str] | None:
+        """The label types this scan looks for: None for every type, none when the
+        rule set turns classification off."""
+        return frozenset() if self.config is None else self.config.enabled_types
 
 
 class ScanJob:
@@ -229,8 +236,22 @@ class ScanJob:
 
             async with make() as uow:
                 qualified_schemas = {containers[s].qualified_name for s in listed}
-                gone = await remove_missing(uow, state, job.keep, qualified_schemas, utcnow())
-                progress.removed = len(gone)
+                # Stored schemas the rules select that the source no longer lists
+                # were dropped: they go, with their tables (a schema the rules
+                # leave out is not read, and its assets stay as they are).
+                dropped = frozenset(
+                    a.qualified_name
+                    for a in state.by_name.values()
+                    if a.kind is AssetKind.SCHEMA
+                    and a.parent_id == database.id
+                    and a.deleted_at is None
+                    and a.name not in schemas
+                    and selects_schema(rules, a.name)
+                )
+                gone = await remove_missing(
+                    uow, state, job.keep, qualified_schemas, utcnow(), dropped
+                )
+                progress.removed = sum(a.kind is not AssetKind.SCHEMA for a in gone)
                 await refresh_source_sensitivity(cast(ClassificationUnitOfWork, uow), source.id)
                 await self._report(uow, progress, "SCAN_FINISHED")
                 await record(uow, actor, "scan.finish", "Scan", scan_id, progress.counters())
@@ -261,7 +282,9 @@ class ScanJob:
                     chunk = plan[first : first + REFLECT_TABLES]
                     names = [f"{job.containers[s].qualified_name}.{n}" for s, n in chunk]
                     async with job.make() as uow:
-                        known = await load_columns(uow, job.state, names)
+                        known = await load_columns(
+                            uow, job.state, names, classified_types=job.classified_types
+                        )
                     metas = await self._reflect(job, chunk)
                     for (schema, name), qualified in zip(chunk, names, strict=True):
                         await slots.acquire()  # released by the reader
@@ -310,7 +333,7 @@ class ScanJob:
             except _TABLE_ERRORS as exc:
                 await finished.put(_Finished(qualified, error=exc))
                 return
-            stored = StoredTable(job.containers[schema], meta, analysis)
+            stored = StoredTable(job.containers[schema], meta, analysis, job.classified_types)
             await finished.put(_Finished(qualified, stored=stored))
         finally:
             slots.release()
@@ -333,11 +356,12 @@ class ScanJob:
         return metas
 
     async def _analyze(self, job: _Run, meta: TableMeta, known: frozenset[str]) -> Any:
-        sample = PortableSample({})
-        if job.rules.profiling or job.config is not None:
-            sample = await job.connector.sample_portable(
-                meta.schema, meta.name, meta.columns, job.rules.sample_size
-            )
+        if not job.rules.profiling and job.config is None:
+            # A metadata-only rule set: nothing to sample, nothing for the pool to do.
+            return {c.name: ColumnAnalysis() for c in meta.columns}
+        sample = await job.connector.sample_portable(
+            meta.schema, meta.name, meta.columns, job.rules.sample_size
+        )
         return await job.ctx.run_cpu(
             analyze_for_storage,
             meta.name,

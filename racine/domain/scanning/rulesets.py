@@ -163,6 +163,9 @@ async def delete_rule_set(
             raise NotFound("ScanRuleSet", field="id")
         if await uow.sources.rule_set_in_use(rule_set_id):
             raise Conflict("data sources use this rule set", field="id")
+        if await uow.sources.rule_set_has_active_scan(rule_set_id):
+            # A queued scan loads its rules when it starts: deleting them would fail it.
+            raise Conflict("a queued or running scan uses this rule set", field="id")
         await uow.sources.delete_rule_set(rule_set_id)
         await record(
             uow, actor, "scanruleset.delete", "ScanRuleSet", rule_set_id, {"name": rules.name}

@@ -11,7 +11,7 @@ from racine.domain.audit.record import record
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.errors import Conflict, NotFound, Unavailable
 from racine.domain.ports import JobQueue
-from racine.domain.runs.use_cases import cancel_run, submit_run
+from racine.domain.runs.use_cases import add_run, cancel_run, dispatch_run
 from racine.domain.scanning.model import Scan
 from racine.domain.scanning.rulesets import load_rule_set
 
@@ -32,13 +32,15 @@ async def start_scan(
     actor: Principal,
     cmd: StartScan,
 ) -> Scan:
-    """Record the scan, then submit its run with the same id (so a worker never
-    sees a run without its scan). One active scan per source: a second start
-    while one is QUEUED or RUNNING is a ``Conflict``."""
+    """Record the scan and its run (same id) in one transaction, then dispatch the
+    run. One active scan per source: a second start while one is QUEUED or RUNNING
+    is a ``Conflict``, also when both arrive at once (the source is locked while
+    the check and the insert run, and the scan is never without its run)."""
     actor.require(Role.STEWARD)
     if queue is None:
         raise Unavailable("the job queue is not running")
     async with uow_factory() as uow:
+        await uow.sources.lock(cmd.source_id)
         source = await uow.sources.get(cmd.source_id)
         if source is None:
             raise NotFound("DataSource", field="dataSourceId")
@@ -49,6 +51,9 @@ async def start_scan(
             )
         scan = Scan(source_id=source.id, rule_set_id=rules.id, created_by=actor.user_id)
         await uow.sources.add_scan(scan)
+        run = await add_run(
+            uow, SCAN_KIND, {"scan_id": str(scan.id)}, actor.user_id, max_attempts=2, run_id=scan.id
+        )
         await record(
             uow,
             actor,
@@ -58,15 +63,7 @@ async def start_scan(
             {"source": source.name, "ruleSet": rules.name},
         )
         await uow.commit()
-    await submit_run(
-        uow_factory(),
-        queue,
-        SCAN_KIND,
-        {"scan_id": str(scan.id)},
-        actor.user_id,
-        max_attempts=2,
-        run_id=scan.id,
-    )
+    await dispatch_run(queue, run)
     return scan
 
 

@@ -118,11 +118,14 @@ class PortableSample:
     pickled to the process pool (see ``racine.domain.scanning.cells``), where
     ``plain_sample`` finishes them; ``exact_text`` names the columns of exact
     decimals read as their text, ``cut`` those whose text or binary cells the
-    source already cut to ``MAX_CELL_BYTES`` (the pool need not measure them)."""
+    source already cut to ``MAX_CELL_BYTES`` (the pool need not measure them),
+    ``text_dates`` those declared as dates or timestamps whose cells the source
+    keeps as ISO text (SQLite): they are profiled as dates."""
 
     columns: dict[str, list[object]]
     exact_text: frozenset[str] = frozenset()
     cut: frozenset[str] = frozenset()
+    text_dates: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,13 +7,14 @@ root ``DATA_SOURCE`` asset of its catalog subtree (same id).
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
@@ -74,6 +75,12 @@ def _schedule(value: str) -> str | None:
         return None
     if len(value) > 100 or not croniter.is_valid(value):
         raise ValidationFailed("not a valid cron expression", field="schedule")
+    try:
+        next_tick(value)
+    except CroniterBadDateError:
+        # Well-formed but never due (``0 0 31 2 *``): croniter only finds out while
+        # searching for the next date, which would fail every save and scheduler tick.
+        raise ValidationFailed("the cron expression never fires", field="schedule") from None
     return value
 
 
@@ -92,13 +99,21 @@ def _target(cmd: SaveDataSource) -> SourceUrl | None:
 
 
 async def create_data_source(
-    uow: CatalogUnitOfWork, actor: Principal, cipher: CredentialCipher, cmd: SaveDataSource
+    uow: CatalogUnitOfWork,
+    actor: Principal,
+    cipher: CredentialCipher,
+    cmd: SaveDataSource,
+    *,
+    connectors: ConnectorFactory | None = None,
 ) -> DataSource:
+    """``connectors``: when given, the URL is also checked as the connector will take
+    it (options its driver does not know are INVALID now, not at the first scan)."""
     actor.require(Role.STEWARD)
     name = _name(cmd.name or "")
     target = _target(cmd)
     if target is None:
         raise ValidationFailed("give a url or connection fields", field="url")
+    await _check_for_driver(connectors, target)
     source = DataSource(
         name=name,
         engine=target.engine,
@@ -137,14 +152,36 @@ async def create_data_source(
 
 
 async def update_data_source(
-    uow: CatalogUnitOfWork, actor: Principal, cipher: CredentialCipher, cmd: SaveDataSource
+    uow: CatalogUnitOfWork,
+    actor: Principal,
+    cipher: CredentialCipher,
+    cmd: SaveDataSource,
+    *,
+    connectors: ConnectorFactory | None = None,
 ) -> DataSource:
+    """``connectors``: as for :func:`create_data_source`, a new URL is checked as the
+    connector will take it."""
     actor.require(Role.STEWARD)
     assert cmd.source_id is not None
+    target = _target(cmd)
+    if target is not None:
+        await _check_for_driver(connectors, target)
     async with uow:
+        if cmd.name is not None or cmd.url is not None or cmd.parts is not None:
+            # startScan locks the source too, so no scan is queued between the check
+            # below and this transaction's commit.
+            await uow.sources.lock(cmd.source_id)
         source = await uow.sources.get(cmd.source_id)
         if source is None:
             raise NotFound("DataSource", field="id")
+        moved = _moved_field(cmd, source, target, cipher)
+        if moved is not None and await uow.sources.has_active_scan(source.id):
+            # The scan writes assets under the old name (or the old database's), which
+            # would undo the rename's rewrite of qualified names.
+            raise Conflict(
+                "a scan of this source is queued or running: wait for it or cancel it first",
+                field=moved,
+            )
         before = _diff(source)
         renamed_from: str | None = None
         if cmd.name is not None and cmd.name.strip() != source.name:
@@ -152,7 +189,6 @@ async def update_data_source(
             if await uow.sources.get_by_name(name) is not None:
                 raise Conflict("a data source with this name exists", field="name")
             renamed_from, source.name = source.name, name
-        target = _target(cmd)
         if target is None and cmd.password is not None:
             target = SourceUrl.parse(cipher.decrypt(source.secret)).with_password(cmd.password)
         if target is not None:
@@ -193,6 +229,26 @@ async def update_data_source(
     return source
 
 
+async def _check_for_driver(connectors: ConnectorFactory | None, target: SourceUrl) -> None:
+    """Make (and close) a connector for ``target``: nothing connects, but a URL option
+    the driver does not take raises ``ValidationFailed`` on ``url`` here."""
+    if connectors is not None:
+        await connectors(target.render(hide_password=False)).close()
+
+
+def _moved_field(
+    cmd: SaveDataSource, source: DataSource, target: SourceUrl | None, cipher: CredentialCipher
+) -> str | None:
+    """``name`` or ``url`` if ``cmd`` renames the source or points it elsewhere (the
+    password alone, or the same target again, moves nothing), else None."""
+    if cmd.name is not None and cmd.name.strip() != source.name:
+        return "name"
+    if target is None or (cmd.url is None and cmd.parts is None):
+        return None
+    current = SourceUrl.parse(cipher.decrypt(source.secret))
+    return None if target.with_password(None) == current.with_password(None) else "url"
+
+
 async def _rename_subtree(uow: CatalogUnitOfWork, source_id: uuid.UUID, old: str, new: str) -> None:
     """Qualified names start with the source's name, and a scan matches stored assets
     by qualified name: rewrite the prefix so the next scan finds them (keeping their
@@ -229,18 +285,38 @@ async def test_connection(
 ) -> ConnectionCheck:
     """Connect and run a trivial query. A failure is a result, not an exception:
     ``reason`` is UNREACHABLE, AUTHENTICATION_FAILED, DATABASE_MISSING, TIMEOUT,
-    PERMISSION_DENIED or UNKNOWN; ``message`` never holds the password or DSN."""
+    PERMISSION_DENIED or UNKNOWN; ``message`` never holds the password or DSN.
+    The whole check is bounded by ``timeout_s``: a server that accepts the TCP
+    connection and never answers (another protocol on the port, a hung server) is
+    TIMEOUT then, not whatever the driver reports a minute later."""
     from racine.domain.errors import ConnectionFailed
 
     started = time.perf_counter()
     connector = connectors(url)
     try:
-        await connector.test()
+        async with asyncio.timeout(timeout_s):
+            await connector.test()
     except ConnectionFailed as exc:
         return ConnectionCheck(False, _ms(started), exc.reason, exc.message)
+    except TimeoutError:
+        # The connector maps its own failures to ConnectionFailed, so this is ours.
+        message = f"the source did not answer within {timeout_s:g} s ({_label(url)})"
+        return ConnectionCheck(False, _ms(started), "TIMEOUT", message)
     finally:
         await connector.close()
     return ConnectionCheck(True, _ms(started))
+
+
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
+
+
+def _label(url: str) -> str:
+    """``host:port/database`` (a SQLite file's path): never the user or password."""
+    target = SourceUrl.parse(url)
+    if target.engine == "sqlite":
+        return target.database or ""
+    port = target.port or _DEFAULT_PORTS.get(target.engine)
+    return f"{target.host}:{port}/{target.database or ''}"
 
 
 def _ms(started: float) -> float:

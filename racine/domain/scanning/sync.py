@@ -126,6 +126,10 @@ class StoredTable:
     parent: Asset
     meta: TableMeta
     analysis: dict[str, ColumnAnalysis]
+    classified_types: frozenset[str] | None = None
+    """The label types the scan looked for: None for every type, none when it did not
+    classify. Stored automatic labels of other types stay as they are (an empty
+    ``labels`` would otherwise drop them as stale)."""
 
 
 def _signature(columns: list[Asset]) -> list[dict[str, Any]]:
@@ -166,11 +170,19 @@ async def ensure_container(
 
 
 async def load_columns(
-    uow: CatalogUnitOfWork, state: CatalogState, table_names: Sequence[str]
+    uow: CatalogUnitOfWork,
+    state: CatalogState,
+    table_names: Sequence[str],
+    *,
+    classified_types: frozenset[str] | None = None,
 ) -> dict[str, frozenset[str]]:
     """Load the stored columns of the named tables (qualified names; unknown ones are
-    skipped) into ``state``, in one query. Returns, per table, the columns a steward
-    confirmed a MANUAL label on: their profiles must keep no raw values."""
+    skipped) into ``state``, in one query. Returns, per table, the columns already
+    known to be sensitive, whose profiles must keep no raw values: those a steward
+    confirmed a MANUAL label on, those with a live PROPAGATED label (lineage's, which
+    the scan keeps), and those with a live stored label of a type the scan does not
+    look for (``classified_types``, as in :class:`StoredTable`), which no fresh label
+    will stand in for."""
     tables = {state.by_name[q].id: q for q in table_names if q in state.by_name}
     if not tables:
         return {}
@@ -186,7 +198,16 @@ async def load_columns(
     if names:
         stored = await uow.catalog.classifications_for(list(names))
         for column_id, rows in stored.items():
-            if any(r.source == "MANUAL" and r.state == "CONFIRMED" for r in rows):
+            if any(
+                (r.source == "MANUAL" and r.state == "CONFIRMED")
+                or (r.source == "PROPAGATED" and r.state != LabelState.REJECTED.value)
+                or (
+                    classified_types is not None
+                    and r.type_key not in classified_types
+                    and r.state != LabelState.REJECTED.value
+                )
+                for r in rows
+            ):
                 table_q, column = names[column_id]
                 out[table_q].add(column)
     return {q: frozenset(cols) for q, cols in out.items()}
@@ -379,20 +400,25 @@ async def store_tables(
     # Classifications: merge with the stored ones; a steward's word stands.
     all_columns = [c for m in merged for c in m.columns]
     analysis = {
-        c.id: item.analysis.get(c.name, ColumnAnalysis())
+        c.id: (item.analysis.get(c.name, ColumnAnalysis()), item.classified_types)
         for m, item in zip(merged, items, strict=True)
+        if item.classified_types is None or item.classified_types
         for c in m.columns
     }
     fresh_ids = {a.id for a in new}
-    known = [c.id for c in all_columns if c.id not in fresh_ids]
+    known = [c.id for c in all_columns if c.id in analysis and c.id not in fresh_ids]
     stored = await uow.catalog.classifications_for(known) if known else {}
     rewrite: dict[uuid.UUID, list[ColumnClassification]] = {}
     for asset in all_columns:
-        fresh = [lb for lb in analysis[asset.id].labels if lb.source is not LabelSource.MANUAL]
+        if asset.id not in analysis:
+            continue  # not classified by this scan: its labels stay
+        found, evaluated = analysis[asset.id]
+        fresh = [lb for lb in found.labels if lb.source is not LabelSource.MANUAL]
         existing = stored.get(asset.id, [])
         if not fresh and not existing:
             continue
-        rows = _classification_rows(asset, merge(_labels(existing), fresh), existing, now)
+        labels = merge(_labels(existing), fresh, evaluated=evaluated)
+        rows = _classification_rows(asset, labels, existing, now)
         if existing and _same(rows, existing):
             continue  # unchanged: keep the stored rows (and their timestamps)
         rewrite[asset.id] = rows
@@ -456,18 +482,27 @@ async def remove_missing(
     keep: set[str],
     schemas: set[str],
     now: datetime,
+    dropped: frozenset[str] = frozenset(),
 ) -> list[Asset]:
     """Soft-delete tables and views under ``schemas`` (qualified schema names) that
-    the scan did not find (``keep``), with their columns; emit ASSET_REMOVED."""
+    the scan did not find (``keep``), with their columns; and the ``dropped``
+    schemas (selected by the rules, no longer in the source) with everything under
+    them. Emit ASSET_REMOVED for each schema, table and view."""
     gone: list[Asset] = []
     for asset in list(state.by_name.values()):
-        if asset.kind not in (AssetKind.TABLE, AssetKind.VIEW) or asset.deleted_at is not None:
+        if asset.deleted_at is not None:
+            continue
+        if asset.kind is AssetKind.SCHEMA:
+            if asset.qualified_name in dropped:
+                asset.deleted_at = now
+                gone.append(asset)
+            continue
+        if asset.kind not in (AssetKind.TABLE, AssetKind.VIEW):
             continue
         schema_name = asset.qualified_name.rsplit(".", 1)[0]
-        if schema_name not in schemas or asset.qualified_name in keep:
-            continue
-        asset.deleted_at = now
-        gone.append(asset)
+        if schema_name in dropped or (schema_name in schemas and asset.qualified_name not in keep):
+            asset.deleted_at = now
+            gone.append(asset)
     if not gone:
         return gone
     children = await uow.catalog.children_of(

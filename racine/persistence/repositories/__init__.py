@@ -8,6 +8,7 @@ from racine.persistence.repositories import (  # noqa: F401 - importing register
     documents,
     glossary,
     incidents,
+    lineage,
     notifications,
     quality,
     sources,

@@ -57,23 +57,28 @@ class RelationsMixin:
                 insert(AssetOwnerRow), [{"asset_id": asset_id, "user_id": u} for u in owners]
             )
 
-    async def assign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> None:
+    async def assign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> bool:
+        """Attach the term; False if it already was."""
         found = await self.session.scalar(
             select(AssetTermRow.asset_id).where(
                 AssetTermRow.asset_id == asset_id, AssetTermRow.term_id == term_id
             )
         )
-        if found is None:
-            await self.session.execute(
-                insert(AssetTermRow), [{"asset_id": asset_id, "term_id": term_id}]
-            )
-
-    async def unassign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> None:
+        if found is not None:
+            return False
         await self.session.execute(
+            insert(AssetTermRow), [{"asset_id": asset_id, "term_id": term_id}]
+        )
+        return True
+
+    async def unassign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> bool:
+        """Detach the term; False if it was not attached."""
+        result = await self.session.execute(
             delete(AssetTermRow).where(
                 AssetTermRow.asset_id == asset_id, AssetTermRow.term_id == term_id
             )
         )
+        return bool(getattr(result, "rowcount", 0))
 
     async def assets_with_term(self, term_id: uuid.UUID) -> list[uuid.UUID]:
         return list(

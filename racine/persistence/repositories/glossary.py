@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from racine.domain.catalog.model import GlossaryTerm
 from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
+from racine.persistence.repositories.chunks import chunks
 from racine.persistence.tables.catalog import GlossaryTermRow
 from racine.persistence.unit_of_work import register_repository
 
@@ -84,6 +85,15 @@ class GlossaryRepository:
                 select(GlossaryTermRow.id).where(GlossaryTermRow.parent_id == term_id).limit(1)
             )
         ) is not None
+
+    async def child_ids(self, parent_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+        """Ids of the direct children of ``parent_ids``."""
+        out: list[uuid.UUID] = []
+        for chunk in chunks(parent_ids):
+            out += await self.session.scalars(
+                select(GlossaryTermRow.id).where(GlossaryTermRow.parent_id.in_(chunk))
+            )
+        return out
 
     async def delete(self, term_id: uuid.UUID) -> None:
         await self.session.execute(delete(GlossaryTermRow).where(GlossaryTermRow.id == term_id))

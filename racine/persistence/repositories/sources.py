@@ -83,6 +83,14 @@ class SourceRepository:
         rows = await self.session.scalars(select(DataSourceRow).where(DataSourceRow.id.in_(ids)))
         return {r.id: _source(r) for r in rows}
 
+    async def lock(self, source_id: uuid.UUID) -> None:
+        """Serialise writers of one source until this transaction ends: a no-op update
+        takes the row's lock on PostgreSQL and the write lock on SQLite (taken before
+        any read, so a second writer waits instead of deciding on a stale snapshot)."""
+        await self.session.execute(
+            update(DataSourceRow).where(DataSourceRow.id == source_id).values(id=source_id)
+        )
+
     async def get_by_name(self, name: str) -> DataSource | None:
         row = await self.session.scalar(select(DataSourceRow).where(DataSourceRow.name == name))
         return None if row is None else _source(row)
@@ -181,11 +189,19 @@ class SourceRepository:
     async def update_scan_counters(self, scan_id: uuid.UUID, counters: dict[str, Any]) -> None:
         await self.session.execute(update(ScanRow).where(ScanRow.id == scan_id).values(**counters))
 
+    async def rule_set_has_active_scan(self, rule_set_id: uuid.UUID) -> bool:
+        """A QUEUED or RUNNING scan reads this rule set (``startScan(ruleSetId:)`` or
+        its source's); it loads the rules when it starts running."""
+        return await self._any_active_scan(ScanRow.rule_set_id == rule_set_id)
+
     async def has_active_scan(self, source_id: uuid.UUID) -> bool:
+        return await self._any_active_scan(ScanRow.source_id == source_id)
+
+    async def _any_active_scan(self, condition: Any) -> bool:
         found = await self.session.scalar(
             select(ScanRow.id)
             .join(JobRunRow, JobRunRow.id == ScanRow.id)
-            .where(ScanRow.source_id == source_id, JobRunRow.state.in_(_ACTIVE))
+            .where(condition, JobRunRow.state.in_(_ACTIVE))
             .limit(1)
         )
         return found is not None

@@ -452,7 +452,8 @@ async def test_glossary_hierarchy_synonyms_and_assignments(
     assert (await gql.ok(SEARCH, {"q": "patron"}))["search"]["totalCount"] == 0
     assert (await gql.ok(SEARCH, {"q": "shopper"}))["search"]["totalCount"] == 1
     history = (await gql.ok(HISTORY, {"id": customers["id"]}))["node"]["history"]["edges"]
-    assert [h["node"]["action"] for h in history] == ["asset.assign_term", "asset.assign_term"]
+    # The second assignment changed nothing, so it is not in the history.
+    assert [h["node"]["action"] for h in history] == ["asset.assign_term"]
 
     # A term with children cannot be deleted.
     blocked = (await gql.ok(DELETE_TERM, {"id": party["id"]}))["deleteGlossaryTerm"]
@@ -588,3 +589,121 @@ async def test_node_lookup_of_missing_or_mistyped_ids(gql: Any, shop_sqlite: Pat
         assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", (value, body)
     # The right type finds it.
     assert (await gql.ok(NODE, {"id": str(relay.GlobalID("Asset", raw))}))["node"]["name"] == "shop"
+
+
+async def test_names_match_in_any_case_beyond_ascii(gql: Any, tmp_path: Path) -> None:
+    # Given a source and a glossary term whose names start with a non-ASCII capital
+    await _source(gql, "Ärzte", f"sqlite:///{tmp_path / 'none.db'}")
+    term = (await gql.ok(CREATE_TERM, {"input": {"name": "Ärztin"}}))["createGlossaryTerm"]
+    assert term["errors"] == [], term
+
+    # When assets are filtered by the name in another case, and by the same name
+    # Then both find the source's root asset, on either metadata database
+    for name in ("ärzte", "ÄRZTE", "Ärzte"):
+        found = (await gql.ok(ASSETS, {"filter": {"name": name}}))["assets"]
+        assert [e["node"]["name"] for e in found["edges"]] == ["Ärzte"], (name, found)
+
+    # When a sibling term is created with the same name, in the same or another case
+    # Then it conflicts, as an ASCII name does
+    for name in ("Ärztin", "ärztin", "ÄRZTIN"):
+        dup = (await gql.ok(CREATE_TERM, {"input": {"name": name}}))["createGlossaryTerm"]
+        assert dup["errors"] and dup["errors"][0]["code"] == "CONFLICT", (name, dup)
+
+    # And a name prefix in another case finds the term
+    listed = await gql.ok(
+        '{ glossaryTerms(namePrefix: "ärz", first: 10) { edges { node { id } } } }'
+    )
+    assert [e["node"]["id"] for e in listed["glossaryTerms"]["edges"]] == [term["term"]["id"]]
+
+
+async def test_moving_a_term_counts_its_children_against_the_depth_limit(gql: Any) -> None:
+    async def chain(prefix: str, length: int) -> list[str]:
+        ids: list[str] = []
+        for i in range(length):
+            fields = {"name": f"{prefix}{i}", **({"parentId": ids[-1]} if ids else {})}
+            made = (await gql.ok(CREATE_TERM, {"input": fields}))["createGlossaryTerm"]
+            assert made["errors"] == [], made
+            ids.append(made["term"]["id"])
+        return ids
+
+    # Given two chains of six terms (a term nests at most 10 below a root: 11 levels)
+    a, b = await chain("a", 6), await chain("b", 6)
+
+    # When b's root moves under a's leaf, which would make 12 levels
+    moved = (await gql.ok(UPDATE_TERM, {"input": {"id": b[0], "parentId": a[5]}}))[
+        "updateGlossaryTerm"
+    ]
+    # Then it is refused, as creating a twelfth level is, and b stays a root
+    assert moved["errors"][0]["code"] == "LIMIT_EXCEEDED", moved
+    assert moved["errors"][0]["field"] == "parentId"
+    roots = (await gql.ok(TERMS, {"roots": True}))["glossaryTerms"]
+    assert {e["node"]["name"] for e in roots["edges"]} == {"a0", "b0"}
+
+    # When it moves one level higher (11 levels) Then it is accepted
+    fits = (await gql.ok(UPDATE_TERM, {"input": {"id": b[0], "parentId": a[4]}}))[
+        "updateGlossaryTerm"
+    ]
+    assert fits["errors"] == [] and fits["term"]["parent"]["name"] == "a4", fits
+    deeper = (await gql.ok(CREATE_TERM, {"input": {"name": "deep", "parentId": b[5]}}))[
+        "createGlossaryTerm"
+    ]
+    assert deeper["errors"][0]["code"] == "LIMIT_EXCEEDED", deeper
+
+
+async def test_asset_history_records_only_fields_that_change(gql: Any, tmp_path: Path) -> None:
+    # Given an asset edited once with every field, as a form sends them
+    me = (await gql.ok("{ viewer { id } }"))["viewer"]["id"]
+    await _source(gql, "crm", f"sqlite:///{tmp_path / 'none.db'}")
+    asset_id = (await gql.ok(ASSETS, {"filter": {"name": "crm"}}))["assets"]["edges"][0]["node"][
+        "id"
+    ]
+    form = {
+        "id": asset_id,
+        "description": "Customer records",
+        "tags": ["pii", "gold"],
+        "ownerIds": [me],
+        "properties": {"team": "crm"},
+    }
+    first = (await gql.ok(UPDATE_ASSET, {"input": form}))["updateAsset"]
+    assert first["errors"] == [] and first["asset"]["history"]["totalCount"] == 1
+
+    # When the form is sent again with only the description changed (tags reordered)
+    again = {**form, "description": "Customer master data", "tags": ["gold", "pii"]}
+    second = (await gql.ok(UPDATE_ASSET, {"input": again}))["updateAsset"]
+    # Then the new history entry names the description only
+    history = second["asset"]["history"]
+    assert history["totalCount"] == 2
+    assert history["edges"][0]["node"]["diff"] == {
+        "description": {"before": "Customer records", "after": "Customer master data"}
+    }
+
+    # When the same form is sent once more, nothing changes
+    stamp = "query($id: ID!) { node(id: $id) { ... on Asset { updatedAt } } }"
+    before = (await gql.ok(stamp, {"id": asset_id}))["node"]["updatedAt"]
+    third = (await gql.ok(UPDATE_ASSET, {"input": again}))["updateAsset"]
+    # Then nothing is recorded and the asset keeps its updatedAt
+    assert third["errors"] == [] and third["asset"]["history"]["totalCount"] == 2
+    assert (await gql.ok(stamp, {"id": asset_id}))["node"]["updatedAt"] == before
+
+
+async def test_deleting_a_term_shows_in_the_history_of_its_assets(gql: Any, tmp_path: Path) -> None:
+    # Given an asset carrying a glossary term
+    await _source(gql, "crm", f"sqlite:///{tmp_path / 'none.db'}")
+    asset_id = (await gql.ok(ASSETS, {"filter": {"name": "crm"}}))["assets"]["edges"][0]["node"][
+        "id"
+    ]
+    term = (await gql.ok(CREATE_TERM, {"input": {"name": "Client"}}))["createGlossaryTerm"]["term"]
+    assert (await gql.ok(ASSIGN, {"term": term["id"], "asset": asset_id}))["assignGlossaryTerm"][
+        "errors"
+    ] == []
+
+    # When the term is deleted
+    dropped = (await gql.ok(DELETE_TERM, {"id": term["id"]}))["deleteGlossaryTerm"]
+    assert dropped["errors"] == [], dropped
+
+    # Then the asset's history shows that it lost the term, newest first
+    history = (await gql.ok(HISTORY, {"id": asset_id}))["node"]["history"]["edges"]
+    assert [h["node"]["action"] for h in history] == ["asset.unassign_term", "asset.assign_term"]
+    assert history[0]["node"]["actorName"] == "admin"
+    assert history[0]["node"]["diff"]["term"] == "Client"
+    assert history[0]["node"]["diff"]["termDeleted"] is True

@@ -186,3 +186,63 @@ async def test_bad_sources_fail_with_typed_reasons_and_no_secret(
     assert password not in repr(outputs)
     assert password not in caplog.text
     assert wrong not in caplog.text
+
+
+async def test_rescan_removes_a_dropped_schema_with_its_tables(
+    gql: Any, subscribe: Any, pg_source: tuple[str, str]
+) -> None:
+    schema, url = pg_source
+    # Given a source whose rule set selects two schemas, both scanned once
+    other = unique_schema()
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{other}"'))
+        await conn.execute(text(f'CREATE TABLE "{other}".archive (id int, note text)'))
+    try:
+        rules = (
+            await gql.ok(
+                RULES,
+                {"input": {"name": "two", "includeSchemas": [schema, other], "sampleSize": 10}},
+            )
+        )["createScanRuleSet"]
+        source = (
+            await gql.ok(
+                CREATE_SOURCE,
+                {"input": {"name": "wh", "url": _plain(url), "ruleSetId": rules["ruleSet"]["id"]}},
+            )
+        )["createDataSource"]["dataSource"]
+        assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+
+        # When the second schema is dropped and the source scanned again
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{other}" CASCADE'))
+        async with subscribe() as sub:
+            op = await sub.start(CHANGES, {"id": source["id"]})
+            await asyncio.sleep(0.3)  # the subscription is live before the scan starts
+            steps = await scan_to_end(gql, subscribe, source["id"])
+            assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
+            removed: list[dict[str, Any]] = []
+            while len(removed) < 2:
+                message = await sub.receive(timeout=20)
+                if message.get("id") == op and message["type"] == "next":
+                    change = message["payload"]["data"]["catalogChanges"]
+                    if change["type"] == "ASSET_REMOVED":
+                        removed.append(change)
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{other}" CASCADE'))
+        await engine.dispose()
+
+    # Then the schema and its table are ASSET_REMOVED and soft-deleted with the column
+    assert sorted((c["kind"], c["qualifiedName"].split(".", 2)[2]) for c in removed) == [
+        ("SCHEMA", other),
+        ("TABLE", f"{other}.archive"),
+    ]
+    live = (await gql.ok(TABLES, {"filter": {"kinds": ["SCHEMA", "TABLE", "COLUMN"]}}))["assets"]
+    assert not [e for e in live["edges"] if other in e["node"]["qualifiedName"]], live
+    every = await gql.ok(
+        TABLES, {"filter": {"kinds": ["SCHEMA", "TABLE", "COLUMN"], "includeDeleted": True}}
+    )
+    names = {e["node"]["qualifiedName"].split(".", 2)[2] for e in every["assets"]["edges"]}
+    assert {other, f"{other}.archive", f"{other}.archive.note"} <= names
+    assert not (await gql.ok(SEARCH, {"q": "archive"}))["search"]["edges"]

@@ -211,3 +211,28 @@ async def test_sqlite_source_scan_browse_search(
     assert history["totalCount"] == 2
     again = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"]}}))["assets"]
     assert again["totalCount"] == 3
+
+
+async def test_scan_progress_of_a_finished_scan_is_snapshot_then_state(
+    gql: Any, subscribe: Any, scan_and_wait: Any, shop_sqlite: Path
+) -> None:
+    # Given a scan that has already finished
+    created = (
+        await gql.ok(CREATE_SOURCE, {"input": {"name": "done", "url": f"sqlite:///{shop_sqlite}"}})
+    )["createDataSource"]
+    assert created["errors"] == []
+    scan = await scan_and_wait(created["dataSource"]["id"])
+    assert scan["state"] == "SUCCEEDED", scan
+
+    # When a client subscribes to its progress and reads until the stream completes
+    async with subscribe() as sub:
+        op = await sub.start(SCAN_PROGRESS, {"id": scan["id"]})
+        steps = [s["scanProgress"] for s in await sub.collect(op, lambda d: False, timeout=10)]
+
+    # Then it gets the snapshot and the closing STATE step with the terminal state, as a
+    # live stream ends
+    assert [(s["type"], s["state"]) for s in steps] == [
+        ("SNAPSHOT", "SUCCEEDED"),
+        ("STATE", "SUCCEEDED"),
+    ], steps
+    assert steps[-1]["tablesDone"] == 3 and steps[-1]["percent"] == 100.0

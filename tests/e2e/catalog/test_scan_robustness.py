@@ -406,3 +406,88 @@ async def test_mysql_source_is_scanned(gql: Any, subscribe: Any, mysql_db: tuple
     assert cols["tier"]["dataType"].upper().startswith("ENUM")
     assert cols["balance"]["profile"]["count"] == 40
     await _alive(gql)
+
+
+async def test_a_scan_that_can_read_no_schema_fails(
+    gql: Any, subscribe: Any, restricted: tuple[str, str, str]
+) -> None:
+    role, _, closed = restricted
+    # Given a source connecting as a role that may not use the one schema it selects
+    url = _plain(POSTGRES or "", username=role, password=None)
+    source = await _source(gql, url, [closed])
+
+    # When it is scanned
+    steps = await scan_to_end(gql, subscribe, source)
+
+    # Then the scan fails, saying why, and the server keeps serving
+    assert steps[-1]["state"] == "FAILED", steps[-1]
+    await _alive(gql)
+
+
+async def test_a_mysql_view_readable_without_show_view_is_cataloged(
+    gql: Any, subscribe: Any, mysql_db: tuple[str, str]
+) -> None:
+    name, _ = mysql_db
+    # Given a read-only user with SELECT on the database and no SHOW VIEW (the usual
+    # `GRANT SELECT ON db.*`): it can read the view but not its definition
+    user, password = _unique("ro")[:16], "ro-pw-1"
+    admin = create_async_engine(make_url(MYSQL or "").set(drivername="mysql+asyncmy"))
+    async with admin.begin() as conn:
+        # `%%`: the driver formats the statement even without parameters
+        await conn.exec_driver_sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY '{password}'")
+        await conn.exec_driver_sql(f"GRANT SELECT ON `{name}`.* TO '{user}'@'%%'")
+    try:
+        url = _plain(
+            MYSQL or "", drivername="mysql", database=name, username=user, password=password
+        )
+        source = await _source(gql, url, [name])
+
+        # When the source is scanned
+        steps = await scan_to_end(gql, subscribe, source)
+
+        # Then the view is cataloged with the columns, types and profiles it shows
+        # (only its SQL, and so its lineage, stays unknown) and no table failed
+        assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
+        assert [s["error"] for s in steps if s["type"] == "TABLE_FAILED"] == []
+        found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"]}}))["assets"]
+        by_name = {e["node"]["name"]: e["node"] for e in found["edges"]}
+        assert set(by_name) == {"customers", "gold"}
+        table = {c["name"]: c for c in by_name["customers"]["columns"]}
+        view = {c["name"]: c for c in by_name["gold"]["columns"]}
+        assert list(view) == ["id", "email"]
+        assert [view[c]["dataType"] for c in view] == [table[c]["dataType"] for c in view]
+        assert view["email"]["profile"]["count"] == 20
+        await _alive(gql)
+    finally:
+        async with admin.begin() as conn:
+            await conn.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%%'")
+        await admin.dispose()
+
+
+async def test_an_invalid_mysql_view_is_a_per_table_error(
+    gql: Any, subscribe: Any, mysql_db: tuple[str, str]
+) -> None:
+    name, url = mysql_db
+    # Given a view whose table was dropped (MySQL allows it; the view is then invalid)
+    admin = create_async_engine(make_url(MYSQL or "").set(drivername="mysql+asyncmy"))
+    async with admin.begin() as conn:
+        await conn.exec_driver_sql(f"CREATE TABLE `{name}`.gone (id int, note text)")
+        await conn.exec_driver_sql(
+            f"CREATE VIEW `{name}`.orphan AS SELECT id, note FROM `{name}`.gone"
+        )
+        await conn.exec_driver_sql(f"DROP TABLE `{name}`.gone")
+    await admin.dispose()
+    source = await _source(gql, url, [name])
+
+    # When the source is scanned
+    steps = await scan_to_end(gql, subscribe, source)
+
+    # Then the invalid view is a per-table error naming the cause, not a view with no
+    # columns, and the rest of the source is scanned
+    assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
+    failed = [s["error"] for s in steps if s["type"] == "TABLE_FAILED"]
+    assert [e["table"].rsplit(".", 1)[-1] for e in failed] == ["orphan"], failed
+    assert "invalid" in failed[0]["message"], failed
+    found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"]}}))["assets"]
+    assert {e["node"]["name"] for e in found["edges"]} >= {"customers", "gold"}
+    await _alive(gql)

@@ -5,6 +5,8 @@ batches, e.g. on a loaded machine)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -61,3 +63,65 @@ async def test_a_view_scanned_before_its_table_points_at_the_table(
     graph = (await gql.ok(UPSTREAM, {"id": view["id"]}))["lineage"]
     upstream = {(n["asset"]["qualifiedName"], n["asset"]["kind"]) for n in graph["nodes"]}
     assert ("vw.views.main.zz_orders", "TABLE") in upstream
+
+
+COLUMN_UPSTREAM = """
+query($id: ID!) {
+  lineage(assetId: $id, direction: UPSTREAM, depth: 1, level: COLUMN) {
+    edges { id provenance blocked }
+  }
+}
+"""
+BLOCK = """
+mutation($id: ID!) {
+  setLineageEdgePropagation(input: {edgeId: $id, blocked: true}) {
+    errors { code message } edge { id blocked }
+  }
+}
+"""
+CHANGES = """
+subscription($id: ID) { catalogChanges(dataSourceId: $id) { type qualifiedName } }
+"""
+
+
+async def test_a_rescan_keeps_an_unchanged_views_edges_and_their_block(
+    gql: Any, subscribe: Any, scan_and_wait: Any, tmp_path: Path
+) -> None:
+    # Given a scanned view whose column edge a steward blocked for propagation
+    path = tmp_path / "kept.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL);"
+        "CREATE VIEW big AS SELECT id, total FROM orders WHERE total > 100;"
+    )
+    conn.close()
+    created = await gql.ok(CREATE_SOURCE, {"input": {"name": "kept", "url": f"sqlite:///{path}"}})
+    source = created["createDataSource"]["dataSource"]
+    assert (await scan_and_wait(source["id"]))["state"] == "SUCCEEDED"
+    found = await gql.ok(ASSETS, {"filter": {"kinds": ["COLUMN"]}})
+    total = next(
+        e["node"]["id"]
+        for e in found["assets"]["edges"]
+        if e["node"]["qualifiedName"] == "kept.kept.main.big.total"
+    )
+    [edge] = (await gql.ok(COLUMN_UPSTREAM, {"id": total}))["lineage"]["edges"]
+    assert edge["provenance"] == "VIEW"
+    blocked = (await gql.ok(BLOCK, {"id": edge["id"]}))["setLineageEdgePropagation"]
+    assert blocked["errors"] == [] and blocked["edge"]["blocked"] is True
+
+    # When the unchanged source is scanned again, with catalogChanges open
+    async with subscribe() as sub:
+        op = await sub.start(CHANGES, {"id": source["id"]})
+        await asyncio.sleep(0.3)  # the subscription is live before the scan starts
+        assert (await scan_and_wait(source["id"]))["state"] == "SUCCEEDED"
+        changes: list[dict[str, Any]] = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                message = await sub.receive(timeout=1.0)
+                if message.get("id") == op and message["type"] == "next":
+                    changes.append(message["payload"]["data"]["catalogChanges"])
+
+    # Then the edge is the same one, still blocked, and nothing changed was announced
+    after = (await gql.ok(COLUMN_UPSTREAM, {"id": total}))["lineage"]["edges"]
+    assert after == [{"id": edge["id"], "provenance": "VIEW", "blocked": True}]
+    assert changes == []

@@ -40,12 +40,16 @@ class ScanEnv:
     actor: Principal
     connectors: Callable[[str], Any]
 
-    async def add_source(self, url: str, *, schedule: str | None = None, **rules: Any) -> uuid.UUID:
+    async def add_rule_set(self, **rules: Any) -> uuid.UUID:
         rule_set = await create_rule_set(
             self.uow_factory(),
             self.actor,
             SaveRuleSet(name=f"rules-{uuid.uuid4().hex[:8]}", **rules),
         )
+        return rule_set.id
+
+    async def add_source(self, url: str, *, schedule: str | None = None, **rules: Any) -> uuid.UUID:
+        rule_set_id = await self.add_rule_set(**rules)
         source = await create_data_source(
             self.uow_factory(),
             self.actor,
@@ -53,14 +57,17 @@ class ScanEnv:
             SaveDataSource(
                 name=f"src-{uuid.uuid4().hex[:8]}",
                 url=url,
-                rule_set_id=rule_set.id,
+                rule_set_id=rule_set_id,
                 schedule=schedule,
             ),
         )
         return source.id
 
-    async def start(self, source_id: uuid.UUID) -> Scan:
-        return await start_scan(self.uow_factory, self.queue, self.actor, StartScan(source_id))
+    async def start(self, source_id: uuid.UUID, rule_set_id: uuid.UUID | None = None) -> Scan:
+        """A scan of the source, with its own rule set or ``rule_set_id``'s for this once."""
+        return await start_scan(
+            self.uow_factory, self.queue, self.actor, StartScan(source_id, rule_set_id)
+        )
 
     async def wait(self, scan_id: uuid.UUID, timeout: float = 120) -> Scan:
         loop = asyncio.get_running_loop()
@@ -73,8 +80,10 @@ class ScanEnv:
             assert loop.time() < deadline, f"scan still {scan.state} after {timeout}s"
             await asyncio.sleep(0.1)
 
-    async def scan(self, source_id: uuid.UUID, timeout: float = 120) -> Scan:
-        return await self.wait((await self.start(source_id)).id, timeout)
+    async def scan(
+        self, source_id: uuid.UUID, timeout: float = 120, rule_set_id: uuid.UUID | None = None
+    ) -> Scan:
+        return await self.wait((await self.start(source_id, rule_set_id)).id, timeout)
 
 
 def _cipher() -> Any:

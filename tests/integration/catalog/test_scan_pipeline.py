@@ -9,6 +9,8 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -128,6 +130,167 @@ async def test_many_tables_are_stored_in_batches_and_a_rescan_changes_nothing(
         ("PERSON_NAME", "MANUAL", "CONFIRMED")
     ]
     assert stored.profile["top_values"] == [] and stored.profile.get("min") is None
+
+
+@pytest.mark.parametrize(
+    ("profiling", "classification"), [(False, True), (True, False), (False, False)]
+)
+async def test_a_rule_set_turns_profiling_and_classification_off_without_losing_results(
+    scan_env: Any, tmp_path: Path, profiling: bool, classification: bool
+) -> None:
+    # Given a source whose rule set turns profiling, classification or both off
+    path = tmp_path / "switches.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, contact_email TEXT)")
+    conn.executemany(
+        "INSERT INTO people VALUES (?, ?)", [(i, f"p{i}@example.org") for i in range(1, 41)]
+    )
+    conn.commit()
+    conn.close()
+    source = await scan_env.add_source(
+        f"sqlite:///{path}", profiling=profiling, classification=classification
+    )
+
+    async def columns_and_labels() -> tuple[dict[str, Any], list[str]]:
+        columns = {c.name: c for c in await _assets(scan_env, source, AssetKind.COLUMN)}
+        async with scan_env.uow_factory() as uow:
+            rows = await uow.catalog.classifications_for([c.id for c in columns.values()])
+        return columns, sorted(r.type_key for rs in rows.values() for r in rs)
+
+    # When it is scanned
+    scan = await scan_env.scan(source)
+
+    # Then every column is catalogued, with a profile and labels only where they are on
+    assert scan.state is RunState.SUCCEEDED, scan.reason
+    assert (scan.tables_done, scan.columns_done, scan.errors) == (1, 2, [])
+    columns, labels = await columns_and_labels()
+    assert sorted(columns) == ["contact_email", "id"]
+    assert [c.profile is not None for c in columns.values()] == [profiling, profiling]
+    assert labels == (["EMAIL"] if classification else [])
+
+    # Given a scan with everything on (a rule set for this scan only)
+    full = await scan_env.add_rule_set()
+    assert (await scan_env.scan(source, rule_set_id=full)).state is RunState.SUCCEEDED
+    columns, labels = await columns_and_labels()
+    profiles = {name: c.profile for name, c in columns.items()}
+    assert all(profiles.values()) and labels == ["EMAIL"]
+
+    # When the source is scanned again with its own rule set
+    again = await scan_env.scan(source)
+
+    # Then what the switched-off steps found before is kept, not dropped as stale
+    assert again.state is RunState.SUCCEEDED, again.reason
+    assert (again.added, again.changed, again.removed, again.errors) == (0, 0, 0, [])
+    columns, labels = await columns_and_labels()
+    assert {name: c.profile for name, c in columns.items()} == profiles
+    assert labels == ["EMAIL"]
+
+
+async def test_a_scan_for_some_label_types_keeps_the_labels_of_the_others(
+    scan_env: Any, many_tables: Path
+) -> None:
+    # Given a scanned source whose e-mail columns are labelled
+    source = await scan_env.add_source(f"sqlite:///{many_tables}", sample_size=40)
+    assert (await scan_env.scan(source)).state is RunState.SUCCEEDED
+    columns = await _assets(scan_env, source, AssetKind.COLUMN)
+    emails = [c.id for c in columns if c.name == "contact_email"]
+
+    async def email_labels() -> list[str]:
+        async with scan_env.uow_factory() as uow:
+            rows = await uow.catalog.classifications_for(emails)
+        return sorted({r.type_key for column in rows.values() for r in column})
+
+    assert await email_labels() == ["EMAIL"]
+
+    # When it is scanned with a rule set that looks for phone numbers only
+    phones = await scan_env.add_rule_set(sample_size=40, enabled_types=("PHONE",))
+    scan = await scan_env.scan(source, rule_set_id=phones)
+
+    # Then the e-mail labels stand (that scan had no view of them), and the e-mail
+    # columns, sensitive still, were profiled without raw values
+    assert scan.state is RunState.SUCCEEDED, scan.reason
+    assert await email_labels() == ["EMAIL"]
+    async with scan_env.uow_factory() as uow:
+        profiles = [(await uow.catalog.get(i)).profile for i in emails]
+    assert all(p["top_values"] == [] and p.get("min") is None for p in profiles)
+
+
+async def test_sqlite_date_columns_are_profiled_as_dates(scan_env: Any, tmp_path: Path) -> None:
+    # Given a SQLite source whose DATE and TIMESTAMP columns hold ISO texts (SQLite has
+    # no date storage), next to a TEXT column holding the same texts
+    path = tmp_path / "dates.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, day DATE, at TIMESTAMP, note TEXT)")
+    conn.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?)",
+        [
+            (i, f"2024-01-{i:02d}", f"2024-01-{i:02d} 10:{i:02d}:00", f"2024-01-{i:02d}")
+            for i in range(1, 29)
+        ],
+    )
+    conn.commit()
+    conn.close()
+    source = await scan_env.add_source(f"sqlite:///{path}")
+
+    # When it is scanned
+    scan = await scan_env.scan(source)
+
+    # Then the declared dates are profiled as dates, with their range and histogram;
+    # the TEXT column stays text
+    assert scan.state is RunState.SUCCEEDED, scan.reason
+    profiles = {c.name: c.profile for c in await _assets(scan_env, source, AssetKind.COLUMN)}
+    day, at, note = profiles["day"], profiles["at"], profiles["note"]
+    assert (day["kind"], day["min"], day["max"]) == ("DATE", "2024-01-01", "2024-01-28")
+    assert at["kind"] == "DATETIME" and at["min"].startswith("2024-01-01T10:01")
+    assert sum(b["count"] for b in day["histogram"]) == 28 and day["p50"] is not None
+    assert note["kind"] == "STRING" and note["histogram"] == []
+
+
+_WORKER_SCAN = """
+import asyncio, sqlite3, sys
+from pathlib import Path
+
+from catalog_scan_env import scan_environment
+from racine.persistence.migrate import upgrade_async
+
+
+async def main(tmp: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp / 'meta.db'}"
+    await upgrade_async(url)
+    conn = sqlite3.connect(tmp / "shop.db")
+    conn.executescript(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);"
+        "INSERT INTO t VALUES (1, 'a'), (2, 'b');"
+        "CREATE VIEW v AS SELECT id, name FROM t;"
+    )
+    conn.close()
+    async with scan_environment(url, tmp) as env:
+        scan = await env.scan(await env.add_source(f"sqlite:///{tmp / 'shop.db'}"))
+    print(scan.state.value, scan.reason)
+
+
+asyncio.run(main(Path(sys.argv[1])))
+"""
+
+
+def test_a_scan_in_a_process_without_the_http_app_stores_view_lineage(tmp_path: Path) -> None:
+    # Given a fresh process that runs jobs as `racine worker` does, without importing the
+    # HTTP app (which used to be what registered the lineage repository)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path])}
+
+    # When it scans a source with a view (whose lineage the scan stores)
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKER_SCAN, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    # Then the scan succeeds
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["SUCCEEDED", "None"], (done.stdout, done.stderr[-2000:])
 
 
 async def test_a_pool_worker_killed_mid_scan_fails_only_the_tables_in_flight(

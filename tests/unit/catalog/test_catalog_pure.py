@@ -62,6 +62,19 @@ def test_search_terms_and_highlights() -> None:
     assert "description" not in marks
 
 
+def test_highlights_escape_the_text_around_the_marks() -> None:
+    # Given a description holding markup (anyone with write access can set one)
+    doc = SearchDocument(name="notes", qualified_name="shop.main.notes",
+                         description='<img src=x onerror="alert(1)"> email & <b>more</b>')
+    # When a search highlights it
+    [found] = [h for h in highlight(doc, ["email"]) if h.field == "description"]
+    # Then only the marks are markup: a frontend showing the snippet as HTML runs nothing
+    assert found.snippet == (
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <mark>email</mark> &amp;"
+        " &lt;b&gt;more&lt;/b&gt;"
+    )
+
+
 def test_demo_numbers_are_valid_and_order_numbers_are_not_cards() -> None:
     rng = random.Random(1)
     visa = luhn_complete("4", 16, rng)

@@ -46,6 +46,26 @@ def test_merge_replaces_and_drops_stale_automatic_labels() -> None:
     assert merge(existing, new) == new
 
 
+def test_merge_keeps_automatic_labels_of_types_the_scan_did_not_look_for() -> None:
+    existing = [_label("EMAIL", LabelState.CONFIRMED, LabelSource.RULE),
+                _label("URL", LabelState.SUGGESTED, LabelSource.ML),
+                _label("PHONE", LabelState.SUGGESTED, LabelSource.RULE)]
+    new = [_label("PHONE", LabelState.CONFIRMED, LabelSource.RULE, 0.95)]
+    merged = merge(existing, new, evaluated=frozenset({"PHONE", "URL"}))
+    assert merged == [existing[0], new[0]]  # URL looked for and not found: dropped
+    assert merge(existing, [], evaluated=frozenset()) == existing
+
+
+def test_merge_keeps_a_propagated_label_the_scan_does_not_find() -> None:
+    # Given lineage's EMAIL and PHONE copies on a column
+    existing = [_label("EMAIL", LabelState.SUGGESTED, LabelSource.PROPAGATED),
+                _label("PHONE", LabelState.SUGGESTED, LabelSource.PROPAGATED)]
+    # When a scan finds PHONE itself and no EMAIL
+    new = [_label("PHONE", LabelState.CONFIRMED, LabelSource.RULE, 0.95)]
+    # Then its PHONE replaces the copy, and the EMAIL copy stays (lineage owns it)
+    assert merge(existing, new) == [new[0], existing[0]]
+
+
 def test_merge_refuses_manual_labels_as_new() -> None:
     with pytest.raises(ValueError):
         merge([], [_label("EMAIL", LabelState.CONFIRMED, LabelSource.MANUAL)])

@@ -13,7 +13,13 @@ from decimal import Decimal
 import pytest
 
 from racine.connectors.values import plain_column, portable_column, to_plain
-from racine.domain.scanning.cells import _exact, _exact_texts, exact_column, plain_sample
+from racine.domain.scanning.cells import (
+    _exact,
+    _exact_texts,
+    exact_column,
+    iso_dates,
+    plain_sample,
+)
 from racine.domain.scanning.source import MAX_CELL_BYTES
 
 
@@ -189,3 +195,32 @@ def test_cut_text_is_not_measured_again() -> None:
     assert plain_column(cells, limit=4) == ["abc", None, "defg"]
     sample = plain_sample({"a": ["x" * 70_000], "b": ["x" * 70_000]}, cut=frozenset({"a"}))
     assert len(sample["a"][0]) == 70_000 and len(sample["b"][0]) == MAX_CELL_BYTES
+
+
+def test_iso_date_texts_become_dates_and_the_rest_stays() -> None:
+    # Given what a SQLite DATE, DATETIME or TIMESTAMP column may hold
+    cells: list[object] = [
+        "2024-01-05",
+        "2024-01-05 10:30:00",
+        "2024-01-05T10:30:00.250+02:00",
+        "not a date",
+        "2024-02-30",
+        None,
+        1704412800,
+        2460315.5,
+    ]
+
+    # When its texts are read as dates
+    found = iso_dates(cells)
+
+    # Then ISO texts are dates and timestamps, everything else is as it was
+    assert found == [
+        dt.date(2024, 1, 5),
+        dt.datetime(2024, 1, 5, 10, 30),
+        dt.datetime(2024, 1, 5, 10, 30, 0, 250_000, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        "not a date",
+        "2024-02-30",
+        None,
+        1704412800,
+        2460315.5,
+    ]

@@ -1,0 +1,53 @@
+"""Stored profiles scrubbed of raw values once their columns become sensitive.
+
+A scan profiles a column it knows to be sensitive without raw values, and a
+steward's label scrubs the profile at once (``set_column_classification``). A
+label that arrives from elsewhere, lineage propagating an upstream column's
+label, must do the same: reads mask the profile either way, but raw values of a
+sensitive column are not to be *stored* either.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+
+from racine.domain.catalog.model import Asset, ColumnClassification, utcnow
+from racine.domain.classification.custom import custom_levels
+from racine.domain.classification.ports import ClassificationUnitOfWork
+from racine.domain.classification.profiles import mask_profile, masking_type
+from racine.domain.classification.types import Sensitivity
+
+__all__ = ["mask_stored_profile", "scrub_profiles"]
+
+
+def mask_stored_profile(
+    column: Asset, labels: Iterable[ColumnClassification], overrides: Mapping[str, Sensitivity]
+) -> bool:
+    """Mask ``column``'s profile in place if its ``labels`` call for it and it is not
+    masked yet; True if it changed (the caller saves it)."""
+    if not column.profile or column.profile.get("masked"):
+        return False
+    mask_with = masking_type(labels, overrides)
+    if mask_with is None:
+        return False
+    column.profile = mask_profile(column.profile, mask_with)
+    column.updated_at = utcnow()
+    return True
+
+
+async def scrub_profiles(uow: ClassificationUnitOfWork, column_ids: Iterable[uuid.UUID]) -> int:
+    """Mask, in the open unit of work, the stored profile of each of ``column_ids``
+    whose labels now call for it and that is not masked yet; returns how many."""
+    ids = list(dict.fromkeys(column_ids))
+    if not ids:
+        return 0
+    columns = await uow.catalog.get_many(ids)
+    labels = await uow.catalog.classifications_for(ids)
+    overrides = await custom_levels(uow)
+    scrubbed = 0
+    for column_id, column in columns.items():
+        if mask_stored_profile(column, labels.get(column_id, []), overrides):
+            await uow.catalog.save(column)
+            scrubbed += 1
+    return scrubbed

@@ -1,0 +1,196 @@
+"""What a queued or running scan relies on cannot change under it: the rule set it was
+started with (it loads the rules when it starts running), and its source's name and
+URL (it writes assets under them). The scan is held RUNNING by a
+lock on the only table of a PostgreSQL source, so the checks do not race it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from test_catalog_mutations import CREATE_SOURCE
+from test_rule_sets import CREATE as CREATE_RULES
+from test_rule_sets import DELETE as DELETE_RULES
+
+POSTGRES = os.environ.get("RACINE_TEST_POSTGRES_URL")
+
+START_SCAN = """
+mutation($id: ID!, $rules: ID) {
+  startScan(input: {dataSourceId: $id, ruleSetId: $rules}) {
+    errors { code field message } scan { id state }
+  }
+}
+"""
+SCAN_STATE = "query($id: ID!) { node(id: $id) { ... on Scan { state reason } } }"
+ACTIVE = ("QUEUED", "RUNNING")
+UPDATE_SOURCE = """
+mutation($input: UpdateDataSourceInput!) {
+  updateDataSource(input: $input) {
+    errors { code field message } dataSource { name url description schedule ruleSet { id } }
+  }
+}
+"""
+TABLES = """
+query($id: ID!) {
+  assets(filter: {dataSourceIds: [$id], kinds: [TABLE]}, first: 10) {
+    edges { node { qualifiedName } }
+  }
+}
+"""
+
+
+@dataclass
+class HeldSource:
+    """A PostgreSQL schema with one table that ``conn`` holds locked until ``release``."""
+
+    url: str
+    schema: str
+    conn: AsyncConnection
+
+    async def release(self) -> None:
+        if self.conn.in_transaction():
+            await self.conn.rollback()
+
+
+@pytest.fixture
+async def held() -> AsyncIterator[HeldSource]:
+    if not POSTGRES:
+        pytest.skip("RACINE_TEST_POSTGRES_URL not set")
+    schema = f"rt_held_{uuid.uuid4().hex[:10]}"
+    engine = create_async_engine(POSTGRES)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.execute(text(f'CREATE TABLE "{schema}".people (id int primary key, email text)'))
+        await conn.execute(
+            text(f"INSERT INTO \"{schema}\".people VALUES (1, 'a@mail.example'), (2, 'b@x.org')")
+        )
+    url = make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        async with engine.connect() as lock:
+            await lock.begin()
+            await lock.execute(text(f'LOCK TABLE "{schema}".people IN ACCESS EXCLUSIVE MODE'))
+            source = HeldSource(url, schema, lock)
+            try:
+                yield source
+            finally:
+                await source.release()
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        await engine.dispose()
+
+
+async def _rule_set(gql: Any, schema: str) -> str:
+    made = (
+        await gql.ok(CREATE_RULES, {"input": {"name": f"r-{schema}", "includeSchemas": [schema]}})
+    )["createScanRuleSet"]
+    assert made["errors"] == [], made
+    return str(made["ruleSet"]["id"])
+
+
+async def _source(gql: Any, held: HeldSource, rule_set_id: str | None = None) -> str:
+    created = (
+        await gql.ok(
+            CREATE_SOURCE,
+            {"input": {"name": held.schema, "url": held.url, "ruleSetId": rule_set_id}},
+        )
+    )["createDataSource"]
+    assert created["errors"] == [], created
+    return str(created["dataSource"]["id"])
+
+
+async def _start(gql: Any, source_id: str, rule_set_id: str | None = None) -> str:
+    started = (await gql.ok(START_SCAN, {"id": source_id, "rules": rule_set_id}))["startScan"]
+    assert started["errors"] == [], started
+    return str(started["scan"]["id"])
+
+
+async def _state(gql: Any, scan_id: str) -> dict[str, Any]:
+    node: dict[str, Any] = (await gql.ok(SCAN_STATE, {"id": scan_id}))["node"]
+    return node
+
+
+async def _finish(gql: Any, held: HeldSource, scan_id: str) -> dict[str, Any]:
+    """Release the lock and wait for the scan's terminal state."""
+    await held.release()
+    for _ in range(300):
+        scan = await _state(gql, scan_id)
+        if scan["state"] not in ACTIVE:
+            return scan
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"scan {scan_id} did not finish")
+
+
+async def test_a_rule_set_an_active_scan_uses_cannot_be_deleted(gql: Any, held: HeldSource) -> None:
+    # Given a source on the default rules and a scan started with another rule set
+    # (startScan(ruleSetId:)), held running by the lock on the source's table
+    rules = await _rule_set(gql, held.schema)
+    source_id = await _source(gql, held)
+    scan_id = await _start(gql, source_id, rules)
+
+    # When that rule set is deleted while the scan is active
+    refused = (await gql.ok(DELETE_RULES, {"id": rules}))["deleteScanRuleSet"]
+    still = await _state(gql, scan_id)
+
+    # Then it is a CONFLICT on id and the rule set stays
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("CONFLICT", "id")], refused
+    assert refused["ruleSet"] is None
+    assert still["state"] in ACTIVE, still
+    # ...so the scan finishes with its rules, after which the rule set may go
+    finished = await _finish(gql, held, scan_id)
+    assert finished["state"] == "SUCCEEDED", finished
+    gone = (await gql.ok(DELETE_RULES, {"id": rules}))["deleteScanRuleSet"]
+    assert gone["errors"] == [] and gone["ruleSet"]["id"] == rules, gone
+
+
+async def test_a_source_with_an_active_scan_cannot_be_renamed_or_moved(
+    gql: Any, held: HeldSource
+) -> None:
+    # Given a source whose scan is held running by the lock on its table
+    rules = await _rule_set(gql, held.schema)
+    other_rules = await _rule_set(gql, f"{held.schema}_b")
+    source_id = await _source(gql, held, rules)
+    scan_id = await _start(gql, source_id)
+
+    async def update(**fields: Any) -> dict[str, Any]:
+        body = await gql.ok(UPDATE_SOURCE, {"input": {"id": source_id, **fields}})
+        payload: dict[str, Any] = body["updateDataSource"]
+        return payload
+
+    # When it is renamed, or pointed at another database, while the scan is active
+    renamed = await update(name="renamed")
+    moved = await update(url=held.url.rsplit("/", 1)[0] + "/elsewhere")
+    # ...or only its description, schedule and rule set change, or its URL is sent again
+    edited = await update(
+        description="nightly", schedule="0 3 * * *", ruleSetId=other_rules, url=held.url
+    )
+    still = await _state(gql, scan_id)
+
+    # Then the rename and the move are CONFLICTs naming the field; the rest is saved
+    assert [(e["code"], e["field"]) for e in renamed["errors"]] == [("CONFLICT", "name")], renamed
+    assert [(e["code"], e["field"]) for e in moved["errors"]] == [("CONFLICT", "url")], moved
+    assert renamed["dataSource"] is None and moved["dataSource"] is None
+    assert edited["errors"] == [], edited
+    assert edited["dataSource"]["name"] == held.schema
+    assert edited["dataSource"]["description"] == "nightly"
+    assert edited["dataSource"]["schedule"] == "0 3 * * *"
+    assert edited["dataSource"]["ruleSet"] == {"id": other_rules}
+    assert still["state"] in ACTIVE, still
+    # ...and once the scan has finished, the rename goes through and carries its assets
+    finished = await _finish(gql, held, scan_id)
+    assert finished["state"] == "SUCCEEDED", finished
+    later = await update(name="renamed")
+    assert later["errors"] == [] and later["dataSource"]["name"] == "renamed", later
+    tables = (await gql.ok(TABLES, {"id": source_id}))["assets"]["edges"]
+    database = make_url(held.url).database
+    assert [t["node"]["qualifiedName"] for t in tables] == [
+        f"renamed.{database}.{held.schema}.people"
+    ]
