@@ -13,6 +13,7 @@ the broken one.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import multiprocessing
 import multiprocessing.connection
@@ -96,17 +97,36 @@ class CpuPool:
         return self._executor
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
+        executor, future = self._submit(_dumps((fn, args)))
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            raise self._broken(executor) from None
+
+    def _submit(
+        self, payload: bytes, *, again: bool = True
+    ) -> tuple[ProcessPoolExecutor, concurrent.futures.Future[Any]]:
+        """Hand ``payload`` to a worker. A pool that broke before taking it (its
+        worker died while idle; or died while the pool was spawning another, which
+        surfaces as ``OSError: handle is closed``) never ran the step, so the step
+        is handed to a new pool, once."""
         executor = self._pool()
         try:
-            return await loop.run_in_executor(executor, _call, _dumps((fn, args)))
-        except BrokenProcessPool:
-            # A dead worker breaks its executor for good: later steps get a new one.
-            if self._executor is executor:
-                self.shutdown()
-            raise Unavailable(
-                "a CPU worker stopped during this step (killed or out of memory)"
-            ) from None
+            return executor, executor.submit(_call, payload)
+        except (BrokenProcessPool, OSError):
+            if not again:
+                raise self._broken(executor) from None
+            self._drop(executor)
+        return self._submit(payload, again=False)
+
+    def _broken(self, executor: ProcessPoolExecutor) -> Unavailable:
+        self._drop(executor)
+        return Unavailable("a CPU worker stopped during this step (killed or out of memory)")
+
+    def _drop(self, executor: ProcessPoolExecutor) -> None:
+        # A dead worker breaks its executor for good: later steps get a new one.
+        if self._executor is executor:
+            self.shutdown()
 
     def shutdown(self) -> None:
         """Drop queued work; a step already running in a child finishes there."""

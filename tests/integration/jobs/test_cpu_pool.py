@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import signal
 import subprocess
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -52,6 +55,30 @@ async def test_a_dead_worker_fails_its_step_and_the_next_step_gets_a_new_pool() 
             await pool.run(die)
         # then the next step runs (the broken executor was dropped)
         assert (await pool.run(pid_and_square, 4))[1] == 16
+    finally:
+        await pool.close()
+
+
+async def test_a_worker_killed_while_idle_fails_no_step() -> None:
+    # given a pool whose only worker is killed between steps (as the OOM killer would)
+    pool = CpuPool(1)
+    try:
+        pid, _ = await pool.run(pid_and_square, 2)
+        os.kill(pid, signal.SIGKILL)
+        # once the pool has seen the death (it refuses work: it is broken)
+        executor = pool._executor
+        assert executor is not None
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                executor.submit(os.getpid).result(timeout=10)
+            except BrokenProcessPool:
+                break
+            assert time.monotonic() < deadline, "the pool never saw its worker die"
+            await asyncio.sleep(0.01)
+        # then the next step runs on a new pool instead of failing as Unavailable
+        new_pid, square = await pool.run(pid_and_square, 5)
+        assert (square, new_pid != pid) == (25, True)
     finally:
         await pool.close()
 
