@@ -32,6 +32,7 @@ from racine.domain.classification.sample import Sample
 from racine.domain.classification.validators import (
     BATCH_CHECKS,
     EXTRA_CHECKS,
+    UNPROBED_CHECKS,
     VALIDATORS,
     Validator,
 )
@@ -209,7 +210,11 @@ def evaluate_rules(
     # away, comes first.
     for key, spec, named, negative in name_context(name):
         check_key = key if named or not spec.unnamed_check else spec.unnamed_check
-        rate = rates.get(check_key, 0.0)
+        check = _ALL_CHECKS.get(check_key)
+        probed = check is not None
+        if check is None:  # a stricter check the probe does not run: the type's rate admits
+            check = UNPROBED_CHECKS[check_key]
+        rate = rates.get(check_key if probed else key, 0.0)
         if rate < 0.5 and not named:
             continue
         if not config.is_enabled(key):
@@ -218,8 +223,8 @@ def evaluate_rules(
         if distinct < min(floor, config.min_distinct):
             continue
         # A probe rate of 1.0 means every head value passed: no need to check them again.
-        known = min(PROBE_SIZE, distinct) if rate == 1.0 else 0
-        ratio = weighted_ratio(sample, _ALL_CHECKS[check_key], min_ratio, known)
+        known = min(PROBE_SIZE, distinct) if rate == 1.0 and probed else 0
+        ratio = weighted_ratio(sample, check, min_ratio, known)
         if ratio < min_ratio:
             continue
         if negative and (

@@ -158,7 +158,8 @@ RULE_SPECS: dict[str, RuleSpec] = {
                  _c(r"token_?(?:type|expir|count)|_key_id_$|secret_?question"),
                  unnamed_check="known_key"),
         RuleSpec("GEO_COORDINATES", _c(r"_lat_|_lng_|_lon_|latitude|longitude|geo|coord|"
-                                       r"location|_gps_|lat_?lon|lat_?lng"), M),
+                                       r"location|_gps_|lat_?lon|lat_?lng"), M,
+                 unnamed_check="geo_pair"),
         RuleSpec("VIN", _c(r"_vin_|vehicle_?id|chassis|fahrgestell"), S),
         RuleSpec("ICD10_CODE", _c(r"icd|diagnos|_dx_|condition_?code|disease_?code"), M),
         RuleSpec("MEDICAL_RECORD_NUMBER", _c(r"_mrn_|medical_?record|patient_?(?:id|no|num)|"

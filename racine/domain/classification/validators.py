@@ -291,12 +291,18 @@ def _vin(v: str) -> bool:
     return v[8] == ("X" if check == 10 else str(check))
 
 
-def _geo(v: str) -> bool:
-    # A pair needs one of its separators: a lone number (most values) skips that regex.
+def _geo_pair(v: str) -> bool:
+    # A pair needs one of its separators: a lone number (most values) skips the regex.
     m = _COORD_PAIR.fullmatch(v) if "," in v or ";" in v or " " in v else None
     if m:
         lat, lon = float(m.group(1)), float(m.group(2))
         return -90 <= lat <= 90 and -180 <= lon <= 180
+    return False
+
+
+def _geo(v: str) -> bool:
+    if _geo_pair(v):
+        return True
     if _DECIMAL.fullmatch(v):
         return -180 <= float(v) <= 180
     return False
@@ -481,6 +487,12 @@ EXTRA_CHECKS: dict[str, Validator] = {
     "ssn_plain": lambda v: len(v) == 9 and v.isdigit() and checksums.ssn_valid(v),
     "luhn": lambda v: v.isdigit() and 12 <= len(v) <= 19 and checksums.luhn_valid(v),
 }
+
+# Stricter checks for a type whose column name gives no context that are not probed
+# (no ML feature: the shipped model's inputs stay as trained); the type's own probe rate
+# admits them. A lone decimal such as 12.34567 is as likely a price or a weight as a
+# latitude: without a name saying so, only coordinate pairs count.
+UNPROBED_CHECKS: dict[str, Validator] = {"geo_pair": _geo_pair}
 
 # Validators with a many-values form (see ``geo_flags``): same answers, fewer calls.
 BATCH_CHECKS: dict[Validator, Callable[[list[str]], list[bool] | None]] = {_geo: geo_flags}

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from stdnum import luhn
 
@@ -97,6 +98,19 @@ def test_hard_negatives_get_no_label() -> None:
     for name, values in cases.items():
         assert _top(name, values) is None, name
 
+
+
+def test_lone_decimals_are_coordinates_only_under_a_name_that_says_so() -> None:
+    # prices, weights and ratios kept to 4-5 places fall within +-180 like a latitude
+    for name in ("unit_price", "weight_kg", "c7"):
+        values = [Decimal(f"{RNG.uniform(1, 30):.5f}") for _ in range(128)]
+        verdict = classify_column(name, values, data_type="NUMERIC(30,5)")
+        assert verdict.labels == [], name
+    latitudes = [Decimal(f"{RNG.uniform(-80, 80):.6f}") for _ in range(128)]
+    assert _top("latitude", latitudes) == "GEO_COORDINATES"
+    # a coordinate pair needs no name
+    pairs = [f"{RNG.uniform(-80, 80):.6f}, {RNG.uniform(-170, 170):.6f}" for _ in range(128)]
+    assert _top("c3", pairs) == "GEO_COORDINATES"
 
 def test_email_verified_flags_say_insufficient_evidence() -> None:
     verdict = classify_column("email_verified", [0, 1] * 40)
