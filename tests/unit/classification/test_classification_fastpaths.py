@@ -206,7 +206,7 @@ def test_printable_matches_isprintable_on_ascii_and_beyond() -> None:
 
     # given every ASCII character alone and inside text, and non-ASCII neighbours
     chars = [chr(i) for i in range(128)] + ["\x80", "\x9f", "\xa0", "\xad", "é", "\u2028", "日"]
-    texts = ["", "plain text", "a  b"] + chars
+    texts = ["", "plain text", "a  b", *chars]
     texts += [f"ab{c}cd" for c in chars] + [f"{c}x" * 40 for c in chars] + [c * 3 for c in chars]
     for text in texts:
         # then the fast test answers what str.isprintable does
