@@ -363,7 +363,8 @@ def _progress(scan: Scan, type_: str, payload: dict[str, Any] | None = None) -> 
 
 
 async def scan_progress(info: Info, scan_id: str) -> AsyncGenerator[gql.ScanProgress, None]:
-    """Snapshot first, then live steps; ends after the terminal state. Events are
+    """Snapshot first, then live steps; ends with a ``STATE`` step of the terminal
+    state, however the stream learnt of it (event, re-read after a GAP, poll). Events are
     pumped into a queue so a quiet stream can re-read the state every few seconds
     (a terminal event published before we subscribed is not waited for forever)."""
     info.context.actor.require(Role.VIEWER)
@@ -409,6 +410,8 @@ async def scan_progress(info: Info, scan_id: str) -> AsyncGenerator[gql.ScanProg
                 scan = await _load_scan(info, ident)
                 yield _progress(scan, "GAP")
                 if scan.state in TERMINAL:
+                    # Its terminal event was missed: close as a live stream does.
+                    yield _progress(scan, "STATE")
                     return
                 continue
             if item.type == "SCAN_PROGRESS":

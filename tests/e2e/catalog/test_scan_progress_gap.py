@@ -1,0 +1,72 @@
+"""``scanProgress`` after a GAP: a subscriber that fell behind is dropped by the bus
+with a final ``gap`` event, and the stream re-reads the scan. When the scan is over
+by then, the stream still ends as a live one does, with the terminal ``STATE`` step.
+
+The overflow is made deterministic on the in-memory bus (both metadata databases):
+its ``publish`` never yields to the event loop, so a burst of more events than the
+subscriber's buffer holds overflows it before the stream can read one. The scan is
+held RUNNING by a lock on its source's only table (``held``); its run is then ended
+in the database without an event, as when a worker's terminal event is lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_active_scan_guards import START_SCAN, HeldSource, _source, held  # noqa: F401
+from test_catalog_scan_sqlite import SCAN_PROGRESS
+
+from racine.domain.events import Channels, Event
+from racine.domain.runs.model import RunState
+from racine.domain.scanning.progress import ScanProgress
+from racine.schema.relay import decode_id
+
+QUEUE_SIZE = 10  # the smallest subscriber buffer the settings allow
+
+
+@pytest.fixture
+def redis_url() -> None:
+    """The in-memory bus on both metadata databases (see the module docstring)."""
+    return None
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"subscriber_queue_size": QUEUE_SIZE}
+
+
+async def test_a_gap_that_finds_the_scan_over_ends_with_the_state_step(
+    app: Any,
+    gql: Any,
+    subscribe: Any,
+    held: HeldSource,  # noqa: F811
+) -> None:
+    runtime = app.state.runtime
+    source_id = await _source(gql, held)
+    started = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]
+    assert started["errors"] == [], started
+    scan_gid = started["scan"]["id"]
+    scan_id = decode_id(scan_gid, "Scan")
+
+    async with subscribe() as sub:
+        # Given a subscriber of a scan held RUNNING on its table's sample
+        op = await sub.start(SCAN_PROGRESS, {"id": scan_gid})
+        before = await sub.collect(op, lambda d: d["scanProgress"]["type"] == "TABLE_STARTED")
+        assert before[0]["scanProgress"]["type"] == "SNAPSHOT", before
+        # ...whose run then ends without the subscriber hearing of it
+        async with runtime.uow() as uow:
+            assert await uow.runs.finish(scan_id, RunState.FAILED, reason="worker lost")
+            await uow.commit()
+
+        # When a burst of progress events overflows the subscriber's buffer
+        progress = ScanProgress(scan_id, total=QUEUE_SIZE + 1)
+        for n in range(QUEUE_SIZE + 1):
+            payload = progress.payload("TABLE_STARTED", table=f"{held.schema}.t{n}")
+            await runtime.bus.publish(Event(Channels.scan(str(scan_id)), "SCAN_PROGRESS", payload))
+        steps = [s["scanProgress"] for s in await sub.collect(op, lambda d: False, timeout=30)]
+
+    # Then the buffered steps come, then the GAP with the re-read FAILED state, and the
+    # stream ends with the closing STATE step, as one that saw the terminal event does
+    assert [s["type"] for s in steps] == ["TABLE_STARTED"] * QUEUE_SIZE + ["GAP", "STATE"], steps
+    assert steps[-2]["state"] == steps[-1]["state"] == "FAILED", steps[-2:]
+    assert steps[-1]["reason"] == "worker lost" and steps[-1]["percent"] == 100.0
