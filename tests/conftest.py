@@ -280,6 +280,27 @@ def request_statements(app: Any) -> Any:
     return collect
 
 
+# -- sources that misbehave ----------------------------------------------------------
+
+
+@pytest.fixture
+async def silent_port() -> AsyncIterator[int]:
+    """A local TCP server that accepts connections and never writes a byte."""
+    writers: list[asyncio.StreamWriter] = []
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        while await reader.read(4096):  # swallow whatever the client sends, answer nothing
+            pass
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    for writer in writers:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
 # -- live servers (for WebSocket behaviour) ----------------------------------------
 
 

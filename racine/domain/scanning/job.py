@@ -49,7 +49,7 @@ from racine.domain.scanning.progress import ScanProgress
 from racine.domain.scanning.rules import selects_schema, selects_table
 from racine.domain.scanning.rulesets import load_rule_set
 from racine.domain.scanning.source import SourceConnector, TableKind, TableMeta
-from racine.domain.scanning.sources import ConnectorFactory
+from racine.domain.scanning.sources import ConnectorFactory, check_connector
 from racine.domain.scanning.sync import (
     CatalogState,
     StoredTable,
@@ -182,8 +182,12 @@ class ScanJob:
         progress = ScanProgress(scan_id)
         connector = self.connectors(url)
         try:
+            # Bounded as testDataSourceConnection is: a server that accepts the TCP
+            # connection and never answers fails the scan as TIMEOUT within the bound.
+            check = await check_connector(connector, url)
+            if not check.ok:
+                raise ScanFailed(f"{check.reason}: {check.message}")
             try:
-                await connector.test()
                 schemas = [s for s in await connector.list_schemas() if selects_schema(rules, s)]
             except ConnectionFailed as exc:
                 raise ScanFailed(f"{exc.reason}: {exc.message}") from None

@@ -28,9 +28,11 @@ from racine.domain.scanning.source import SourceConnector
 from racine.domain.scanning.urls import SourceUrl
 
 __all__ = [
+    "CONNECTION_CHECK_S",
     "ConnectionCheck",
     "ConnectorFactory",
     "SaveDataSource",
+    "check_connector",
     "create_data_source",
     "delete_data_source",
     "next_tick",
@@ -280,19 +282,35 @@ async def delete_data_source(
     return source
 
 
+CONNECTION_CHECK_S = 10.0
+"""The bound of a connection check: ``testDataSourceConnection`` and a scan's first
+contact with its source."""
+
+
 async def test_connection(
-    connectors: ConnectorFactory, url: str, *, timeout_s: float = 10.0
+    connectors: ConnectorFactory, url: str, *, timeout_s: float = CONNECTION_CHECK_S
 ) -> ConnectionCheck:
     """Connect and run a trivial query. A failure is a result, not an exception:
     ``reason`` is UNREACHABLE, AUTHENTICATION_FAILED, DATABASE_MISSING, TIMEOUT,
     PERMISSION_DENIED or UNKNOWN; ``message`` never holds the password or DSN.
-    The whole check is bounded by ``timeout_s``: a server that accepts the TCP
-    connection and never answers (another protocol on the port, a hung server) is
-    TIMEOUT then, not whatever the driver reports a minute later."""
+    The whole check is bounded by ``timeout_s`` (see :func:`check_connector`)."""
+    connector = connectors(url)
+    try:
+        return await check_connector(connector, url, timeout_s=timeout_s)
+    finally:
+        await connector.close()
+
+
+async def check_connector(
+    connector: SourceConnector, url: str, *, timeout_s: float = CONNECTION_CHECK_S
+) -> ConnectionCheck:
+    """:func:`test_connection` on a connector the caller keeps (and closes). A server
+    that accepts the TCP connection and never answers (another protocol on the port,
+    a hung server) is TIMEOUT after ``timeout_s``, not whatever the driver reports a
+    minute later. ``url`` only names the target in the message (host:port/database)."""
     from racine.domain.errors import ConnectionFailed
 
     started = time.perf_counter()
-    connector = connectors(url)
     try:
         async with asyncio.timeout(timeout_s):
             await connector.test()
@@ -302,8 +320,6 @@ async def test_connection(
         # The connector maps its own failures to ConnectionFailed, so this is ours.
         message = f"the source did not answer within {timeout_s:g} s ({_label(url)})"
         return ConnectionCheck(False, _ms(started), "TIMEOUT", message)
-    finally:
-        await connector.close()
     return ConnectionCheck(True, _ms(started))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -13,24 +12,6 @@ from racine.connectors import connector_for
 from racine.domain.scanning.sources import test_connection as check_connection
 
 PASSWORD = "Sup3r-Secret_pw"
-
-
-@pytest.fixture
-async def silent_port() -> AsyncIterator[int]:
-    """A local TCP server that accepts connections and never writes a byte."""
-    writers: list[asyncio.StreamWriter] = []
-
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writers.append(writer)
-        while await reader.read(4096):  # swallow whatever the client sends, answer nothing
-            pass
-
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    yield server.sockets[0].getsockname()[1]
-    for writer in writers:
-        writer.close()
-    server.close()
-    await server.wait_closed()
 
 
 @pytest.mark.parametrize("scheme", ["mysql", "postgresql"])
