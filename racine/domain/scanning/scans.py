@@ -35,7 +35,9 @@ async def start_scan(
     """Record the scan and its run (same id) in one transaction, then dispatch the
     run. One active scan per source: a second start while one is QUEUED or RUNNING
     is a ``Conflict``, also when both arrive at once (the source is locked while
-    the check and the insert run, and the scan is never without its run)."""
+    the check and the insert run, and the scan is never without its run). The rule
+    set is locked too: a ``deleteScanRuleSet`` at the same moment either finds this
+    scan (CONFLICT) or deleted the rule set first (NOT_FOUND here)."""
     actor.require(Role.STEWARD)
     if queue is None:
         raise Unavailable("the job queue is not running")
@@ -44,7 +46,11 @@ async def start_scan(
         source = await uow.sources.get(cmd.source_id)
         if source is None:
             raise NotFound("DataSource", field="dataSourceId")
-        rules = await load_rule_set(uow, cmd.rule_set_id or source.rule_set_id)
+        rule_set_id = cmd.rule_set_id or source.rule_set_id
+        if rule_set_id is not None:
+            # Held until commit: deleteScanRuleSet waits, then sees this scan (CONFLICT).
+            await uow.sources.lock_rule_set(rule_set_id)
+        rules = await load_rule_set(uow, rule_set_id)
         if await uow.sources.has_active_scan(source.id):
             raise Conflict(
                 "a scan of this source is already queued or running", field="dataSourceId"

@@ -135,6 +135,18 @@ class SourceRepository:
             update(ScanRuleSetRow), [{n: getattr(rules, n) for n in _RULE_FIELDS}]
         )
 
+    async def lock_rule_set(self, rule_set_id: uuid.UUID) -> None:
+        """Serialise the users of one rule set with its deletion until this transaction
+        ends (``startScan(ruleSetId:)`` against ``deleteScanRuleSet``): ``SELECT ... FOR
+        UPDATE`` on PostgreSQL; on SQLite, which has no row locks and runs reads outside
+        a transaction until the first write, a no-op update takes the write lock before
+        any read (as :meth:`lock` does). A missing rule set locks nothing."""
+        t = ScanRuleSetRow
+        if self.session.bind.dialect.name == "sqlite":  # type: ignore[union-attr]
+            await self.session.execute(update(t).where(t.id == rule_set_id).values(id=rule_set_id))
+        else:
+            await self.session.execute(select(t.id).where(t.id == rule_set_id).with_for_update())
+
     async def get_rule_set(self, rule_set_id: uuid.UUID) -> ScanRuleSet | None:
         row = await self.session.get(ScanRuleSetRow, rule_set_id, populate_existing=True)
         return None if row is None else _rules(row)

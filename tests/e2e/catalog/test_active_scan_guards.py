@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from test_catalog_mutations import CREATE_SOURCE
 from test_rule_sets import CREATE as CREATE_RULES
 from test_rule_sets import DELETE as DELETE_RULES
@@ -194,3 +194,106 @@ async def test_a_source_with_an_active_scan_cannot_be_renamed_or_moved(
     assert [t["node"]["qualifiedName"] for t in tables] == [
         f"renamed.{database}.{held.schema}.people"
     ]
+
+
+# -- startScan(ruleSetId:) against deleteScanRuleSet --------------------------------------
+
+
+def _codes(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(e["code"], e["field"]) for e in payload["errors"]]
+
+
+async def _lock_waiters(engine: AsyncEngine) -> int:
+    """Backends of the metadata database waiting on a lock."""
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+        )
+    return int(found or 0)
+
+
+async def _until_waiters(engine: AsyncEngine, count: int) -> None:
+    for _ in range(200):
+        if await _lock_waiters(engine) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{count} requests never waited on a lock")
+
+
+async def test_start_scan_and_delete_rule_set_at_once_serialize_on_the_rule_set(
+    gql: Any, held: HeldSource, dialect: str, database_url: str
+) -> None:
+    """Deterministic on PostgreSQL: the audit table is held locked so that startScan
+    waits (holding what it holds) right before its commit, and deleteScanRuleSet is
+    sent then. Without a lock on the rule set, delete's check saw no active scan and
+    both succeeded: a scan queued with a deleted rule set."""
+    if dialect != "postgresql":
+        pytest.skip("LOCK TABLE is PostgreSQL's; the SQLite case is the next test")
+    # Given a rule set and a source whose scans are held running
+    rules = await _rule_set(gql, held.schema)
+    source_id = await _source(gql, held)
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as audit:
+            await audit.begin()
+            await audit.execute(text("LOCK TABLE audit_events IN EXCLUSIVE MODE"))
+            # When a scan with that rule set is being started (it waits to write its
+            # audit record, its scan and run inserted)...
+            start = asyncio.create_task(gql.ok(START_SCAN, {"id": source_id, "rules": rules}))
+            await _until_waiters(engine, 1)
+            # ...and the rule set is deleted at that moment
+            delete = asyncio.create_task(gql.ok(DELETE_RULES, {"id": rules}))
+            await _until_waiters(engine, 2)
+            await audit.rollback()
+        started = (await start)["startScan"]
+        deleted = (await delete)["deleteScanRuleSet"]
+    finally:
+        await engine.dispose()
+
+    # Then the scan is queued with its rule set, and the delete is a CONFLICT
+    assert started["errors"] == [], started
+    assert _codes(deleted) == [("CONFLICT", "id")], deleted
+    assert (await _state(gql, started["scan"]["id"]))["state"] in ACTIVE
+    listed = (await gql.ok("{ scanRuleSets { id } }"))["scanRuleSets"]
+    assert rules in [r["id"] for r in listed]
+
+
+async def test_start_scan_and_delete_rule_set_sent_together_never_both_succeed(
+    gql: Any, held: HeldSource
+) -> None:
+    """Both backends, plain concurrent calls: one of the two always loses."""
+    for round_ in range(6):
+        # Given a rule set and a source whose scans are held running
+        made = (
+            await gql.ok(
+                CREATE_RULES,
+                {"input": {"name": f"r-{held.schema}-{round_}", "includeSchemas": [held.schema]}},
+            )
+        )["createScanRuleSet"]
+        assert made["errors"] == [], made
+        rules = made["ruleSet"]["id"]
+        created = (
+            await gql.ok(
+                CREATE_SOURCE, {"input": {"name": f"{held.schema}_{round_}", "url": held.url}}
+            )
+        )["createDataSource"]
+        assert created["errors"] == [], created
+        source_id = created["dataSource"]["id"]
+
+        # When a scan with that rule set is started as the rule set is deleted
+        started, deleted = await asyncio.gather(
+            gql.ok(START_SCAN, {"id": source_id, "rules": rules}),
+            gql.ok(DELETE_RULES, {"id": rules}),
+        )
+        started, deleted = started["startScan"], deleted["deleteScanRuleSet"]
+
+        # Then either the scan is queued and the delete is a CONFLICT, or the rule set
+        # went first and the start is NOT_FOUND on ruleSetId
+        if started["errors"] == []:
+            assert _codes(deleted) == [("CONFLICT", "id")], (round_, started, deleted)
+        else:
+            assert _codes(started) == [("NOT_FOUND", "ruleSetId")], (round_, started)
+            assert deleted["errors"] == [], (round_, deleted)
