@@ -13,7 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_active_scan_guards import START_SCAN, HeldSource, _source, held  # noqa: F401
+from test_active_scan_guards import (  # noqa: F401
+    START_SCAN,
+    HeldSource,
+    _rule_set,
+    _source,
+    held,
+)
 from test_catalog_scan_sqlite import SCAN_PROGRESS
 
 from racine.domain.events import Channels, Event
@@ -42,7 +48,8 @@ async def test_a_gap_that_finds_the_scan_over_ends_with_the_state_step(
     held: HeldSource,  # noqa: F811
 ) -> None:
     runtime = app.state.runtime
-    source_id = await _source(gql, held)
+    # (only the held schema: other schemas of the test database would add their own steps)
+    source_id = await _source(gql, held, await _rule_set(gql, held.schema))
     started = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]
     assert started["errors"] == [], started
     scan_gid = started["scan"]["id"]
