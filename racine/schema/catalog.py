@@ -128,7 +128,8 @@ class AssetChange:
     occurred_at: datetime = strawberry.field(description="When (UTC).")
     actor_name: str = strawberry.field(description="Who (`system` for scans).")
     action: str = strawberry.field(
-        description="What, e.g. `asset.update`, `asset.schema_changed`, `asset.assign_term`."
+        description="What, e.g. `asset.update`, `asset.schema_changed`, `asset.assign_term`, "
+        "`asset.remove` (a scan no longer found it) or `asset.revive` (a scan found it again)."
     )
     diff: JSON = strawberry.field(description="Before/after of the changed fields.")
 

@@ -111,7 +111,9 @@ class Mutation(
 class Subscription(CatalogSubscription, CollaborationSubscription, ComplianceSubscription):
     @strawberry.subscription(
         description="Audit events as they are recorded. ADMIN only. A `gap` signal means "
-        "some may have been missed: re-read `auditEvents`.",
+        "some may have been missed: re-read `auditEvents`. A scan's `asset.remove` and "
+        "`asset.revive` entries (one per asset, thousands at a time) are not signalled here: "
+        "`catalogChanges` announces the schemas, tables and views they concern.",
         permission_classes=[IsAdmin],
     )
     async def audit_event_recorded(self, info: Info) -> AsyncGenerator[audit.AuditSignal, None]:

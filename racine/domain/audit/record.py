@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from racine.domain.access.model import Principal
     from racine.domain.ports import UnitOfWork
 
-__all__ = ["SECRET_KEYS", "current_request_id", "record", "scrub"]
+__all__ = ["SECRET_KEYS", "current_request_id", "record", "record_many", "scrub"]
 
 # Set by the transport (HTTP request, WebSocket message, job) for the audit trail.
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -82,3 +83,37 @@ async def record(
         )
     )
     return event
+
+
+async def record_many(
+    uow: UnitOfWork,
+    actor: Principal,
+    action: str,
+    target_type: str,
+    entries: Iterable[tuple[object, dict[str, Any]]],
+    *,
+    at: datetime | None = None,
+) -> int:
+    """One ``action`` event per ``(target_id, diff)`` entry, written in one batched
+    insert, for work that records thousands at once (a scan removing a dropped
+    schema's tables and columns). Unlike :func:`record`, the entries are not each
+    signalled on the audit channel: a publish per entry would cost a bus round trip
+    each. Returns how many were written."""
+    request_id = current_request_id.get()
+    when = at or datetime.now(UTC)
+    events = [
+        AuditEvent(
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+            action=action,
+            target_type=target_type,
+            target_id=None if target_id is None else str(target_id),
+            diff=scrub(diff),
+            request_id=request_id,
+            occurred_at=when,
+        )
+        for target_id, diff in entries
+    ]
+    if events:
+        await uow.audit.add_many(events)
+    return len(events)

@@ -175,6 +175,7 @@ class ScanJob:
             state = CatalogState(
                 source.id,
                 {a.qualified_name: a for a in await uow.catalog.structure_of(source.id)},
+                scan_id=scan_id,
             )
         actor = Principal.system()  # who started the scan is in its ``scan.start`` audit
         url = self.cipher.decrypt(source.secret)
@@ -208,11 +209,18 @@ class ScanJob:
                 root = await uow.catalog.get(source.id)
                 db_name = target.database_name
                 database = await ensure_container(
-                    uow, state, AssetKind.DATABASE, db_name, f"{source.name}.{db_name}", root.id
+                    uow,
+                    actor,
+                    state,
+                    AssetKind.DATABASE,
+                    db_name,
+                    f"{source.name}.{db_name}",
+                    root.id,
                 )
                 for schema in sorted(listed):
                     containers[schema] = await ensure_container(
                         uow,
+                        actor,
                         state,
                         AssetKind.SCHEMA,
                         schema,
@@ -253,7 +261,7 @@ class ScanJob:
                     and selects_schema(rules, a.name)
                 )
                 gone = await remove_missing(
-                    uow, state, job.keep, qualified_schemas, utcnow(), dropped
+                    uow, actor, state, job.keep, qualified_schemas, utcnow(), dropped
                 )
                 progress.removed = sum(a.kind is not AssetKind.SCHEMA for a in gone)
                 await refresh_source_sensitivity(cast(ClassificationUnitOfWork, uow), source.id)

@@ -6,7 +6,9 @@ columns of a few tables at a time (``load_columns``), dropping them again once
 those tables are stored (``forget``): memory stays flat however large the source.
 Tables are stored in batches (``store_tables``): one statement per kind of write
 for the whole batch. New assets are added, known ones updated (and revived if
-they had been soft-deleted), columns that vanished are soft-deleted. A table whose
+they had been soft-deleted), columns that vanished are soft-deleted. Each removal
+and revival is an ``asset.remove``/``asset.revive`` entry in the asset's history,
+written in one batched insert per transaction. A table whose
 column names, types or nullability differ from the stored ones is a
 ``SCHEMA_CHANGED`` with before/after. Labels from the classifier are merged with
 the stored ones by the classification area's rule: a steward's MANUAL or REJECTED
@@ -24,7 +26,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from racine.domain.access.model import Principal
-from racine.domain.audit.record import record
+from racine.domain.audit.record import record, record_many
 from racine.domain.catalog.model import Asset, AssetKind, ColumnClassification, JsonText, utcnow
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.catalog.use_cases import asset_event
@@ -76,6 +78,8 @@ class CatalogState:
 
     source_id: uuid.UUID
     by_name: dict[str, Asset] = field(default_factory=dict)
+    scan_id: uuid.UUID | None = None
+    """The scan holding the state, named in the history entries it records."""
     _by_parent: dict[uuid.UUID, dict[uuid.UUID, Asset]] = field(
         default_factory=lambda: defaultdict(dict), repr=False
     )
@@ -139,8 +143,41 @@ def _signature(columns: list[Asset]) -> list[dict[str, Any]]:
     ]
 
 
+async def _record_presence(
+    uow: CatalogUnitOfWork,
+    actor: Principal,
+    state: CatalogState,
+    now: datetime,
+    *,
+    removed: Sequence[Asset] = (),
+    revived: Sequence[Asset] = (),
+) -> None:
+    """The history entries of assets the scan soft-deleted (``asset.remove``) or
+    found again (``asset.revive``): one batched insert each, whatever their number
+    (a dropped schema takes every column of its tables with it)."""
+    for action, assets, deleted in (
+        ("asset.remove", removed, True),
+        ("asset.revive", revived, False),
+    ):
+        await record_many(
+            uow,
+            actor,
+            action,
+            "Asset",
+            (
+                (
+                    a.id,
+                    {"deleted": {"before": not deleted, "after": deleted}, "scanId": state.scan_id},
+                )
+                for a in assets
+            ),
+            at=now,
+        )
+
+
 async def ensure_container(
     uow: CatalogUnitOfWork,
+    actor: Principal,
     state: CatalogState,
     kind: AssetKind,
     name: str,
@@ -165,6 +202,7 @@ async def ensure_container(
         asset.deleted_at = None
         asset.updated_at = utcnow()
         await uow.catalog.save_many([], [asset])
+        await _record_presence(uow, actor, state, asset.updated_at, revived=[asset])
         uow.emit(asset_event("ASSET_ADDED", asset))
     return asset
 
@@ -251,6 +289,10 @@ class _Merged:
     outcome: TableOutcome
     columns: list[Asset]
     before: list[dict[str, Any]]
+    removed: list[Asset] = field(default_factory=list)
+    """Columns that vanished (soft-deleted now)."""
+    revived: list[Asset] = field(default_factory=list)
+    """The table and columns that had been soft-deleted and are back."""
 
 
 def _merge_table(
@@ -267,6 +309,8 @@ def _merge_table(
     table = state.by_name.get(qualified)
     added = table is None or table.deleted_at is not None
     before: list[dict[str, Any]] = []
+    removed: list[Asset] = []
+    revived: list[Asset] = []
     if table is None:
         table = Asset(
             kind=kind,
@@ -283,6 +327,8 @@ def _merge_table(
     else:
         if table.deleted_at is None:
             before = _signature([c for c in state.children(table.id) if c.deleted_at is None])
+        else:
+            revived.append(table)
         table.kind, table.detail, table.deleted_at, table.updated_at = kind, detail, None, now
         state.reparent(table, parent.id)
         changed.append(table)
@@ -319,6 +365,8 @@ def _merge_table(
             state.add(asset)
             new.append(asset)
         else:
+            if asset.deleted_at is not None:
+                revived.append(asset)
             asset.detail, asset.position, asset.deleted_at = col_detail, col.position, None
             asset.updated_at = now
             state.reparent(asset, table.id)
@@ -331,7 +379,9 @@ def _merge_table(
         if old.kind is AssetKind.COLUMN and old.id not in seen and old.deleted_at is None:
             old.deleted_at = now
             changed.append(old)
-    return _Merged(TableOutcome(table, added=added, columns=len(columns)), columns, before)
+            removed.append(old)
+    outcome = TableOutcome(table, added=added, columns=len(columns))
+    return _Merged(outcome, columns, before, removed, revived)
 
 
 def _classification_rows(
@@ -396,6 +446,14 @@ async def store_tables(
     changed: list[Asset] = []
     merged = [_merge_table(state, item, now, new, changed) for item in items]
     await uow.catalog.save_many(new, changed)
+    await _record_presence(
+        uow,
+        actor,
+        state,
+        now,
+        removed=[a for m in merged for a in m.removed],
+        revived=[a for m in merged for a in m.revived],
+    )
 
     # Classifications: merge with the stored ones; a steward's word stands.
     all_columns = [c for m in merged for c in m.columns]
@@ -478,6 +536,7 @@ async def store_table(
 
 async def remove_missing(
     uow: CatalogUnitOfWork,
+    actor: Principal,
     state: CatalogState,
     keep: set[str],
     schemas: set[str],
@@ -487,7 +546,8 @@ async def remove_missing(
     """Soft-delete tables and views under ``schemas`` (qualified schema names) that
     the scan did not find (``keep``), with their columns; and the ``dropped``
     schemas (selected by the rules, no longer in the source) with everything under
-    them. Emit ASSET_REMOVED for each schema, table and view."""
+    them. Emit ASSET_REMOVED for each schema, table and view; each removed asset
+    (columns too) gets an ``asset.remove`` history entry."""
     gone: list[Asset] = []
     for asset in list(state.by_name.values()):
         if asset.deleted_at is not None:
@@ -512,6 +572,7 @@ async def remove_missing(
     for column in columns:
         column.deleted_at = now
     await uow.catalog.save_many([], [*gone, *columns])
+    await _record_presence(uow, actor, state, now, removed=[*gone, *columns])
     for asset in gone:
         uow.emit(asset_event("ASSET_REMOVED", asset))
     await uow.catalog.reindex([a.id for a in gone])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, Table, and_, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.audit.model import AuditEvent, AuditFilter
@@ -14,6 +14,8 @@ from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.persistence.tables.audit import AuditEventRow
 
 __all__ = ["AuditRepository"]
+
+_EVENTS: Table = AuditEventRow.__table__  # type: ignore[assignment]
 
 
 def _event(row: AuditEventRow) -> AuditEvent:
@@ -49,6 +51,27 @@ class AuditRepository:
                 request_id=event.request_id,
                 diff=event.diff,
             )
+        )
+
+    async def add_many(self, events: list[AuditEvent]) -> None:
+        """Append ``events`` with one Core executemany (no ORM work per row)."""
+        await self.session.execute(
+            insert(_EVENTS),
+            [
+                {
+                    "id": e.id,
+                    "occurred_at": e.occurred_at,
+                    "actor_id": e.actor_id,
+                    "actor_name": e.actor_name,
+                    "action": e.action,
+                    "target_type": e.target_type,
+                    "target_id": e.target_id,
+                    "outcome": e.outcome,
+                    "request_id": e.request_id,
+                    "diff": e.diff,
+                }
+                for e in events
+            ],
         )
 
     async def get(self, event_id: uuid.UUID) -> AuditEvent | None:

@@ -1,0 +1,190 @@
+"""Assets a scan removes (soft-deletes) and finds again: the removal and the revival
+are in each asset's history, attributed to the scan."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from strawberry import relay
+
+CREATE_SOURCE = """
+mutation($input: CreateDataSourceInput!) {
+  createDataSource(input: $input) { errors { code field message } dataSource { id } }
+}
+"""
+ASSETS = """
+query($filter: AssetFilter) {
+  assets(filter: $filter, first: 100) {
+    edges { node { id kind name qualifiedName deleted } }
+  }
+}
+"""
+ASSET = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Asset {
+      id name deleted description tags properties owners { id } glossaryTerms { id }
+      classifications { typeKey source state }
+      history(first: 20) { totalCount edges { node { action actorName diff } } }
+    }
+  }
+}
+"""
+UPDATE_ASSET = """
+mutation($input: UpdateAssetInput!) {
+  updateAsset(input: $input) { errors { code field message } asset { id description } }
+}
+"""
+CREATE_TERM = """
+mutation($name: String!) {
+  createGlossaryTerm(input: {name: $name}) { errors { code message } term { id } }
+}
+"""
+ASSIGN = """
+mutation($term: ID!, $asset: ID!) {
+  assignGlossaryTerm(input: {termId: $term, assetId: $asset}) {
+    errors { code field message } asset { id }
+  }
+}
+"""
+UNASSIGN = """
+mutation($term: ID!, $asset: ID!) {
+  unassignGlossaryTerm(input: {termId: $term, assetId: $asset}) {
+    errors { code field message } asset { id }
+  }
+}
+"""
+CLASSIFY = """
+mutation($column: ID!) {
+  setColumnClassification(input: {columnId: $column, typeKey: "EMAIL", state: CONFIRMED}) {
+    errors { code field message }
+  }
+}
+"""
+ADD_EDGES = """
+mutation($source: ID!, $target: ID!) {
+  addLineageEdges(input: {edges: [{sourceId: $source, targetId: $target}]}) {
+    errors { code field message } edges { id }
+  }
+}
+"""
+CREATE_ASSERTION = """
+mutation($asset: ID!) {
+  createQualityAssertion(input: {assetId: $asset, kind: ROW_COUNT, params: {min: 1}}) {
+    errors { code field message } assertion { id }
+  }
+}
+"""
+
+
+def _shop(path: Path) -> Path:
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT, phone TEXT);
+        CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL);
+        INSERT INTO customers VALUES (1, 'a@example.org', '555-0100');
+        INSERT INTO orders VALUES (1, 3.5);
+        """
+    )
+    conn.commit()
+    conn.close()
+    return path
+
+
+def _run(path: Path, script: str) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript(script)
+    conn.commit()
+    conn.close()
+
+
+async def _source(gql: Any, path: Path) -> str:
+    created = (
+        await gql.ok(CREATE_SOURCE, {"input": {"name": "shop", "url": f"sqlite:///{path}"}})
+    )["createDataSource"]
+    assert created["errors"] == [], created
+    source_id: str = created["dataSource"]["id"]
+    return source_id
+
+
+async def _assets(gql: Any, source_id: str) -> dict[str, dict[str, Any]]:
+    """Every asset of the source below the database, deleted ones too, by the
+    qualified name under the schema (``orders``, ``orders.total``)."""
+    found = await gql.ok(ASSETS, {"filter": {"dataSourceIds": [source_id], "includeDeleted": True}})
+    out: dict[str, dict[str, Any]] = {}
+    for edge in found["assets"]["edges"]:
+        node = edge["node"]
+        parts = node["qualifiedName"].split(".")
+        if len(parts) > 3:  # shop.shop.main.<table>[.<column>]
+            out[".".join(parts[3:])] = node
+    return out
+
+
+async def _asset(gql: Any, asset_id: str) -> dict[str, Any]:
+    node: dict[str, Any] = (await gql.ok(ASSET, {"id": asset_id}))["node"]
+    return node
+
+
+def _scan_uuid(scan_id: str) -> str:
+    return relay.GlobalID.from_id(scan_id).node_id
+
+
+async def test_removal_and_revival_by_a_scan_are_in_the_asset_history(
+    gql: Any, scan_and_wait: Any, tmp_path: Path
+) -> None:
+    # Given a scanned source
+    path = _shop(tmp_path / "shop.db")
+    source_id = await _source(gql, path)
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+    before = await _assets(gql, source_id)
+
+    # When a table and a column of another table are dropped, and the source rescanned
+    _run(path, "DROP TABLE orders; ALTER TABLE customers DROP COLUMN phone;")
+    removal = await scan_and_wait(source_id)
+    assert removal["state"] == "SUCCEEDED", removal
+
+    # Then the table, its columns and the dropped column each have an
+    # ``asset.remove`` entry by the scan's actor naming the scan
+    removed = {"deleted": {"before": False, "after": True}, "scanId": _scan_uuid(removal["id"])}
+    for name in ("orders", "orders.id", "orders.total", "customers.phone"):
+        asset = await _asset(gql, before[name]["id"])
+        assert asset["deleted"] is True, name
+        history = [e["node"] for e in asset["history"]["edges"]]
+        assert history == [{"action": "asset.remove", "actorName": "system", "diff": removed}], (
+            name,
+            history,
+        )
+    # while the table that lost a column changed its schema, and nothing else moved.
+    customers = await _asset(gql, before["customers"]["id"])
+    assert [e["node"]["action"] for e in customers["history"]["edges"]] == ["asset.schema_changed"]
+    email = await _asset(gql, before["customers.email"]["id"])
+    assert email["history"]["totalCount"] == 0
+
+    # When the table comes back (with one column fewer) and the source is rescanned
+    _run(path, "CREATE TABLE orders (id INTEGER PRIMARY KEY);")
+    revival = await scan_and_wait(source_id)
+    assert revival["state"] == "SUCCEEDED", revival
+
+    # Then the same table and its returning column say so, newest first; the column
+    # that did not return stays removed with its single entry.
+    revived = {"deleted": {"before": True, "after": False}, "scanId": _scan_uuid(revival["id"])}
+    after = await _assets(gql, source_id)
+    assert after["orders"]["id"] == before["orders"]["id"]
+    for name in ("orders", "orders.id"):
+        asset = await _asset(gql, before[name]["id"])
+        assert asset["deleted"] is False, name
+        history = [e["node"] for e in asset["history"]["edges"]]
+        assert history == [
+            {"action": "asset.revive", "actorName": "system", "diff": revived},
+            {"action": "asset.remove", "actorName": "system", "diff": removed},
+        ], (name, history)
+    total = await _asset(gql, before["orders.total"]["id"])
+    assert total["deleted"] is True and total["history"]["totalCount"] == 1
+
+    # And a rescan that finds the same source records nothing more.
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+    orders = await _asset(gql, before["orders"]["id"])
+    assert orders["history"]["totalCount"] == 2
