@@ -141,7 +141,8 @@ def _kind_is(asset: model.Asset, *kinds: model.AssetKind) -> bool:
 @strawberry.type(
     description="A catalog entry: data source, database, schema, table, view or "
     "column (see `kind`). Soft-deleted assets (no longer found by a scan) stay "
-    "readable with `deleted: true`."
+    "readable with `deleted: true`, but mutations that edit them give CONFLICT until a "
+    "scan finds them again."
 )
 class Asset(relay.Node):
     id: relay.NodeID[str]

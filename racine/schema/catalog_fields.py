@@ -210,7 +210,8 @@ class CatalogMutation:
         return await sr.cancel_scan(info, input)
 
     @strawberry.mutation(
-        description="Change an asset's description, owners, tags or properties. EDITOR or above.",
+        description="Change an asset's description, owners, tags or properties (CONFLICT on "
+        "a removed asset). EDITOR or above.",
         permission_classes=[IsEditor],
     )
     async def update_asset(
@@ -244,7 +245,8 @@ class CatalogMutation:
         return await cr.delete_glossary_term(info, input)
 
     @strawberry.mutation(
-        description="Attach a glossary term to an asset. EDITOR or above.",
+        description="Attach a glossary term to an asset (CONFLICT on a removed asset). EDITOR "
+        "or above.",
         permission_classes=[IsEditor],
     )
     async def assign_glossary_term(
@@ -253,7 +255,8 @@ class CatalogMutation:
         return await cr.assign_glossary_term(info, input)
 
     @strawberry.mutation(
-        description="Detach a glossary term from an asset. EDITOR or above.",
+        description="Detach a glossary term from an asset (CONFLICT on a removed asset). "
+        "EDITOR or above.",
         permission_classes=[IsEditor],
     )
     async def unassign_glossary_term(

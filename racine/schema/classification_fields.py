@@ -77,7 +77,8 @@ class ClassificationMutation:
     @strawberry.mutation(
         description="Confirm or reject a classification type on a column (a MANUAL label "
         "with actor, time and reason; re-scans never override it). Audited; emits "
-        "CLASSIFICATION_CHANGED on `catalogChanges`. STEWARD or above.",
+        "CLASSIFICATION_CHANGED on `catalogChanges`. CONFLICT on a removed column. STEWARD or "
+        "above.",
         permission_classes=[IsSteward],
     )
     async def set_column_classification(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
+from racine.domain.catalog.editable import editable
 from racine.domain.catalog.model import Asset, GlossaryTerm, utcnow
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.catalog.use_cases import asset_event
@@ -202,9 +203,7 @@ async def assign_term(
         term = await uow.glossary.get(cmd.term_id)
         if term is None:
             raise NotFound("GlossaryTerm", field="termId")
-        asset = await uow.catalog.get(cmd.asset_id)
-        if asset is None:
-            raise NotFound("Asset", field="assetId")
+        asset = editable(await uow.catalog.get(cmd.asset_id), field="assetId")
         if assign:
             changed = await uow.catalog.assign_term(asset.id, term.id)
         else:

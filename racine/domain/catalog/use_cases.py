@@ -15,6 +15,7 @@ from typing import Any
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
+from racine.domain.catalog.editable import editable
 from racine.domain.catalog.model import Asset, utcnow
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.errors import LimitExceeded, NotFound, ValidationFailed
@@ -73,9 +74,7 @@ def _clean_tags(tags: tuple[str, ...]) -> list[str]:
 async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsset) -> Asset:
     actor.require(Role.EDITOR)
     async with uow:
-        asset = await uow.catalog.get(cmd.asset_id)
-        if asset is None:
-            raise NotFound("Asset", field="id")
+        asset = editable(await uow.catalog.get(cmd.asset_id), field="id")
         # Only fields whose value changes are written and recorded: a form that sends
         # every field must not put untouched ones in the history.
         diff: dict[str, Any] = {}

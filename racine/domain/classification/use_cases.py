@@ -19,6 +19,7 @@ from typing import Any
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
+from racine.domain.catalog.editable import editable
 from racine.domain.catalog.model import Asset, AssetKind, ColumnClassification, utcnow
 from racine.domain.catalog.use_cases import asset_event
 from racine.domain.classification.custom import (
@@ -102,9 +103,7 @@ async def set_column_classification(
     if len(reason) > MAX_REASON:
         raise LimitExceeded(f"reason longer than {MAX_REASON} characters", field="reason")
     async with uow:
-        column: Asset | None = await uow.catalog.get(cmd.column_id)
-        if column is None:
-            raise NotFound("Asset", field="columnId")
+        column = editable(await uow.catalog.get(cmd.column_id), field="columnId")
         if column.kind is not AssetKind.COLUMN:
             raise ValidationFailed("only columns carry classifications", field="columnId")
         await _require_type(uow, cmd.type_key, "typeKey")

@@ -10,6 +10,7 @@ __all__ = ["IncidentsUnitOfWork"]
 
 
 class IncidentsUnitOfWork(UnitOfWork, Protocol):
+    catalog: Any  # racine.persistence.repositories.catalog.CatalogRepository
     compliance: Any  # racine.persistence.repositories.compliance.ComplianceRepository
     quality: Any  # racine.persistence.repositories.quality.QualityRepository
     incidents: Any  # racine.persistence.repositories.incidents.IncidentRepository

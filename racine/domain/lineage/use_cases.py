@@ -20,6 +20,7 @@ from functools import cached_property
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
+from racine.domain.catalog.editable import editable
 from racine.domain.catalog.model import Asset, AssetKind
 from racine.domain.errors import LimitExceeded, NotFound, ValidationFailed
 from racine.domain.lineage.columns import AssetSummaries, EdgeArrays, EdgeColumns, NodeColumns
@@ -131,11 +132,8 @@ async def add_lineage_edges(
         assets: dict[uuid.UUID, Asset] = await uow.catalog.get_many(list(ids))
         edges: list[LineageEdge] = []
         for index, spec in enumerate(cmd.edges):
-            source, target = assets.get(spec.source_id), assets.get(spec.target_id)
-            if source is None or source.deleted:
-                raise NotFound("Asset", field=f"edges[{index}].sourceId")
-            if target is None or target.deleted:
-                raise NotFound("Asset", field=f"edges[{index}].targetId")
+            source = editable(assets.get(spec.source_id), field=f"edges[{index}].sourceId")
+            target = editable(assets.get(spec.target_id), field=f"edges[{index}].targetId")
             if source.id == target.id:
                 raise ValidationFailed("an edge needs two assets", field=f"edges[{index}]")
             way = spec.transformation or Transformation.of(TransformationSubtype.IDENTITY)

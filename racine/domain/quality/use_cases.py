@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
+from racine.domain.catalog.editable import editable
 from racine.domain.compliance.packs import describe_errors
 from racine.domain.errors import NotFound, ValidationFailed
 from racine.domain.incidents.alerts import raise_alerts
@@ -96,6 +97,7 @@ async def create_assertion(
     if schedule is not None and (len(schedule) > 100 or not croniter.is_valid(schedule)):
         raise ValidationFailed("not a valid cron expression", field="schedule")
     async with uow:
+        editable(await uow.catalog.get(cmd.asset_id), field="assetId")
         found = await uow.quality.locate(cmd.asset_id)
         if found is None:
             raise NotFound("Asset", cmd.asset_id, field="assetId")

@@ -1,9 +1,11 @@
 """Assets a scan removes (soft-deletes) and finds again: the removal and the revival
-are in each asset's history, attributed to the scan."""
+are in each asset's history, attributed to the scan; a removed asset stays readable
+but every mutation that edits it is refused with CONFLICT until a scan finds it."""
 
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +190,90 @@ async def test_removal_and_revival_by_a_scan_are_in_the_asset_history(
     assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
     orders = await _asset(gql, before["orders"]["id"])
     assert orders["history"]["totalCount"] == 2
+
+
+async def test_a_removed_asset_is_read_but_not_edited_until_a_scan_finds_it(
+    gql: Any, scan_and_wait: Any, user_with_role: Any, tmp_path: Path
+) -> None:
+    # Given a scanned source whose table carries a term, then is dropped and rescanned
+    path = _shop(tmp_path / "shop.db")
+    source_id = await _source(gql, path)
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+    assets = await _assets(gql, source_id)
+    customers, email = assets["customers"]["id"], assets["customers.email"]["id"]
+    orders = assets["orders"]["id"]
+    term = (await gql.ok(CREATE_TERM, {"name": "Client"}))["createGlossaryTerm"]["term"]["id"]
+    other = (await gql.ok(CREATE_TERM, {"name": "Buyer"}))["createGlossaryTerm"]["term"]["id"]
+    assert (await gql.ok(ASSIGN, {"term": term, "asset": customers}))["assignGlossaryTerm"][
+        "errors"
+    ] == []
+    owner_id, _ = await user_with_role("EDITOR")
+    _run(path, "DROP TABLE customers;")
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+    stored = await _asset(gql, customers)
+    assert stored["deleted"] is True
+
+    # When each mutation that edits an asset is tried on the removed table or column
+    refused = {
+        "updateAsset description": (
+            UPDATE_ASSET, {"input": {"id": customers, "description": "gone?"}}, "id"
+        ),
+        "updateAsset tags": (UPDATE_ASSET, {"input": {"id": customers, "tags": ["x"]}}, "id"),
+        "updateAsset owners": (
+            UPDATE_ASSET, {"input": {"id": customers, "ownerIds": [owner_id]}}, "id"
+        ),
+        "updateAsset properties": (
+            UPDATE_ASSET, {"input": {"id": customers, "properties": {"a": 1}}}, "id"
+        ),
+        "updateAsset unchanged": (
+            UPDATE_ASSET, {"input": {"id": customers, "tags": []}}, "id"
+        ),
+        "assignGlossaryTerm": (ASSIGN, {"term": other, "asset": customers}, "assetId"),
+        "unassignGlossaryTerm": (UNASSIGN, {"term": term, "asset": customers}, "assetId"),
+        "setColumnClassification": (CLASSIFY, {"column": email}, "columnId"),
+        "addLineageEdges": (
+            ADD_EDGES, {"source": customers, "target": orders}, "edges[0].sourceId"
+        ),
+        "createQualityAssertion": (CREATE_ASSERTION, {"asset": customers}, "assetId"),
+    }  # fmt: skip
+    for name, (document, variables, field) in refused.items():
+        data = await gql.ok(document, variables)
+        [payload] = data.values()
+        # Then each is a CONFLICT on the asset's field, saying it was removed
+        [error] = payload["errors"]
+        assert (error["code"], error["field"]) == ("CONFLICT", field), (name, error)
+        assert "removed from its source" in error["message"], (name, error)
+        assert "shop.shop.main.customers" in error["message"], (name, error)
+
+    # And nothing changed: the asset reads as before, its history has no new entry.
+    assert await _asset(gql, customers) == stored
+    column = await _asset(gql, email)
+    assert column["deleted"] is True
+    assert all(c["source"] != "MANUAL" for c in column["classifications"]), column
+
+    # When the table comes back and the source is rescanned
+    _run(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT);")
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+
+    # Then it is edited again as usual, with what it carried before it was removed.
+    edited = (await gql.ok(UPDATE_ASSET, {"input": {"id": customers, "description": "Back"}}))[
+        "updateAsset"
+    ]
+    assert edited["errors"] == [] and edited["asset"]["description"] == "Back"
+    assert (await gql.ok(CLASSIFY, {"column": email}))["setColumnClassification"]["errors"] == []
+    back = await _asset(gql, customers)
+    assert [t["id"] for t in back["glossaryTerms"]] == [term]
+    assert [e["node"]["action"] for e in back["history"]["edges"]][:3] == [
+        "asset.update",
+        "asset.revive",
+        "asset.remove",
+    ]
+
+
+async def test_a_missing_asset_is_still_not_found(gql: Any) -> None:
+    # Given an asset id that names nothing
+    ghost = str(relay.GlobalID("Asset", str(uuid.uuid4())))
+
+    # When it is edited, then the error is NOT_FOUND (CONFLICT is for removed assets only)
+    done = (await gql.ok(UPDATE_ASSET, {"input": {"id": ghost, "tags": ["x"]}}))["updateAsset"]
+    assert [(e["code"], e["field"]) for e in done["errors"]] == [("NOT_FOUND", "id")]
