@@ -15,7 +15,9 @@ every channel, and only then gives every live subscriber
 ``gap(channel, "reconnected")``, so an event published after the gap is seen.
 
 Events are best-effort (state lives in the database): ``publish`` while Redis is
-down logs a throttled warning and drops the event instead of failing the caller.
+down logs a throttled warning and drops the event instead of failing the caller;
+a PUBLISH that meets a connection Redis has closed (a restart while the process
+was idle) is sent once more on a new connection first.
 Log lines name Redis by :func:`redact_url`, never with its password.
 """
 
@@ -33,9 +35,10 @@ from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection, Connection, parse_url
+from redis.asyncio.retry import Retry  # awaits each try; redis.retry.Retry cannot
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 from racine.domain.events import Event
 from racine.realtime.hub import (
@@ -136,7 +139,11 @@ class RedisEventBus:
         }
         self._client = Redis.from_url(
             url,
-            retry=Retry(NoBackoff(), 0),  # a publish must fail fast, not retry
+            # One immediate retry, on a lost connection only: a pooled connection
+            # that outlived a Redis restart fails its first PUBLISH with "closed by
+            # server" although Redis is up again. Not on a timeout (the PUBLISH may
+            # have gone through); ``op_timeout`` still bounds the whole call.
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             socket_connect_timeout=op_timeout,
             socket_timeout=op_timeout,
         )

@@ -201,3 +201,32 @@ async def test_a_silent_connection_is_detected_by_ping_and_replaced(
     finally:
         await bus.stop()
     assert "no answer to PING" in caplog.text
+
+
+async def test_a_publisher_idle_across_a_restart_still_delivers_its_next_event(
+    server: PrivateRedis,
+) -> None:
+    # A publisher's pooled connection outlives the server that accepted it: the
+    # first PUBLISH after the restart meets a socket Redis has closed, and must be
+    # sent again on a new connection rather than dropped (Redis is up by then).
+    bus = RedisEventBus(server.url, backoff_initial=0.05, backoff_max=0.5, op_timeout=1.0)
+    publisher = RedisEventBus(server.url, op_timeout=1.0)
+    await bus.start()
+    await publisher.start()
+    try:
+        async with bus.subscribe(["catalog"]) as sub:
+            await publisher.publish(Event("catalog", "BEFORE"))
+            assert (await next_event(sub)).type == "BEFORE"
+
+            # When Redis restarts while the publisher has nothing to send
+            await server.kill()
+            await server.start()
+            gap = await next_event(sub)
+            assert (gap.type, gap.payload["reason"]) == (GAP, "reconnected")
+
+            # Then its next event arrives
+            await publisher.publish(Event("catalog", "AFTER"))
+            assert (await next_event(sub)).type == "AFTER"
+    finally:
+        await bus.stop()
+        await publisher.stop()
