@@ -341,11 +341,14 @@ def _progress(scan: Scan, type_: str, payload: dict[str, Any] | None = None) -> 
     done = scan.tables_done + len([e for e in scan.errors if "." in str(e.get("table", ""))])
     percent = p.get("percent")
     if percent is None:
-        percent = (
-            100.0
-            if scan.state in TERMINAL or not scan.tables_total
-            else round(100.0 * done / scan.tables_total, 1)
-        )
+        # A scan that has not counted its tables yet (QUEUED, or RUNNING before
+        # reflection) has made no progress; only an ended one is complete.
+        if scan.state in TERMINAL:
+            percent = 100.0
+        elif not scan.tables_total:
+            percent = 0.0
+        else:
+            percent = round(100.0 * done / scan.tables_total, 1)
     return gql.ScanProgress(
         scan_id=encode_id("Scan", scan.id),
         type=type_,

@@ -236,7 +236,10 @@ class ScanProgress:
     tables_done: int = strawberry.field(description="Tables stored.")
     tables_failed: int = strawberry.field(description="Tables that failed.")
     columns_done: int = strawberry.field(description="Columns stored.")
-    percent: float = strawberry.field(description="0-100.")
+    percent: float = strawberry.field(
+        description="0-100: tables done (stored or failed) of tables to scan; 0 until the "
+        "scan has counted its tables (QUEUED), 100 once it has ended."
+    )
     eta_seconds: float | None = strawberry.field(description="Estimated seconds left.")
     error: TableError | None = strawberry.field(description="The table's error (TABLE_FAILED).")
 
