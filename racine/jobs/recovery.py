@@ -1,8 +1,9 @@
 """Crash recovery: runs left RUNNING by a process that died.
 
 A RUNNING run whose heartbeat stopped goes back to QUEUED while it has attempts
-left, else ends FAILED with the reason ``interrupted: ...``. Both updates are
-guarded (still RUNNING, heartbeat still old), so a worker that is alive and just
+left, else ends FAILED with the reason ``interrupted: ...``; one whose cancel was
+requested (``cancelScan`` while no live worker held it) ends CANCELLED instead,
+as asked, without another attempt. The updates are guarded (still RUNNING, heartbeat still old), so a worker that is alive and just
 slow to beat keeps its run.
 """
 
@@ -16,7 +17,7 @@ from datetime import datetime
 
 from racine.domain.ports import UnitOfWork
 from racine.domain.runs.model import RunState
-from racine.domain.runs.use_cases import run_event
+from racine.domain.runs.use_cases import CANCELLED_ON_REQUEST, run_event
 
 __all__ = ["Recovered", "recover_orphans"]
 
@@ -29,6 +30,7 @@ _BATCH = 1000
 class Recovered:
     requeued: list[uuid.UUID] = field(default_factory=list)
     failed: list[uuid.UUID] = field(default_factory=list)
+    cancelled: list[uuid.UUID] = field(default_factory=list)
 
 
 async def recover_orphans(
@@ -43,7 +45,17 @@ async def recover_orphans(
             beat = run.heartbeat_at
             if stale_before is not None and beat is not None and beat >= stale_before:
                 continue
-            if run.attempts < run.max_attempts:
+            if run.cancel_requested:
+                if await uow.runs.finish(
+                    run.id,
+                    RunState.CANCELLED,
+                    reason=CANCELLED_ON_REQUEST,
+                    started_at=run.started_at,
+                ):
+                    out.cancelled.append(run.id)
+                    uow.emit(run_event(run, "JOB_CANCELLED", state=RunState.CANCELLED,
+                                       reason=CANCELLED_ON_REQUEST))
+            elif run.attempts < run.max_attempts:
                 reason = (
                     f"re-queued after interruption (attempt {run.attempts} of {run.max_attempts})"
                 )
@@ -64,9 +76,10 @@ async def recover_orphans(
                     out.failed.append(run.id)
                     uow.emit(run_event(run, "JOB_FAILED", state=RunState.FAILED, reason=reason))
         await uow.commit()
-    if out.requeued or out.failed:
+    if out.requeued or out.failed or out.cancelled:
         log.warning(
             "recovered interrupted runs",
-            extra={"requeued": len(out.requeued), "failed": len(out.failed)},
+            extra={"requeued": len(out.requeued), "failed": len(out.failed),
+                   "cancelled": len(out.cancelled)},
         )
     return out

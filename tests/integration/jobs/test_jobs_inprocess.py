@@ -176,11 +176,14 @@ async def test_cpu_step_runs_in_another_process(env: Any) -> None:
     assert done.result["pid"] != os.getpid()
 
 
-async def _orphan(env: Any, *, attempts: int, max_attempts: int = 3) -> uuid.UUID:
+async def _orphan(
+    env: Any, *, attempts: int, max_attempts: int = 3, cancel_requested: bool = False
+) -> uuid.UUID:
     """A run as a crashed process leaves it: RUNNING, heartbeat in the past."""
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     run = JobRun(kind="echo", payload={"x": 7}, state=RunState.RUNNING, attempts=attempts,
-                 max_attempts=max_attempts, started_at=long_ago, heartbeat_at=long_ago)
+                 max_attempts=max_attempts, started_at=long_ago, heartbeat_at=long_ago,
+                 cancel_requested=cancel_requested)
     async with env.uow_factory() as uow:
         await uow.runs.add(run)
         await uow.commit()
@@ -202,6 +205,30 @@ async def test_crash_recovery_resumes_or_fails(env: Any) -> None:
     assert failed.reason is not None and failed.reason.startswith("interrupted:")
     assert queue.recovered is not None
     assert queue.recovered.requeued == [resumable] and queue.recovered.failed == [exhausted]
+
+
+async def test_crash_recovery_ends_a_run_cancelled_while_its_worker_was_dead(env: Any) -> None:
+    # Given runs whose worker died, then whose cancel was requested (cancelScan while
+    # no process held them), one with attempts left and one with none
+    resumable = await _orphan(env, attempts=1, cancel_requested=True)
+    exhausted = await _orphan(env, attempts=3, cancel_requested=True)
+
+    # When a runner starts and recovers them
+    queue = make_queue(env)
+    queue.register("echo", ok_handler)
+    await queue.start()
+    try:
+        ended = [await env.wait_state(r, RunState.CANCELLED, RunState.FAILED, RunState.SUCCEEDED)
+                 for r in (resumable, exhausted)]
+    finally:
+        await queue.stop()
+
+    # Then both end CANCELLED as asked, without another attempt or an "interrupted" failure
+    assert [(r.state, r.reason, r.attempts) for r in ended] == [
+        (RunState.CANCELLED, "cancelled on request", 1),
+        (RunState.CANCELLED, "cancelled on request", 3),
+    ]
+    assert queue.recovered is not None and queue.recovered.cancelled == [resumable, exhausted]
 
 
 async def test_queued_runs_from_before_start_are_dispatched(env: Any) -> None:
