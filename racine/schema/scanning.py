@@ -168,7 +168,10 @@ class TableError:
 class Scan(relay.Node):
     id: relay.NodeID[str]
     state: ScanState = strawberry.field(description="Current state.")
-    reason: str | None = strawberry.field(description="Why it FAILED or was CANCELLED.")
+    reason: str | None = strawberry.field(
+        description="Why it FAILED or was CANCELLED, or why a QUEUED scan was re-queued "
+        "(its worker stopped or was lost); none while it runs."
+    )
     created_at: datetime = strawberry.field(description="When it was queued (UTC).")
     started_at: datetime | None = strawberry.field(description="When it started running.")
     finished_at: datetime | None = strawberry.field(description="When it ended.")
@@ -230,7 +233,9 @@ class ScanProgress:
         "TABLE_FINISHED, TABLE_FAILED, SCAN_FINISHED, STATE or GAP."
     )
     state: ScanState = strawberry.field(description="State of the scan now.")
-    reason: str | None = strawberry.field(description="Why it failed or was cancelled.")
+    reason: str | None = strawberry.field(
+        description="Why it failed or was cancelled, or why a QUEUED scan was re-queued."
+    )
     table: str | None = strawberry.field(description="Qualified name of the table concerned.")
     tables_total: int = strawberry.field(description="Tables to scan.")
     tables_done: int = strawberry.field(description="Tables stored.")

@@ -51,7 +51,8 @@ class RunRepository:
         return {r.id: _run(r) for r in rows}
 
     async def claim(self, run_id: uuid.UUID) -> JobRun | None:
-        """QUEUED → RUNNING, attempts + 1. None when another worker got it first."""
+        """QUEUED → RUNNING, attempts + 1. None when another worker got it first.
+        Clears ``reason``: why the run was re-queued no longer applies once it runs."""
         now = datetime.now(UTC)
         result = await self.session.execute(
             update(JobRunRow)
@@ -61,6 +62,7 @@ class RunRepository:
                 attempts=JobRunRow.attempts + 1,
                 started_at=now,
                 heartbeat_at=now,
+                reason=None,
             )
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
