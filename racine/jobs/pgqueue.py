@@ -8,6 +8,11 @@ guarded update, so a duplicate or late job is a no-op. Workers sweep every
 failed, or re-queued at a shutdown) get one.
 
 API processes use this class with ``consume=False``: they enqueue, never execute.
+
+Both asyncpg connections (the producer's and pgqueuer's consumer) are replaced when
+the server drops them (a PostgreSQL restart or failover): an enqueue on a closed
+connection reconnects and tries once more, and a consumer whose connection fails
+starts again on a new one after ``poll_every`` seconds.
 """
 
 from __future__ import annotations
@@ -41,6 +46,17 @@ log = logging.getLogger(__name__)
 
 ENTRYPOINT = "racine.run"
 _REDISPATCH_BATCH = 1000
+# What asyncpg raises on a connection the server closed or is closing.
+_CONNECTION_LOST = (
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, terminated backend
+    OSError,
+)
+
+
+def _lost(exc: Exception, conn: asyncpg.Connection | None) -> bool:
+    return isinstance(exc, _CONNECTION_LOST) or conn is None or conn.is_closed()
 
 
 class PgJobQueue(RunQueue):
@@ -65,32 +81,74 @@ class PgJobQueue(RunQueue):
         self._consumer: asyncpg.Connection | None = None
         self._qm: QueueManager | None = None
         self._qm_task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.recovered: Recovered | None = None
 
     async def start(self) -> None:
         await install_queue_schema(self._database_url)
-        self._producer = await asyncpg.connect(self._dsn)
-        self._queries = Queries(AsyncpgDriver(self._producer))
+        self._stopping = False
+        await self._connect_producer()
         if not self.consume:
             return
         await self.runner.start()
         await self.sweep()
+        await self._open_consumer()
+        self._qm_task = asyncio.create_task(self._consume_forever(), name="racine-jobs-pgqueuer")
+        self._spawn(self._sweep_forever(), "racine-jobs-sweep")
+        self._spawn(self.scheduler.run_forever(), "racine-jobs-schedule")
+
+    async def _connect_producer(self) -> None:
+        old, self._producer = self._producer, await asyncpg.connect(self._dsn)
+        self._queries = Queries(AsyncpgDriver(self._producer))
+        if old is not None:
+            with contextlib.suppress(Exception):
+                await old.close()
+
+    async def _open_consumer(self) -> None:
         self._consumer = await asyncpg.connect(self._dsn)
         self._qm = QueueManager(Queries(AsyncpgDriver(self._consumer)))
         self._qm.entrypoint(ENTRYPOINT, accepts_context=False)(self._consume)
-        # pgqueuer wants its cap to be at least twice the batch; one extra picked
-        # job then waits on the runner's slots, with pgqueuer's heartbeat alive.
-        self._qm_task = asyncio.create_task(
-            self._qm.run(
-                dequeue_timeout=timedelta(seconds=self.options.poll_every),
-                batch_size=1,
-                max_concurrent_tasks=max(2, self.options.workers),
-                heartbeat_timeout=timedelta(seconds=self.options.stale_after),
-            ),
-            name="racine-jobs-pgqueuer",
-        )
-        self._spawn(self._sweep_forever(), "racine-jobs-sweep")
-        self._spawn(self.scheduler.run_forever(), "racine-jobs-schedule")
+
+    async def _consume_forever(self) -> None:
+        """Run pgqueuer until stopped; when its connection fails, start it again on a
+        new one (its picked jobs come back to a worker after ``stale_after``)."""
+        while not self._stopping:
+            qm = self._qm
+            try:
+                if qm is None:
+                    raise RuntimeError("no consumer connection")
+                # pgqueuer wants its cap to be at least twice the batch; one extra picked
+                # job then waits on the runner's slots, with pgqueuer's heartbeat alive.
+                await qm.run(
+                    dequeue_timeout=timedelta(seconds=self.options.poll_every),
+                    batch_size=1,
+                    max_concurrent_tasks=max(2, self.options.workers),
+                    heartbeat_timeout=timedelta(seconds=self.options.stale_after),
+                )
+                if self._stopping:
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._stopping:
+                    return
+                log.warning("job consumer lost its connection; reconnecting",
+                            extra={"error": failure_reason(exc)})
+            await self._close_consumer()
+            await asyncio.sleep(self.options.poll_every)
+            if self._stopping:
+                return
+            try:
+                await self._open_consumer()
+            except Exception as exc:
+                log.warning("job consumer cannot reconnect yet",
+                            extra={"error": failure_reason(exc)})
+
+    async def _close_consumer(self) -> None:
+        conn, self._consumer, self._qm = self._consumer, None, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
 
     async def dispatch(self, run_id: str) -> None:
         await self._enqueue([run_id])
@@ -98,9 +156,11 @@ class PgJobQueue(RunQueue):
     async def stop(self, wait_s: float | None = None) -> None:
         """Stop taking jobs, wait up to ``wait_s`` for running handlers, re-queue the
         rest and hand them back to pgqueuer for another worker."""
+        self._stopping = True
         await self._cancel_tasks()
-        if self._qm is not None and self._qm_task is not None:
-            self._qm.shutdown.set()
+        if self._qm_task is not None:
+            if self._qm is not None:
+                self._qm.shutdown.set()
             await self.runner.drain(self.options.shutdown_timeout if wait_s is None else wait_s)
             try:
                 await asyncio.wait_for(self._qm_task, 15)
@@ -144,13 +204,26 @@ class PgJobQueue(RunQueue):
         if self._queries is None:
             raise RuntimeError("the job queue is not started")
         async with self._lock:
-            await self._queries.enqueue(
-                [ENTRYPOINT] * len(run_ids),
-                [r.encode() for r in run_ids],
-                [0] * len(run_ids),
-                dedupe_key=list[str | None](run_ids),
-                on_conflict="skip",
-            )
+            try:
+                await self._enqueue_once(run_ids)
+            except Exception as exc:
+                if not _lost(exc, self._producer):
+                    raise
+                # The server dropped the connection (restart, failover): once more on
+                # a new one. The enqueue is deduplicated on run id, so a retry of one
+                # that did commit adds nothing.
+                await self._connect_producer()
+                await self._enqueue_once(run_ids)
+
+    async def _enqueue_once(self, run_ids: list[str]) -> None:
+        assert self._queries is not None
+        await self._queries.enqueue(
+            [ENTRYPOINT] * len(run_ids),
+            [r.encode() for r in run_ids],
+            [0] * len(run_ids),
+            dedupe_key=list[str | None](run_ids),
+            on_conflict="skip",
+        )
 
     async def _sweep_forever(self) -> None:
         while True:

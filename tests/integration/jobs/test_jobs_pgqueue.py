@@ -162,6 +162,45 @@ async def test_worker_stop_requeues_and_another_worker_finishes(pg: Any) -> None
         await api.stop()
 
 
+async def _drop_queue_connections(pg_url: str) -> int:
+    """What a PostgreSQL restart or failover does to the queue's own asyncpg
+    connections (pgqueuer's producer and consumer): the server ends them. Only this
+    module's throw-away database is touched."""
+    conn = await asyncpg.connect(asyncpg_dsn(pg_url))
+    try:
+        return int(await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ))
+    finally:
+        await conn.close()
+
+
+async def test_queues_reconnect_after_the_database_drops_their_connections(
+    pg: Any, pg_url: str
+) -> None:
+    # Given an API queue and a worker that have both been used
+    api = make_queue(pg, consume=False)
+    worker = make_queue(pg, consume=True)
+    worker.register("echo", echo)
+    await api.start()
+    await worker.start()
+    try:
+        first = await api.submit("echo", {"x": "before"})
+        await pg.wait_state(first.id, RunState.SUCCEEDED)
+
+        # When the server ends every connection (a restart, a failover)
+        assert await _drop_queue_connections(pg_url) > 0
+
+        # Then a run submitted afterwards still reaches a worker and ends
+        run = await api.submit("echo", {"x": "after"})
+        done = await pg.wait_state(run.id, RunState.SUCCEEDED, within=20)
+        assert done.result == {"echo": "after"}
+    finally:
+        await worker.stop()
+        await api.stop()
+
+
 WORKER = textwrap.dedent(
     """
     import asyncio, os
