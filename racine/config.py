@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # Background jobs
     job_workers: int = Field(default=4, ge=1, le=64)
     job_max_attempts: int = Field(default=3, ge=1, le=20)
+    job_heartbeat_every_s: float = Field(default=5.0, gt=0)
+    job_stale_after_s: float = Field(default=60.0, gt=0)
+    job_cancel_grace_s: float = Field(default=10.0, ge=0)
+    job_shutdown_timeout_s: float = Field(default=30.0, ge=0)
     distributed_jobs: bool = False
 
     @field_validator("database_url")
@@ -73,6 +77,14 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
+
+    @model_validator(mode="after")
+    def _heartbeat_below_stale(self) -> Settings:
+        if self.job_stale_after_s <= 2 * self.job_heartbeat_every_s:
+            raise ValueError(
+                "RACINE_JOB_STALE_AFTER_S must exceed twice RACINE_JOB_HEARTBEAT_EVERY_S"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_needs(self) -> Settings:

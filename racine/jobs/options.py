@@ -43,15 +43,13 @@ class JobOptions:
 
     @classmethod
     def from_settings(cls, settings: Any, **overrides: Any) -> JobOptions:
-        """From :class:`racine.config.Settings`; ``job_stale_after_s`` and friends
-        are honoured when the settings define them."""
+        """From :class:`racine.config.Settings` (``RACINE_JOB_*``)."""
         base = cls(
             workers=int(settings.job_workers),
             max_attempts=int(settings.job_max_attempts),
+            heartbeat_every=float(settings.job_heartbeat_every_s),
+            stale_after=float(settings.job_stale_after_s),
+            cancel_grace=float(settings.job_cancel_grace_s),
+            shutdown_timeout=float(settings.job_shutdown_timeout_s),
         )
-        extra: dict[str, Any] = {
-            name: float(getattr(settings, f"job_{name}_s"))
-            for name in ("heartbeat_every", "stale_after", "cancel_grace", "shutdown_timeout")
-            if getattr(settings, f"job_{name}_s", None) is not None
-        }
-        return replace(base, **extra, **overrides)
+        return replace(base, **overrides)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from racine.config import SettingsError, load_settings
 from racine.domain.errors import Conflict, NotFound, RacineError, ValidationFailed
 from racine.domain.events import Event
 from racine.domain.runs import JobRun, RunState, cancel_run, submit_run
@@ -40,9 +40,32 @@ def test_tick_run_id_is_stable_per_tick() -> None:
 def test_options_reject_heartbeat_near_stale_threshold() -> None:
     with pytest.raises(ValueError):
         JobOptions(heartbeat_every=10, stale_after=15)
-    settings = SimpleNamespace(job_workers=3, job_max_attempts=5, job_stale_after_s=120)
-    opts = JobOptions.from_settings(settings)
-    assert (opts.workers, opts.max_attempts, opts.stale_after) == (3, 5, 120.0)
+
+
+def test_options_come_from_the_job_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given the job variables an operator sets
+    for name, value in {
+        "WORKERS": "3",
+        "MAX_ATTEMPTS": "5",
+        "HEARTBEAT_EVERY_S": "2",
+        "STALE_AFTER_S": "20",
+        "CANCEL_GRACE_S": "1.5",
+        "SHUTDOWN_TIMEOUT_S": "7",
+    }.items():
+        monkeypatch.setenv(f"RACINE_JOB_{name}", value)
+    # then the runners use them
+    opts = JobOptions.from_settings(load_settings())
+    assert (opts.workers, opts.max_attempts, opts.heartbeat_every, opts.stale_after) == (
+        3,
+        5,
+        2.0,
+        20.0,
+    )
+    assert (opts.cancel_grace, opts.shutdown_timeout) == (1.5, 7.0)
+    # and a heartbeat too close to the stale threshold is refused at start-up, named
+    monkeypatch.setenv("RACINE_JOB_STALE_AFTER_S", "3")
+    with pytest.raises(SettingsError, match="RACINE_JOB_STALE_AFTER_S must exceed twice"):
+        load_settings()
 
 
 def test_registry_refuses_a_second_handler_for_a_kind() -> None:
@@ -73,8 +96,15 @@ class FakeRuns:
     async def request_cancel(self, run_id: uuid.UUID) -> None:
         self.rows[run_id].cancel_requested = True
 
-    async def finish(self, run_id: uuid.UUID, state: RunState, *, reason: str | None = None,
-                     from_states: Sequence[RunState] = (RunState.RUNNING,), **_: Any) -> bool:
+    async def finish(
+        self,
+        run_id: uuid.UUID,
+        state: RunState,
+        *,
+        reason: str | None = None,
+        from_states: Sequence[RunState] = (RunState.RUNNING,),
+        **_: Any,
+    ) -> bool:
         run = self.rows[run_id]
         if run.state not in from_states:
             return False
