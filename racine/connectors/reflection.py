@@ -146,7 +146,8 @@ def reflect_tables(
             ColumnMeta(
                 name=col["name"],
                 data_type=types.get(col["name"]) or _render_type(col["type"], conn),
-                nullable=bool(col.get("nullable", True)),
+                nullable=bool(col.get("nullable", True))
+                and not _rowid_alias(dialect, pk, col["name"], types),
                 default=None if col.get("default") is None else str(col["default"]),
                 comment=col.get("comment") or None,
                 position=i,
@@ -167,6 +168,12 @@ def reflect_tables(
             view_sql=_view_sql(insp, schema, name) if is_view and name not in veiled else None,
         )
     return found
+
+
+def _rowid_alias(dialect: Dialect, pk: tuple[str, ...], column: str, types: dict[str, str]) -> bool:
+    """A SQLite ``INTEGER PRIMARY KEY`` column: the table's rowid under another name,
+    never NULL, though SQLite reports it nullable unless declared ``NOT NULL``."""
+    return dialect is Dialect.SQLITE and pk == (column,) and types.get(column) == "INTEGER"
 
 
 def _veiled_views(conn: Connection, dialect: Dialect, schema: str, views: list[str]) -> set[str]:

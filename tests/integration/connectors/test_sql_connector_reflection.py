@@ -57,6 +57,7 @@ async def test_reflects_columns_keys_and_indexes(source: Source, connector: SqlC
     by_name = {c.name: c for c in orders.columns}
     assert by_name["customer_id"].nullable is False
     assert by_name["note"].nullable is True
+    assert by_name["id"].nullable is False  # SQLite's INTEGER PRIMARY KEY is the rowid
     amount_type = by_name["amount"].data_type.upper().replace(" ", "")
     assert amount_type in {"NUMERIC(10,2)", "DECIMAL(10,2)"}
     (fk,) = orders.foreign_keys
