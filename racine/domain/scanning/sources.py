@@ -270,11 +270,18 @@ async def delete_data_source(
     (hard delete: the audit trail keeps who removed it)."""
     actor.require(Role.STEWARD)
     async with uow:
+        # Locked first, as startScan does: a scan started at the same moment is either
+        # committed before the check below (CONFLICT) or finds the source gone
+        # (NOT_FOUND); the cascade never removes a scan whose run is queued.
+        await uow.sources.lock(source_id)
         source = await uow.sources.get(source_id)
         if source is None:
             raise NotFound("DataSource", field="id")
         if await uow.sources.has_active_scan(source_id):
-            raise Conflict("a scan of this source is running: cancel it first", field="id")
+            raise Conflict(
+                "a scan of this source is queued or running: wait for it or cancel it first",
+                field="id",
+            )
         await uow.catalog.delete_source_assets(source_id)
         await uow.sources.delete(source_id)
         await record(uow, actor, "datasource.delete", "DataSource", source_id, _diff(source))

@@ -1,6 +1,6 @@
 """What a queued or running scan relies on cannot change under it: the rule set it was
-started with (it loads the rules when it starts running), and its source's name and
-URL (it writes assets under them). The scan is held RUNNING by a
+started with (it loads the rules when it starts running), its source's name and URL
+(it writes assets under them), and its source itself. The scan is held RUNNING by a
 lock on the only table of a PostgreSQL source, so the checks do not race it."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from test_catalog_mutations import CREATE_SOURCE
+from test_catalog_mutations import CREATE_SOURCE, DELETE_SOURCE
 from test_rule_sets import CREATE as CREATE_RULES
 from test_rule_sets import DELETE as DELETE_RULES
 
@@ -30,6 +30,7 @@ mutation($id: ID!, $rules: ID) {
 }
 """
 SCAN_STATE = "query($id: ID!) { node(id: $id) { ... on Scan { state reason } } }"
+NODE_NAME = "query($id: ID!) { node(id: $id) { ... on DataSource { name } } }"
 ACTIVE = ("QUEUED", "RUNNING")
 UPDATE_SOURCE = """
 mutation($input: UpdateDataSourceInput!) {
@@ -296,4 +297,74 @@ async def test_start_scan_and_delete_rule_set_sent_together_never_both_succeed(
             assert _codes(deleted) == [("CONFLICT", "id")], (round_, started, deleted)
         else:
             assert _codes(started) == [("NOT_FOUND", "ruleSetId")], (round_, started)
+            assert deleted["errors"] == [], (round_, deleted)
+
+
+# -- startScan against deleteDataSource ----------------------------------------------------
+
+
+async def test_start_scan_and_delete_source_at_once_serialize_on_the_source(
+    gql: Any, held: HeldSource, dialect: str, database_url: str
+) -> None:
+    """Deterministic on PostgreSQL, as above: startScan waits to write its audit record
+    (the source locked, its scan and run inserted) when deleteDataSource is sent.
+    Without the source lock, the delete's check saw no active scan and its cascade
+    removed the new scan: a queued run left behind whose scan record was missing."""
+    if dialect != "postgresql":
+        pytest.skip("LOCK TABLE is PostgreSQL's; the SQLite case is the next test")
+    # Given a source whose scans are held running (its rules select the held schema
+    # only: the default rules would scan every schema of the shared database)
+    source_id = await _source(gql, held, await _rule_set(gql, held.schema))
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as audit:
+            await audit.begin()
+            await audit.execute(text("LOCK TABLE audit_events IN EXCLUSIVE MODE"))
+            # When a scan of it is being started (waiting to write its audit record)...
+            start = asyncio.create_task(gql.ok(START_SCAN, {"id": source_id}))
+            await _until_waiters(engine, 1)
+            # ...and the source is deleted at that moment
+            delete = asyncio.create_task(gql.ok(DELETE_SOURCE, {"id": source_id}))
+            await _until_waiters(engine, 2)
+            await audit.rollback()
+        started = (await start)["startScan"]
+        deleted = (await delete)["deleteDataSource"]
+    finally:
+        await engine.dispose()
+
+    # Then the scan is queued, and the delete is a CONFLICT that leaves the source
+    assert started["errors"] == [], started
+    assert _codes(deleted) == [("CONFLICT", "id")], deleted
+    assert deleted["dataSource"] is None
+    assert (await _state(gql, started["scan"]["id"]))["state"] in ACTIVE
+    assert (await gql.ok(NODE_NAME, {"id": source_id}))["node"] == {"name": held.schema}
+
+
+async def test_start_scan_and_delete_source_sent_together_never_both_succeed(
+    gql: Any, held: HeldSource
+) -> None:
+    """Both backends, plain concurrent calls: a scan is never queued for a source that
+    is deleted at the same moment."""
+    rules = await _rule_set(gql, held.schema)
+    for round_ in range(6):
+        # Given a source whose scans are held running
+        new_source = {"name": f"{held.schema}_{round_}", "url": held.url, "ruleSetId": rules}
+        created = (await gql.ok(CREATE_SOURCE, {"input": new_source}))["createDataSource"]
+        assert created["errors"] == [], created
+        source_id = created["dataSource"]["id"]
+
+        # When a scan of it is started as it is deleted
+        started, deleted = await asyncio.gather(
+            gql.ok(START_SCAN, {"id": source_id}), gql.ok(DELETE_SOURCE, {"id": source_id})
+        )
+        started, deleted = started["startScan"], deleted["deleteDataSource"]
+
+        # Then either the scan is queued (and stays so) and the delete is a CONFLICT, or
+        # the source went first and the start is NOT_FOUND on dataSourceId
+        if started["errors"] == []:
+            assert _codes(deleted) == [("CONFLICT", "id")], (round_, started, deleted)
+            scan = await _state(gql, started["scan"]["id"])
+            assert scan["state"] in ACTIVE, (round_, scan)
+        else:
+            assert _codes(started) == [("NOT_FOUND", "dataSourceId")], (round_, started)
             assert deleted["errors"] == [], (round_, deleted)
