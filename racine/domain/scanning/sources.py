@@ -132,6 +132,10 @@ async def create_data_source(
         if await uow.sources.get_by_name(name) is not None:
             raise Conflict("a data source with this name exists", field="name")
         if cmd.rule_set_id is not None:
+            # Locked until commit, as startScan does: a deleteScanRuleSet at the same
+            # moment either sees this source (CONFLICT) or went first (NOT_FOUND here),
+            # instead of the insert failing on the foreign key.
+            await uow.sources.lock_rule_set(cmd.rule_set_id)
             if await uow.sources.get_rule_set(cmd.rule_set_id) is None:
                 raise NotFound("ScanRuleSet", field="ruleSetId")
             source.rule_set_id = cmd.rule_set_id
@@ -201,6 +205,7 @@ async def update_data_source(
         if cmd.description is not None:
             source.description = cmd.description or None
         if cmd.rule_set_id is not None:
+            await uow.sources.lock_rule_set(cmd.rule_set_id)  # as in create_data_source
             if await uow.sources.get_rule_set(cmd.rule_set_id) is None:
                 raise NotFound("ScanRuleSet", field="ruleSetId")
             source.rule_set_id = cmd.rule_set_id

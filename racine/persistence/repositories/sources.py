@@ -137,10 +137,11 @@ class SourceRepository:
 
     async def lock_rule_set(self, rule_set_id: uuid.UUID) -> None:
         """Serialise the users of one rule set with its deletion until this transaction
-        ends (``startScan(ruleSetId:)`` against ``deleteScanRuleSet``): ``SELECT ... FOR
-        UPDATE`` on PostgreSQL; on SQLite, which has no row locks and runs reads outside
-        a transaction until the first write, a no-op update takes the write lock before
-        any read (as :meth:`lock` does). A missing rule set locks nothing."""
+        ends (``startScan``, and a source created or updated with a ``ruleSetId``,
+        against ``deleteScanRuleSet``): ``SELECT ... FOR UPDATE`` on PostgreSQL; on
+        SQLite, which has no row locks and runs reads outside a transaction until the
+        first write, a no-op update takes the write lock before any read (as
+        :meth:`lock` does). A missing rule set locks nothing."""
         t = ScanRuleSetRow
         if self.session.bind.dialect.name == "sqlite":  # type: ignore[union-attr]
             await self.session.execute(update(t).where(t.id == rule_set_id).values(id=rule_set_id))

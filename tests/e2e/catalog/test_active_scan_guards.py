@@ -368,3 +368,80 @@ async def test_start_scan_and_delete_source_sent_together_never_both_succeed(
         else:
             assert _codes(started) == [("NOT_FOUND", "dataSourceId")], (round_, started)
             assert deleted["errors"] == [], (round_, deleted)
+
+
+# -- createDataSource / updateDataSource against deleteScanRuleSet -------------------------
+
+
+async def test_saving_a_source_with_a_rule_set_being_deleted_is_not_found(
+    gql: Any, held: HeldSource, dialect: str, database_url: str
+) -> None:
+    """Deterministic on PostgreSQL: deleteScanRuleSet waits to write its audit record
+    (the rule set deleted, not committed) when a source is created, and another
+    updated, with that rule set. Both had checked the rule set before the delete
+    committed and then hit the foreign key: a masked internal error."""
+    if dialect != "postgresql":
+        pytest.skip("LOCK TABLE is PostgreSQL's; the SQLite case is the next test")
+    # Given a rule set and a source on the default rules
+    rules = await _rule_set(gql, held.schema)
+    source_id = await _source(gql, held)
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as audit:
+            await audit.begin()
+            await audit.execute(text("LOCK TABLE audit_events IN EXCLUSIVE MODE"))
+            # When the rule set is being deleted (waiting to write its audit record)...
+            delete = asyncio.create_task(gql.ok(DELETE_RULES, {"id": rules}))
+            await _until_waiters(engine, 1)
+            # ...and a source is created with it, and another given it, at that moment
+            new_source = {"name": f"{held.schema}_new", "url": held.url, "ruleSetId": rules}
+            create = asyncio.create_task(gql.ok(CREATE_SOURCE, {"input": new_source}))
+            update = asyncio.create_task(
+                gql.ok(UPDATE_SOURCE, {"input": {"id": source_id, "ruleSetId": rules}})
+            )
+            await _until_waiters(engine, 3)
+            await audit.rollback()
+        deleted = (await delete)["deleteScanRuleSet"]
+        created = (await create)["createDataSource"]
+        updated = (await update)["updateDataSource"]
+    finally:
+        await engine.dispose()
+
+    # Then the rule set is gone, and both saves are NOT_FOUND on ruleSetId
+    assert deleted["errors"] == [], deleted
+    assert _codes(created) == [("NOT_FOUND", "ruleSetId")], created
+    assert _codes(updated) == [("NOT_FOUND", "ruleSetId")], updated
+    assert created["dataSource"] is None and updated["dataSource"] is None
+    names = await gql.ok("{ dataSources(first: 10) { edges { node { name } } } }")
+    assert [e["node"]["name"] for e in names["dataSources"]["edges"]] == [held.schema]
+
+
+async def test_saving_a_source_and_deleting_its_rule_set_together_never_both_succeed(
+    gql: Any, held: HeldSource
+) -> None:
+    """Both backends, plain concurrent calls: no masked error, and the rule set is
+    either deleted (both saves NOT_FOUND) or in use (the delete a CONFLICT)."""
+    source_id = await _source(gql, held)
+    for round_ in range(6):
+        # Given a rule set
+        rules = await _rule_set(gql, f"{held.schema}_{round_}")
+
+        # When a source is created with it and another given it as it is deleted
+        new_source = {"name": f"{held.schema}_{round_}", "url": held.url, "ruleSetId": rules}
+        created, updated, deleted = await asyncio.gather(
+            gql.ok(CREATE_SOURCE, {"input": new_source}),
+            gql.ok(UPDATE_SOURCE, {"input": {"id": source_id, "ruleSetId": rules}}),
+            gql.ok(DELETE_RULES, {"id": rules}),
+        )
+        created, updated = created["createDataSource"], updated["updateDataSource"]
+        deleted = deleted["deleteScanRuleSet"]
+
+        # Then either the rule set went first and both saves are NOT_FOUND on ruleSetId,
+        # or a save went first and the delete is a CONFLICT, the other save succeeding
+        outcome = (round_, created, updated, deleted)
+        if deleted["errors"] == []:
+            assert _codes(created) == [("NOT_FOUND", "ruleSetId")], outcome
+            assert _codes(updated) == [("NOT_FOUND", "ruleSetId")], outcome
+        else:
+            assert _codes(deleted) == [("CONFLICT", "id")], outcome
+            assert created["errors"] == [] and updated["errors"] == [], outcome
