@@ -251,19 +251,31 @@ class ScanJob:
                 # Stored schemas the rules select that the source no longer lists
                 # were dropped: they go, with their tables (a schema the rules
                 # leave out is not read, and its assets stay as they are).
+                # A database the source no longer points at (its URL was changed to
+                # another database) goes with every schema under it, whatever the rules.
+                moved = {
+                    a.id: a.qualified_name
+                    for a in state.by_name.values()
+                    if a.kind is AssetKind.DATABASE and a.id != database.id and a.deleted_at is None
+                }
                 dropped = frozenset(
                     a.qualified_name
                     for a in state.by_name.values()
                     if a.kind is AssetKind.SCHEMA
-                    and a.parent_id == database.id
                     and a.deleted_at is None
-                    and a.name not in schemas
-                    and selects_schema(rules, a.name)
-                )
+                    and (
+                        a.parent_id in moved
+                        or (
+                            a.parent_id == database.id
+                            and a.name not in schemas
+                            and selects_schema(rules, a.name)
+                        )
+                    )
+                ).union(moved.values())
                 gone = await remove_missing(
                     uow, actor, state, job.keep, qualified_schemas, utcnow(), dropped
                 )
-                progress.removed = sum(a.kind is not AssetKind.SCHEMA for a in gone)
+                progress.removed = sum(a.kind in (AssetKind.TABLE, AssetKind.VIEW) for a in gone)
                 await refresh_source_sensitivity(cast(ClassificationUnitOfWork, uow), source.id)
                 await self._report(uow, progress, "SCAN_FINISHED")
                 await record(uow, actor, "scan.finish", "Scan", scan_id, progress.counters())

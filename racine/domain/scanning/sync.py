@@ -546,13 +546,14 @@ async def remove_missing(
     """Soft-delete tables and views under ``schemas`` (qualified schema names) that
     the scan did not find (``keep``), with their columns; and the ``dropped``
     schemas (selected by the rules, no longer in the source) with everything under
-    them. Emit ASSET_REMOVED for each schema, table and view; each removed asset
-    (columns too) gets an ``asset.remove`` history entry."""
+    them. ``dropped`` may also name a database the source no longer points at (its
+    schemas must be named too). Emit ASSET_REMOVED for each database, schema, table
+    and view; each removed asset (columns too) gets an ``asset.remove`` history entry."""
     gone: list[Asset] = []
     for asset in list(state.by_name.values()):
         if asset.deleted_at is not None:
             continue
-        if asset.kind is AssetKind.SCHEMA:
+        if asset.kind in (AssetKind.DATABASE, AssetKind.SCHEMA):
             if asset.qualified_name in dropped:
                 asset.deleted_at = now
                 gone.append(asset)

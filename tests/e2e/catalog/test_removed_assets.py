@@ -4,6 +4,7 @@ but every mutation that edits it is refused with CONFLICT until a scan finds it.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from pathlib import Path
@@ -78,6 +79,19 @@ mutation($asset: ID!) {
     errors { code field message } assertion { id }
   }
 }
+"""
+
+
+UPDATE_SOURCE = """
+mutation($id: ID!, $url: String!) {
+  updateDataSource(input: {id: $id, url: $url}) { errors { code field message } }
+}
+"""
+CHANGES = """
+subscription($id: ID) { catalogChanges(dataSourceId: $id) { type kind qualifiedName } }
+"""
+SEARCH = """
+query($q: String!) { search(query: $q, first: 10) { edges { node { asset { qualifiedName } } } } }
 """
 
 
@@ -277,3 +291,76 @@ async def test_a_missing_asset_is_still_not_found(gql: Any) -> None:
     # When it is edited, then the error is NOT_FOUND (CONFLICT is for removed assets only)
     done = (await gql.ok(UPDATE_ASSET, {"input": {"id": ghost, "tags": ["x"]}}))["updateAsset"]
     assert [(e["code"], e["field"]) for e in done["errors"]] == [("NOT_FOUND", "id")]
+
+
+async def test_a_source_pointed_at_another_database_removes_the_old_one(
+    gql: Any, subscribe: Any, scan_and_wait: Any, tmp_path: Path
+) -> None:
+    # Given a source scanned on one database (the SQLite file ``a``)
+    source_id = await _source(gql, _shop(tmp_path / "a.db"))
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+    old = {
+        e["node"]["qualifiedName"]: e["node"]
+        for e in (await gql.ok(ASSETS, {"filter": {"dataSourceIds": [source_id]}}))["assets"][
+            "edges"
+        ]
+        if e["node"]["qualifiedName"].startswith("shop.a")
+    }
+    assert {"shop.a", "shop.a.main", "shop.a.main.customers", "shop.a.main.customers.email"} <= set(
+        old
+    ), old
+
+    # When its URL is changed to another database (``b``) and it is scanned again
+    _run(tmp_path / "b.db", "CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL);")
+    moved = await gql.ok(UPDATE_SOURCE, {"id": source_id, "url": f"sqlite:///{tmp_path / 'b.db'}"})
+    assert moved["updateDataSource"]["errors"] == [], moved
+    async with subscribe() as sub:
+        op = await sub.start(CHANGES, {"id": source_id})
+        await asyncio.sleep(0.3)  # the subscription is live before the scan starts
+        scan = await scan_and_wait(source_id)
+        assert scan["state"] == "SUCCEEDED", scan
+        changes: list[dict[str, Any]] = []
+        try:  # the scan's changes were published as it committed: read them all
+            while True:
+                message = await sub.receive(timeout=1.5)
+                if message.get("id") == op and message["type"] == "next":
+                    changes.append(message["payload"]["data"]["catalogChanges"])
+        except TimeoutError:
+            pass
+        removed = [c for c in changes if c["type"] == "ASSET_REMOVED"]
+
+    # Then the old database goes with its schema and tables, each ASSET_REMOVED
+    assert sorted((c["kind"], c["qualifiedName"]) for c in removed) == [
+        ("DATABASE", "shop.a"),
+        ("SCHEMA", "shop.a.main"),
+        ("TABLE", "shop.a.main.customers"),
+        ("TABLE", "shop.a.main.orders"),
+    ], changes
+    # and every asset under it (columns too) is removed, with its history entry,
+    gone = {"deleted": {"before": False, "after": True}, "scanId": _scan_uuid(scan["id"])}
+    for name, asset in old.items():
+        node = await _asset(gql, asset["id"])
+        assert node["deleted"] is True, name
+        history = [e["node"] for e in node["history"]["edges"]]
+        assert history == [{"action": "asset.remove", "actorName": "system", "diff": gone}], name
+    # while the new database is what the catalog and search list.
+    live = (await gql.ok(ASSETS, {"filter": {"dataSourceIds": [source_id]}}))["assets"]["edges"]
+    assert {e["node"]["qualifiedName"] for e in live} == {
+        "shop",
+        "shop.b",
+        "shop.b.main",
+        "shop.b.main.invoices",
+        "shop.b.main.invoices.id",
+        "shop.b.main.invoices.amount",
+    }
+    for word in ("customers", "email", "orders"):
+        assert (await gql.ok(SEARCH, {"q": word}))["search"]["edges"] == [], word
+    assert (await gql.ok(SEARCH, {"q": "invoices"}))["search"]["edges"]
+
+    # And when it is pointed back and rescanned, the old database is revived.
+    back = await gql.ok(UPDATE_SOURCE, {"id": source_id, "url": f"sqlite:///{tmp_path / 'a.db'}"})
+    assert back["updateDataSource"]["errors"] == [], back
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+    for name, asset in old.items():
+        assert (await _asset(gql, asset["id"]))["deleted"] is False, name
+    assert (await gql.ok(SEARCH, {"q": "invoices"}))["search"]["edges"] == []
