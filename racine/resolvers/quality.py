@@ -102,8 +102,8 @@ async def run_quality_assertion(info: Info, input: gql.RunQualityAssertionInput
         from racine.notifications.jobs import dispatch_deliveries
 
         ident = decode_id(input.id, "QualityAssertion")
-        outcome = await cases.run_assertions(info.context.services.uow_factory,
-                                             _opener(info), [ident], info.context.actor)
+        outcome = await cases.run_assertion(info.context.services.uow_factory,
+                                            _opener(info), ident, info.context.actor)
         await dispatch_deliveries(info.context.services.jobs, outcome.delivery_ids)
         async with _uow(info) as uow:
             assertion = await uow.quality.get(ident)

@@ -161,7 +161,8 @@ class ComplianceMutation:
 
     @strawberry.mutation(
         description="Run an assertion now against its source (read-only, statement timeout "
-        "30 s). A failure opens an incident and raises an alert. EDITOR+.",
+        "30 s). A failure opens an incident and raises an alert. CONFLICT on `id` when a "
+        "scan removed the assertion's asset from its source (it is not run). EDITOR+.",
         permission_classes=[IsEditor],
     )
     async def run_quality_assertion(

@@ -49,21 +49,25 @@ class AssertionKind(Enum):
 
 
 @strawberry.enum(description="Outcome of one run. ERROR: could not be evaluated (source "
-                 "down, timeout, regex too slow) — says nothing about the data.")
+                 "down, timeout, regex too slow) — says nothing about the data. SKIPPED: "
+                 "not run because a scan removed the asset from its source (recorded once; "
+                 "the assertion runs again once a scan finds the asset).")
 class ResultStatus(Enum):
     PASS = "PASS"
     FAIL = "FAIL"
     ERROR = "ERROR"
+    SKIPPED = "SKIPPED"
 
 
 @strawberry.type(description="One run of an assertion.")
 class QualityResult:
     id: strawberry.ID = strawberry.field(description="Result id.")
-    status: ResultStatus = strawberry.field(description="PASS, FAIL or ERROR.")
+    status: ResultStatus = strawberry.field(description="PASS, FAIL, ERROR or SKIPPED.")
     observed: JSON = strawberry.field(
         description="Numbers seen: `violations`, `total`, `rowCount`, `ageSeconds`, "
         "`sampled` (SQLite REGEX), `issues` (SCHEMA).")
-    message: str | None = strawberry.field(description="Why it failed or errored.")
+    message: str | None = strawberry.field(
+        description="Why it failed, errored or was skipped.")
     statement: str | None = strawberry.field(description="The SQL sent to the source.")
     duration_ms: float = strawberry.field(description="Wall time in milliseconds.")
     run_at: datetime = strawberry.field(description="When (UTC).")

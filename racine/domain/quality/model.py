@@ -71,6 +71,7 @@ class ResultStatus(StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
     ERROR = "ERROR"  # could not be evaluated (source down, timeout, regex too slow)
+    SKIPPED = "SKIPPED"  # not run: a scan removed the asset from the catalog
 
 
 class _Params(BaseModel):

@@ -1,8 +1,8 @@
 """A quality score per asset over four dimensions.
 
 Each dimension (completeness, uniqueness, validity, freshness) scores the share
-of its assertions whose latest result passed (ERROR results are left out: they
-say nothing about the data); the overall score is the mean of the dimensions
+of its assertions whose latest result passed (ERROR and SKIPPED results are left
+out: they say nothing about the data); the overall score is the mean of the dimensions
 that have at least one result. A table counts its columns' assertions too.
 """
 
@@ -46,7 +46,7 @@ def score_assertions(asset_id: uuid.UUID, assertions: Sequence[Assertion]) -> Qu
     parts = {name: DimensionScore(name) for name in
              ("completeness", "uniqueness", "validity", "freshness")}
     for a in assertions:
-        if a.last_status is None or a.last_status is ResultStatus.ERROR:
+        if a.last_status in (None, ResultStatus.ERROR, ResultStatus.SKIPPED):
             continue
         part = parts[DIMENSIONS[a.kind]]
         part.evaluated += 1

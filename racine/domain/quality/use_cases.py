@@ -3,6 +3,12 @@ cron schedule, after a scan), score assets.
 
 A FAIL opens an incident for the assertion (one while open) and raises an
 ASSERTION_FAILED alert; a later PASS fixes the incident.
+
+An assertion on an asset a scan removed (soft-deleted: the source no longer has
+it) is not run: its source would only answer that the table is missing. The first
+run that finds it removed records one SKIPPED result saying so (later scheduled
+and post-scan runs record nothing more); run on demand it is a CONFLICT. It runs
+again as usual once a scan finds the asset again.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
 from racine.domain.catalog.editable import editable
 from racine.domain.compliance.packs import describe_errors
-from racine.domain.errors import NotFound, ValidationFailed
+from racine.domain.errors import Conflict, NotFound, ValidationFailed
 from racine.domain.incidents.alerts import raise_alerts
 from racine.domain.incidents.model import Alert, AlertKind, CauseKind
 from racine.domain.incidents.ports import IncidentsUnitOfWork
@@ -48,6 +54,7 @@ __all__ = [
     "SourceOpener",
     "create_assertion",
     "fire_due_assertions",
+    "run_assertion",
     "run_assertions",
 ]
 
@@ -72,6 +79,9 @@ class CreateAssertion:
 class RunOutcome:
     results: list[AssertionResult]
     delivery_ids: list[uuid.UUID]
+    skipped: dict[uuid.UUID, str] = field(default_factory=dict)
+    """Assertions not run because a scan removed their asset, with the reason (a
+    SKIPPED result is in ``results`` only the first time)."""
 
 
 def _next_tick(cron: str, after: datetime) -> datetime:
@@ -146,10 +156,22 @@ async def run_assertions(
             found = await uow.quality.locate(a.asset_id)
             if found is not None:
                 places[a.id] = found[3]
+        unplaced = [a.asset_id for a in assertions.values() if a.id not in places]
+        removed = {i: x.qualified_name for i, x in
+                   (await uow.catalog.get_many(unplaced) if unplaced else {}).items()
+                   if x.deleted}
     results: list[AssertionResult] = []
+    skipped: dict[uuid.UUID, str] = {}
     by_source: dict[uuid.UUID | None, list[Assertion]] = {}
     for a in assertions.values():
-        by_source.setdefault(a.source_id, []).append(a)
+        if a.id in places or a.asset_id not in removed:
+            by_source.setdefault(a.source_id, []).append(a)
+            continue
+        skipped[a.id] = (f"{removed[a.asset_id]} was removed from its source (a scan no "
+                         "longer finds it): the assertion is not run until a scan finds it")
+        if a.last_status is not ResultStatus.SKIPPED:
+            results.append(AssertionResult(a.id, a.asset_id, ResultStatus.SKIPPED,
+                                           message=skipped[a.id], run_at=now))
     for source_id, items in by_source.items():
         source: QuerySource | None = None
         try:
@@ -171,7 +193,21 @@ async def run_assertions(
         finally:
             if source is not None:
                 await source.close()
-    return await _store(uow_factory, assertions, results, now)
+    outcome = await _store(uow_factory, assertions, results, now)
+    outcome.skipped = skipped
+    return outcome
+
+
+async def run_assertion(
+    uow_factory: Callable[[], IncidentsUnitOfWork], opener: SourceOpener,
+    assertion_id: uuid.UUID, actor: Principal, *, now: datetime | None = None,
+) -> RunOutcome:
+    """``run_assertions`` for one assertion, on demand (its result is the first), or
+    CONFLICT on ``id`` when a scan removed its asset (it was not run)."""
+    outcome = await run_assertions(uow_factory, opener, [assertion_id], actor, now=now)
+    if assertion_id in outcome.skipped:
+        raise Conflict(outcome.skipped[assertion_id], field="id")
+    return outcome
 
 
 async def _store(uow_factory: Callable[[], IncidentsUnitOfWork],

@@ -93,6 +93,29 @@ subscription($id: ID) { catalogChanges(dataSourceId: $id) { type kind qualifiedN
 SEARCH = """
 query($q: String!) { search(query: $q, first: 10) { edges { node { asset { qualifiedName } } } } }
 """
+ROW_COUNT = """
+mutation($asset: ID!) {
+  createQualityAssertion(input: {assetId: $asset, kind: ROW_COUNT, params: {min: 1}}) {
+    errors { code field message } assertion { id }
+  }
+}
+"""
+RUN_ASSERTION = """
+mutation($id: ID!) {
+  runQualityAssertion(input: {id: $id}) {
+    errors { code field message } result { status message } assertion { lastStatus }
+  }
+}
+"""
+ASSERTION = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on QualityAssertion {
+      lastStatus results(first: 10) { totalCount edges { node { status message } } }
+    }
+  }
+}
+"""
 
 
 def _shop(path: Path) -> Path:
@@ -364,3 +387,71 @@ async def test_a_source_pointed_at_another_database_removes_the_old_one(
     for name, asset in old.items():
         assert (await _asset(gql, asset["id"]))["deleted"] is False, name
     assert (await gql.ok(SEARCH, {"q": "invoices"}))["search"]["edges"] == []
+
+
+async def _results_after(gql: Any, assertion_id: str, count: int) -> dict[str, Any]:
+    """The assertion once it has ``count`` results (the scan's follow-up run is queued)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while True:
+        node: dict[str, Any] = (await gql.ok(ASSERTION, {"id": assertion_id}))["node"]
+        if node["results"]["totalCount"] >= count or loop.time() > deadline:
+            return node
+        await asyncio.sleep(0.1)
+
+
+async def test_an_assertion_on_a_removed_table_is_skipped_until_a_scan_finds_it(
+    gql: Any, scan_and_wait: Any, tmp_path: Path
+) -> None:
+    # Given a scanned source with a passing row-count assertion on each of its tables
+    path = _shop(tmp_path / "shop.db")
+    source_id = await _source(gql, path)
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+    assets = await _assets(gql, source_id)
+    ids = {}
+    for table in ("orders", "customers"):
+        created = (await gql.ok(ROW_COUNT, {"asset": assets[table]["id"]}))[
+            "createQualityAssertion"
+        ]
+        assert created["errors"] == [], created
+        ids[table] = created["assertion"]["id"]
+        ran = (await gql.ok(RUN_ASSERTION, {"id": ids[table]}))["runQualityAssertion"]
+        assert ran["result"]["status"] == "PASS", ran
+    orders, customers = ids["orders"], ids["customers"]
+
+    # When the orders table is dropped and the source rescanned (which queues a run
+    # of the source's assertions)
+    _run(path, "DROP TABLE orders;")
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+    await _results_after(gql, customers, 2)
+    skipped = await _results_after(gql, orders, 2)
+
+    # Then its assertion was not run: one SKIPPED result says the table was removed
+    # from its source, and that is its status
+    assert skipped["lastStatus"] == "SKIPPED", skipped
+    [newest, first] = [e["node"] for e in skipped["results"]["edges"]]
+    assert newest["status"] == "SKIPPED" and first["status"] == "PASS", skipped
+    assert "shop.shop.main.orders was removed from its source" in newest["message"], newest
+    assert "no longer exists" not in newest["message"]
+
+    # When it is run on demand, then it is refused with CONFLICT, and not run
+    ran = (await gql.ok(RUN_ASSERTION, {"id": orders}))["runQualityAssertion"]
+    [error] = ran["errors"]
+    assert (error["code"], error["field"]) == ("CONFLICT", "id"), ran
+    assert "removed from its source" in error["message"], ran
+    assert ran["result"] is None
+
+    # When the source is rescanned while the table is still gone, the other
+    # assertion runs and this one records nothing more
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+    assert (await _results_after(gql, customers, 3))["results"]["totalCount"] == 3
+    assert (await gql.ok(ASSERTION, {"id": orders}))["node"] == skipped
+
+    # And once the table is back and a scan finds it, the assertion runs again.
+    _run(path, "CREATE TABLE orders (id INTEGER PRIMARY KEY); INSERT INTO orders VALUES (1);")
+    assert (await scan_and_wait(source_id))["state"] == "SUCCEEDED"
+    back = await _results_after(gql, orders, 3)
+    assert back["lastStatus"] == "PASS", back
+    assert back["results"]["edges"][0]["node"]["status"] == "PASS", back
+    ran = (await gql.ok(RUN_ASSERTION, {"id": orders}))["runQualityAssertion"]
+    assert ran["errors"] == [] and ran["result"]["status"] == "PASS", ran
