@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from racine.domain.errors import ValidationFailed
+from racine.domain.errors import Conflict, ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.domain.runs.model import RunState
 from racine.domain.scanning.model import DataSource, Scan, ScanRuleSet
@@ -54,6 +57,21 @@ def _scan(row: ScanRow, run: JobRunRow | None) -> Scan:
     )
 
 
+@contextmanager
+def _unique_name() -> Iterator[None]:
+    """The name check of a save runs before its write, so two saves of one name at
+    once (two creates, or a rename to a name being created) both pass it; the
+    second then hits the unique index: the same CONFLICT as the check's. PostgreSQL
+    names the constraint, SQLite the column."""
+    try:
+        yield
+    except IntegrityError as exc:
+        message = str(exc.orig)
+        if "uq_data_sources_name" in message or "data_sources.name" in message:
+            raise Conflict("a data source with this name exists", field="name") from None
+        raise
+
+
 def _scan_query() -> Any:
     return select(ScanRow, JobRunRow).outerjoin(JobRunRow, JobRunRow.id == ScanRow.id)
 
@@ -65,13 +83,18 @@ class SourceRepository:
     # -- data sources -----------------------------------------------------------------
 
     async def add(self, source: DataSource) -> None:
+        """Raises ``Conflict`` on ``name`` if another source has the name (see
+        ``_unique_name``); the transaction is then aborted."""
         self.session.add(DataSourceRow(**{n: getattr(source, n) for n in _SOURCE_FIELDS}))
-        await self.session.flush()
+        with _unique_name():
+            await self.session.flush()
 
     async def save(self, source: DataSource) -> None:
-        await self.session.execute(
-            update(DataSourceRow), [{n: getattr(source, n) for n in _SOURCE_FIELDS}]
-        )
+        """As :meth:`add`, a rename to a taken name is a ``Conflict`` on ``name``."""
+        with _unique_name():
+            await self.session.execute(
+                update(DataSourceRow), [{n: getattr(source, n) for n in _SOURCE_FIELDS}]
+            )
 
     async def get(self, source_id: uuid.UUID) -> DataSource | None:
         row = await self.session.get(DataSourceRow, source_id, populate_existing=True)
