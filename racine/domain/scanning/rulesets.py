@@ -158,9 +158,10 @@ async def delete_rule_set(
     if rule_set_id == DEFAULT_RULE_SET_ID:
         raise Conflict("the default rule set is built in", field="id")
     async with uow:
-        # Locked first: a startScan(ruleSetId:) of this rule set either commits its
-        # scan before the checks below run, or reads the rule set after it is gone.
-        await uow.sources.lock_rule_set(rule_set_id)
+        # Locked first, exclusively: a startScan(ruleSetId:) of this rule set either
+        # commits its scan before the checks below run, or reads the rule set after it
+        # is gone. (Its users lock it shared: they need not wait for one another.)
+        await uow.sources.lock_rule_set(rule_set_id, exclusive=True)
         rules = await uow.sources.get_rule_set(rule_set_id)
         if rules is None:
             raise NotFound("ScanRuleSet", field="id")

@@ -158,18 +158,22 @@ class SourceRepository:
             update(ScanRuleSetRow), [{n: getattr(rules, n) for n in _RULE_FIELDS}]
         )
 
-    async def lock_rule_set(self, rule_set_id: uuid.UUID) -> None:
+    async def lock_rule_set(self, rule_set_id: uuid.UUID, *, exclusive: bool = False) -> None:
         """Serialise the users of one rule set with its deletion until this transaction
         ends (``startScan``, and a source created or updated with a ``ruleSetId``,
-        against ``deleteScanRuleSet``): ``SELECT ... FOR UPDATE`` on PostgreSQL; on
-        SQLite, which has no row locks and runs reads outside a transaction until the
-        first write, a no-op update takes the write lock before any read (as
-        :meth:`lock` does). A missing rule set locks nothing."""
+        against ``deleteScanRuleSet``, which passes ``exclusive``). On PostgreSQL the
+        users take ``SELECT ... FOR SHARE``, which waits for a deletion's ``FOR
+        UPDATE`` (and it for them) but not for other users: scans of different sources
+        sharing a rule set start side by side. On SQLite, which has no row locks and
+        runs reads outside a transaction until the first write, a no-op update takes
+        the write lock before any read (as :meth:`lock` does), for users and deletion
+        alike. A missing rule set locks nothing."""
         t = ScanRuleSetRow
         if self.session.bind.dialect.name == "sqlite":  # type: ignore[union-attr]
             await self.session.execute(update(t).where(t.id == rule_set_id).values(id=rule_set_id))
         else:
-            await self.session.execute(select(t.id).where(t.id == rule_set_id).with_for_update())
+            query = select(t.id).where(t.id == rule_set_id)
+            await self.session.execute(query.with_for_update(read=not exclusive))
 
     async def get_rule_set(self, rule_set_id: uuid.UUID) -> ScanRuleSet | None:
         row = await self.session.get(ScanRuleSetRow, rule_set_id, populate_existing=True)

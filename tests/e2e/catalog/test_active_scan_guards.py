@@ -262,6 +262,61 @@ async def test_start_scan_and_delete_rule_set_at_once_serialize_on_the_rule_set(
     assert rules in [r["id"] for r in listed]
 
 
+async def _audit_waiters(engine: AsyncEngine) -> int:
+    """Backends of the metadata database waiting for the lock on ``audit_events``."""
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted"
+                " AND relation = 'audit_events'::regclass AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        )
+    return int(found or 0)
+
+
+async def test_start_scans_of_sources_sharing_a_rule_set_do_not_wait_for_each_other(
+    gql: Any, held: HeldSource, dialect: str, database_url: str
+) -> None:
+    """Deterministic on PostgreSQL: the audit table is held locked so that a startScan
+    waits (holding its lock on the rule set) right before its commit, and a startScan
+    of another source with the same rule set is sent then. With ``FOR UPDATE`` on the
+    rule set the second waited for the first's commit; its users share the lock now,
+    so it gets as far as its own audit record."""
+    if dialect != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite has only the database write lock")
+    # Given two sources sharing a rule set, their scans held running
+    rules = await _rule_set(gql, held.schema)
+    first_id = await _source(gql, held, rules)
+    other = {"name": f"{held.schema}_b", "url": held.url, "ruleSetId": rules}
+    created = (await gql.ok(CREATE_SOURCE, {"input": other}))["createDataSource"]
+    assert created["errors"] == [], created
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as audit:
+            await audit.begin()
+            await audit.execute(text("LOCK TABLE audit_events IN EXCLUSIVE MODE"))
+            # When a scan of the first is being started (waiting to write its audit
+            # record, the rule set locked)...
+            first = asyncio.create_task(gql.ok(START_SCAN, {"id": first_id}))
+            await _until_waiters(engine, 1)
+            # ...and a scan of the second is started at that moment
+            second = asyncio.create_task(gql.ok(START_SCAN, {"id": created["dataSource"]["id"]}))
+            await _until_waiters(engine, 2)
+            # Then the second is not held on the rule set: both wait for the audit table
+            waiting = await _audit_waiters(engine)
+            await audit.rollback()
+        started = [(await first)["startScan"], (await second)["startScan"]]
+    finally:
+        await engine.dispose()
+
+    assert waiting == 2, "the second startScan waited for the first's lock on the rule set"
+    # ...and both scans are queued
+    for payload in started:
+        assert payload["errors"] == [], payload
+        assert (await _state(gql, payload["scan"]["id"]))["state"] in ACTIVE
+
+
 async def test_start_scan_and_delete_rule_set_sent_together_never_both_succeed(
     gql: Any, held: HeldSource
 ) -> None:
