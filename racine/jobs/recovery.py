@@ -3,8 +3,8 @@
 A RUNNING run whose heartbeat stopped goes back to QUEUED while it has attempts
 left, else ends FAILED with the reason ``interrupted: ...``; one whose cancel was
 requested (``cancelScan`` while no live worker held it) ends CANCELLED instead,
-as asked, without another attempt. The updates are guarded (still RUNNING, heartbeat still old), so a worker that is alive and just
-slow to beat keeps its run.
+as asked, without another attempt. The updates are guarded (still RUNNING,
+heartbeat still old), so a worker that is alive and just slow to beat keeps its run.
 """
 
 from __future__ import annotations
