@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import io
 import multiprocessing
 import multiprocessing.connection
@@ -126,7 +127,15 @@ class CpuPool:
     def _drop(self, executor: ProcessPoolExecutor) -> None:
         # A dead worker breaks its executor for good: later steps get a new one.
         if self._executor is executor:
+            workers = list((getattr(executor, "_processes", None) or {}).values())
             self.shutdown()
+            # What is left of a broken pool goes too. CPython's pool can spawn a worker
+            # for a submit that raced the breakage after it terminated the others; its
+            # manager thread then waits for that idle worker forever, and so does the
+            # interpreter's exit (seen here: a process that never exited).
+            for worker in workers:
+                with contextlib.suppress(Exception):
+                    worker.kill()
 
     def shutdown(self) -> None:
         """Drop queued work; a step already running in a child finishes there."""
