@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from racine.domain.ports import UnitOfWork
-from racine.domain.runs.model import RunState
+from racine.domain.runs.model import JobRun, RunState
 from racine.domain.runs.use_cases import CANCELLED_ON_REQUEST, run_event
 
 __all__ = ["Recovered", "recover_orphans"]
@@ -46,15 +46,8 @@ async def recover_orphans(
             if stale_before is not None and beat is not None and beat >= stale_before:
                 continue
             if run.cancel_requested:
-                if await uow.runs.finish(
-                    run.id,
-                    RunState.CANCELLED,
-                    reason=CANCELLED_ON_REQUEST,
-                    started_at=run.started_at,
-                ):
+                if await _end(uow, run, RunState.CANCELLED, CANCELLED_ON_REQUEST):
                     out.cancelled.append(run.id)
-                    uow.emit(run_event(run, "JOB_CANCELLED", state=RunState.CANCELLED,
-                                       reason=CANCELLED_ON_REQUEST))
             elif run.attempts < run.max_attempts:
                 reason = (
                     f"re-queued after interruption (attempt {run.attempts} of {run.max_attempts})"
@@ -67,14 +60,8 @@ async def recover_orphans(
                     f"interrupted: worker lost during attempt {run.attempts}"
                     f" of {run.max_attempts}"
                 )
-                if await uow.runs.finish(
-                    run.id,
-                    RunState.FAILED,
-                    reason=reason,
-                    started_at=run.started_at,
-                ):
+                if await _end(uow, run, RunState.FAILED, reason):
                     out.failed.append(run.id)
-                    uow.emit(run_event(run, "JOB_FAILED", state=RunState.FAILED, reason=reason))
         await uow.commit()
     if out.requeued or out.failed or out.cancelled:
         log.warning(
@@ -83,3 +70,11 @@ async def recover_orphans(
                    "cancelled": len(out.cancelled)},
         )
     return out
+
+
+async def _end(uow: UnitOfWork, run: JobRun, state: RunState, reason: str) -> bool:
+    """End ``run`` in ``state`` (guarded: still RUNNING) and announce it."""
+    if not await uow.runs.finish(run.id, state, reason=reason, started_at=run.started_at):
+        return False
+    uow.emit(run_event(run, f"JOB_{state.value}", state=state, reason=reason))
+    return True
