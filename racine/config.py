@@ -7,6 +7,7 @@ Production (``RACINE_ENV=production``) must name its database and secret key.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from enum import StrEnum
 from pathlib import Path
@@ -62,12 +63,26 @@ class Settings(BaseSettings):
     job_shutdown_timeout_s: float = Field(default=30.0, ge=0)
     distributed_jobs: bool = False
 
+    # Webhooks: networks (CIDRs) a webhook may reach although they are not public
+    webhook_allowed_networks: list[str] = Field(default_factory=list)
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        networks = []
+        for item in value:
+            try:
+                networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+            except ValueError:
+                raise ValueError(f"not a network in CIDR notation: {item!r}") from None
+        return networks
 
     @field_validator("redis_url")
     @classmethod

@@ -31,11 +31,13 @@ from sqlalchemy import (
 )
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
+from sqlalchemy.dialects.mysql import LONGTEXT
 from sqlalchemy.engine import Inspector, ObjectKind
-from sqlalchemy.exc import SAWarning
+from sqlalchemy.exc import DBAPIError, SAWarning
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import NullType, TypeEngine
 
+from racine.connectors.privileges import refused_tables, show_refused, unreadable_columns
 from racine.connectors.url import Dialect
 from racine.connectors.values import plain_column, portable_column
 from racine.domain.errors import NotFound
@@ -110,13 +112,39 @@ def reflect_tables(
     present = [n for n in dict.fromkeys(names) if n in views or n in tables]
     if not present:
         return {}
+    try:
+        return _reflect_present(conn, insp, dialect, schema, present, views, alone, alone)
+    except DBAPIError as error:
+        if alone or not show_refused(error):
+            raise
+        # A column grant through a role is not in COLUMN_PRIVILEGES: probe every table.
+        return _reflect_present(conn, insp, dialect, schema, present, views, alone, True)
+
+
+def _reflect_present(
+    conn: Connection,
+    insp: Inspector,
+    dialect: Dialect,
+    schema: str,
+    present: list[str],
+    views: set[str],
+    alone: bool,
+    probe_all: bool,
+) -> dict[str, TableMeta]:
+    refused = refused_tables(
+        conn, dialect, schema, [n for n in present if n not in views], probe_all=probe_all
+    )
     veiled = _described(
-        conn, schema, _veiled_views(conn, dialect, schema, [n for n in present if n in views])
+        conn,
+        schema,
+        _veiled_views(conn, dialect, schema, [n for n in present if n in views]) | refused,
     )
     shown = [n for n in present if n not in veiled]
     multi: dict[str, Any] = {"schema": schema, "filter_names": shown, "kind": ObjectKind.ANY}
-    raw_columns: dict[str, Any] = dict(veiled)
-    pks: dict[str, Any] = {}
+    raw_columns: dict[str, Any] = {name: columns for name, (columns, _) in veiled.items()}
+    pks: dict[str, Any] = {
+        name: {"constrained_columns": list(pk)} for name, (_, pk) in veiled.items() if pk
+    }
     fks: dict[str, Any] = {}
     indexes: dict[str, Any] = {}
     comments: dict[str, Any] = {}
@@ -125,12 +153,16 @@ def reflect_tables(
             # "Did not recognize type ..." is expected for custom types; handled below.
             warnings.simplefilter("ignore", SAWarning)
             raw_columns |= _by_name(insp.get_multi_columns(**multi))
-        pks = _by_name(insp.get_multi_pk_constraint(**multi))
+        pks |= _by_name(insp.get_multi_pk_constraint(**multi))
         fks = _by_name(insp.get_multi_foreign_keys(**multi))
         indexes = _by_name(insp.get_multi_indexes(**multi))
         with contextlib.suppress(NotImplementedError):
             comments = _by_name(insp.get_multi_table_comment(**multi))
     native = _native_types(conn, dialect, schema, raw_columns)
+    for table, json_columns in _mariadb_json(conn, dialect, schema, raw_columns).items():
+        native.setdefault(table, {}).update(dict.fromkeys(json_columns, "JSON"))
+    unreadable = unreadable_columns(conn, dialect, schema, present)
+    ordinals = _ordinal_positions(conn, schema, sorted(refused & set(veiled)))
     counts = _row_counts(conn, dialect, schema, [n for n in present if n not in views])
     found: dict[str, TableMeta] = {}
     for name in present:
@@ -150,8 +182,9 @@ def reflect_tables(
                 and not _rowid_alias(dialect, pk, col["name"], types),
                 default=None if col.get("default") is None else str(col["default"]),
                 comment=col.get("comment") or None,
-                position=i,
+                position=ordinals.get(name, {}).get(col["name"], i),
                 is_primary_key=col["name"] in pk,
+                readable=col["name"] not in unreadable.get(name, ()),
             )
             for i, col in enumerate(raw_columns.get(name, []), start=1)
         )
@@ -166,6 +199,7 @@ def reflect_tables(
             indexes=_indexes(indexes.get(name) or []),
             row_count=None if is_view else counts.get(name),
             view_sql=_view_sql(insp, schema, name) if is_view and name not in veiled else None,
+            granted_columns_only=name in refused and name in veiled,
         )
     return found
 
@@ -190,18 +224,24 @@ def _veiled_views(conn: Connection, dialect: Dialect, schema: str, views: list[s
     return {str(n) for (n,) in conn.execute(query, {"schema": schema, "names": views})}
 
 
-def _described(conn: Connection, schema: str, views: set[str]) -> dict[str, list[Any]]:
-    """The veiled ``views``' columns by name (:func:`_described_columns`). That reads
-    SQLAlchemy's MySQL parser, not a public API: should a SQLAlchemy release change it,
-    none, and those views fail with PERMISSION_DENIED as they did before."""
+def _described(
+    conn: Connection, schema: str, names: set[str]
+) -> dict[str, tuple[list[Any], tuple[str, ...]]]:
+    """The columns and primary key of relations whose ``SHOW CREATE`` is refused
+    (veiled views, tables granted by column only), by name (:func:`_described_columns`).
+    That reads SQLAlchemy's MySQL parser, not a public API: should a SQLAlchemy release
+    change it, none, and those relations fail with PERMISSION_DENIED as they did before."""
     try:
-        return {name: _described_columns(conn, schema, name) for name in sorted(views)}
+        return {name: _described_columns(conn, schema, name) for name in sorted(names)}
     except (AttributeError, TypeError):
         return {}
 
 
-def _described_columns(conn: Connection, schema: str, name: str) -> list[Any]:
-    """A veiled view's columns from ``DESCRIBE`` (which ``SELECT`` allows), parsed by
+def _described_columns(
+    conn: Connection, schema: str, name: str
+) -> tuple[list[Any], tuple[str, ...]]:
+    """A relation's columns and primary key from ``DESCRIBE`` (which any privilege on
+    the relation allows; it shows the columns the user holds privileges on), parsed by
     SQLAlchemy's MySQL table parser: the same path and types its reflection takes for
     views once ``SHOW CREATE`` has told it the relation is one."""
     dialect: Any = conn.dialect
@@ -211,7 +251,29 @@ def _described_columns(conn: Connection, schema: str, name: str) -> list[Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)
         state = parser.parse(parser._describe_to_create(name, rows), charset)
-    return list(state.columns)
+    # DESCRIBE's Null is "YES" or "NO", which the parser's DDL takes as NOT NULL-less.
+    nullable = {str(row[0]): str(row[2]).upper() == "YES" for row in rows}
+    columns = [{**col, "nullable": nullable.get(col["name"], True)} for col in state.columns]
+    pk = tuple(str(row[0]) for row in rows if row[3] == "PRI")
+    return columns, pk
+
+
+def _ordinal_positions(
+    conn: Connection, schema: str, names: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """The real positions of the columns a MySQL/MariaDB user is shown of ``names``
+    (tables it holds column grants on only): ``DESCRIBE`` lists just those columns, so
+    counting them would number them as if the others did not exist."""
+    if not names:
+        return {}
+    query = text(
+        "SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION FROM information_schema.COLUMNS"
+        " WHERE TABLE_SCHEMA = :schema AND TABLE_NAME IN :names"
+    ).bindparams(bindparam("names", expanding=True))
+    found: dict[str, dict[str, int]] = {}
+    for table, column, position in conn.execute(query, {"schema": schema, "names": list(names)}):
+        found.setdefault(str(table), {})[str(column)] = int(position)
+    return found
 
 
 def _by_name(reflected: dict[tuple[str | None, str], Any]) -> dict[str, Any]:
@@ -315,6 +377,37 @@ def _native_types(
         if (table, column) in nulls:
             native.setdefault(str(table), {})[str(column)] = str(type_name)
     return native
+
+
+def _mariadb_json(
+    conn: Connection, dialect: Dialect, schema: str, raw: dict[str, list[Any]]
+) -> dict[str, set[str]]:
+    """MariaDB's ``JSON`` columns by table. MariaDB has no JSON type: ``JSON`` is an
+    alias for ``LONGTEXT`` with a ``CHECK (json_valid(col))`` constraint, and reflection
+    shows the ``LONGTEXT``. Asked only of tables with a ``LONGTEXT`` column."""
+    if dialect is not Dialect.MYSQL or not getattr(conn.dialect, "is_mariadb", False):
+        return {}
+    longtext = {
+        (name, c["name"])
+        for name, cols in raw.items()
+        for c in cols
+        if isinstance(c["type"], LONGTEXT)
+    }
+    if not longtext:
+        return {}
+    query = text(
+        "SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS"
+        " WHERE CONSTRAINT_SCHEMA = :schema AND TABLE_NAME IN :names"
+    ).bindparams(bindparam("names", expanding=True))
+    quote = conn.dialect.identifier_preparer.quote_identifier
+    clauses = {(name, f"json_valid({quote(column)})"): column for name, column in longtext}
+    found: dict[str, set[str]] = {}
+    tables = sorted({name for name, _ in longtext})
+    for table, clause in conn.execute(query, {"schema": schema, "names": tables}):
+        column = clauses.get((str(table), str(clause).strip()))
+        if column is not None:
+            found.setdefault(str(table), set()).add(column)
+    return found
 
 
 def _sqlite_string(value: str) -> str:

@@ -127,6 +127,9 @@ class SqlConnector:
         if limit < 1:
             raise ValidationFailed("limit must be at least 1", field="limit")
         rows = min(limit, MAX_SAMPLE_ROWS)
+        # A column the user may not read would have the lot refused; none readable,
+        # the refusal is the answer (PERMISSION_DENIED).
+        columns = [c for c in columns if c.readable] or list(columns)
         exact = frozenset(c.name for c in columns if _exact_decimal(self.dialect, c.data_type))
         if self.dialect is Dialect.POSTGRESQL:
             return await self._sample_postgresql(schema, table, columns, exact, rows)

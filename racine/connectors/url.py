@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from racine.connectors.options import check_values, is_false
 from racine.domain.errors import ValidationFailed
 
 __all__ = ["Dialect", "Target", "parse_target", "redact_url"]
@@ -120,17 +121,22 @@ def parse_target(url: str) -> Target:
     return Target(dialect=dialect, url=engine_url, label=label, secrets=secrets)
 
 
-def _driver_query(dialect: Dialect, parsed: URL) -> dict[str, str | tuple[str, ...]]:
+def _driver_query(dialect: Dialect, parsed: URL) -> dict[str, str]:
     """The URL's parameters as the async driver takes them; ``ValidationFailed`` names
-    one it does not. libpq's ``sslmode`` (what PostgreSQL URLs carry) is asyncpg's ``ssl``."""
+    one it does not take, or whose value it would refuse only once connecting (as an
+    obscure driver error). libpq's ``sslmode`` (what PostgreSQL URLs carry) is
+    asyncpg's ``ssl``."""
     allowed = _PG_PARAMS if dialect is Dialect.POSTGRESQL else _MYSQL_PARAMS
-    query = dict(parsed.query)
-    for key in query:
+    query: dict[str, str] = {}
+    for key, value in parsed.query.items():
         if key not in allowed:
             raise ValidationFailed(
                 f"unsupported URL parameter {key!r} (supported: {', '.join(sorted(allowed))})",
                 field="url",
             )
+        if not isinstance(value, str):
+            raise ValidationFailed(f"URL parameter {key!r} is given more than once", field="url")
+        query[key] = value
     if dialect is Dialect.POSTGRESQL and "sslmode" in query:
         mode = query.pop("sslmode")
         if mode not in _PG_SSL_MODES or "ssl" in query:
@@ -138,6 +144,9 @@ def _driver_query(dialect: Dialect, parsed: URL) -> dict[str, str | tuple[str, .
                 f"sslmode must be one of {', '.join(sorted(_PG_SSL_MODES))}", field="url"
             )
         query["ssl"] = mode
+    check_values(dialect, query)
+    if is_false(query.get("direct_tls")):
+        del query["direct_tls"]  # asyncpg takes any non-empty text as true
     return query
 
 

@@ -7,7 +7,8 @@ arrives. Handlers register what every worker should do once as it starts
 before their first table). Workers leave with their parent process. A worker that
 dies (killed, out of memory) fails the steps in flight with ``Unavailable`` (a scan
 records it as that table's error and carries on); the next step gets a new pool, not
-the broken one.
+the broken one. A job runner that stops parks its pool, warm, for the next runner of
+the same process (:meth:`CpuPool.park`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any, TypeVar
 
 from racine.domain.errors import Unavailable
 
-__all__ = ["CpuPool"]
+__all__ = ["CpuPool", "shut_down_parked"]
 
 T = TypeVar("T")
 
@@ -73,6 +74,19 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="racine-cpu-parent", daemon=True).start()
 
 
+_Steps = tuple[Callable[[], object], ...]
+_parked: dict[tuple[int, _Steps], ProcessPoolExecutor] = {}
+"""Warm executors a stopped job runner left for the next pool of this process with the
+same size and preparation (``CpuPool.park``)."""
+
+
+def shut_down_parked() -> None:
+    """Shut down the warm pools parked in this process (the next pool starts cold)."""
+    while _parked:
+        _, executor = _parked.popitem()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
 class CpuPool:
     """``await pool.run(fn, *args)`` runs ``fn`` in a child process."""
 
@@ -89,6 +103,8 @@ class CpuPool:
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
+            self._executor = _parked.pop((self.size, tuple(self._steps)), None)
+        if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.size,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -96,6 +112,24 @@ class CpuPool:
                 initargs=(tuple(self._steps),),
             )
         return self._executor
+
+    def park(self) -> None:
+        """Leave the workers, warm, to the next pool of this process with the same size
+        and preparation, instead of shutting them down: a process that starts its job
+        runner again (an app restarted in one process, as the tests do for every test)
+        then skips ~2 s of spawning workers and loading the model. A process that exits
+        instead shuts them down as it does any pool (CPython joins them at exit, and a
+        worker leaves with its parent). A pool already parked there is shut down."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if getattr(executor, "_broken", False) or getattr(executor, "_shutdown_thread", False):
+            executor.shutdown(wait=False, cancel_futures=True)
+            return
+        older = _parked.pop((self.size, tuple(self._steps)), None)
+        if older is not None:
+            older.shutdown(wait=False, cancel_futures=True)
+        _parked[(self.size, tuple(self._steps))] = executor
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         executor, future = self._submit(_dumps((fn, args)))

@@ -107,7 +107,7 @@ class Runner:
         return list(self.requeued_at_shutdown)
 
     def close(self) -> None:
-        self.cpu.shutdown()
+        self.cpu.park()
 
     # -- one run ---------------------------------------------------------------
 

@@ -8,6 +8,15 @@ concurrently: an endpoint that hangs costs one timeout, never a stalled worker.
 A 2xx answer delivers; anything else (5xx, 4xx, timeout, refused connection)
 schedules attempt n+1 after ``backoff_s * 2**(n-1)`` (capped) until
 ``max_attempts``, then the delivery is FAILED.
+
+Every attempt first checks the destination (``racine.domain.incidents.destinations``):
+the host is resolved once, every address checked, and the POST goes to a
+checked address (the URL's host swapped for it; the original ``Host`` header,
+and for https the original name as SNI, which is also the name the server
+certificate is verified against). A refused destination fails the attempt
+without sending anything. Connections are not kept alive, so a connection
+opened (and verified) for one host name never carries another's request.
+Redirects are not followed.
 """
 
 from __future__ import annotations
@@ -18,11 +27,13 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from racine.domain.errors import ValidationFailed
+from racine.domain.incidents.destinations import DestinationPolicy
 from racine.domain.incidents.model import Delivery, DeliveryState
 from racine.domain.incidents.ports import IncidentsUnitOfWork
 from racine.domain.scanning.credentials import CredentialCipher
@@ -40,16 +51,40 @@ class DeliveryPolicy:
     backoff_s: float = 10.0
     max_backoff_s: float = 3600.0
     concurrency: int = 10
+    destinations: DestinationPolicy = field(default_factory=DestinationPolicy)
 
     def backoff(self, attempts: int) -> float:
         return float(min(self.max_backoff_s, self.backoff_s * 2 ** max(0, attempts - 1)))
 
 
+class DestinationRefused(Exception):
+    """The attempt's destination failed the policy; ``str()`` says why, safely."""
+
+
 async def _post(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str],
-                timeout_s: float) -> int:
-    async with asyncio.timeout(timeout_s + 1.0):
-        response = await client.post(url, content=body, headers=headers)
-        return response.status_code
+                policy: DeliveryPolicy) -> int:
+    target = httpx.URL(url)
+    host = target.raw_host.decode("ascii")
+    async with asyncio.timeout(policy.timeout_s + 1.0):
+        try:
+            addresses = await policy.destinations.resolve(host, target.port or (
+                443 if target.scheme == "https" else 80))
+        except ValidationFailed as exc:
+            raise DestinationRefused(exc.message) from None
+        pinned = {**headers, "host": target.netloc.decode("ascii")}
+        extensions = {"sni_hostname": host} if target.scheme == "https" else {}
+
+        async def send(address: str) -> int:
+            response = await client.post(target.copy_with(host=address), content=body,
+                                         headers=pinned, extensions=extensions)
+            return response.status_code
+
+        for address in addresses[:-1]:
+            try:
+                return await send(address)
+            except httpx.ConnectError:
+                continue  # the next checked address, as a client without pinning would
+        return await send(addresses[-1])
 
 
 async def deliver(
@@ -80,7 +115,9 @@ async def deliver(
         status: int | None = None
         error: str | None = None
         try:
-            status = await _post(client, hook.url, body, headers, policy.timeout_s)
+            status = await _post(client, hook.url, body, headers, policy)
+        except DestinationRefused as exc:
+            error = str(exc)
         except (TimeoutError, httpx.TimeoutException):
             error = f"timed out after {policy.timeout_s:g}s"
         except httpx.HTTPError as exc:
@@ -121,7 +158,8 @@ async def deliver_due(
     gate = asyncio.Semaphore(policy.concurrency)
     own = client is None
     http = client or httpx.AsyncClient(timeout=httpx.Timeout(policy.timeout_s),
-                                       follow_redirects=False)
+                                       follow_redirects=False,
+                                       limits=httpx.Limits(max_keepalive_connections=0))
 
     async def one(delivery_id: uuid.UUID) -> Delivery | None:
         async with gate:

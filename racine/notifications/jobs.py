@@ -7,9 +7,10 @@ queue assertions whose cron tick came), ``webhook.deliver`` (deliveries by id)
 and ``webhook.sweep`` (every 10 s: retries that came due, and any delivery
 whose dispatch was lost).
 
-The platform secret (to decrypt source URLs and webhook secrets) comes from
-the settings passed in (or held by the queue), else from the environment (``RACINE_*``), which is
-what ``racine serve`` and ``racine worker`` read too.
+The platform secret (to decrypt source URLs and webhook secrets) and the webhook
+destination allowlist come from the settings passed in (or held by the queue), else
+from the environment (``RACINE_*``), which is what ``racine serve`` and ``racine
+worker`` read too.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from racine.config import Settings, load_settings
 from racine.connectors import connector_for
 from racine.domain.access.model import Principal
 from racine.domain.compliance.evaluation import EVALUATE_KIND, run_evaluation
+from racine.domain.incidents.destinations import DestinationPolicy
 from racine.domain.incidents.ports import IncidentsUnitOfWork
 from racine.domain.quality.runner import QuerySource
 from racine.domain.quality.sources import source_opener
@@ -65,7 +67,12 @@ def register_jobs(queue: RunQueue, settings: Settings | None = None,
     def cipher() -> CredentialCipher:
         return CredentialCipher((known or load_settings()).secret())
 
-    delivery_policy = policy or DeliveryPolicy()
+    @functools.cache
+    def delivery_policy() -> DeliveryPolicy:
+        if policy is not None:
+            return policy
+        allowed = (known or load_settings()).webhook_allowed_networks
+        return DeliveryPolicy(destinations=DestinationPolicy(allowed))
 
     def uows(ctx: JobContext) -> Callable[[], IncidentsUnitOfWork]:
         return ctx.uow_factory  # type: ignore[return-value]
@@ -94,7 +101,7 @@ def register_jobs(queue: RunQueue, settings: Settings | None = None,
     async def deliver(ctx: JobContext, run: JobRun) -> dict[str, Any]:
         raw = run.payload.get("ids")
         ids = None if raw is None else [uuid.UUID(i) for i in raw]
-        done = await deliver_due(uows(ctx), cipher(), delivery_policy, ids)
+        done = await deliver_due(uows(ctx), cipher(), delivery_policy(), ids)
         return {"attempted": len(done)}
 
     queue.register(EVALUATE_KIND, evaluate)

@@ -13,6 +13,7 @@ from racine.domain.access.model import Role
 from racine.domain.events import GAP, Channels
 from racine.domain.incidents import use_cases as cases
 from racine.domain.incidents import webhooks as hooks
+from racine.domain.incidents.destinations import DestinationPolicy
 from racine.domain.incidents.model import IncidentStage, NotificationPreference
 from racine.domain.incidents.ports import IncidentsUnitOfWork
 from racine.domain.paging import PageRequest
@@ -105,11 +106,13 @@ async def webhook_deliveries(info: Info, raw_id: str | None, first: int, after: 
 
 async def create_webhook(info: Info, input: gql.CreateWebhookInput) -> gql.CreateWebhookPayload:
     async def action() -> dict[str, Any]:
-        cipher = CredentialCipher(info.context.services.settings.secret())
+        settings = info.context.services.settings
+        cipher = CredentialCipher(settings.secret())
         hook = await hooks.create_webhook(
             _uow(info), info.context.actor, cipher,
             hooks.CreateWebhook(url=input.url, events=[e.value for e in input.events],
-                                secret=input.secret, min_severity=input.min_severity.value))
+                                secret=input.secret, min_severity=input.min_severity.value),
+            DestinationPolicy(settings.webhook_allowed_networks))
         return {"webhook": gql.Webhook.from_domain(hook)}
 
     return await run_mutation(gql.CreateWebhookPayload, action)

@@ -69,10 +69,8 @@ async def resolve_assertion(info: Info, raw_id: str) -> gql.QualityAssertion | N
 
 async def results(info: Info, raw_id: str, first: int, after: str | None
                   ) -> Connection[gql.QualityResult]:
-    info.context.actor.require(Role.VIEWER)
-    request = PageRequest(first=first, after=after)
-    async with _uow(info) as uow:
-        page = await uow.quality.results_page(uuid.UUID(raw_id), request)
+    page = await cases.assertion_results(_uow(info), info.context.actor, uuid.UUID(raw_id),
+                                         PageRequest(first=first, after=after))
     return connection_from_page(page, gql.QualityResult.from_domain)
 
 

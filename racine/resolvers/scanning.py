@@ -19,7 +19,12 @@ from racine.domain.runs.model import TERMINAL, RunState
 from racine.domain.scanning import rulesets, sources
 from racine.domain.scanning import scans as scan_cases
 from racine.domain.scanning.credentials import CredentialCipher
-from racine.domain.scanning.model import DEFAULT_RULE_SET_ID, Scan, ScanRuleSet
+from racine.domain.scanning.model import (
+    COLUMNS_UNREADABLE,
+    DEFAULT_RULE_SET_ID,
+    Scan,
+    ScanRuleSet,
+)
 from racine.domain.scanning.urls import SourceUrl
 from racine.resolvers.live import live_events
 from racine.schema import scanning as gql
@@ -338,7 +343,14 @@ async def cancel_scan(info: Info, input: gql.CancelScanInput) -> gql.ScanPayload
 def _progress(scan: Scan, type_: str, payload: dict[str, Any] | None = None) -> gql.ScanProgress:
     p = payload or {}
     error = p.get("error")
-    done = scan.tables_done + len([e for e in scan.errors if "." in str(e.get("table", ""))])
+    # Failed tables (a schema's error names no table; a table read in part was stored).
+    done = scan.tables_done + len(
+        [
+            e
+            for e in scan.errors
+            if "." in str(e.get("table", "")) and e.get("reason") != COLUMNS_UNREADABLE
+        ]
+    )
     percent = p.get("percent")
     if percent is None:
         # A scan that has not counted its tables yet (QUEUED, or RUNNING before
@@ -369,20 +381,29 @@ async def scan_progress(info: Info, scan_id: str) -> AsyncGenerator[gql.ScanProg
     """Snapshot first, then live steps; ends with a ``STATE`` step of the terminal
     state, however the stream learnt of it (event, re-read after a GAP, poll). Events are
     pumped into a queue so a quiet stream can re-read the state every few seconds
-    (a terminal event published before we subscribed is not waited for forever)."""
+    (a terminal event published before we subscribed is not waited for forever).
+
+    The queue holds one event: a client that reads slowly leaves the events in the
+    bus's bounded buffer, which drops the subscription with a final GAP once full. The
+    pump then subscribes again, so the steps after the GAP's re-read still come live
+    (the few published in between are lost; every step carries the scan's totals)."""
     info.context.actor.require(Role.VIEWER)
     ident = decode_id(scan_id, "Scan", field="scanId")
-    queue: asyncio.Queue[Event | BaseException] = asyncio.Queue()
-    ready = asyncio.Event()
+    channels = [Channels.scan(str(ident)), Channels.job(str(ident))]
+    queue: asyncio.Queue[Event | BaseException] = asyncio.Queue(maxsize=1)
 
     async def pump() -> None:
         try:
-            stream = live_events(info, [Channels.scan(str(ident)), Channels.job(str(ident))])
-            ready.set()
-            async for event in stream:
-                await queue.put(event)
-        except BaseException as exc:
-            ready.set()
+            while True:
+                last: Event | None = None
+                async for last in live_events(info, channels):
+                    await queue.put(last)
+                if last is None or last.type != GAP:
+                    return  # the bus closed the stream (shutdown): the poll carries on
+                # Dropped for falling behind (the GAP ended the stream): listen again.
+        except asyncio.CancelledError:
+            raise  # the stream is over: never wait on the queue again
+        except Exception as exc:
             await queue.put(exc)
 
     task = asyncio.create_task(pump())

@@ -180,7 +180,12 @@ class IncidentPayload:
 
 @strawberry.input(description="Register a webhook. ADMIN only.")
 class CreateWebhookInput:
-    url: str = strawberry.field(description="http(s) URL (≤ 2000 characters, no credentials).")
+    url: str = strawberry.field(description=(
+        "http(s) URL (≤ 2000 characters, no credentials). Its host must resolve to public "
+        "addresses only: loopback, private, link-local (e.g. 169.254.169.254), "
+        "carrier-grade NAT, multicast, reserved and unspecified addresses are refused "
+        "(INVALID on `url`) unless in RACINE_WEBHOOK_ALLOWED_NETWORKS; checked again at "
+        "every delivery attempt."))
     events: list[AlertKind] = strawberry.field(
         default_factory=list, description="Alert kinds to send (empty: all).")
     secret: str = strawberry.field(

@@ -64,8 +64,11 @@ class QualityResult:
     id: strawberry.ID = strawberry.field(description="Result id.")
     status: ResultStatus = strawberry.field(description="PASS, FAIL, ERROR or SKIPPED.")
     observed: JSON = strawberry.field(
-        description="Numbers seen: `violations`, `total`, `rowCount`, `ageSeconds`, "
-        "`sampled` (SQLite REGEX), `issues` (SCHEMA).")
+        description="Numbers seen: `violations`, `total`, `rowCount`, `newest` and "
+        "`ageSeconds` (FRESHNESS), `sampled` (SQLite REGEX), `issues` (SCHEMA). Of a "
+        "sensitive column (masked as its profile is) or CUSTOM_SQL reading one: "
+        "`masked: true`, `newest` masked (`****`) without `ageSeconds`, and CUSTOM_SQL's "
+        "count withheld (`withheld: true`, `sensitiveColumns`); counts stay.")
     message: str | None = strawberry.field(
         description="Why it failed, errored or was skipped.")
     statement: str | None = strawberry.field(description="The SQL sent to the source.")

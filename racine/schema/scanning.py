@@ -153,13 +153,18 @@ class ScanRuleSet(relay.Node):
         )
 
 
-@strawberry.type(description="A table (or schema) a scan could not read; the scan went on.")
+@strawberry.type(
+    description="A table (or schema) a scan could not read, or read only in part; the scan went on."
+)
 class TableError:
     table: str = strawberry.field(description="Qualified name of the table or schema.")
     reason: str = strawberry.field(
         description="UNREACHABLE, PERMISSION_DENIED, TIMEOUT, "
         "NOT_FOUND (dropped mid-scan), ENCODING, UNREADABLE, "
-        "UNAVAILABLE (the analysis worker stopped: out of memory, killed), …"
+        "UNAVAILABLE (the analysis worker stopped: out of memory, killed), …; "
+        "COLUMNS_UNREADABLE: the table was catalogued, but the scanning user may read "
+        "only some of its columns (column-level grants): the message names those it "
+        "could not read, catalogued without profile or classification."
     )
     message: str = strawberry.field(description="Explanation without secrets.")
 
@@ -246,7 +251,10 @@ class ScanProgress:
         "scan has counted its tables (QUEUED), 100 once it has ended."
     )
     eta_seconds: float | None = strawberry.field(description="Estimated seconds left.")
-    error: TableError | None = strawberry.field(description="The table's error (TABLE_FAILED).")
+    error: TableError | None = strawberry.field(
+        description="The table's error (TABLE_FAILED), or what of it could not be read "
+        "(TABLE_FINISHED, reason COLUMNS_UNREADABLE)."
+    )
 
 
 @strawberry.type(

@@ -63,24 +63,29 @@ async def authenticate(uow: UnitOfWork, secret: str | None) -> Principal:
 async def bootstrap_admin(uow: UnitOfWork, preset: str | None = None) -> str | None:
     """Create the first admin and its token when the database has no user.
 
-    Returns the token secret (to print once) or None when users already exist.
+    Returns the token secret (to print once) or None when users already exist,
+    also when another process (an API replica starting at the same moment) created
+    the admin after this one counted none: its name is unique (``Conflict``).
     """
-    async with uow:
-        if await uow.users.count() > 0:
-            return None
-        admin = User(name="admin", role=Role.ADMIN, display_name="Administrator")
-        await uow.users.add(admin)
-        secret = preset or generate_token()
-        token = ApiToken(
-            user_id=admin.id,
-            name="bootstrap",
-            token_hash=hash_token(secret),
-            prefix=public_prefix(secret),
-        )
-        await uow.tokens.add(token)
-        actor = Principal(user_id=admin.id, name=admin.name, role=Role.ADMIN)
-        await record(uow, actor, "user.bootstrap", "User", admin.id, {"name": admin.name})
-        await uow.commit()
+    try:
+        async with uow:
+            if await uow.users.count() > 0:
+                return None
+            admin = User(name="admin", role=Role.ADMIN, display_name="Administrator")
+            await uow.users.add(admin)
+            secret = preset or generate_token()
+            token = ApiToken(
+                user_id=admin.id,
+                name="bootstrap",
+                token_hash=hash_token(secret),
+                prefix=public_prefix(secret),
+            )
+            await uow.tokens.add(token)
+            actor = Principal(user_id=admin.id, name=admin.name, role=Role.ADMIN)
+            await record(uow, actor, "user.bootstrap", "User", admin.id, {"name": admin.name})
+            await uow.commit()
+    except Conflict:
+        return None
     return secret
 
 

@@ -197,7 +197,8 @@ async def assign_term(
     uow: CatalogUnitOfWork, actor: Principal, cmd: AssignTerm, *, assign: bool = True
 ) -> tuple[Asset, GlossaryTerm]:
     """Attach (or with ``assign=False`` detach) a term to an asset; idempotent: a call
-    that changes nothing records nothing and announces nothing."""
+    that changes nothing records nothing and announces nothing, also the second of two
+    identical calls at once (its write finds the first's link and adds none)."""
     actor.require(Role.EDITOR)
     async with uow:
         term = await uow.glossary.get(cmd.term_id)

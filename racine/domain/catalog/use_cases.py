@@ -3,7 +3,9 @@
 Each runs in one unit of work, writes an audit event targeting the asset (that is
 the asset's change history), refreshes its search document and emits
 ``ASSET_UPDATED`` on the catalog channel; an edit that changes nothing does none
-of these.
+of these. That includes an edit sent twice at once: the second finds the first's
+tags or owners written when it writes its own (``set_tags`` says it changed
+nothing), so it succeeds without a second history entry.
 """
 
 from __future__ import annotations
@@ -95,8 +97,8 @@ async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsse
         if cmd.tags is not None:
             tags = _clean_tags(cmd.tags)
             before = (await uow.catalog.tags_for([asset.id])).get(asset.id, [])
-            if set(tags) != set(before):
-                await uow.catalog.set_tags(asset.id, tags)
+            # False when an identical edit committed since the read: nothing to record
+            if set(tags) != set(before) and await uow.catalog.set_tags(asset.id, tags):
                 diff["tags"] = {"before": before, "after": tags}
         if cmd.owner_ids is not None:
             owners = list(dict.fromkeys(cmd.owner_ids))
@@ -106,8 +108,7 @@ async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsse
             if len(found) != len(owners):
                 raise NotFound("User", field="ownerIds")
             before_ids = (await uow.catalog.owners_for([asset.id])).get(asset.id, [])
-            if set(owners) != set(before_ids):
-                await uow.catalog.set_owners(asset.id, owners)
+            if set(owners) != set(before_ids) and await uow.catalog.set_owners(asset.id, owners):
                 diff["owners"] = {"before": before_ids, "after": owners}
         if not diff:  # nothing changes: nothing to store, record or announce
             return asset

@@ -5,16 +5,21 @@ themselves, plus latent semantic analysis (TruncatedSVD over the TF-IDF matrix)
 so that an article using related vocabulary still ranks. The two scores are
 blended; a lexical match is required unless the query has no hit at all.
 This is CPU work: callers run :func:`rank` off the event loop for large corpora.
+scikit-learn is imported on first use, not with the module: it is ~2 s of a server's
+start-up, and most processes (workers, the CLI) never rank articles.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 __all__ = ["OFFLOAD_ABOVE", "Scored", "rank", "related"]
 
@@ -34,6 +39,9 @@ class Scored:
 def _model(
     texts: Sequence[str],
 ) -> tuple[TfidfVectorizer, np.ndarray, TruncatedSVD | None, np.ndarray | None]:
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(
         sublinear_tf=True, ngram_range=(1, 2), min_df=1, stop_words="english"
     )

@@ -11,6 +11,7 @@ __all__ = ["IncidentsUnitOfWork"]
 
 class IncidentsUnitOfWork(UnitOfWork, Protocol):
     catalog: Any  # racine.persistence.repositories.catalog.CatalogRepository
+    classification: Any  # racine.persistence.repositories.classification (custom types)
     compliance: Any  # racine.persistence.repositories.compliance.ComplianceRepository
     quality: Any  # racine.persistence.repositories.quality.QualityRepository
     incidents: Any  # racine.persistence.repositories.incidents.IncidentRepository

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
 from racine.domain.errors import NotFound, ValidationFailed
+from racine.domain.incidents.destinations import DestinationPolicy
 from racine.domain.incidents.model import ALERT_KINDS, NotificationPreference, Webhook
 from racine.domain.incidents.ports import IncidentsUnitOfWork
 from racine.domain.scanning.credentials import CredentialCipher
@@ -49,9 +50,11 @@ def _severity(value: str, field: str) -> str:
 
 
 async def create_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: CredentialCipher,
-                         cmd: CreateWebhook) -> Webhook:
+                         cmd: CreateWebhook, destinations: DestinationPolicy) -> Webhook:
     """ADMIN only (a webhook makes the server call out). The secret (16-256
-    characters) is stored encrypted and never shown again."""
+    characters) is stored encrypted and never shown again. The URL's host must
+    resolve to addresses ``destinations`` lets webhooks reach (checked last,
+    after the cheap checks, as it looks the host up)."""
     actor.require(Role.ADMIN)
     parts = urlsplit(cmd.url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or len(cmd.url) > 2000:
@@ -62,10 +65,11 @@ async def create_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: Cre
                                field="url")
     if not 16 <= len(cmd.secret) <= 256:
         raise ValidationFailed("secret must be 16-256 characters", field="secret")
-    hook = Webhook(url=cmd.url.strip(), events=_kinds(cmd.events, "events"),
-                   secret=cipher.encrypt(cmd.secret),
-                   min_severity=_severity(cmd.min_severity, "minSeverity"),
-                   created_by=actor.user_id)
+    events = _kinds(cmd.events, "events")
+    min_severity = _severity(cmd.min_severity, "minSeverity")
+    await destinations.check_url(cmd.url.strip())
+    hook = Webhook(url=cmd.url.strip(), events=events, secret=cipher.encrypt(cmd.secret),
+                   min_severity=min_severity, created_by=actor.user_id)
     async with uow:
         await uow.notifications.add_webhook(hook)
         await record(uow, actor, "webhook.create", "Webhook", hook.id,

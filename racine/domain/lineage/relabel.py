@@ -107,10 +107,12 @@ async def _mirror(
     }
     await uow.lineage.mirror_classifications(keep, [k for k in touched if k not in keep])
     # Propagated labels change the stored sensitivity of their columns and tables, and
-    # a column they make sensitive keeps no raw value in its stored profile.
+    # a column they make sensitive keeps no raw value in its stored profile. Assets
+    # before their levels, in the order a scan's closing takes them (it soft-deletes,
+    # then replaces its source's levels): the other order deadlocked with a re-scan.
     classification = cast(ClassificationUnitOfWork, uow)
-    await refresh_sensitivity(classification, list({asset for asset, _ in touched}))
     await scrub_profiles(classification, [asset for asset, _ in keep])
+    await refresh_sensitivity(classification, list({asset for asset, _ in touched}))
 
 
 def _announce(

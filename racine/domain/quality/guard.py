@@ -4,8 +4,11 @@ stored and again before it runs.
 Refused: more than one statement (``SELECT 1; DROP TABLE t``), anything but a
 query (INSERT, UPDATE, DELETE, MERGE, DDL, SET, PRAGMA, COPY, CALL...), data-
 modifying CTEs (``WITH x AS (DELETE ... RETURNING *) SELECT``), ``SELECT ... INTO``,
-locking clauses (``FOR UPDATE``) and functions with side effects. This is
-defence in depth: the source connection is read-only at the session level too.
+locking clauses (``FOR UPDATE``), functions with side effects, and functions that
+run SQL given as text (PostgreSQL ``query_to_xml`` and kin: what such SQL reads is
+not visible to the check that withholds results reading sensitive columns, see
+``masking``). This is defence in depth: the source connection is read-only at the
+session level too.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ _SIDE_EFFECTS = frozenset({
     "dblink_exec", "pg_notify", "txid_current", "load_extension", "writefile", "readfile",
     "sleep", "benchmark", "get_lock", "release_lock", "load_file", "sys_exec", "sys_eval",
 })
+_SQL_AS_TEXT = ("query_to_xml", "table_to_xml", "cursor_to_xml", "schema_to_xml",
+                "database_to_xml")  # each a prefix: ..._and_xmlschema, ...xmlschema
 
 
 def checked_select(sql: str, dialect: str) -> str:
@@ -69,4 +74,8 @@ def checked_select(sql: str, dialect: str) -> str:
             name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
             if name in _SIDE_EFFECTS:
                 raise ValidationFailed(f"custom SQL may not call {name}()", field=field)
+            if name.startswith(_SQL_AS_TEXT):
+                raise ValidationFailed(
+                    f"custom SQL may not call {name}() (it runs SQL given as text)",
+                    field=field)
     return statement.sql(dialect=read)

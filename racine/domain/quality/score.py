@@ -56,10 +56,11 @@ def score_assertions(asset_id: uuid.UUID, assertions: Sequence[Assertion]) -> Qu
 
 async def quality_score(uow: IncidentsUnitOfWork, actor: Principal, asset_id: uuid.UUID
                         ) -> QualityScore:
-    """VIEWER or above."""
+    """VIEWER or above. An asset a scan removed is scored too: it stays readable
+    (its assertions' SKIPPED results are left out, like ERROR ones)."""
     actor.require(Role.VIEWER)
     async with uow:
-        if await uow.quality.locate(asset_id) is None:
+        if await uow.catalog.get(asset_id) is None:
             raise NotFound("Asset", asset_id, field="assetId")
         assertions = await uow.quality.for_asset_tree(asset_id)
     return score_assertions(asset_id, assertions)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,8 +31,10 @@ from racine.domain.incidents.alerts import raise_alerts
 from racine.domain.incidents.model import Alert, AlertKind, CauseKind
 from racine.domain.incidents.ports import IncidentsUnitOfWork
 from racine.domain.incidents.use_cases import Cause, open_incidents, resolve_incidents
+from racine.domain.paging import Page, PageRequest
 from racine.domain.ports import JobQueue
 from racine.domain.quality.guard import checked_select
+from racine.domain.quality.masking import mask_result, result_masks
 from racine.domain.quality.model import (
     COLUMN_KINDS,
     PARAMS,
@@ -52,6 +54,7 @@ __all__ = [
     "CreateAssertion",
     "RunOutcome",
     "SourceOpener",
+    "assertion_results",
     "create_assertion",
     "fire_due_assertions",
     "run_assertion",
@@ -160,6 +163,7 @@ async def run_assertions(
         removed = {i: x.qualified_name for i, x in
                    (await uow.catalog.get_many(unplaced) if unplaced else {}).items()
                    if x.deleted}
+        masks = await result_masks(uow, list(assertions.values()))
     results: list[AssertionResult] = []
     skipped: dict[uuid.UUID, str] = {}
     by_source: dict[uuid.UUID | None, list[Assertion]] = {}
@@ -193,6 +197,8 @@ async def run_assertions(
         finally:
             if source is not None:
                 await source.close()
+    results = [mask_result(r, assertions[r.assertion_id].kind, masks.get(r.assertion_id))
+               for r in results]  # before they are stored, alerted or returned
     outcome = await _store(uow_factory, assertions, results, now)
     outcome.skipped = skipped
     return outcome
@@ -208,6 +214,22 @@ async def run_assertion(
     if assertion_id in outcome.skipped:
         raise Conflict(outcome.skipped[assertion_id], field="id")
     return outcome
+
+
+async def assertion_results(uow: IncidentsUnitOfWork, actor: Principal,
+                            assertion_id: uuid.UUID, request: PageRequest
+                            ) -> Page[AssertionResult]:
+    """VIEWER or above. An assertion's results, newest first, masked with the
+    labels of now (a result stored before its column was labelled included)."""
+    actor.require(Role.VIEWER)
+    async with uow:
+        page: Page[AssertionResult] = await uow.quality.results_page(assertion_id, request)
+        assertion = await uow.quality.get(assertion_id) if page.items else None
+        masks = {} if assertion is None else await result_masks(uow, [assertion])
+    if assertion is not None and assertion.id in masks:
+        page = replace(page, items=[mask_result(r, assertion.kind, masks[assertion.id])
+                                    for r in page.items])
+    return page
 
 
 async def _store(uow_factory: Callable[[], IncidentsUnitOfWork],
@@ -247,15 +269,20 @@ async def fire_due_assertions(
     now: datetime | None = None,
 ) -> list[uuid.UUID]:
     """Queue one ``quality.run`` for the assertions whose cron tick has come and
-    advance their next tick; returns the assertion ids."""
+    advance their next tick; returns the assertion ids queued. An assertion on an
+    asset a scan removed that has recorded its SKIPPED result already is not queued
+    (its run would do nothing), but its tick advances: it runs again on its schedule
+    once a scan finds the asset (that scan runs it first)."""
     now = now or datetime.now(UTC)
     async with uow_factory() as uow:
         due: list[Assertion] = await uow.quality.due(now)
         for a in due:
             if a.schedule:
                 await uow.quality.set_next_run(a.id, _next_tick(a.schedule, now))
+        assets = await uow.catalog.get_many([a.asset_id for a in due]) if due else {}
         await uow.commit()
-    ids = [a.id for a in due]
+    ids = [a.id for a in due if not (a.last_status is ResultStatus.SKIPPED
+                                     and a.asset_id in assets and assets[a.asset_id].deleted)]
     if ids:
         await submit_run(uow_factory(), queue, QUALITY_RUN_KIND,
                          {"assertion_ids": [str(i) for i in ids]}, None)

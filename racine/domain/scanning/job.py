@@ -44,15 +44,15 @@ from racine.domain.runs.context import JobContext
 from racine.domain.runs.model import JobRun
 from racine.domain.scanning.analysis import ColumnAnalysis
 from racine.domain.scanning.credentials import CredentialCipher
+from racine.domain.scanning.merging import CatalogState, StoredTable
 from racine.domain.scanning.model import Scan, ScanRuleSet, TableError
+from racine.domain.scanning.partial import partial_read, unread_columns
 from racine.domain.scanning.progress import ScanProgress
 from racine.domain.scanning.rules import selects_schema, selects_table
 from racine.domain.scanning.rulesets import load_rule_set
 from racine.domain.scanning.source import SourceConnector, TableKind, TableMeta
 from racine.domain.scanning.sources import ConnectorFactory, check_connector
 from racine.domain.scanning.sync import (
-    CatalogState,
-    StoredTable,
     analyze_for_storage,
     ensure_container,
     load_columns,
@@ -107,6 +107,7 @@ class _Finished:
     qualified: str
     stored: StoredTable | None = None
     error: BaseException | None = None
+    partial: TableError | None = None  # stored, but some columns could not be read
 
 
 @dataclass
@@ -357,8 +358,13 @@ class ScanJob:
             except _TABLE_ERRORS as exc:
                 await finished.put(_Finished(qualified, error=exc))
                 return
-            stored = StoredTable(job.containers[schema], meta, analysis, job.classified_types)
-            await finished.put(_Finished(qualified, stored=stored))
+            unread = unread_columns(meta)
+            stored = StoredTable(
+                job.containers[schema], meta, analysis, job.classified_types, unread
+            )
+            await finished.put(
+                _Finished(qualified, stored=stored, partial=partial_read(qualified, meta))
+            )
         finally:
             slots.release()
 
@@ -380,21 +386,27 @@ class ScanJob:
         return metas
 
     async def _analyze(self, job: _Run, meta: TableMeta, known: frozenset[str]) -> Any:
+        # Columns the scanning user may not read are catalogued without profile or
+        # labels (their stored labels stay: see ``StoredTable.unread``).
+        unread = unread_columns(meta)
+        analysis = {c.name: ColumnAnalysis() for c in meta.columns if c.name in unread}
+        readable = [c for c in meta.columns if c.name not in unread]
         if not job.rules.profiling and job.config is None:
             # A metadata-only rule set: nothing to sample, nothing for the pool to do.
-            return {c.name: ColumnAnalysis() for c in meta.columns}
+            return analysis | {c.name: ColumnAnalysis() for c in readable}
         sample = await job.connector.sample_portable(
-            meta.schema, meta.name, meta.columns, job.rules.sample_size
+            meta.schema, meta.name, readable, job.rules.sample_size
         )
-        return await job.ctx.run_cpu(
+        found = await job.ctx.run_cpu(
             analyze_for_storage,
             meta.name,
-            [(c.name, c.data_type) for c in meta.columns],
+            [(c.name, c.data_type) for c in readable],
             sample,
             job.config,
             job.rules.profiling,
             known,
         )
+        return found if not analysis else analysis | found
 
     async def _view_lineage(self, job: _Run) -> None:
         """Each view's lineage from its definition, once every table of the scan is
@@ -467,7 +479,9 @@ class ScanJob:
                 progress.columns_done += outcome.columns
                 progress.added += int(outcome.added)
                 progress.changed += int(outcome.changed)
-                uow.emit(self._event(progress.payload("TABLE_FINISHED", f.qualified)))
+                if f.partial is not None:
+                    progress.errors.append(f.partial)
+                uow.emit(self._event(progress.payload("TABLE_FINISHED", f.qualified, f.partial)))
             for f in batch:
                 if f.error is None:
                     continue

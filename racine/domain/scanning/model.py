@@ -14,9 +14,19 @@ from typing import Any
 
 from racine.domain.runs.model import RunState
 
-__all__ = ["DEFAULT_RULE_SET_ID", "DataSource", "Scan", "ScanRuleSet", "TableError"]
+__all__ = [
+    "COLUMNS_UNREADABLE",
+    "DEFAULT_RULE_SET_ID",
+    "DataSource",
+    "Scan",
+    "ScanRuleSet",
+    "TableError",
+]
 
 DEFAULT_RULE_SET_ID = uuid.UUID("00000000-0000-4000-8000-00000000d3f1")
+COLUMNS_UNREADABLE = "COLUMNS_UNREADABLE"
+"""The reason of a stored table's entry in a scan's errors: the table was catalogued
+but some of its columns could not be read (column-level grants)."""
 
 
 def _now() -> datetime:
@@ -88,7 +98,8 @@ class ScanRuleSet:
 
 @dataclass(frozen=True)
 class TableError:
-    """A table the scan could not read; the scan carries on without it."""
+    """A table the scan could not read (the scan carries on without it), or read in
+    part (reason :data:`COLUMNS_UNREADABLE`: the table was stored)."""
 
     table: str
     reason: str

@@ -50,7 +50,9 @@ class TableKind(enum.StrEnum):
 class ColumnMeta:
     """One column as the source describes it. ``data_type`` is the engine's type
     rendered as text (``VARCHAR(40)``, ``INTEGER[]``, ``mood``); ``position`` is
-    1-based; ``default`` is the default expression as the engine prints it."""
+    1-based; ``default`` is the default expression as the engine prints it.
+    ``readable`` is False for a column the scanning user may not ``SELECT`` (a
+    grant on other columns of the table only): it is catalogued, never sampled."""
 
     name: str
     data_type: str
@@ -59,6 +61,7 @@ class ColumnMeta:
     comment: str | None = None
     position: int = 0
     is_primary_key: bool = False
+    readable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,9 @@ class TableMeta:
     planner statistics, MySQL's ``TABLE_ROWS``), a capped exact count on SQLite
     (a lower bound when the cap was reached) and ``None`` when unknown or for
     views. ``view_sql`` is the defining query of a view, ``None`` for tables.
+    ``granted_columns_only`` is True for a MySQL/MariaDB table the user holds
+    column grants on only: the server then shows only those columns (others may
+    exist) and no indexes or foreign keys.
     """
 
     schema: str
@@ -110,6 +116,7 @@ class TableMeta:
     indexes: tuple[IndexMeta, ...] = ()
     row_count: int | None = None
     view_sql: str | None = None
+    granted_columns_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +189,8 @@ class SourceConnector(Protocol):
     ) -> PortableSample:
         """:meth:`sample` of the reflected ``columns``, with the conversion to plain
         values left to the caller's process pool: only oversized cells are cut and
-        odd driver types converted here. Same bounds and errors as :meth:`sample`."""
+        odd driver types converted here; columns not ``readable`` are left out (unless
+        none is). Same bounds and errors as :meth:`sample`."""
         ...
 
     async def close(self) -> None:

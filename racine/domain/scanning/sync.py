@@ -1,18 +1,15 @@
 """Write what a scan found into the catalog, and say what changed.
 
-A scan keeps the source's containers, tables and views in memory
-(``CatalogState``, by qualified name, with a parent index) and loads the stored
-columns of a few tables at a time (``load_columns``), dropping them again once
-those tables are stored (``forget``): memory stays flat however large the source.
-Tables are stored in batches (``store_tables``): one statement per kind of write
-for the whole batch. New assets are added, known ones updated (and revived if
-they had been soft-deleted), columns that vanished are soft-deleted. Each removal
-and revival is an ``asset.remove``/``asset.revive`` entry in the asset's history,
-written in one batched insert per transaction. A table whose
-column names, types or nullability differ from the stored ones is a
-``SCHEMA_CHANGED`` with before/after. Labels from the classifier are merged with
-the stored ones by the classification area's rule: a steward's MANUAL or REJECTED
-label is never overridden.
+Tables are stored in batches (``store_tables``): each batch's tables are merged
+with the stored assets (``merging``), then written with one statement per kind of
+write for the whole batch. Each removal and revival is an
+``asset.remove``/``asset.revive`` entry in the asset's history, written in one
+batched insert per transaction. A table whose column names, types or nullability
+differ from the stored ones is a ``SCHEMA_CHANGED`` with before/after. Labels from
+the classifier are merged with the stored ones by the classification area's rule:
+a steward's MANUAL or REJECTED label is never overridden. ``load_columns`` brings a
+few tables' stored columns into the scan's :class:`CatalogState` before they are
+merged; ``remove_missing`` soft-deletes what the scan no longer found.
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -34,13 +30,17 @@ from racine.domain.classification.labels import Label, LabelSource, LabelState
 from racine.domain.classification.merge import merge
 from racine.domain.events import Channels, Event
 from racine.domain.scanning.analysis import ColumnAnalysis, analyze_table
-from racine.domain.scanning.source import TableKind, TableMeta
+from racine.domain.scanning.merging import (
+    CatalogState,
+    StoredTable,
+    TableOutcome,
+    merge_table,
+    signature,
+)
+from racine.domain.scanning.source import TableMeta
 
 __all__ = [
     "MAX_COLUMNS",
-    "CatalogState",
-    "StoredTable",
-    "TableOutcome",
     "analyze_for_storage",
     "ensure_container",
     "load_columns",
@@ -69,78 +69,6 @@ def analyze_for_storage(*args: Any) -> dict[str, ColumnAnalysis]:
 # json.dumps's text (a profile is plain JSON types, never circular) without
 # json.dumps's check for circular references: ~4 us less per profile.
 _encode = json.JSONEncoder(check_circular=False).encode
-
-
-@dataclass
-class CatalogState:
-    """Assets of the source held by a scan (deleted ones too), by qualified name,
-    with an index by parent so a table's columns are found without a full pass."""
-
-    source_id: uuid.UUID
-    by_name: dict[str, Asset] = field(default_factory=dict)
-    scan_id: uuid.UUID | None = None
-    """The scan holding the state, named in the history entries it records."""
-    _by_parent: dict[uuid.UUID, dict[uuid.UUID, Asset]] = field(
-        default_factory=lambda: defaultdict(dict), repr=False
-    )
-
-    def __post_init__(self) -> None:
-        for asset in self.by_name.values():
-            self._index(asset)
-
-    def _index(self, asset: Asset) -> None:
-        if asset.parent_id is not None:
-            self._by_parent[asset.parent_id][asset.id] = asset
-
-    def add(self, asset: Asset) -> None:
-        old = self.by_name.get(asset.qualified_name)
-        if old is not None and old.parent_id is not None:
-            self._by_parent.get(old.parent_id, {}).pop(old.id, None)
-        self.by_name[asset.qualified_name] = asset
-        self._index(asset)
-
-    def reparent(self, asset: Asset, parent_id: uuid.UUID) -> None:
-        if asset.parent_id is not None:
-            self._by_parent.get(asset.parent_id, {}).pop(asset.id, None)
-        asset.parent_id = parent_id
-        self._index(asset)
-
-    def children(self, parent_id: uuid.UUID) -> list[Asset]:
-        return list(self._by_parent.get(parent_id, {}).values())
-
-    def forget(self, table: Asset) -> None:
-        """Drop a stored table's columns (the table itself stays: ``remove_missing``
-        needs to know it was seen)."""
-        for child in self._by_parent.pop(table.id, {}).values():
-            self.by_name.pop(child.qualified_name, None)
-
-
-@dataclass
-class TableOutcome:
-    asset: Asset
-    added: bool = False
-    changed: bool = False
-    columns: int = 0
-
-
-@dataclass
-class StoredTable:
-    """One scanned table to store: its schema asset, what was reflected and found."""
-
-    parent: Asset
-    meta: TableMeta
-    analysis: dict[str, ColumnAnalysis]
-    classified_types: frozenset[str] | None = None
-    """The label types the scan looked for: None for every type, none when it did not
-    classify. Stored automatic labels of other types stay as they are (an empty
-    ``labels`` would otherwise drop them as stale)."""
-
-
-def _signature(columns: list[Asset]) -> list[dict[str, Any]]:
-    return [
-        {"name": c.name, "dataType": c.detail.get("dataType"), "nullable": c.detail.get("nullable")}
-        for c in sorted(columns, key=lambda c: c.position)
-    ]
 
 
 async def _record_presence(
@@ -260,130 +188,6 @@ def _labels(rows: list[ColumnClassification]) -> list[Label]:
     ]
 
 
-def _table_detail(meta: TableMeta, now: datetime) -> dict[str, Any]:
-    return {
-        "rowCount": meta.row_count,
-        "primaryKey": list(meta.primary_key),
-        "viewSql": meta.view_sql,
-        "comment": meta.comment,
-        "foreignKeys": [
-            {
-                "columns": list(fk.columns),
-                "referredSchema": fk.referred_schema,
-                "referredTable": fk.referred_table,
-                "referredColumns": list(fk.referred_columns),
-            }
-            for fk in meta.foreign_keys
-        ],
-        "indexes": [
-            {"name": i.name, "columns": list(i.columns), "unique": i.unique} for i in meta.indexes
-        ],
-        "lastScannedAt": now.isoformat(),
-    }
-
-
-@dataclass
-class _Merged:
-    """One table's assets after merging, before anything is written."""
-
-    outcome: TableOutcome
-    columns: list[Asset]
-    before: list[dict[str, Any]]
-    removed: list[Asset] = field(default_factory=list)
-    """Columns that vanished (soft-deleted now)."""
-    revived: list[Asset] = field(default_factory=list)
-    """The table and columns that had been soft-deleted and are back."""
-
-
-def _merge_table(
-    state: CatalogState,
-    item: StoredTable,
-    now: datetime,
-    new: list[Asset],
-    changed: list[Asset],
-) -> _Merged:
-    meta, parent = item.meta, item.parent
-    kind = AssetKind.VIEW if meta.kind is TableKind.VIEW else AssetKind.TABLE
-    qualified = f"{parent.qualified_name}.{meta.name}"
-    detail = _table_detail(meta, now)
-    table = state.by_name.get(qualified)
-    added = table is None or table.deleted_at is not None
-    before: list[dict[str, Any]] = []
-    removed: list[Asset] = []
-    revived: list[Asset] = []
-    if table is None:
-        table = Asset(
-            kind=kind,
-            name=meta.name,
-            qualified_name=qualified,
-            source_id=state.source_id,
-            parent_id=parent.id,
-            detail=detail,
-            created_at=now,
-            updated_at=now,
-        )
-        state.add(table)
-        new.append(table)
-    else:
-        if table.deleted_at is None:
-            before = _signature([c for c in state.children(table.id) if c.deleted_at is None])
-        else:
-            revived.append(table)
-        table.kind, table.detail, table.deleted_at, table.updated_at = kind, detail, None, now
-        state.reparent(table, parent.id)
-        changed.append(table)
-    if not table.description and meta.comment:
-        table.description = meta.comment
-
-    seen: set[uuid.UUID] = set()
-    columns: list[Asset] = []
-    for col in meta.columns:
-        cq = f"{qualified}.{col.name}"
-        col_detail = {
-            "dataType": col.data_type,
-            "nullable": col.nullable,
-            "default": col.default,
-            "comment": col.comment,
-            "primaryKey": col.is_primary_key,
-        }
-        found = item.analysis.get(col.name, ColumnAnalysis())
-        asset = state.by_name.get(cq)
-        if asset is None:
-            asset = Asset(
-                kind=AssetKind.COLUMN,
-                name=col.name,
-                qualified_name=cq,
-                source_id=state.source_id,
-                parent_id=table.id,
-                detail=col_detail,
-                position=col.position,
-                profile=found.profile,
-                description=col.comment or None,
-                created_at=now,
-                updated_at=now,
-            )
-            state.add(asset)
-            new.append(asset)
-        else:
-            if asset.deleted_at is not None:
-                revived.append(asset)
-            asset.detail, asset.position, asset.deleted_at = col_detail, col.position, None
-            asset.updated_at = now
-            state.reparent(asset, table.id)
-            if found.profile is not None:
-                asset.profile = found.profile
-            changed.append(asset)
-        seen.add(asset.id)
-        columns.append(asset)
-    for old in state.children(table.id):
-        if old.kind is AssetKind.COLUMN and old.id not in seen and old.deleted_at is None:
-            old.deleted_at = now
-            changed.append(old)
-            removed.append(old)
-    outcome = TableOutcome(table, added=added, columns=len(columns))
-    return _Merged(outcome, columns, before, removed, revived)
-
-
 def _classification_rows(
     asset: Asset, merged: list[Label], existing: list[ColumnClassification], now: datetime
 ) -> list[ColumnClassification]:
@@ -444,7 +248,7 @@ async def store_tables(
     columns must have been loaded into ``state`` (``load_columns``)."""
     new: list[Asset] = []
     changed: list[Asset] = []
-    merged = [_merge_table(state, item, now, new, changed) for item in items]
+    merged = [merge_table(state, item, now, new, changed) for item in items]
     await uow.catalog.save_many(new, changed)
     await _record_presence(
         uow,
@@ -462,6 +266,7 @@ async def store_tables(
         for m, item in zip(merged, items, strict=True)
         if item.classified_types is None or item.classified_types
         for c in m.columns
+        if c.name not in item.unread
     }
     fresh_ids = {a.id for a in new}
     known = [c.id for c in all_columns if c.id in analysis and c.id not in fresh_ids]
@@ -503,7 +308,7 @@ async def store_tables(
 
     for m in merged:
         table = m.outcome.asset
-        after = _signature(m.columns)
+        after = signature(m.columns)
         if m.outcome.added:
             uow.emit(asset_event("ASSET_ADDED", table, columns=len(m.columns)))
         elif m.before != after:

@@ -10,8 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.access.model import ApiToken, Role, User
 from racine.persistence.tables.access import ApiTokenRow, UserRow
+from racine.persistence.unique_keys import UniqueKey, conflicts_on
 
 __all__ = ["TokenRepository", "UserRepository"]
+
+_USER_NAME = UniqueKey.of(
+    UserRow.__table__, "name", field="name", message="a user with this name exists"
+)
 
 
 def _user(row: UserRow) -> User:
@@ -45,6 +50,7 @@ class UserRepository:
         self.session = session
 
     async def add(self, user: User) -> None:
+        """A name taken, also since the caller's check, is ``Conflict`` on ``name``."""
         self.session.add(
             UserRow(
                 id=user.id,
@@ -56,7 +62,8 @@ class UserRepository:
                 created_at=user.created_at,
             )
         )
-        await self.session.flush()
+        with conflicts_on(_USER_NAME):
+            await self.session.flush()
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         row = await self.session.get(UserRow, user_id)

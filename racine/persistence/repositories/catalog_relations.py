@@ -9,9 +9,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from racine.persistence.insert_missing import insert_missing
 from racine.persistence.repositories.chunks import chunks
 from racine.persistence.tables.catalog import AssetOwnerRow, AssetTagRow, AssetTermRow
 
@@ -43,33 +44,34 @@ class RelationsMixin:
     async def terms_for(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
         return await self._grouped(ids, AssetTermRow.asset_id, AssetTermRow.term_id)
 
-    async def set_tags(self, asset_id: uuid.UUID, tags: Sequence[str]) -> None:
-        await self.session.execute(delete(AssetTagRow).where(AssetTagRow.asset_id == asset_id))
-        if tags:
-            await self.session.execute(
-                insert(AssetTagRow), [{"asset_id": asset_id, "tag": t} for t in tags]
-            )
+    async def set_tags(self, asset_id: uuid.UUID, tags: Sequence[str]) -> bool:
+        """Make ``tags`` the asset's tags; False if they already were (an identical
+        edit committed since the caller read them: see ``insert_missing``)."""
+        t = AssetTagRow
+        removed = await self.session.execute(
+            delete(t).where(t.asset_id == asset_id, t.tag.not_in(list(tags)))
+        )
+        added = await insert_missing(
+            self.session, t.__table__, [{"asset_id": asset_id, "tag": tag} for tag in tags]
+        )
+        return bool(getattr(removed, "rowcount", 0)) or added > 0
 
-    async def set_owners(self, asset_id: uuid.UUID, owners: Sequence[uuid.UUID]) -> None:
-        await self.session.execute(delete(AssetOwnerRow).where(AssetOwnerRow.asset_id == asset_id))
-        if owners:
-            await self.session.execute(
-                insert(AssetOwnerRow), [{"asset_id": asset_id, "user_id": u} for u in owners]
-            )
+    async def set_owners(self, asset_id: uuid.UUID, owners: Sequence[uuid.UUID]) -> bool:
+        """Make ``owners`` the asset's owners; False if they already were."""
+        o = AssetOwnerRow
+        removed = await self.session.execute(
+            delete(o).where(o.asset_id == asset_id, o.user_id.not_in(list(owners)))
+        )
+        added = await insert_missing(
+            self.session, o.__table__, [{"asset_id": asset_id, "user_id": u} for u in owners]
+        )
+        return bool(getattr(removed, "rowcount", 0)) or added > 0
 
     async def assign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> bool:
-        """Attach the term; False if it already was."""
-        found = await self.session.scalar(
-            select(AssetTermRow.asset_id).where(
-                AssetTermRow.asset_id == asset_id, AssetTermRow.term_id == term_id
-            )
-        )
-        if found is not None:
-            return False
-        await self.session.execute(
-            insert(AssetTermRow), [{"asset_id": asset_id, "term_id": term_id}]
-        )
-        return True
+        """Attach the term; False if it already was (also attached by a call committed
+        since this one began: see ``insert_missing``)."""
+        rows = [{"asset_id": asset_id, "term_id": term_id}]
+        return await insert_missing(self.session, AssetTermRow.__table__, rows) > 0
 
     async def unassign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> bool:
         """Detach the term; False if it was not attached."""

@@ -19,10 +19,14 @@ from racine.persistence.tables.classification import (
     ClassificationRuleRow,
     ClassificationTypeRow,
 )
+from racine.persistence.unique_keys import UniqueKey, conflicts_on
 from racine.persistence.unit_of_work import register_repository
 
 __all__ = ["ClassificationRepository"]
 
+_TYPE_KEY = UniqueKey.of(
+    ClassificationTypeRow.__table__, "key", field="key", message="a type with this key exists"
+)
 
 
 
@@ -88,7 +92,9 @@ class ClassificationRepository:
         return out
 
     async def add_type(self, t: StoredType) -> None:
-        await self.session.execute(insert(ClassificationTypeRow), [_type_values(t)])
+        """A key taken, also since the caller's check, is ``Conflict`` on ``key``."""
+        with conflicts_on(_TYPE_KEY):
+            await self.session.execute(insert(ClassificationTypeRow), [_type_values(t)])
 
     async def save_type(self, t: StoredType) -> None:
         await self.session.execute(update(ClassificationTypeRow), [_type_values(t)])

@@ -13,6 +13,7 @@ from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.persistence.repositories.chunks import chunks
 from racine.persistence.tables.catalog import GlossaryTermRow
+from racine.persistence.unique_keys import UniqueKey, conflicts_on
 from racine.persistence.unit_of_work import register_repository
 
 __all__ = ["GlossaryRepository"]
@@ -31,10 +32,26 @@ def _term(row: GlossaryTermRow) -> GlossaryTerm:
     )
 
 
+def name_key(name: str) -> str:
+    """What makes two names one among siblings: the name in any case. Python's
+    ``lower`` on both databases, as the app's SQLite ``lower()`` (see ``database``)."""
+    return name.lower()
+
+
+_MESSAGE = "a term with this name exists under this parent"
+# Two saves of one name under one parent at once both pass the use case's check;
+# the second hits one of these (see ``unique_keys``). Top-level terms have their own.
+_NAME = UniqueKey.of(
+    GlossaryTermRow.__table__, "parent_id", "name_key", field="name", message=_MESSAGE
+)
+_ROOT_NAME = UniqueKey.of(GlossaryTermRow.__table__, "name_key", field="name", message=_MESSAGE)
+
+
 def _values(term: GlossaryTerm) -> dict[str, object]:
     return {
         "id": term.id,
         "name": term.name,
+        "name_key": name_key(term.name),
         "definition": term.definition,
         "parent_id": term.parent_id,
         "synonyms": list(term.synonyms),
@@ -49,15 +66,20 @@ class GlossaryRepository:
         self.session = session
 
     async def add(self, term: GlossaryTerm) -> None:
+        """``Conflict`` on ``name`` if a sibling has the name in any case, also one
+        saved since the use case's check; the transaction is then aborted."""
         self.session.add(GlossaryTermRow(**_values(term)))
-        await self.session.flush()
+        with conflicts_on(_NAME, _ROOT_NAME):
+            await self.session.flush()
 
     async def save(self, term: GlossaryTerm) -> None:
+        """As :meth:`add`, for a rename or a move."""
         row = await self.session.get(GlossaryTermRow, term.id)
         assert row is not None
         for key, value in _values(term).items():
             setattr(row, key, value)
-        await self.session.flush()
+        with conflicts_on(_NAME, _ROOT_NAME):
+            await self.session.flush()
 
     async def get(self, term_id: uuid.UUID) -> GlossaryTerm | None:
         row = await self.session.get(GlossaryTermRow, term_id, populate_existing=True)
@@ -75,7 +97,7 @@ class GlossaryRepository:
         t = GlossaryTermRow
         parent = t.parent_id.is_(None) if parent_id is None else t.parent_id == parent_id
         row = await self.session.scalar(
-            select(t).where(func.lower(t.name) == name.lower(), parent).limit(1)
+            select(t).where(t.name_key == name_key(name), parent).limit(1)
         )
         return None if row is None else _term(row)
 

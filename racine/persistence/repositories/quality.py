@@ -9,11 +9,13 @@ from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from racine.domain.catalog.model import ColumnClassification
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.domain.quality.model import Assertion, AssertionKind, AssertionResult, ResultStatus
 from racine.domain.quality.runner import Location
-from racine.persistence.tables.catalog import AssetRow
+from racine.persistence.tables.catalog import AssetRow, ColumnClassificationRow
 from racine.persistence.tables.quality import AssertionResultRow, AssertionRow
 from racine.persistence.tables.sources import DataSourceRow
 from racine.persistence.unit_of_work import register_repository
@@ -137,6 +139,25 @@ class QualityRepository:
         rows = await self.session.execute(select(AssetRow.id, AssetRow.qualified_name).where(
             AssetRow.id.in_(list(dict.fromkeys(ids)))))
         return {i: n for i, n in rows}
+
+    async def labelled_columns(self, source_id: uuid.UUID
+                               ) -> list[tuple[str, str, ColumnClassification]]:
+        """(table name, column name, label) of every label on a column of the source,
+        removed columns too (what custom SQL may read is decided on names)."""
+        col, table, c = aliased(AssetRow), aliased(AssetRow), ColumnClassificationRow
+        rows = await self.session.execute(
+            select(table.name, col.name, c.asset_id, c.type_key, c.state, c.source,
+                   c.confidence)
+            .join(col, col.id == c.asset_id).join(table, table.id == col.parent_id)
+            .where(col.source_id == source_id, col.kind == "COLUMN"))
+        return [(t, n, ColumnClassification(i, k, st, so, conf))
+                for t, n, i, k, st, so, conf in rows]
+
+    async def engine_of(self, source_id: uuid.UUID) -> str:
+        """The source's dialect (postgresql | mysql | sqlite)."""
+        engine = await self.session.scalar(
+            select(DataSourceRow.engine).where(DataSourceRow.id == source_id))
+        return str(engine or "sqlite")
 
     async def locate(self, asset_id: uuid.UUID
                      ) -> tuple[str, uuid.UUID, uuid.UUID | None, Location] | None:

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from racine.domain.errors import Conflict, ValidationFailed
+from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.domain.runs.model import RunState
 from racine.domain.scanning.model import DataSource, Scan, ScanRuleSet
 from racine.persistence.tables.runs import JobRunRow
 from racine.persistence.tables.sources import DataSourceRow, ScanRow, ScanRuleSetRow
+from racine.persistence.unique_keys import UniqueKey, conflicts_on
 from racine.persistence.unit_of_work import register_repository
 
 __all__ = ["SourceRepository"]
@@ -57,19 +55,12 @@ def _scan(row: ScanRow, run: JobRunRow | None) -> Scan:
     )
 
 
-@contextmanager
-def _unique_name() -> Iterator[None]:
-    """The name check of a save runs before its write, so two saves of one name at
-    once (two creates, or a rename to a name being created) both pass it; the
-    second then hits the unique index: the same CONFLICT as the check's. PostgreSQL
-    names the constraint, SQLite the column."""
-    try:
-        yield
-    except IntegrityError as exc:
-        message = str(exc.orig)
-        if "uq_data_sources_name" in message or "data_sources.name" in message:
-            raise Conflict("a data source with this name exists", field="name") from None
-        raise
+_SOURCE_NAME = UniqueKey.of(
+    DataSourceRow.__table__, "name", field="name", message="a data source with this name exists"
+)
+_RULE_SET_NAME = UniqueKey.of(
+    ScanRuleSetRow.__table__, "name", field="name", message="a rule set with this name exists"
+)
 
 
 def _scan_query() -> Any:
@@ -83,15 +74,16 @@ class SourceRepository:
     # -- data sources -----------------------------------------------------------------
 
     async def add(self, source: DataSource) -> None:
-        """Raises ``Conflict`` on ``name`` if another source has the name (see
-        ``_unique_name``); the transaction is then aborted."""
+        """Raises ``Conflict`` on ``name`` if another source has the name, also one
+        saved since the use case's name check (see ``unique_keys``); the transaction
+        is then aborted."""
         self.session.add(DataSourceRow(**{n: getattr(source, n) for n in _SOURCE_FIELDS}))
-        with _unique_name():
+        with conflicts_on(_SOURCE_NAME):
             await self.session.flush()
 
     async def save(self, source: DataSource) -> None:
         """As :meth:`add`, a rename to a taken name is a ``Conflict`` on ``name``."""
-        with _unique_name():
+        with conflicts_on(_SOURCE_NAME):
             await self.session.execute(
                 update(DataSourceRow), [{n: getattr(source, n) for n in _SOURCE_FIELDS}]
             )
@@ -150,13 +142,17 @@ class SourceRepository:
     # -- rule sets --------------------------------------------------------------------
 
     async def add_rule_set(self, rules: ScanRuleSet) -> None:
+        """As :meth:`add`: a name taken, even since the check, is ``Conflict`` on ``name``."""
         self.session.add(ScanRuleSetRow(**{n: getattr(rules, n) for n in _RULE_FIELDS}))
-        await self.session.flush()
+        with conflicts_on(_RULE_SET_NAME):
+            await self.session.flush()
 
     async def save_rule_set(self, rules: ScanRuleSet) -> None:
-        await self.session.execute(
-            update(ScanRuleSetRow), [{n: getattr(rules, n) for n in _RULE_FIELDS}]
-        )
+        """As :meth:`save`: a rename to a taken name is ``Conflict`` on ``name``."""
+        with conflicts_on(_RULE_SET_NAME):
+            await self.session.execute(
+                update(ScanRuleSetRow), [{n: getattr(rules, n) for n in _RULE_FIELDS}]
+            )
 
     async def lock_rule_set(self, rule_set_id: uuid.UUID, *, exclusive: bool = False) -> None:
         """Serialise the users of one rule set with its deletion until this transaction

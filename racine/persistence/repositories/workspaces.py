@@ -31,9 +31,19 @@ from racine.persistence.tables.collaboration import (
     MemberRow,
     WorkspaceRow,
 )
+from racine.persistence.unique_keys import UniqueKey, conflicts_on
 from racine.persistence.unit_of_work import register_repository
 
 __all__ = ["WorkspaceRepository"]
+
+# Only ``acceptInvitation`` adds a member to an existing workspace: its field is ``id``.
+_MEMBER = UniqueKey.of(
+    MemberRow.__table__,
+    "workspace_id",
+    "user_id",
+    field="id",
+    message="the user is already a member of this workspace",
+)
 
 
 def _workspace(row: WorkspaceRow) -> Workspace:
@@ -134,6 +144,8 @@ class WorkspaceRepository:
         )
 
     async def add_member(self, member: Member) -> None:
+        """A user who is already a member (two accepts of one invitation at once, or
+        of two invitations) is ``Conflict`` on ``id``."""
         self.session.add(
             MemberRow(
                 workspace_id=member.workspace_id,
@@ -142,7 +154,8 @@ class WorkspaceRepository:
                 joined_at=member.joined_at,
             )
         )
-        await self.session.flush()
+        with conflicts_on(_MEMBER):
+            await self.session.flush()
 
     async def member(self, workspace_id: uuid.UUID, user_id: uuid.UUID) -> Member | None:
         row = await self.session.get(MemberRow, (workspace_id, user_id))

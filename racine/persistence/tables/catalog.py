@@ -12,7 +12,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from racine.persistence.tables.base import Base, Json, UtcDateTime
@@ -73,11 +83,29 @@ class AssetOwnerRow(Base):
 
 
 class GlossaryTermRow(Base):
+    """A term's name is unique among its siblings in any case: ``name_key`` is the name
+    lowered by the application (Python's ``str.lower``, on both databases: no SQL
+    ``lower()`` in the key), uniquely indexed with ``parent_id``. Top-level terms have
+    no parent, and a unique index takes NULLs as distinct, so they get a partial
+    unique index of their own (migration 0015)."""
+
     __tablename__ = "glossary_terms"
-    __table_args__ = (Index("ix_glossary_terms_parent_name", "parent_id", "name"),)
+    __table_args__ = (
+        Index("ix_glossary_terms_parent_name", "parent_id", "name"),
+        Index("uq_glossary_terms_parent_name_key", "parent_id", "name_key", unique=True),
+        Index(
+            "uq_glossary_terms_root_name_key",
+            "name_key",
+            unique=True,
+            sqlite_where=text("parent_id IS NULL"),
+            postgresql_where=text("parent_id IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # lowering can lengthen a name ("İ" is two characters lowered): twice the room
+    name_key: Mapped[str] = mapped_column(String(400))
     definition: Mapped[str] = mapped_column(Text, default="")
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("glossary_terms.id", ondelete="RESTRICT")

@@ -45,7 +45,12 @@ __all__ = [
 
 
 class ComplianceRuleRow(Base):
+    """One version of a custom rule. A rule's versions share its ``key``, and every
+    rule has a version 1 (versions are never deleted): ``(key, version)`` unique is
+    one rule per key."""
+
     __tablename__ = "compliance_rules"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_compliance_rules_key_version"),)
 
     rule_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -68,6 +68,8 @@ async def test_url_parameters_are_passed_to_the_driver_or_refused_by_name(gql: A
             f"{pg}?sslmode=sometimes",
             f"{pg}?connect_timeout=abc",
             f"{my}?charset=utf8mb4&local_infile=1",
+            f"{my}?charset=bogus",
+            f"{my}?ssl_check_hostname=maybe",
         )
     }
 
@@ -79,6 +81,10 @@ async def test_url_parameters_are_passed_to_the_driver_or_refused_by_name(gql: A
         assert [(e["code"], e["field"]) for e in result["errors"]] == [("INVALID", "url")], url
         assert result["failureReason"] is None
     assert "connect_timeout" in refused[f"{pg}?connect_timeout=abc"]["errors"][0]["message"]
+    # ...and so are values the driver cannot use, named without the URL
+    for option, value in (("charset", "bogus"), ("ssl_check_hostname", "maybe")):
+        message = refused[f"{my}?{option}={value}"]["errors"][0]["message"]
+        assert repr(option) in message and make_url(my).host not in message, message
 
 
 

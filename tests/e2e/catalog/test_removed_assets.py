@@ -107,6 +107,9 @@ mutation($id: ID!) {
   }
 }
 """
+SCORE = """
+query($asset: ID!) { qualityScore(assetId: $asset) { assetId score dimensions { evaluated } } }
+"""
 ASSERTION = """
 query($id: ID!) {
   node(id: $id) {
@@ -433,6 +436,9 @@ async def test_an_assertion_on_a_removed_table_is_skipped_until_a_scan_finds_it(
     assert newest["status"] == "SKIPPED" and first["status"] == "PASS", skipped
     assert "shop.shop.main.orders was removed from its source" in newest["message"], newest
     assert "no longer exists" not in newest["message"]
+    # and the removed table still has a quality score (SKIPPED says nothing of the data)
+    score = (await gql.ok(SCORE, {"asset": assets["orders"]["id"]}))["qualityScore"]
+    assert score["assetId"] == assets["orders"]["id"] and score["score"] is None, score
 
     # When it is run on demand, then it is refused with CONFLICT, and not run
     ran = (await gql.ok(RUN_ASSERTION, {"id": orders}))["runQualityAssertion"]

@@ -10,6 +10,7 @@ in the database without an event, as when a worker's terminal event is lost."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -77,3 +78,52 @@ async def test_a_gap_that_finds_the_scan_over_ends_with_the_state_step(
     assert [s["type"] for s in steps] == ["TABLE_STARTED"] * QUEUE_SIZE + ["GAP", "STATE"], steps
     assert steps[-2]["state"] == steps[-1]["state"] == "FAILED", steps[-2:]
     assert steps[-1]["reason"] == "worker lost" and steps[-1]["percent"] == 100.0
+
+
+async def test_after_a_gap_a_running_scan_streams_live_steps_again(
+    app: Any,
+    gql: Any,
+    subscribe: Any,
+    held: HeldSource,  # noqa: F811
+) -> None:
+    runtime = app.state.runtime
+    source_id = await _source(gql, held, await _rule_set(gql, held.schema))
+    started = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]
+    assert started["errors"] == [], started
+    scan_gid = started["scan"]["id"]
+    scan_id = decode_id(scan_gid, "Scan")
+    channel = Channels.scan(str(scan_id))
+    progress = ScanProgress(scan_id, total=QUEUE_SIZE + 2)
+
+    async with subscribe() as sub:
+        # Given a subscriber of a running scan that the bus dropped for falling behind
+        op = await sub.start(SCAN_PROGRESS, {"id": scan_gid})
+        await sub.collect(op, lambda d: d["scanProgress"]["type"] == "TABLE_STARTED")
+        for n in range(QUEUE_SIZE + 1):
+            payload = progress.payload("TABLE_STARTED", table=f"{held.schema}.t{n}")
+            await runtime.bus.publish(Event(channel, "SCAN_PROGRESS", payload))
+        steps = await sub.collect(op, lambda d: d["scanProgress"]["type"] == "GAP", timeout=30)
+        assert steps[-1]["scanProgress"]["state"] == "RUNNING", steps[-1]
+
+        # When the scan goes on (published until one step arrives: the stream subscribes
+        # again while it re-reads the scan after the GAP)
+        async def next_live_step() -> dict[str, Any]:
+            while True:
+                payload = progress.payload("TABLE_FINISHED", table=f"{held.schema}.later")
+                await runtime.bus.publish(Event(channel, "SCAN_PROGRESS", payload))
+                try:
+                    message = await sub.receive(timeout=0.2)
+                except TimeoutError:
+                    continue
+                if message.get("id") == op:
+                    return dict(message["payload"]["data"]["scanProgress"])
+
+        # Then its steps come live again, not only the closing state of a poll
+        live = await asyncio.wait_for(next_live_step(), 10)
+        assert live["type"] == "TABLE_FINISHED" and live["table"] == f"{held.schema}.later", live
+
+        async with runtime.uow() as uow:
+            assert await uow.runs.finish(scan_id, RunState.FAILED, reason="worker lost")
+            await uow.commit()
+        rest = [s["scanProgress"] for s in await sub.collect(op, lambda d: False, timeout=30)]
+    assert rest[-1]["type"] == "STATE" and rest[-1]["state"] == "FAILED", rest[-3:]

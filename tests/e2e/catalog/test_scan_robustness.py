@@ -404,6 +404,7 @@ async def test_mysql_source_is_scanned(gql: Any, subscribe: Any, mysql_db: tuple
     cols = {c["name"]: c for c in customers["columns"]}
     assert any(c["typeKey"] == "EMAIL" for c in cols["email"]["classifications"]), cols
     assert cols["tier"]["dataType"].upper().startswith("ENUM")
+    assert cols["meta"]["dataType"] == "JSON"  # MariaDB: LONGTEXT CHECK (json_valid(meta))
     assert cols["balance"]["profile"]["count"] == 40
     await _alive(gql)
 

@@ -67,6 +67,12 @@ SET_PREF = """mutation($kinds: [AlertKind!]!) {
     errors { code } preference { kinds minSeverity } } }"""
 
 
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # The webhook receiver below listens on loopback: the operator allows it.
+    return {"webhook_allowed_networks": ["127.0.0.0/8"]}
+
+
 @pytest.fixture(autouse=True)
 def _job_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     # Job handlers read the platform secret from the environment, like ``racine worker``.

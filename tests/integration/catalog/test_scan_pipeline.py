@@ -36,6 +36,7 @@ from racine.domain.paging import PageRequest
 from racine.domain.runs.model import RunState
 from racine.domain.scanning.job import BATCH_TABLES, CONCURRENCY, REFLECT_TABLES
 from racine.domain.scanning.jobs import fire_due_scans
+from racine.jobs.cpu import shut_down_parked
 
 POSTGRES = os.environ.get("RACINE_TEST_POSTGRES_URL")
 # two reflection chunks and several stored batches, the last ones partial
@@ -296,8 +297,10 @@ def test_a_scan_in_a_process_without_the_http_app_stores_view_lineage(tmp_path: 
 async def test_a_pool_worker_killed_mid_scan_fails_only_the_tables_in_flight(
     scan_env: Any, many_tables: Path
 ) -> None:
-    # Given a scan under way, whose process-pool workers have started
+    # Given a scan under way, whose process-pool workers have started (a cold pool, not
+    # one an earlier test's runner left warm: its workers are killed as they start)
     source = await scan_env.add_source(f"sqlite:///{many_tables}", sample_size=100)
+    shut_down_parked()
     before = set(multiprocessing.active_children())
     started = await scan_env.start(source)
     deadline = time.monotonic() + 60

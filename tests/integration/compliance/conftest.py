@@ -19,6 +19,7 @@ import pytest
 from racine.domain.access.model import Principal, Role, User
 from racine.domain.catalog.model import Asset, AssetKind, ColumnClassification
 from racine.domain.events import Event
+from racine.domain.incidents.destinations import DestinationPolicy
 from racine.domain.scanning.credentials import CredentialCipher
 from racine.domain.scanning.sources import SaveDataSource, create_data_source
 from racine.persistence.database import Database
@@ -26,6 +27,9 @@ from racine.persistence.unit_of_work import SqlUnitOfWork
 from racine.realtime import build_bus
 
 SECRET = "test-secret-key-0123456789"
+# The local webhook receiver listens on loopback, which webhooks may only reach
+# when the operator allows it (RACINE_WEBHOOK_ALLOWED_NETWORKS).
+LOOPBACK_ALLOWED = ("127.0.0.0/8", "::1/128")
 
 
 class RecordingBus:
@@ -58,6 +62,8 @@ class Env:
     bus: RecordingBus
     admin: Principal
     cipher: CredentialCipher = field(default_factory=lambda: CredentialCipher(SECRET))
+    destinations: DestinationPolicy = field(
+        default_factory=lambda: DestinationPolicy(LOOPBACK_ALLOWED))
 
     def uow(self) -> Any:
         return SqlUnitOfWork(self.db, self.bus)  # type: ignore[arg-type]
@@ -161,6 +167,7 @@ class Receiver:
     url: str
     hits: list[tuple[str, dict[str, str], bytes]]
     release: threading.Event
+    server: ThreadingHTTPServer
 
 
 @pytest.fixture
@@ -184,9 +191,10 @@ def receiver() -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll interval: shutdown() waits for it (0.5 s by default, per test)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield Receiver(f"http://127.0.0.1:{server.server_address[1]}", hits, release)
+    yield Receiver(f"http://127.0.0.1:{server.server_address[1]}", hits, release, server)
     release.set()
     server.shutdown()
     server.server_close()

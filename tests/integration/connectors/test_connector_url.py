@@ -71,3 +71,49 @@ def test_reprs_never_show_the_password() -> None:
 
     assert "s3cret" not in repr(parse_target(url))
     assert "s3cret" not in repr(connector_for(url))
+
+
+@pytest.mark.parametrize(
+    ("query", "option"),
+    [
+        ("charset=bogus", "charset"),
+        ("charset=binary", "charset"),  # a server character set no client codec speaks
+        ("charset=utf8mb4&charset=latin1", "charset"),
+        ("ssl_check_hostname=maybe", "ssl_check_hostname"),
+    ],
+)
+def test_bad_mysql_driver_option_values_are_invalid_naming_the_option(
+    query: str, option: str
+) -> None:
+    # Given a MySQL URL with a password and a driver option the driver cannot use
+    url = f"mysql://app:s3cret@db.example:3306/shop?{query}"
+
+    # When a connector is made for it (nothing connects yet)
+    with pytest.raises(ValidationFailed) as caught:
+        connector_for(url)
+
+    # Then the error is INVALID on `url`, names the option, and leaks no secret or DSN
+    assert caught.value.field == "url"
+    assert repr(option) in caught.value.message
+    assert "s3cret" not in caught.value.message and "db.example" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "query", ["ssl=bogus", "direct_tls=maybe", "target_session_attrs=bogus", "gsslib=x"]
+)
+def test_bad_postgresql_driver_option_values_are_invalid(query: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        connector_for(f"postgresql://app:s3cret@db/shop?{query}")
+
+    assert caught.value.field == "url"
+    assert repr(query.split("=")[0]) in caught.value.message
+    assert "s3cret" not in caught.value.message
+
+
+def test_good_driver_option_values_pass_and_a_false_direct_tls_is_dropped() -> None:
+    # asyncpg takes any non-empty text as true: "false" would turn direct TLS on
+    pg = parse_target("postgresql://u@h/db?sslmode=require&direct_tls=false")
+    my = parse_target("mysql://u@h/db?charset=latin1&ssl_check_hostname=false")
+
+    assert dict(pg.url.query) == {"ssl": "require"}
+    assert dict(my.url.query) == {"charset": "latin1", "ssl_check_hostname": "false"}

@@ -16,7 +16,7 @@ import pytest
 from jobs_cpu_steps import die, mark_prepared, pid_and_square, prepared_pid
 
 from racine.domain.errors import Unavailable
-from racine.jobs.cpu import CpuPool
+from racine.jobs.cpu import CpuPool, shut_down_parked
 
 
 async def test_every_worker_is_prepared_before_its_first_step() -> None:
@@ -85,7 +85,7 @@ async def test_a_worker_killed_while_idle_fails_no_step() -> None:
 
 _DIES_ABRUPTLY = """
 import asyncio, multiprocessing, os
-from racine.jobs.cpu import CpuPool
+from racine.jobs.cpu import CpuPool, shut_down_parked
 
 async def main():
     pool = CpuPool(2)
@@ -120,3 +120,26 @@ def test_workers_leave_with_a_parent_that_dies(tmp_path: Path) -> None:
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(p) for p in pids)
+
+
+async def test_a_parked_pool_is_taken_warm_by_the_next_pool_like_it() -> None:
+    # given a pool of one, prepared, whose runner stopped and parked it
+    first = CpuPool(1)
+    first.prepare(mark_prepared)
+    pid, _ = await first.run(prepared_pid)
+    first.park()
+    try:
+        # when a pool of another size starts, then one of the same size and preparation
+        other = CpuPool(2)
+        other.prepare(mark_prepared)
+        other_pid, _ = await other.run(prepared_pid)
+        other.shutdown()
+        again = CpuPool(1)
+        again.prepare(mark_prepared)
+        again_pid, prepared = await again.run(prepared_pid)
+        again.shutdown()
+        # then only the one like it runs in the parked worker, already prepared
+        assert other_pid != pid
+        assert (again_pid, prepared) == (pid, pid)
+    finally:
+        shut_down_parked()

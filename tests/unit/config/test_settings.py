@@ -39,6 +39,7 @@ def test_production_needs_database_and_secret() -> None:
         ("database_url", "mysql://x", "RACINE_DATABASE_URL"),
         ("redis_url", "http://x", "RACINE_REDIS_URL"),
         ("max_depth", 1, "RACINE_MAX_DEPTH"),
+        ("webhook_allowed_networks", ["10.0.0.0/8", "intranet"], "RACINE_WEBHOOK_ALLOWED_NETWORKS"),
     ],
 )
 def test_invalid_values_name_the_variable(field: str, value: object, message: str) -> None:

@@ -1,0 +1,243 @@
+"""A scanned table merged with what the catalog holds of it, before anything is
+written.
+
+A scan keeps the source's containers, tables and views in memory
+(``CatalogState``, by qualified name, with a parent index) and loads the stored
+columns of a few tables at a time, dropping them again once those tables are stored
+(``forget``): memory stays flat however large the source. ``merge_table`` matches a
+scanned table's columns with the stored ones by qualified name: new assets are
+made, known ones updated (and revived if they had been soft-deleted), columns that
+vanished are marked soft-deleted; ``signature`` is what a ``SCHEMA_CHANGED``
+compares (column names, types and nullability). ``sync`` writes the result.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from racine.domain.catalog.model import Asset, AssetKind
+from racine.domain.scanning.analysis import ColumnAnalysis
+from racine.domain.scanning.source import TableKind, TableMeta
+
+__all__ = [
+    "CatalogState",
+    "MergedTable",
+    "StoredTable",
+    "TableOutcome",
+    "merge_table",
+    "signature",
+    "table_detail",
+]
+
+
+@dataclass
+class CatalogState:
+    """Assets of the source held by a scan (deleted ones too), by qualified name,
+    with an index by parent so a table's columns are found without a full pass."""
+
+    source_id: uuid.UUID
+    by_name: dict[str, Asset] = field(default_factory=dict)
+    scan_id: uuid.UUID | None = None
+    """The scan holding the state, named in the history entries it records."""
+    _by_parent: dict[uuid.UUID, dict[uuid.UUID, Asset]] = field(
+        default_factory=lambda: defaultdict(dict), repr=False
+    )
+
+    def __post_init__(self) -> None:
+        for asset in self.by_name.values():
+            self._index(asset)
+
+    def _index(self, asset: Asset) -> None:
+        if asset.parent_id is not None:
+            self._by_parent[asset.parent_id][asset.id] = asset
+
+    def add(self, asset: Asset) -> None:
+        old = self.by_name.get(asset.qualified_name)
+        if old is not None and old.parent_id is not None:
+            self._by_parent.get(old.parent_id, {}).pop(old.id, None)
+        self.by_name[asset.qualified_name] = asset
+        self._index(asset)
+
+    def reparent(self, asset: Asset, parent_id: uuid.UUID) -> None:
+        if asset.parent_id is not None:
+            self._by_parent.get(asset.parent_id, {}).pop(asset.id, None)
+        asset.parent_id = parent_id
+        self._index(asset)
+
+    def children(self, parent_id: uuid.UUID) -> list[Asset]:
+        return list(self._by_parent.get(parent_id, {}).values())
+
+    def forget(self, table: Asset) -> None:
+        """Drop a stored table's columns (the table itself stays: ``remove_missing``
+        needs to know it was seen)."""
+        for child in self._by_parent.pop(table.id, {}).values():
+            self.by_name.pop(child.qualified_name, None)
+
+
+@dataclass
+class TableOutcome:
+    asset: Asset
+    added: bool = False
+    changed: bool = False
+    columns: int = 0
+
+
+@dataclass
+class StoredTable:
+    """One scanned table to store: its schema asset, what was reflected and found."""
+
+    parent: Asset
+    meta: TableMeta
+    analysis: dict[str, ColumnAnalysis]
+    classified_types: frozenset[str] | None = None
+    """The label types the scan looked for: None for every type, none when it did not
+    classify. Stored automatic labels of other types stay as they are (an empty
+    ``labels`` would otherwise drop them as stale)."""
+    unread: frozenset[str] = frozenset()
+    """Columns the scan could not read (no ``SELECT`` privilege): their stored labels
+    and profiles stay as they are."""
+
+
+def signature(columns: list[Asset]) -> list[dict[str, Any]]:
+    return [
+        {"name": c.name, "dataType": c.detail.get("dataType"), "nullable": c.detail.get("nullable")}
+        for c in sorted(columns, key=lambda c: c.position)
+    ]
+
+
+def table_detail(meta: TableMeta, now: datetime) -> dict[str, Any]:
+    return {
+        "rowCount": meta.row_count,
+        "primaryKey": list(meta.primary_key),
+        "viewSql": meta.view_sql,
+        "comment": meta.comment,
+        "foreignKeys": [
+            {
+                "columns": list(fk.columns),
+                "referredSchema": fk.referred_schema,
+                "referredTable": fk.referred_table,
+                "referredColumns": list(fk.referred_columns),
+            }
+            for fk in meta.foreign_keys
+        ],
+        "indexes": [
+            {"name": i.name, "columns": list(i.columns), "unique": i.unique} for i in meta.indexes
+        ],
+        "lastScannedAt": now.isoformat(),
+    }
+
+
+@dataclass
+class MergedTable:
+    """One table's assets after merging, before anything is written."""
+
+    outcome: TableOutcome
+    columns: list[Asset]
+    before: list[dict[str, Any]]
+    removed: list[Asset] = field(default_factory=list)
+    """Columns that vanished (soft-deleted now)."""
+    revived: list[Asset] = field(default_factory=list)
+    """The table and columns that had been soft-deleted and are back."""
+
+
+def merge_table(
+    state: CatalogState,
+    item: StoredTable,
+    now: datetime,
+    new: list[Asset],
+    changed: list[Asset],
+) -> MergedTable:
+    meta, parent = item.meta, item.parent
+    kind = AssetKind.VIEW if meta.kind is TableKind.VIEW else AssetKind.TABLE
+    qualified = f"{parent.qualified_name}.{meta.name}"
+    detail = table_detail(meta, now)
+    table = state.by_name.get(qualified)
+    added = table is None or table.deleted_at is not None
+    before: list[dict[str, Any]] = []
+    removed: list[Asset] = []
+    revived: list[Asset] = []
+    # A source showing only the columns granted to the scanning user (MySQL without a
+    # table-level privilege) says nothing of the others: they are neither compared nor
+    # removed.
+    shown = {c.name for c in meta.columns} if meta.granted_columns_only else None
+    if table is None:
+        table = Asset(
+            kind=kind,
+            name=meta.name,
+            qualified_name=qualified,
+            source_id=state.source_id,
+            parent_id=parent.id,
+            detail=detail,
+            created_at=now,
+            updated_at=now,
+        )
+        state.add(table)
+        new.append(table)
+    else:
+        if table.deleted_at is None:
+            before = signature(
+                [
+                    c
+                    for c in state.children(table.id)
+                    if c.deleted_at is None and (shown is None or c.name in shown)
+                ]
+            )
+        else:
+            revived.append(table)
+        table.kind, table.detail, table.deleted_at, table.updated_at = kind, detail, None, now
+        state.reparent(table, parent.id)
+        changed.append(table)
+    if not table.description and meta.comment:
+        table.description = meta.comment
+
+    seen: set[uuid.UUID] = set()
+    columns: list[Asset] = []
+    for col in meta.columns:
+        cq = f"{qualified}.{col.name}"
+        col_detail = {
+            "dataType": col.data_type,
+            "nullable": col.nullable,
+            "default": col.default,
+            "comment": col.comment,
+            "primaryKey": col.is_primary_key,
+        }
+        found = item.analysis.get(col.name, ColumnAnalysis())
+        asset = state.by_name.get(cq)
+        if asset is None:
+            asset = Asset(
+                kind=AssetKind.COLUMN,
+                name=col.name,
+                qualified_name=cq,
+                source_id=state.source_id,
+                parent_id=table.id,
+                detail=col_detail,
+                position=col.position,
+                profile=found.profile,
+                description=col.comment or None,
+                created_at=now,
+                updated_at=now,
+            )
+            state.add(asset)
+            new.append(asset)
+        else:
+            if asset.deleted_at is not None:
+                revived.append(asset)
+            asset.detail, asset.position, asset.deleted_at = col_detail, col.position, None
+            asset.updated_at = now
+            state.reparent(asset, table.id)
+            if found.profile is not None:
+                asset.profile = found.profile
+            changed.append(asset)
+        seen.add(asset.id)
+        columns.append(asset)
+    for old in state.children(table.id) if shown is None else ():
+        if old.kind is AssetKind.COLUMN and old.id not in seen and old.deleted_at is None:
+            old.deleted_at = now
+            changed.append(old)
+            removed.append(old)
+    outcome = TableOutcome(table, added=added, columns=len(columns))
+    return MergedTable(outcome, columns, before, removed, revived)

@@ -1,0 +1,40 @@
+"""A table the scan read only in part: the columns the scanning user may not read
+(column-level grants) are left out of its sample, and the scan's errors say so."""
+
+from __future__ import annotations
+
+from racine.domain.scanning.model import COLUMNS_UNREADABLE, TableError
+from racine.domain.scanning.source import TableMeta
+
+__all__ = ["partial_read", "unread_columns"]
+
+_NAMED_COLUMNS = 20
+
+
+def unread_columns(meta: TableMeta) -> frozenset[str]:
+    """The columns left unread: those the user may not read, unless that is all of them
+    (the table is then sampled whole, and the source's refusal fails it as before)."""
+    unread = frozenset(c.name for c in meta.columns if not c.readable)
+    return frozenset() if len(unread) == len(meta.columns) else unread
+
+
+def partial_read(qualified: str, meta: TableMeta) -> TableError | None:
+    """What of a stored table the scan could not read, or None if it read it all."""
+    unread = [c.name for c in meta.columns if c.name in unread_columns(meta)]
+    parts: list[str] = []
+    if unread:
+        named = ", ".join(unread[:_NAMED_COLUMNS])
+        more = f" and {len(unread) - _NAMED_COLUMNS} more" if len(unread) > _NAMED_COLUMNS else ""
+        parts.append(
+            f"no SELECT privilege on column(s) {named}{more}: catalogued without profile"
+            " or classification"
+        )
+    if meta.granted_columns_only:
+        parts.append(
+            "the source shows only the columns granted to the scanning user (it holds no"
+            " table-level privilege): other columns, indexes and foreign keys are not"
+            " catalogued"
+        )
+    if not parts:
+        return None
+    return TableError(qualified, COLUMNS_UNREADABLE, "; ".join(parts))

@@ -1,0 +1,41 @@
+"""Insert rows that are not there yet: the write of an idempotent assignment.
+
+Attaching a glossary term, a tag or an owner to an asset adds a row to a link table
+keyed by the pair. Such a use case reads the links first, but two identical calls at
+once both read them before either commits; a plain INSERT in the second then hits the
+table's primary key (on PostgreSQL after waiting for the first to commit, on SQLite
+once it gets the write lock). The row it wanted is there, which is all it asked for:
+``INSERT ... ON CONFLICT DO NOTHING`` (both dialects) skips it instead of failing the
+call, and tells the caller how many rows it did add, so a call that added none
+records and announces nothing, as when it found the link on reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import FromClause, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = ["insert_missing"]
+
+
+async def insert_missing(
+    session: AsyncSession, table: FromClause, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Insert those of ``rows`` whose key (any unique key of ``table``) is free, as one
+    statement; the number inserted. Meant for a few rows (one link, a form's tags)."""
+    if not rows:
+        return 0
+    assert isinstance(table, Table), table
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    first = next(iter(table.primary_key.columns))
+    statement = (
+        dialect.insert(table)
+        .values([dict(r) for r in rows])
+        .on_conflict_do_nothing()
+        .returning(first)
+    )
+    return len((await session.execute(statement)).all())
