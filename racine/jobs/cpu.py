@@ -141,14 +141,17 @@ class CpuPool:
     def _submit(
         self, payload: bytes, *, again: bool = True
     ) -> tuple[ProcessPoolExecutor, concurrent.futures.Future[Any]]:
-        """Hand ``payload`` to a worker. A pool that broke before taking it (its
-        worker died while idle; or died while the pool was spawning another, which
-        surfaces as ``OSError: handle is closed``) never ran the step, so the step
-        is handed to a new pool, once."""
+        """Hand ``payload`` to a worker. A pool that broke before taking it never ran
+        the step, so the step is handed to a new pool, once. It broke when its worker
+        died while idle, or died while the pool was spawning another: the pool's
+        manager thread then closes the queues the new worker is being given, which
+        surfaces as ``OSError: handle is closed``, or, when a closed pipe's number was
+        reused meanwhile, as ``ValueError: bad value(s) in fds_to_keep`` (``payload``
+        is bytes already: nothing else in ``submit`` raises either)."""
         executor = self._pool()
         try:
             return executor, executor.submit(_call, payload)
-        except (BrokenProcessPool, OSError):
+        except (BrokenProcessPool, OSError, ValueError):
             if not again:
                 raise self._broken(executor) from None
             self._drop(executor)

@@ -393,13 +393,18 @@ async def test_a_source_pointed_at_another_database_removes_the_old_one(
 
 
 async def _results_after(gql: Any, assertion_id: str, count: int) -> dict[str, Any]:
-    """The assertion once it has ``count`` results (the scan's follow-up run is queued)."""
+    """The assertion once it has ``count`` results (the scan's follow-up run is queued).
+
+    Read again once the count is reached: one request reads the assertion and its
+    results in separate transactions, so the read that first sees the new result may
+    hold the status from before the run committed."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 30
     while True:
         node: dict[str, Any] = (await gql.ok(ASSERTION, {"id": assertion_id}))["node"]
         if node["results"]["totalCount"] >= count or loop.time() > deadline:
-            return node
+            again: dict[str, Any] = (await gql.ok(ASSERTION, {"id": assertion_id}))["node"]
+            return again
         await asyncio.sleep(0.1)
 
 

@@ -9,8 +9,10 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jobs_cpu_steps import die, mark_prepared, pid_and_square, prepared_pid
@@ -79,6 +81,32 @@ async def test_a_worker_killed_while_idle_fails_no_step() -> None:
         # then the next step runs on a new pool instead of failing as Unavailable
         new_pid, square = await pool.run(pid_and_square, 5)
         assert (square, new_pid != pid) == (25, True)
+    finally:
+        await pool.close()
+
+
+async def test_a_pool_that_breaks_while_spawning_hands_the_step_to_a_new_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a pool whose spawn of a worker races its breakage: the manager thread closed
+    # a queue pipe whose number a new pipe then took, and CPython's fork_exec refuses
+    # the duplicate (the race cannot be timed from a test, so its error is raised here,
+    # once, by the standard library's submit)
+    real_submit = ProcessPoolExecutor.submit
+    broken: list[ProcessPoolExecutor] = []
+
+    def submit(self: ProcessPoolExecutor, *args: Any, **kwargs: Any) -> Any:
+        if not broken:
+            broken.append(self)
+            raise ValueError("bad value(s) in fds_to_keep")
+        return real_submit(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
+    pool = CpuPool(1)
+    try:
+        # when a step is run, then it runs, on another pool
+        assert (await pool.run(pid_and_square, 6))[1] == 36
+        assert broken and pool._executor is not broken[0]
     finally:
         await pool.close()
 
