@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     # Persistence
     statement_timeout_ms: int = Field(default=30_000, ge=100)
+    # Bound of a connection check to a data source (testDataSourceConnection, a scan's
+    # first contact): a server that accepts and never answers is TIMEOUT after it
+    source_connect_timeout_s: float = Field(default=10.0, gt=0, le=300)
     pool_size: int = Field(default=10, ge=1)
 
     # Background jobs

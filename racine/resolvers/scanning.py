@@ -231,7 +231,11 @@ async def test_data_source_connection(
     payload = gql.TestDataSourceConnectionPayload
     try:
         target = await _target_to_test(info, input)
-        check = await sources.test_connection(_connectors(info), target.render(hide_password=False))
+        check = await sources.test_connection(
+            _connectors(info),
+            target.render(hide_password=False),
+            timeout_s=info.context.services.settings.source_connect_timeout_s,
+        )
     except RacineError as exc:
         return payload(errors=[UserError.from_exception(exc)])
     if check.ok:

@@ -156,8 +156,8 @@ class CatalogMutation:
         return await sr.delete_data_source(info, input)
 
     @strawberry.mutation(
-        description="Try to connect (10 s timeout); a failure is a typed "
-        "error without secrets. STEWARD or above.",
+        description="Try to connect (within RACINE_SOURCE_CONNECT_TIMEOUT_S, 10 s by "
+        "default); a failure is a typed error without secrets. STEWARD or above.",
         permission_classes=[IsSteward],
     )
     async def test_data_source_connection(

@@ -51,7 +51,11 @@ from racine.domain.scanning.progress import ScanProgress
 from racine.domain.scanning.rules import selects_schema, selects_table
 from racine.domain.scanning.rulesets import load_rule_set
 from racine.domain.scanning.source import SourceConnector, TableKind, TableMeta
-from racine.domain.scanning.sources import ConnectorFactory, check_connector
+from racine.domain.scanning.sources import (
+    CONNECTION_CHECK_S,
+    ConnectorFactory,
+    check_connector,
+)
 from racine.domain.scanning.sync import (
     analyze_for_storage,
     ensure_container,
@@ -142,12 +146,17 @@ class ScanJob:
     """The handler registered for kind ``scan`` (see ``racine.domain.scanning.jobs``)."""
 
     def __init__(
-        self, connectors: ConnectorFactory, cipher: CredentialCipher | Callable[[], str]
+        self,
+        connectors: ConnectorFactory,
+        cipher: CredentialCipher | Callable[[], str],
+        connect_timeout_s: Callable[[], float] = lambda: CONNECTION_CHECK_S,
     ) -> None:
         """``cipher`` may be a callable returning the platform secret, read at the
-        first scan (the secret need not be known when handlers are registered)."""
+        first scan (the secret need not be known when handlers are registered);
+        ``connect_timeout_s`` returns the bound of the first contact with a source."""
         self.connectors = connectors
         self._cipher = cipher
+        self._connect_timeout_s = connect_timeout_s
         # Called with (ctx, source_id) after a successful scan (see ``jobs.py``).
         self.after_scan: list[Callable[[JobContext, uuid.UUID], Awaitable[Any]]] = []
 
@@ -186,7 +195,7 @@ class ScanJob:
         try:
             # Bounded as testDataSourceConnection is: a server that accepts the TCP
             # connection and never answers fails the scan as TIMEOUT within the bound.
-            check = await check_connector(connector, url)
+            check = await check_connector(connector, url, timeout_s=self._connect_timeout_s())
             if not check.ok:
                 raise ScanFailed(f"{check.reason}: {check.message}")
             try:

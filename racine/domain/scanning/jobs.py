@@ -23,7 +23,7 @@ from racine.domain.scanning.analysis import prepare_worker
 from racine.domain.scanning.credentials import CredentialCipher
 from racine.domain.scanning.job import ScanJob
 from racine.domain.scanning.scans import SCAN_KIND, StartScan, start_scan
-from racine.domain.scanning.sources import ConnectorFactory, next_tick
+from racine.domain.scanning.sources import CONNECTION_CHECK_S, ConnectorFactory, next_tick
 
 __all__ = ["SCHEDULE_KIND", "fire_due_scans", "install_scan_jobs", "register_jobs"]
 
@@ -55,12 +55,18 @@ async def fire_due_scans(
 
 
 def install_scan_jobs(
-    queue: Any, *, connectors: ConnectorFactory, secret: str | Callable[[], str]
+    queue: Any,
+    *,
+    connectors: ConnectorFactory,
+    secret: str | Callable[[], str],
+    connect_timeout_s: Callable[[], float] = lambda: CONNECTION_CHECK_S,
 ) -> None:
     """Register the ``scan`` and ``scan.schedule`` handlers on a
     :class:`racine.jobs.RunQueue` and the once-a-minute schedule check. ``secret``
-    may be a callable, read at the first scan."""
-    job = ScanJob(connectors, CredentialCipher(secret) if isinstance(secret, str) else secret)
+    may be a callable, read at the first scan; so is ``connect_timeout_s``, the
+    bound of a scan's first contact with its source."""
+    cipher = CredentialCipher(secret) if isinstance(secret, str) else secret
+    job = ScanJob(connectors, cipher, connect_timeout_s)
     job.after_scan.append(lambda ctx, source_id: _after_scan(ctx.uow_factory, queue, source_id))
     queue.register(SCAN_KIND, job)
     queue.prepare_cpu(prepare_worker)
@@ -91,8 +97,12 @@ def register_jobs(queue: Any, settings: Any = None) -> None:
     connectors = importlib.import_module("racine.connectors").connector_for
     settings = settings or getattr(queue, "settings", None)
 
-    def secret() -> str:
-        source = settings or importlib.import_module("racine.config").load_settings()
-        return str(source.secret())
+    def current() -> Any:
+        return settings or importlib.import_module("racine.config").load_settings()
 
-    install_scan_jobs(queue, connectors=connectors, secret=secret)
+    install_scan_jobs(
+        queue,
+        connectors=connectors,
+        secret=lambda: str(current().secret()),
+        connect_timeout_s=lambda: float(current().source_connect_timeout_s),
+    )
