@@ -47,23 +47,21 @@ class RelationsMixin:
     async def set_tags(self, asset_id: uuid.UUID, tags: Sequence[str]) -> bool:
         """Make ``tags`` the asset's tags; False if they already were (an identical
         edit committed since the caller read them: see ``insert_missing``)."""
-        t = AssetTagRow
-        removed = await self.session.execute(
-            delete(t).where(t.asset_id == asset_id, t.tag.not_in(list(tags)))
-        )
-        added = await insert_missing(
-            self.session, t.__table__, [{"asset_id": asset_id, "tag": tag} for tag in tags]
-        )
-        return bool(getattr(removed, "rowcount", 0)) or added > 0
+        return await self._replace(asset_id, AssetTagRow.tag, tags)
 
     async def set_owners(self, asset_id: uuid.UUID, owners: Sequence[uuid.UUID]) -> bool:
         """Make ``owners`` the asset's owners; False if they already were."""
-        o = AssetOwnerRow
+        return await self._replace(asset_id, AssetOwnerRow.user_id, owners)
+
+    async def _replace(self, asset_id: uuid.UUID, column: Any, values: Sequence[Any]) -> bool:
+        """Make ``values`` the asset's values of ``column`` (of a link table keyed by
+        ``asset_id`` and it); False if they already were."""
+        table = column.class_.__table__
         removed = await self.session.execute(
-            delete(o).where(o.asset_id == asset_id, o.user_id.not_in(list(owners)))
+            delete(table).where(table.c.asset_id == asset_id, column.not_in(list(values)))
         )
         added = await insert_missing(
-            self.session, o.__table__, [{"asset_id": asset_id, "user_id": u} for u in owners]
+            self.session, table, [{"asset_id": asset_id, column.key: v} for v in values]
         )
         return bool(getattr(removed, "rowcount", 0)) or added > 0
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pg_lock_waits import until_lock_waiters
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -204,26 +205,6 @@ def _codes(payload: dict[str, Any]) -> list[tuple[str, str]]:
     return [(e["code"], e["field"]) for e in payload["errors"]]
 
 
-async def _lock_waiters(engine: AsyncEngine) -> int:
-    """Backends of the metadata database waiting on a lock."""
-    async with engine.connect() as conn:
-        found = await conn.scalar(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            )
-        )
-    return int(found or 0)
-
-
-async def _until_waiters(engine: AsyncEngine, count: int) -> None:
-    for _ in range(200):
-        if await _lock_waiters(engine) >= count:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{count} requests never waited on a lock")
-
-
 async def test_start_scan_and_delete_rule_set_at_once_serialize_on_the_rule_set(
     gql: Any, held: HeldSource, dialect: str, database_url: str
 ) -> None:
@@ -244,10 +225,10 @@ async def test_start_scan_and_delete_rule_set_at_once_serialize_on_the_rule_set(
             # When a scan with that rule set is being started (it waits to write its
             # audit record, its scan and run inserted)...
             start = asyncio.create_task(gql.ok(START_SCAN, {"id": source_id, "rules": rules}))
-            await _until_waiters(engine, 1)
+            await until_lock_waiters(engine, 1)
             # ...and the rule set is deleted at that moment
             delete = asyncio.create_task(gql.ok(DELETE_RULES, {"id": rules}))
-            await _until_waiters(engine, 2)
+            await until_lock_waiters(engine, 2)
             await audit.rollback()
         started = (await start)["startScan"]
         deleted = (await delete)["deleteScanRuleSet"]
@@ -299,10 +280,10 @@ async def test_start_scans_of_sources_sharing_a_rule_set_do_not_wait_for_each_ot
             # When a scan of the first is being started (waiting to write its audit
             # record, the rule set locked)...
             first = asyncio.create_task(gql.ok(START_SCAN, {"id": first_id}))
-            await _until_waiters(engine, 1)
+            await until_lock_waiters(engine, 1)
             # ...and a scan of the second is started at that moment
             second = asyncio.create_task(gql.ok(START_SCAN, {"id": created["dataSource"]["id"]}))
-            await _until_waiters(engine, 2)
+            await until_lock_waiters(engine, 2)
             # Then the second is not held on the rule set: both wait for the audit table
             waiting = await _audit_waiters(engine)
             await audit.rollback()
@@ -377,10 +358,10 @@ async def test_start_scan_and_delete_source_at_once_serialize_on_the_source(
             await audit.execute(text("LOCK TABLE audit_events IN EXCLUSIVE MODE"))
             # When a scan of it is being started (waiting to write its audit record)...
             start = asyncio.create_task(gql.ok(START_SCAN, {"id": source_id}))
-            await _until_waiters(engine, 1)
+            await until_lock_waiters(engine, 1)
             # ...and the source is deleted at that moment
             delete = asyncio.create_task(gql.ok(DELETE_SOURCE, {"id": source_id}))
-            await _until_waiters(engine, 2)
+            await until_lock_waiters(engine, 2)
             await audit.rollback()
         started = (await start)["startScan"]
         deleted = (await delete)["deleteDataSource"]
@@ -447,14 +428,14 @@ async def test_saving_a_source_with_a_rule_set_being_deleted_is_not_found(
             await audit.execute(text("LOCK TABLE audit_events IN EXCLUSIVE MODE"))
             # When the rule set is being deleted (waiting to write its audit record)...
             delete = asyncio.create_task(gql.ok(DELETE_RULES, {"id": rules}))
-            await _until_waiters(engine, 1)
+            await until_lock_waiters(engine, 1)
             # ...and a source is created with it, and another given it, at that moment
             new_source = {"name": f"{held.schema}_new", "url": held.url, "ruleSetId": rules}
             create = asyncio.create_task(gql.ok(CREATE_SOURCE, {"input": new_source}))
             update = asyncio.create_task(
                 gql.ok(UPDATE_SOURCE, {"input": {"id": source_id, "ruleSetId": rules}})
             )
-            await _until_waiters(engine, 3)
+            await until_lock_waiters(engine, 3)
             await audit.rollback()
         deleted = (await delete)["deleteScanRuleSet"]
         created = (await create)["createDataSource"]

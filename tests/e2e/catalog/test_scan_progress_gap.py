@@ -11,6 +11,7 @@ in the database without an event, as when a worker's terminal event is lost."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -42,6 +43,16 @@ def settings_overrides() -> dict[str, Any]:
     return {"subscriber_queue_size": QUEUE_SIZE}
 
 
+async def _start_scan(gql: Any, source: HeldSource) -> tuple[str, uuid.UUID]:
+    """Start a scan of the held source; its global id and its run id. (Of the held
+    schema only: other schemas of the test database would add their own steps.)"""
+    source_id = await _source(gql, source, await _rule_set(gql, source.schema))
+    started = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]
+    assert started["errors"] == [], started
+    scan_gid: str = started["scan"]["id"]
+    return scan_gid, decode_id(scan_gid, "Scan")
+
+
 async def test_a_gap_that_finds_the_scan_over_ends_with_the_state_step(
     app: Any,
     gql: Any,
@@ -49,12 +60,7 @@ async def test_a_gap_that_finds_the_scan_over_ends_with_the_state_step(
     held: HeldSource,  # noqa: F811
 ) -> None:
     runtime = app.state.runtime
-    # (only the held schema: other schemas of the test database would add their own steps)
-    source_id = await _source(gql, held, await _rule_set(gql, held.schema))
-    started = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]
-    assert started["errors"] == [], started
-    scan_gid = started["scan"]["id"]
-    scan_id = decode_id(scan_gid, "Scan")
+    scan_gid, scan_id = await _start_scan(gql, held)
 
     async with subscribe() as sub:
         # Given a subscriber of a scan held RUNNING on its table's sample
@@ -87,11 +93,7 @@ async def test_after_a_gap_a_running_scan_streams_live_steps_again(
     held: HeldSource,  # noqa: F811
 ) -> None:
     runtime = app.state.runtime
-    source_id = await _source(gql, held, await _rule_set(gql, held.schema))
-    started = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]
-    assert started["errors"] == [], started
-    scan_gid = started["scan"]["id"]
-    scan_id = decode_id(scan_gid, "Scan")
+    scan_gid, scan_id = await _start_scan(gql, held)
     channel = Channels.scan(str(scan_id))
     progress = ScanProgress(scan_id, total=QUEUE_SIZE + 2)
 
