@@ -9,9 +9,10 @@ import asyncio
 from typing import Any
 
 import pytest
+from pg_lock_waits import until_lock_waiters
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from test_active_scan_guards import _codes, _until_waiters
+from test_active_scan_guards import _codes
 from test_rule_sets import CREATE, LIST, UPDATE
 
 
@@ -43,11 +44,11 @@ async def test_a_rule_set_name_being_created_is_a_conflict_for_a_create_and_a_re
             await audit.execute(text("LOCK TABLE audit_events IN EXCLUSIVE MODE"))
             # When "pii" is being created (waiting to write its audit record)...
             first = asyncio.create_task(gql.ok(CREATE, {"input": {"name": "pii"}}))
-            await _until_waiters(engine, 1)
+            await until_lock_waiters(engine, 1)
             # ...and "pii" is created again, and "old" renamed to "pii", at that moment
             second = asyncio.create_task(gql.ok(CREATE, {"input": {"name": "pii"}}))
             rename = asyncio.create_task(gql.ok(UPDATE, {"input": {"id": old_id, "name": "pii"}}))
-            await _until_waiters(engine, 3)
+            await until_lock_waiters(engine, 3)
             await audit.rollback()
         created = (await first)["createScanRuleSet"]
         again = (await second)["createScanRuleSet"]

@@ -8,9 +8,10 @@ import asyncio
 from typing import Any
 
 import pytest
+from pg_lock_waits import until_lock_waiters
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from test_active_scan_guards import _codes, _until_waiters
+from test_active_scan_guards import _codes
 from test_catalog_mutations import CREATE_SOURCE, UPDATE_SOURCE
 
 URL = "postgresql://reader@127.0.0.1:1/warehouse"  # never contacted
@@ -49,7 +50,7 @@ async def test_a_name_being_created_is_a_conflict_for_a_create_and_a_rename(
             first = asyncio.create_task(
                 gql.ok(CREATE_SOURCE, {"input": {"name": "wh", "url": URL}})
             )
-            await _until_waiters(engine, 1)
+            await until_lock_waiters(engine, 1)
             # ...and "wh" is created again, and "old" renamed to "wh", at that moment
             second = asyncio.create_task(
                 gql.ok(CREATE_SOURCE, {"input": {"name": "wh", "url": URL}})
@@ -57,7 +58,7 @@ async def test_a_name_being_created_is_a_conflict_for_a_create_and_a_rename(
             rename = asyncio.create_task(
                 gql.ok(UPDATE_SOURCE, {"input": {"id": old_id, "name": "wh"}})
             )
-            await _until_waiters(engine, 3)
+            await until_lock_waiters(engine, 3)
             await audit.rollback()
         created = (await first)["createDataSource"]
         again = (await second)["createDataSource"]
