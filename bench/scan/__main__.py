@@ -244,7 +244,7 @@ async def _scan_sampling(url: str, schema: str) -> float:
     every table of the schema, ``CONCURRENCY`` at a time as a scan reads them. The
     tables are reflected before the clock; nothing is analysed or stored."""
     from racine.connectors import connector_for
-    from racine.domain.scanning.job import CONCURRENCY
+    from racine.domain.scanning.pipeline import CONCURRENCY
 
     connector = connector_for(_plain(url))
     try:

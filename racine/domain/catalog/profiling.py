@@ -42,6 +42,7 @@ from racine.domain.catalog.distribution import (
     shape,
     sorted_or_none,
 )
+from racine.domain.catalog.temporal import temporal_stats
 
 __all__ = [
     "MAX_BINS",
@@ -58,7 +59,6 @@ MAX_TOP_VALUES = 10
 # A sensitive column of fewer distinct values keeps no mean or spread (see above).
 MIN_DISTINCT_FOR_MOMENTS = 5
 _PREVIEW_CHARS = 200  # raw values kept in a profile (top values, min/max) are cut to this
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _FORMAT_VERSION = 1
 
 
@@ -200,7 +200,7 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
         number_types = types if len(by_kind) == 1 else set(map(type, numeric))
         stats = _number_stats(numeric, number_types, sensitive=sensitive)
     elif kind in _TEMPORAL:
-        stats = _temporal_stats(by_kind[kind], kind, sensitive=sensitive)
+        stats = temporal_stats(by_kind[kind], date_only=kind == ValueKind.DATE, sensitive=sensitive)
     elif kind in (ValueKind.STRING, ValueKind.BYTES):
         stats = _length_stats(by_kind[kind], kind, sensitive=sensitive, plain=types == _STR)
     distinct = stats.pop(_DISTINCT, None)  # known only for a column of numbers alone
@@ -448,25 +448,6 @@ def _number_bounds(
     return finite_or_none(_as_float(low)), finite_or_none(_as_float(high))
 
 
-def _temporal_stats(values: list[object], kind: str, *, sensitive: bool) -> dict[str, Any]:
-    aware = any(isinstance(v, dt.datetime) and v.tzinfo is not None for v in values)
-    seconds = np.array([_epoch(v) for v in values], dtype=np.float64)  # type: ignore[arg-type]
-
-    def render(x: float) -> str | None:
-        return _iso(x, kind, aware)
-
-    with np.errstate(all="ignore"):
-        mean, std = mean_and_std(seconds)
-        stats: dict[str, Any] = {"mean": render(mean), "std": finite_or_none(std)}
-        if sensitive:
-            return stats
-        ordered = sorted_or_none(seconds)
-        bounds = (seconds.min(), seconds.max()) if ordered is None else (ordered[0], ordered[-1])
-        stats["min"], stats["max"] = render(float(bounds[0])), render(float(bounds[1]))
-        stats.update(shape(seconds, ordered, render=render))
-    return stats
-
-
 def _length_stats(
     values: list[object], kind: str, *, sensitive: bool, plain: bool
 ) -> dict[str, Any]:
@@ -487,22 +468,3 @@ def _length_stats(
         stats["min"] = min(texts)[:_PREVIEW_CHARS]
         stats["max"] = max(texts)[:_PREVIEW_CHARS]
     return stats
-
-
-def _epoch(value: dt.date) -> float:
-    if isinstance(value, dt.datetime):
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-        return (moment - _EPOCH).total_seconds()
-    return float((value - _EPOCH.date()).days * 86_400)
-
-
-def _iso(seconds: float, kind: str, aware: bool) -> str | None:
-    if not math.isfinite(seconds):
-        return None
-    try:
-        moment = _EPOCH + dt.timedelta(seconds=seconds)
-    except OverflowError:
-        return None
-    if kind == ValueKind.DATE:
-        return moment.date().isoformat()
-    return moment.isoformat() if aware else moment.replace(tzinfo=None).isoformat()

@@ -1,4 +1,5 @@
-"""Progress of one scan: its counters, and the payload of ``scanProgress`` events."""
+"""Progress of one scan: its counters, the payload of ``scanProgress`` events, and
+how they are announced (events on the scan's channel, the run's progress record)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from racine.domain.catalog.ports import CatalogUnitOfWork
+from racine.domain.events import Channels, Event
+from racine.domain.runs.context import JobContext
 from racine.domain.scanning.model import TableError
 
-__all__ = ["ScanProgress"]
+__all__ = ["ScanProgress", "heartbeat", "progress_event", "publish", "report"]
+
+_PERSIST_EVERY_S = 2.0
 
 
 @dataclass
@@ -58,3 +64,28 @@ class ScanProgress:
             "changed": self.changed,
             "errors": [e.to_json() for e in self.errors],
         }
+
+
+def progress_event(payload: dict[str, Any]) -> Event:
+    """A ``scanProgress`` event on its scan's channel."""
+    return Event(Channels.scan(payload["scanId"]), "SCAN_PROGRESS", payload)
+
+
+async def report(uow: CatalogUnitOfWork, progress: ScanProgress, type_: str) -> None:
+    """The scan's counters stored and a ``type_`` event sent, with ``uow``'s commit."""
+    await uow.sources.update_scan_counters(progress.scan_id, progress.counters())
+    uow.emit(progress_event(progress.payload(type_)))
+
+
+async def publish(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """An event sent at once, outside any unit of work."""
+    await ctx.bus.publish(progress_event(payload))
+
+
+async def heartbeat(ctx: JobContext, progress: ScanProgress, type_: str) -> None:
+    """The run's own progress record, at most every two seconds. Called outside
+    any open unit of work: on SQLite a second writer would wait for the first."""
+    now = time.monotonic()
+    if type_ in ("SCAN_STARTED", "SCAN_FINISHED") or now - progress.persisted >= _PERSIST_EVERY_S:
+        progress.persisted = now
+        await ctx.progress(progress.payload(type_))

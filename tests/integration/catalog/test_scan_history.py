@@ -14,7 +14,7 @@ from catalog_scan_env import scan_environment
 from sqlalchemy import event, func, select
 
 from racine.domain.runs.model import RunState
-from racine.domain.scanning.job import BATCH_TABLES
+from racine.domain.scanning.pipeline import BATCH_TABLES
 from racine.persistence.tables.audit import AuditEventRow
 
 TABLES = 2 * BATCH_TABLES + 10  # several write batches when they come back

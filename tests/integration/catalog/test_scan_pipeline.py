@@ -34,8 +34,8 @@ from racine.domain.classification.use_cases import (
 )
 from racine.domain.paging import PageRequest
 from racine.domain.runs.model import RunState
-from racine.domain.scanning.job import BATCH_TABLES, CONCURRENCY, REFLECT_TABLES
 from racine.domain.scanning.jobs import fire_due_scans
+from racine.domain.scanning.pipeline import BATCH_TABLES, CONCURRENCY, REFLECT_TABLES
 from racine.jobs.cpu import shut_down_parked
 
 POSTGRES = os.environ.get("RACINE_TEST_POSTGRES_URL")
