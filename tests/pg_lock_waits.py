@@ -39,7 +39,18 @@ async def until_lock_waiters(engine: AsyncEngine, count: int) -> None:
 async def twice_at_once(
     engine: AsyncEngine, dialect: str, send: Callable[[], Awaitable[T]]
 ) -> list[T]:
-    """``send()`` twice at once, the second while the first is still open.
+    """``send()`` twice at once, the second while the first is still open (see
+    :func:`at_once`)."""
+    return await at_once(engine, dialect, send, send)
+
+
+async def at_once(
+    engine: AsyncEngine,
+    dialect: str,
+    first_send: Callable[[], Awaitable[T]],
+    second_send: Callable[[], Awaitable[T]],
+) -> list[T]:
+    """Two calls at once, the second while the first is still open.
 
     On PostgreSQL the audit table is held locked: the first call waits to write its
     audit record (its other rows written, not committed), then the second is sent
@@ -47,13 +58,13 @@ async def twice_at_once(
     lock is let go, the first first. SQLite has no table lock: plain concurrent calls
     (a test runs a few rounds there)."""
     if dialect != "postgresql":
-        return list(await asyncio.gather(send(), send()))
+        return list(await asyncio.gather(first_send(), second_send()))
     async with engine.connect() as audit:
         await audit.begin()
         await audit.execute(text("LOCK TABLE audit_events IN EXCLUSIVE MODE"))
-        first = asyncio.create_task(send())
+        first = asyncio.create_task(first_send())
         await until_lock_waiters(engine, 1)
-        second = asyncio.create_task(send())
+        second = asyncio.create_task(second_send())
         await until_lock_waiters(engine, 2)
         await audit.rollback()
     return [await first, await second]

@@ -190,6 +190,10 @@ async def update_asset(info: Info, input: gql.UpdateAssetInput) -> gql.UpdateAss
             else _ids(input.owner_ids, "User", "ownerIds"),
             tags=None if input.tags is None else tuple(input.tags),
             properties=properties,
+            add_tags=tuple(input.add_tags or ()),
+            remove_tags=tuple(input.remove_tags or ()),
+            add_owner_ids=_ids(input.add_owner_ids or [], "User", "addOwnerIds"),
+            remove_owner_ids=_ids(input.remove_owner_ids or [], "User", "removeOwnerIds"),
         )
         asset = await use_cases.update_asset(_uow(info), info.context.actor, cmd)
         return {"asset": gql.Asset.from_domain(asset)}

@@ -382,7 +382,10 @@ class AssetFilter:
     )
 
 
-@strawberry.input(description="Change an asset. Omitted fields stay as they are; lists replace.")
+@strawberry.input(
+    description="Change an asset. Omitted fields stay as they are; `tags` and `ownerIds` replace"
+    " the lists, `add…`/`remove…` change them (edits made at once by several users all land)."
+)
 class UpdateAssetInput:
     id: strawberry.ID = strawberry.field(description="The Asset.")
     description: str | None = strawberry.field(
@@ -396,6 +399,22 @@ class UpdateAssetInput:
     )
     properties: JSON | None = strawberry.field(
         default=None, description="Custom properties object (≤ 100 keys)."
+    )
+    add_tags: list[str] | None = strawberry.field(
+        default=None,
+        description="Tags to add, keeping the others (also those another user added since"
+        " you read them); not with `tags`. At most 50 in all.",
+    )
+    remove_tags: list[str] | None = strawberry.field(
+        default=None, description="Tags to remove, keeping the others; not with `tags`."
+    )
+    add_owner_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Owner Users to add, keeping the others; not with `ownerIds`."
+        " At most 20 in all.",
+    )
+    remove_owner_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Owner Users to remove, keeping the others; not with `ownerIds`."
     )
 
 

@@ -6,6 +6,11 @@ the asset's change history), refreshes its search document and emits
 of these. That includes an edit sent twice at once: the second finds the first's
 tags or owners written when it writes its own (``set_tags`` says it changed
 nothing), so it succeeds without a second history entry.
+
+Tags and owners are either replaced (``tags``, ``owner_ids``: the whole list, as a
+form sends it) or changed (``add_*``/``remove_*``: only the named ones). A client
+that sends a whole list it read earlier removes what another user added since;
+changes made at once by several users all land.
 """
 
 from __future__ import annotations
@@ -34,13 +39,19 @@ _TAG = re.compile(r"[\w][\w.:/ -]{0,63}", re.UNICODE)
 
 @dataclass(frozen=True)
 class UpdateAsset:
-    """Fields left ``None`` are unchanged; lists replace the current ones."""
+    """Fields left ``None`` are unchanged; ``tags`` and ``owner_ids`` replace the
+    current lists, ``add_*``/``remove_*`` add and remove items (not with the list
+    they change)."""
 
     asset_id: uuid.UUID
     description: str | None = None
     owner_ids: tuple[uuid.UUID, ...] | None = None
     tags: tuple[str, ...] | None = None
     properties: dict[str, Any] | None = None
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    add_owner_ids: tuple[uuid.UUID, ...] = ()
+    remove_owner_ids: tuple[uuid.UUID, ...] = ()
 
 
 def asset_event(type_: str, asset: Asset, **extra: Any) -> Event:
@@ -58,19 +69,85 @@ def asset_event(type_: str, asset: Asset, **extra: Any) -> Event:
     )
 
 
-def _clean_tags(tags: tuple[str, ...]) -> list[str]:
+def _clean_tags(tags: tuple[str, ...], field: str = "tags") -> list[str]:
     if len(tags) > MAX_TAGS:
-        raise LimitExceeded(f"at most {MAX_TAGS} tags", field="tags")
+        raise LimitExceeded(f"at most {MAX_TAGS} tags", field=field)
     out: list[str] = []
     for tag in tags:
         tag = tag.strip()
         if not _TAG.fullmatch(tag):
             raise ValidationFailed(
-                "a tag is 1-64 letters, digits, spaces or . : / - _", field="tags"
+                "a tag is 1-64 letters, digits, spaces or . : / - _", field=field
             )
         if tag not in out:
             out.append(tag)
     return out
+
+
+def _one_way(whole: object, add: tuple[Any, ...], remove: tuple[Any, ...], names: str) -> None:
+    """A list is either replaced or changed, and nothing is both added and removed."""
+    listed, adding, removing = names.split()
+    if whole is not None and (add or remove):
+        raise ValidationFailed(
+            f"{listed} replaces the list, {adding}/{removing} change it: send one or the other",
+            field=listed,
+        )
+    if set(add) & set(remove):
+        raise ValidationFailed(f"an item is both in {adding} and {removing}", field=removing)
+
+
+async def _edit_tags(uow: CatalogUnitOfWork, asset: Asset, cmd: UpdateAsset) -> dict[str, Any]:
+    """The tags' entry of the history diff, or none if they did not change."""
+    _one_way(cmd.tags, cmd.add_tags, cmd.remove_tags, "tags addTags removeTags")
+    before = (await uow.catalog.tags_for([asset.id])).get(asset.id, [])
+    if cmd.tags is not None:
+        tags = _clean_tags(cmd.tags)
+        # False when an identical edit committed since the read: nothing to record
+        if set(tags) != set(before) and await uow.catalog.set_tags(asset.id, tags):
+            return {"tags": {"before": before, "after": tags}}
+        return {}
+    add = _clean_tags(cmd.add_tags, "addTags")
+    if len(cmd.remove_tags) > MAX_TAGS:
+        raise LimitExceeded(f"at most {MAX_TAGS} tags", field="removeTags")
+    remove = [t.strip() for t in cmd.remove_tags]
+    if not await uow.catalog.change_tags(asset.id, add, remove):
+        return {}
+    after = (await uow.catalog.tags_for([asset.id])).get(asset.id, [])
+    if len(after) > MAX_TAGS:
+        raise LimitExceeded(f"at most {MAX_TAGS} tags", field="addTags")
+    return {"tags": {"before": before, "after": after}}
+
+
+async def _edit_owners(uow: CatalogUnitOfWork, asset: Asset, cmd: UpdateAsset) -> dict[str, Any]:
+    """The owners' entry of the history diff, or none if they did not change."""
+    _one_way(
+        cmd.owner_ids,
+        cmd.add_owner_ids,
+        cmd.remove_owner_ids,
+        "ownerIds addOwnerIds removeOwnerIds",
+    )
+    if cmd.owner_ids is not None:
+        owners = list(dict.fromkeys(cmd.owner_ids))
+        if len(owners) > MAX_OWNERS:
+            raise LimitExceeded(f"at most {MAX_OWNERS} owners", field="ownerIds")
+    else:
+        owners = list(dict.fromkeys(cmd.add_owner_ids))
+        if len(owners) > MAX_OWNERS:
+            raise LimitExceeded(f"at most {MAX_OWNERS} owners", field="addOwnerIds")
+    found = await uow.users.get_many(owners)
+    if len(found) != len(owners):
+        raise NotFound("User", field="ownerIds" if cmd.owner_ids is not None else "addOwnerIds")
+    before = (await uow.catalog.owners_for([asset.id])).get(asset.id, [])
+    if cmd.owner_ids is not None:
+        if set(owners) != set(before) and await uow.catalog.set_owners(asset.id, owners):
+            return {"owners": {"before": before, "after": owners}}
+        return {}
+    if not await uow.catalog.change_owners(asset.id, owners, list(cmd.remove_owner_ids)):
+        return {}
+    after = (await uow.catalog.owners_for([asset.id])).get(asset.id, [])
+    if len(after) > MAX_OWNERS:
+        raise LimitExceeded(f"at most {MAX_OWNERS} owners", field="addOwnerIds")
+    return {"owners": {"before": before, "after": after}}
 
 
 async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsset) -> Asset:
@@ -94,22 +171,10 @@ async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsse
             if cmd.properties != asset.properties:
                 diff["properties"] = {"before": asset.properties, "after": cmd.properties}
                 asset.properties = dict(cmd.properties)
-        if cmd.tags is not None:
-            tags = _clean_tags(cmd.tags)
-            before = (await uow.catalog.tags_for([asset.id])).get(asset.id, [])
-            # False when an identical edit committed since the read: nothing to record
-            if set(tags) != set(before) and await uow.catalog.set_tags(asset.id, tags):
-                diff["tags"] = {"before": before, "after": tags}
-        if cmd.owner_ids is not None:
-            owners = list(dict.fromkeys(cmd.owner_ids))
-            if len(owners) > MAX_OWNERS:
-                raise LimitExceeded(f"at most {MAX_OWNERS} owners", field="ownerIds")
-            found = await uow.users.get_many(owners)
-            if len(found) != len(owners):
-                raise NotFound("User", field="ownerIds")
-            before_ids = (await uow.catalog.owners_for([asset.id])).get(asset.id, [])
-            if set(owners) != set(before_ids) and await uow.catalog.set_owners(asset.id, owners):
-                diff["owners"] = {"before": before_ids, "after": owners}
+        if cmd.tags is not None or cmd.add_tags or cmd.remove_tags:
+            diff |= await _edit_tags(uow, asset, cmd)
+        if cmd.owner_ids is not None or cmd.add_owner_ids or cmd.remove_owner_ids:
+            diff |= await _edit_owners(uow, asset, cmd)
         if not diff:  # nothing changes: nothing to store, record or announce
             return asset
         asset.updated_at = utcnow()

@@ -53,6 +53,35 @@ class RelationsMixin:
         """Make ``owners`` the asset's owners; False if they already were."""
         return await self._replace(asset_id, AssetOwnerRow.user_id, owners)
 
+    async def change_tags(
+        self, asset_id: uuid.UUID, add: Sequence[str], remove: Sequence[str]
+    ) -> bool:
+        """Add and remove tags, leaving the others as they are (also those another
+        edit added since the caller read them); False if that changed nothing."""
+        return await self._change(asset_id, AssetTagRow.tag, add, remove)
+
+    async def change_owners(
+        self, asset_id: uuid.UUID, add: Sequence[uuid.UUID], remove: Sequence[uuid.UUID]
+    ) -> bool:
+        """Add and remove owners, leaving the others as they are; False if that
+        changed nothing."""
+        return await self._change(asset_id, AssetOwnerRow.user_id, add, remove)
+
+    async def _change(
+        self, asset_id: uuid.UUID, column: Any, add: Sequence[Any], remove: Sequence[Any]
+    ) -> bool:
+        table = column.class_.__table__
+        removed = 0
+        if remove:
+            result = await self.session.execute(
+                delete(table).where(table.c.asset_id == asset_id, column.in_(list(remove)))
+            )
+            removed = getattr(result, "rowcount", 0)
+        added = await insert_missing(
+            self.session, table, [{"asset_id": asset_id, column.key: v} for v in add]
+        )
+        return bool(removed) or added > 0
+
     async def _replace(self, asset_id: uuid.UUID, column: Any, values: Sequence[Any]) -> bool:
         """Make ``values`` the asset's values of ``column`` (of a link table keyed by
         ``asset_id`` and it); False if they already were."""
