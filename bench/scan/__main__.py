@@ -113,6 +113,19 @@ async def _generate(url: str, schema: str, tables: int, rows: int) -> None:
         await conn.close()
 
 
+async def _table_count(url: str, schema: str) -> int:
+    import asyncpg
+
+    conn = await asyncpg.connect(_plain(url))
+    try:
+        found: int = await conn.fetchval(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = $1", schema
+        )
+    finally:
+        await conn.close()
+    return found
+
+
 async def _baseline(url: str, schema: str, tables: int) -> float:
     import asyncpg
 
@@ -282,6 +295,9 @@ async def _one(
     try:
         if not reuse:
             await _generate(url, schema, tables, rows)
+        elif (found := await _table_count(url, schema)) != tables:
+            # The scan reads the whole schema: the baseline must sample as many tables.
+            raise SystemExit(f"{schema} has {found} tables: run with --tables {found}")
         generate_s = time.perf_counter() - t0
         baseline = await _baseline(url, schema, tables)
         profiler = None
