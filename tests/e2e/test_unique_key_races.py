@@ -45,7 +45,7 @@ mutation($name: String!) { createWorkspace(input: {name: $name}) { errors { code
 INVITE = """
 mutation($ws: ID!, $user: String!) {
   inviteWorkspaceMember(input: {workspaceId: $ws, userName: $user, role: EDITOR}) {
-    errors { code } invitation { id }
+    errors { code field message } invitation { id }
   }
 }
 """
@@ -129,6 +129,24 @@ async def _membership(gql: Any, engine: AsyncEngine, n: int) -> Save:
     return Save(ACCEPT, {"id": invitation}, "acceptInvitation", "id", rows, token)
 
 
+async def _invitation(gql: Any, engine: AsyncEngine, n: int) -> Save:
+    """Two invitations of one user to one workspace at once (two owners, or a double
+    submit): one pending invitation (migration 0016's key), the other a CONFLICT."""
+    name = f"cy{n}"
+    assert (await gql.ok(CREATE_USER, {"name": name}))["createUser"]["errors"] == []
+    ws = (await gql.ok(CREATE_WORKSPACE, {"name": f"team{n}"}))["createWorkspace"]["workspace"]
+
+    async def rows() -> int:
+        query = (
+            "SELECT count(*) FROM collab_invitations i JOIN users u ON u.id = i.user_id"
+            " WHERE u.name = :n AND i.state = 'PENDING'"
+        )
+        return await _count(engine, query, n=name)
+
+    variables = {"ws": ws["id"], "user": name}
+    return Save(INVITE, variables, "inviteWorkspaceMember", "userName", rows)
+
+
 async def _rule_version(gql: Any, engine: AsyncEngine, n: int) -> Save:
     """Two updates of one compliance rule at once: both would write version 2."""
     key = f"hashed-{n}"
@@ -190,6 +208,7 @@ CASES = {
     "user name": _user_name,
     "type key": _type_key,
     "membership": _membership,
+    "pending invitation": _invitation,
     "rule version": _rule_version,
     "rule key": _rule_key,
     "root term name": _root_term_name,

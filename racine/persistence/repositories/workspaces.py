@@ -45,6 +45,14 @@ _MEMBER = UniqueKey.of(
     message="the user is already a member of this workspace",
 )
 
+_PENDING_INVITATION = UniqueKey.of(
+    InvitationRow.__table__,
+    "workspace_id",
+    "user_id",
+    field="userName",
+    message="the user is already invited to this workspace",
+)
+
 
 def _workspace(row: WorkspaceRow) -> Workspace:
     return Workspace(
@@ -249,7 +257,8 @@ class WorkspaceRepository:
                 accepted_at=inv.accepted_at,
             )
         )
-        await self.session.flush()
+        with conflicts_on(_PENDING_INVITATION):
+            await self.session.flush()
 
     async def get_invitation(self, invitation_id: uuid.UUID) -> Invitation | None:
         row = (

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,8 +71,23 @@ class MemberRow(Base):
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+_PENDING = text("state = 'PENDING'")
+
+
 class InvitationRow(Base):
     __tablename__ = "collab_invitations"
+    # One pending invitation per user and workspace (migration 0016): two invitations
+    # sent at once both pass ``invite_member``'s check.
+    __table_args__ = (
+        Index(
+            "uq_collab_invitations_pending",
+            "workspace_id",
+            "user_id",
+            unique=True,
+            sqlite_where=_PENDING,
+            postgresql_where=_PENDING,
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     workspace_id: Mapped[uuid.UUID] = mapped_column(
