@@ -104,7 +104,8 @@ async def deliver(
         await uow.commit()
     delivery.attempts += 1
     if hook is None or not hook.active:
-        delivery.state, delivery.last_error = DeliveryState.FAILED, "webhook removed"
+        delivery.state = DeliveryState.FAILED
+        delivery.last_error = "webhook deleted" if hook is None else "webhook deactivated"
     else:
         body = json.dumps({"id": str(delivery.id), "event": delivery.event,
                            "data": delivery.payload}, separators=(",", ":")).encode()

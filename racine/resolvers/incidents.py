@@ -27,12 +27,14 @@ __all__ = [
     "alerts",
     "assign_incident",
     "create_webhook",
+    "delete_webhook",
     "incidents",
     "move_incident",
     "notification_preference",
     "resolve_incident",
     "resolve_webhook",
     "set_notification_preference",
+    "update_webhook",
     "webhook_deliveries",
     "webhooks",
 ]
@@ -116,6 +118,32 @@ async def create_webhook(info: Info, input: gql.CreateWebhookInput) -> gql.Creat
         return {"webhook": gql.Webhook.from_domain(hook)}
 
     return await run_mutation(gql.CreateWebhookPayload, action)
+
+
+async def update_webhook(info: Info, input: gql.UpdateWebhookInput) -> gql.WebhookPayload:
+    async def action() -> dict[str, Any]:
+        settings = info.context.services.settings
+        cmd = hooks.UpdateWebhook(
+            webhook_id=decode_id(input.id, "Webhook"), url=input.url,
+            events=None if input.events is None else [e.value for e in input.events],
+            secret=input.secret,
+            min_severity=None if input.min_severity is None else input.min_severity.value,
+            active=input.active)
+        hook = await hooks.update_webhook(
+            _uow(info), info.context.actor, CredentialCipher(settings.secret()), cmd,
+            DestinationPolicy(settings.webhook_allowed_networks))
+        return {"webhook": gql.Webhook.from_domain(hook)}
+
+    return await run_mutation(gql.WebhookPayload, action)
+
+
+async def delete_webhook(info: Info, input: gql.DeleteWebhookInput) -> gql.WebhookPayload:
+    async def action() -> dict[str, Any]:
+        hook = await hooks.delete_webhook(
+            _uow(info), info.context.actor, decode_id(input.id, "Webhook"))
+        return {"webhook": gql.Webhook.from_domain(hook)}
+
+    return await run_mutation(gql.WebhookPayload, action)
 
 
 async def notification_preference(info: Info) -> gql.NotificationPreference:

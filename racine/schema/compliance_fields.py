@@ -191,6 +191,22 @@ class ComplianceMutation:
     ) -> i.CreateWebhookPayload:
         return await ir.create_webhook(info, input)
 
+    @strawberry.mutation(description="Change a webhook's endpoint, alerts, secret or state"
+                         " (audited; the secret never shows). ADMIN only.",
+                         permission_classes=[IsAdmin])
+    async def update_webhook(
+        self, info: Info, input: Annotated[i.UpdateWebhookInput, INPUT]
+    ) -> i.WebhookPayload:
+        return await ir.update_webhook(info, input)
+
+    @strawberry.mutation(description="Delete a webhook and its delivery log (audited);"
+                         " `updateWebhook(active: false)` keeps the log. ADMIN only.",
+                         permission_classes=[IsAdmin])
+    async def delete_webhook(
+        self, info: Info, input: Annotated[i.DeleteWebhookInput, INPUT]
+    ) -> i.WebhookPayload:
+        return await ir.delete_webhook(info, input)
+
     @strawberry.mutation(description="Choose which alerts reach your `alerts` subscription.",
                          permission_classes=[IsViewer])
     async def set_notification_preference(

@@ -21,14 +21,17 @@ __all__ = [
     "AlertSignal",
     "AssignIncidentInput",
     "CreateWebhookInput",
+    "DeleteWebhookInput",
     "Incident",
     "IncidentPayload",
     "IncidentStage",
     "MoveIncidentInput",
     "NotificationPreference",
     "SetNotificationPreferenceInput",
+    "UpdateWebhookInput",
     "Webhook",
     "WebhookDelivery",
+    "WebhookPayload",
 ]
 
 PAGE = "Page size, 0-100 (default 20)."
@@ -198,6 +201,35 @@ class CreateWebhookInput:
 class CreateWebhookPayload:
     errors: list[UserError] = strawberry.field(description="Expected failures.")
     webhook: Webhook | None = strawberry.field(default=None, description="The webhook.")
+
+
+@strawberry.input(description="Change a webhook; omitted fields stay as they are. ADMIN only.")
+class UpdateWebhookInput:
+    id: strawberry.ID = strawberry.field(description="The Webhook.")
+    url: str | None = strawberry.field(
+        default=None, description="New endpoint, checked as in `createWebhook`.")
+    events: list[AlertKind] | None = strawberry.field(
+        default=None, description="Alert kinds to send (empty: all).")
+    secret: str | None = strawberry.field(
+        default=None, description="New signing secret, 16-256 characters, used from the next"
+        " attempt on. Input only: never returned.")
+    min_severity: Severity | None = strawberry.field(
+        default=None, description="Lowest severity sent.")
+    active: bool | None = strawberry.field(
+        default=None, description="false: no new deliveries, and pending ones fail at their"
+        " next attempt; true: alerts are sent again.")
+
+
+@strawberry.input(description="Delete a webhook with its delivery log. ADMIN only.")
+class DeleteWebhookInput:
+    id: strawberry.ID = strawberry.field(description="The Webhook.")
+
+
+@strawberry.type(description="Result of `updateWebhook` / `deleteWebhook`.")
+class WebhookPayload:
+    errors: list[UserError] = strawberry.field(description="Expected failures.")
+    webhook: Webhook | None = strawberry.field(
+        default=None, description="The webhook after the change (as it was, once deleted).")
 
 
 @strawberry.input(description="Set the caller's alert preference.")

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from racine.domain.access.model import Principal, Role
@@ -18,9 +19,11 @@ from racine.domain.scanning.credentials import CredentialCipher
 
 __all__ = [
     "CreateWebhook",
+    "UpdateWebhook",
     "create_webhook",
-    "deactivate_webhook",
+    "delete_webhook",
     "set_notification_preference",
+    "update_webhook",
 ]
 
 _SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
@@ -32,6 +35,36 @@ class CreateWebhook:
     events: Sequence[str]
     secret: str
     min_severity: str = "LOW"
+
+
+@dataclass(frozen=True)
+class UpdateWebhook:
+    """Fields left ``None`` stay as they are."""
+
+    webhook_id: uuid.UUID
+    url: str | None = None
+    events: Sequence[str] | None = None
+    secret: str | None = None
+    min_severity: str | None = None
+    active: bool | None = None
+
+
+def _url(value: str) -> str:
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 2000:
+        raise ValidationFailed("url must be an http(s) URL of at most 2000 characters",
+                               field="url")
+    if parts.username or parts.password:
+        raise ValidationFailed("url must not carry credentials: use the signing secret",
+                               field="url")
+    return url
+
+
+def _secret(value: str) -> str:
+    if not 16 <= len(value) <= 256:
+        raise ValidationFailed("secret must be 16-256 characters", field="secret")
+    return value
 
 
 def _kinds(values: Sequence[str], field: str) -> list[str]:
@@ -56,19 +89,11 @@ async def create_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: Cre
     resolve to addresses ``destinations`` lets webhooks reach (checked last,
     after the cheap checks, as it looks the host up)."""
     actor.require(Role.ADMIN)
-    parts = urlsplit(cmd.url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(cmd.url) > 2000:
-        raise ValidationFailed("url must be an http(s) URL of at most 2000 characters",
-                               field="url")
-    if parts.username or parts.password:
-        raise ValidationFailed("url must not carry credentials: use the signing secret",
-                               field="url")
-    if not 16 <= len(cmd.secret) <= 256:
-        raise ValidationFailed("secret must be 16-256 characters", field="secret")
+    url, secret = _url(cmd.url), _secret(cmd.secret)
     events = _kinds(cmd.events, "events")
     min_severity = _severity(cmd.min_severity, "minSeverity")
-    await destinations.check_url(cmd.url.strip())
-    hook = Webhook(url=cmd.url.strip(), events=events, secret=cipher.encrypt(cmd.secret),
+    await destinations.check_url(url)
+    hook = Webhook(url=url, events=events, secret=cipher.encrypt(secret),
                    min_severity=min_severity, created_by=actor.user_id)
     async with uow:
         await uow.notifications.add_webhook(hook)
@@ -78,16 +103,52 @@ async def create_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: Cre
     return hook
 
 
-async def deactivate_webhook(uow: IncidentsUnitOfWork, actor: Principal, hook_id: uuid.UUID
-                             ) -> Webhook:
+async def update_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: CredentialCipher,
+                         cmd: UpdateWebhook, destinations: DestinationPolicy) -> Webhook:
+    """ADMIN only. A new URL is checked as on creation; a new secret signs the next
+    attempts (the history says it was rotated, never what it is). A deactivated
+    webhook gets no new deliveries, and its pending ones fail at their next attempt."""
+    actor.require(Role.ADMIN)
+    url = None if cmd.url is None else _url(cmd.url)
+    secret = None if cmd.secret is None else _secret(cmd.secret)
+    events = None if cmd.events is None else _kinds(cmd.events, "events")
+    min_severity = None if cmd.min_severity is None else _severity(cmd.min_severity,
+                                                                   "minSeverity")
+    if url is not None:
+        await destinations.check_url(url)
+    async with uow:
+        hook = await uow.notifications.get_webhook(cmd.webhook_id)
+        if hook is None:
+            raise NotFound("Webhook", cmd.webhook_id, field="id")
+        diff: dict[str, Any] = {}
+        for name, key, value in (("url", "url", url), ("events", "events", events),
+                                 ("min_severity", "minSeverity", min_severity),
+                                 ("active", "active", cmd.active)):
+            if value is not None and value != getattr(hook, name):
+                diff[key] = {"before": getattr(hook, name), "after": value}
+                setattr(hook, name, value)
+        if secret is not None:
+            hook.secret = cipher.encrypt(secret)
+            diff["secretRotated"] = True  # never the secret (the audit redacts "secret" keys too)
+        if not diff:  # nothing changes: nothing to store or record
+            return hook
+        await uow.notifications.save_webhook(hook)
+        await record(uow, actor, "webhook.update", "Webhook", hook.id, diff)
+        await uow.commit()
+    return hook
+
+
+async def delete_webhook(uow: IncidentsUnitOfWork, actor: Principal, hook_id: uuid.UUID
+                         ) -> Webhook:
+    """ADMIN only: the webhook goes, with its delivery log (to keep the log, set it
+    inactive instead)."""
     actor.require(Role.ADMIN)
     async with uow:
         hook = await uow.notifications.get_webhook(hook_id)
         if hook is None:
             raise NotFound("Webhook", hook_id, field="id")
-        await uow.notifications.set_webhook_active(hook_id, False)
-        hook.active = False
-        await record(uow, actor, "webhook.deactivate", "Webhook", hook_id, {})
+        await uow.notifications.delete_webhook(hook_id)
+        await record(uow, actor, "webhook.delete", "Webhook", hook_id, {"url": hook.url})
         await uow.commit()
     return hook
 

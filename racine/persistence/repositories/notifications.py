@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.incidents.model import (
@@ -64,9 +64,15 @@ class NotificationRepository:
             "min_severity": hook.min_severity, "active": hook.active,
             "created_by": hook.created_by, "created_at": hook.created_at}])
 
-    async def set_webhook_active(self, hook_id: uuid.UUID, active: bool) -> None:
+    async def save_webhook(self, hook: Webhook) -> None:
         await self.session.execute(
-            update(WebhookRow).where(WebhookRow.id == hook_id).values(active=active))
+            update(WebhookRow).where(WebhookRow.id == hook.id).values(
+                url=hook.url, events=hook.events, secret=hook.secret,
+                min_severity=hook.min_severity, active=hook.active))
+
+    async def delete_webhook(self, hook_id: uuid.UUID) -> None:
+        """The webhook and (by its foreign key) its deliveries."""
+        await self.session.execute(delete(WebhookRow).where(WebhookRow.id == hook_id))
 
     async def get_webhook(self, hook_id: uuid.UUID) -> Webhook | None:
         row = await self.session.get(WebhookRow, hook_id, populate_existing=True)
