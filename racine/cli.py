@@ -83,6 +83,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from racine.app import create_app
+    from racine.server import Server
 
     def announce(secret: str) -> None:
         print(
@@ -112,7 +113,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # test_yjs_safety.py) instead of the socket's write buffer.
         ws_per_message_deflate=False,
     )
-    uvicorn.Server(config).run()
+    Server(config).run()
     return 0
 
 

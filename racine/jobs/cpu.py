@@ -80,11 +80,13 @@ _parked: dict[tuple[int, _Steps], ProcessPoolExecutor] = {}
 same size and preparation (``CpuPool.park``)."""
 
 
-def shut_down_parked() -> None:
-    """Shut down the warm pools parked in this process (the next pool starts cold)."""
+def shut_down_parked(*, wait: bool = False) -> None:
+    """Shut down the warm pools parked in this process (the next pool starts cold);
+    with ``wait``, until their workers have exited: a process about to end so leaves
+    none of their semaphores to multiprocessing's resource tracker."""
     while _parked:
         _, executor = _parked.popitem()
-        executor.shutdown(wait=False, cancel_futures=True)
+        executor.shutdown(wait=wait, cancel_futures=True)
 
 
 class CpuPool:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +62,71 @@ def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
     result = racine(["export-schema", "--output", str(tmp_path / "s.graphql")], {}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "type Query" in (tmp_path / "s.graphql").read_text()
+
+
+CREATE_SOURCE = """mutation($url: String!) {
+  createDataSource(input: {name: "shop", url: $url}) { errors { code } dataSource { id } } }"""
+START_SCAN = """mutation($id: ID!) {
+  startScan(input: {dataSourceId: $id}) { errors { code } scan { id } } }"""
+SCAN_STATE = "query($id: ID!) { node(id: $id) { ... on Scan { state } } }"
+
+
+def test_serve_stops_after_a_scan_with_nothing_on_its_output(
+    live_server_env: dict[str, str], tmp_path: Path, live_server_factory: Any
+) -> None:
+    # Given a server that scanned a source (its CPU pool of workers started)
+    shop = tmp_path / "shop.db"
+    conn = sqlite3.connect(shop)
+    conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)")
+    conn.executemany(
+        "INSERT INTO customers (email) VALUES (?)", [(f"user{i}@example.org",) for i in range(50)]
+    )
+    conn.commit()
+    conn.close()
+    server = live_server_factory(live_server_env)
+    headers = {"authorization": f"Bearer {live_server_env['RACINE_BOOTSTRAP_TOKEN']}"}
+
+    def gql(query: str, variables: dict[str, Any]) -> Any:
+        body = httpx.post(
+            f"{server.http}/graphql",
+            json={"query": query, "variables": variables},
+            headers=headers,
+            timeout=10,
+        ).json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    source = gql(CREATE_SOURCE, {"url": f"sqlite:///{shop}"})["createDataSource"]["dataSource"]
+    scan = gql(START_SCAN, {"id": source["id"]})["startScan"]["scan"]
+    deadline = time.monotonic() + 60
+    while (state := gql(SCAN_STATE, {"id": scan["id"]})["node"]["state"]) != "SUCCEEDED":
+        assert state in ("QUEUED", "RUNNING") and time.monotonic() < deadline, state
+        time.sleep(0.2)
+
+    # When it is stopped with SIGTERM (and every process it started, which writes to
+    # the same log, has ended: the resource tracker warns after the server is gone)
+    server.stop()
+    deadline = time.monotonic() + 15
+    while _writers(server.log):
+        assert time.monotonic() < deadline, _writers(server.log)
+        time.sleep(0.1)
+
+    # Then it ends as SIGTERM asks, with no traceback and no warning on its output (the
+    # resource tracker's, of semaphores its worker pool left behind)
+    assert server.proc is not None and server.proc.returncode == -signal.SIGTERM
+    output = server.log.read_text()
+    assert "shutdown complete" in output
+    for unwanted in ("Traceback", "Warning", "leaked"):
+        assert unwanted not in output, output[-2000:]
+
+
+def _writers(path: Path) -> list[int]:
+    """Processes holding ``path`` open."""
+    found = []
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(os.readlink(fd) == str(path) for fd in fd_dir.iterdir()):
+                found.append(int(fd_dir.parent.name))
+        except OSError:  # gone, or not ours to read
+            continue
+    return found
