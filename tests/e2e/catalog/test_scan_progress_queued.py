@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_active_scan_guards import HeldSource, _finish, _source, _start, _state, held
+from test_active_scan_guards import (
+    HeldSource,
+    _finish,
+    _rule_set,
+    _source,
+    _start,
+    _state,
+    held,
+)
 from test_catalog_mutations import CREATE_SOURCE
 
 __all__ = ["held"]  # the fixture, imported for this module's tests
@@ -30,8 +38,9 @@ def settings_overrides() -> dict[str, Any]:
 async def test_a_queued_scan_reports_no_progress(
     gql: Any, subscribe: Any, held: HeldSource, shop_sqlite: Path
 ) -> None:
-    # Given the one job slot taken by a scan held on a locked table
-    blocker = await _start(gql, await _source(gql, held))
+    # Given the one job slot taken by a scan held on a locked table (its rules read
+    # only that table's schema, not every schema of the test database)
+    blocker = await _start(gql, await _source(gql, held, await _rule_set(gql, held.schema)))
     # and a second source whose scan therefore waits
     created = (
         await gql.ok(CREATE_SOURCE, {"input": {"name": "waiting", "url": f"sqlite:///{shop_sqlite}"}})
