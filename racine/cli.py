@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"racine: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, json=settings.log_json)
+    if args.command != "export-schema" and (problem := _make_data_dirs(settings)):
+        print(f"racine: {problem}", file=sys.stderr)
+        return 2
     try:
         if args.command == "serve":
             return _serve(settings, args)
@@ -77,6 +80,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 2
+
+
+def _make_data_dirs(settings: Settings) -> str | None:
+    """Create the directory of the SQLite metadata database (``RACINE_DATA_DIR`` by
+    default) if it is missing; why not, if it cannot be."""
+    file = settings.sqlite_file
+    if file is None:
+        return None
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create {file.parent} for the metadata database: {exc.strerror}"
+    return None
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -122,6 +122,16 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'racine.db').as_posix()}"
 
     @property
+    def sqlite_file(self) -> Path | None:
+        """The metadata database's file on SQLite (None in memory or on PostgreSQL)."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.resolved_database_url)
+        if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
+    @property
     def graphiql_enabled(self) -> bool:
         if self.graphiql is not None:
             return self.graphiql

@@ -130,3 +130,27 @@ def _writers(path: Path) -> list[int]:
         except OSError:  # gone, or not ours to read
             continue
     return found
+
+
+def test_a_missing_data_directory_is_created(tmp_path: Path) -> None:
+    # Given a data directory that does not exist yet
+    data = tmp_path / "new" / "racine"
+    env = {"RACINE_DATA_DIR": str(data), "RACINE_DATABASE_URL": ""}
+    # When the database is set up there, Then it is made with its parents
+    made = racine(["db", "upgrade"], env, tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert (data / "racine.db").is_file()
+
+
+def test_a_data_directory_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    # Given a data directory below a regular file
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    env = {"RACINE_DATA_DIR": str(blocker / "racine"), "RACINE_DATABASE_URL": ""}
+    for command in (["serve"], ["db", "upgrade"]):
+        # When a command needs it, Then it stops at once with one line naming it
+        refused = racine(command, env, tmp_path)
+        assert refused.returncode == 2, refused
+        assert refused.stderr.splitlines() == [
+            f"racine: cannot create {blocker / 'racine'} for the metadata database: Not a directory"
+        ], refused.stderr
