@@ -22,7 +22,7 @@ from racine.jobs.base import RunQueue
 from racine.lineage_api import install as install_lineage
 from racine.metrics import Metrics
 from racine.persistence.database import Database
-from racine.persistence.migrate import upgrade_async
+from racine.persistence.migrate import require_migrated, upgrade_async
 from racine.persistence.unit_of_work import SqlUnitOfWork
 from racine.realtime import build_bus
 from racine.realtime.collab_app import install_rooms
@@ -99,6 +99,8 @@ def create_app(settings: Settings, *, announce: Callable[[str], None] | None = N
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.env is Environment.EMBEDDED:
             await upgrade_async(settings.resolved_database_url)
+        else:
+            await require_migrated(db.engine)
         await bus.start()
         await jobs.start()
         preset = settings.bootstrap_token.get_secret_value() if settings.bootstrap_token else None

@@ -31,9 +31,29 @@ def redact(text: str) -> str:
     return text
 
 
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+# The line a traceback ends with: an exception's (dotted) class name, then ": " and its
+# message or nothing. Frames are indented; SQLAlchemy's "[SQL: ...]" and "(Background
+# on this error ...)" notes and the lines chaining exceptions do not match.
+_EXCEPTION_LINE = re.compile(r"(?:[a-z_]\w*\.)*[A-Z]\w*[a-z]\w*(?::\s|$)")
+
+
+def _without_traceback(message: str) -> str:
+    """``message`` with a traceback formatted into it (Starlette reports a failed
+    application startup that way) cut to the exception it ends with."""
+    head, _, trace = message.partition(_TRACEBACK)
+    last = next((ln for ln in reversed(trace.splitlines()) if _EXCEPTION_LINE.match(ln)), "")
+    return f"{head.strip()} {last}".strip()
+
+
 class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
+        message = record.getMessage()
+        if _TRACEBACK in message:
+            message = _without_traceback(message)
+        record.msg = redact(message)
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
             # Keep the exception type, drop the traceback text: tracebacks can

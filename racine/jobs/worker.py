@@ -14,6 +14,7 @@ from racine.jobs.base import RunQueue
 from racine.jobs.options import JobOptions
 from racine.jobs.pgqueue import PgJobQueue
 from racine.persistence.database import Database
+from racine.persistence.migrate import require_migrated
 from racine.persistence.unit_of_work import SqlUnitOfWork
 
 __all__ = ["run_worker"]
@@ -57,6 +58,7 @@ async def run_worker(
         loop.add_signal_handler(sig, stop.set)
     await event_bus.start()
     try:
+        await require_migrated(db.engine)
         await queue.start()
         log.info("worker started", extra={"kinds": sorted(queue.registry.kinds)})
         await stop.wait()

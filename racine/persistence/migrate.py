@@ -1,4 +1,5 @@
-"""Run Alembic migrations programmatically (``racine db upgrade``, embedded start-up)."""
+"""Run Alembic migrations programmatically (``racine db upgrade``, embedded start-up),
+and check a production database is migrated before a server or worker uses it."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["alembic_config", "upgrade", "upgrade_async"]
+__all__ = ["NotMigrated", "alembic_config", "require_migrated", "upgrade", "upgrade_async"]
 
 _HERE = Path(__file__).parent / "migrations"
 
@@ -27,3 +31,25 @@ def upgrade(url: str, revision: str = "head") -> None:
 async def upgrade_async(url: str) -> None:
     """Alembic's env runs its own event loop, so it gets a thread of its own."""
     await asyncio.to_thread(upgrade, url)
+
+
+class NotMigrated(RuntimeError):
+    """The metadata database is not at this version's schema (the message says what
+    to run)."""
+
+
+async def require_migrated(engine: AsyncEngine) -> None:
+    """Raise :class:`NotMigrated` unless the database is at this version's newest
+    migration: in production the operator migrates (``racine db upgrade``), and a
+    server on an older schema would fail on its first query instead."""
+    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    async with engine.connect() as conn:
+        current = await conn.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+    if current != head:
+        found = "has no Racine schema" if current is None else f"is at migration {current}"
+        raise NotMigrated(
+            f"the metadata database {found}; this version needs {head}: "
+            "run `racine db upgrade` first"
+        )

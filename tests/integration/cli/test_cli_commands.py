@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 
 def racine(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -154,3 +160,49 @@ def test_a_data_directory_that_cannot_be_made_is_one_line(tmp_path: Path) -> Non
         assert refused.stderr.splitlines() == [
             f"racine: cannot create {blocker / 'racine'} for the metadata database: Not a directory"
         ], refused.stderr
+
+
+def test_production_refuses_a_database_that_is_not_migrated(
+    tmp_path: Path, live_server_factory: Any
+) -> None:
+    postgres = os.environ.get("RACINE_TEST_POSTGRES_URL")
+    if not postgres:
+        pytest.skip("RACINE_TEST_POSTGRES_URL not set")
+    # Given an empty PostgreSQL database, never migrated
+    base = make_url(postgres)
+    name = f"racine_unmigrated_{uuid.uuid4().hex[:8]}"
+    admin = base.render_as_string(hide_password=False)
+    asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
+    env = {
+        "RACINE_ENV": "production",
+        "RACINE_DATABASE_URL": base.set(database=name).render_as_string(hide_password=False),
+        "RACINE_SECRET_KEY": "test-secret-key-0123456789",
+        "RACINE_REDIS_URL": os.environ.get("RACINE_TEST_REDIS_URL", ""),
+        "RACINE_DATA_DIR": str(tmp_path),
+    }
+    try:
+        # When a server and a worker start on it, Then each stops at once and says
+        # what to run, with no traceback
+        served = racine(["serve", "--port", "0"], env, tmp_path)
+        assert served.returncode == 3, served.stderr[-2000:]
+        worked = racine(["worker"], env, tmp_path)
+        assert worked.returncode == 1, worked.stderr[-2000:]
+        for output in (served.stderr, worked.stderr):
+            assert "has no Racine schema" in output and "run `racine db upgrade`" in output
+            assert "Traceback" not in output, output[-2000:]
+        # And once migrated, the server starts
+        assert racine(["db", "upgrade"], env, tmp_path).returncode == 0
+        server = live_server_factory(env)
+        assert httpx.get(f"{server.http}/readyz", timeout=10).json()["status"] == "ready"
+        server.stop()
+    finally:
+        asyncio.run(_pg_admin(admin, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+async def _pg_admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()

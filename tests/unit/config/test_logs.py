@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import traceback
 
 from racine.logs import configure_logging, redact, request_id_var
 
@@ -34,3 +35,26 @@ def test_json_lines_with_request_id_and_no_traceback(capsys) -> None:
     assert line["message"] == "boom with rcn_***"
     assert line["error"] == "ValueError: cannot reach postgresql://u:***@h/db"
     assert "Traceback" not in stream.getvalue() and "pw" not in stream.getvalue()
+
+
+def test_a_traceback_formatted_into_a_message_is_cut_to_its_exception() -> None:
+    # Starlette reports a failed application startup with the traceback as its text
+    configure_logging("INFO", json=True)
+    stream = io.StringIO()
+    handler = logging.getLogger().handlers[0]
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError as exc:
+            raise RuntimeError("cannot reach postgresql://u:pw@h/db") from exc
+    except RuntimeError:
+        text = traceback.format_exc()
+    # ...and SQLAlchemy's errors end with notes (their parameters may be anything)
+    sql_notes = "\n[SQL: SELECT id\nFROM\njob_runs]\n[parameters: ('rcn_ABCDEFGHIJKLMN',)]\n"
+    background = "(Background on this error at: https://sqlalche.me/e/21/e3q8)\n"
+    logging.getLogger("uvicorn.error").error(text.rstrip() + sql_notes + background)
+    line = json.loads(stream.getvalue().strip())
+    assert line["message"] == "RuntimeError: cannot reach postgresql://u:***@h/db"
+    for gone in ("Traceback", "File ", "parameters", "rcn_", "job_runs", "pw"):
+        assert gone not in stream.getvalue(), gone
