@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = ["NotMigrated", "alembic_config", "require_migrated", "upgrade", "upgrade_async"]
@@ -41,15 +42,29 @@ class NotMigrated(RuntimeError):
 async def require_migrated(engine: AsyncEngine) -> None:
     """Raise :class:`NotMigrated` unless the database is at this version's newest
     migration: in production the operator migrates (``racine db upgrade``), and a
-    server on an older schema would fail on its first query instead."""
-    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    server on an older schema would fail on its first query instead. A database a
+    newer release migrated is refused too (this version may not read it)."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    head = script.get_current_head()
     async with engine.connect() as conn:
         current = await conn.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
-    if current != head:
-        found = "has no Racine schema" if current is None else f"is at migration {current}"
+    if current == head:
+        return
+    if current is None:
         raise NotMigrated(
-            f"the metadata database {found}; this version needs {head}: "
-            "run `racine db upgrade` first"
+            f"the metadata database has no Racine schema; this version needs migration"
+            f" {head}: run `racine db upgrade` first"
         )
+    try:
+        script.get_revision(current)
+    except CommandError:
+        raise NotMigrated(
+            f"the metadata database is at migration {current}, which this version (at"
+            f" {head}) does not know: a newer release migrated it; run that release"
+        ) from None
+    raise NotMigrated(
+        f"the metadata database is at migration {current}; this version needs {head}:"
+        " run `racine db upgrade` first"
+    )
