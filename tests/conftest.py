@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from pg_admin import pg_admin
 
 POSTGRES_URL = os.environ.get("RACINE_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("RACINE_TEST_REDIS_URL")
@@ -66,25 +67,15 @@ def postgres_database() -> Iterator[str]:
 
     base = make_url(POSTGRES_URL)
     name = f"racine_test_{secrets.token_hex(4)}"
-    asyncio.run(_pg_admin(base.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg_admin(base.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'))
     url = base.set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url
     asyncio.run(
-        _pg_admin(
+        pg_admin(
             base.render_as_string(hide_password=False), f'DROP DATABASE "{name}" WITH (FORCE)'
         )
     )
-
-
-async def _pg_admin(url: str, statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(statement))
-    await engine.dispose()
 
 
 async def _truncate_all(url: str) -> None:

@@ -13,15 +13,10 @@ from typing import Any
 from pg_lock_waits import at_once
 from sqlalchemy.ext.asyncio import create_async_engine
 from strawberry import relay
-from test_catalog_mutations import ASSETS, HISTORY, UPDATE_ASSET, _source
+from test_catalog_mutations import HISTORY, UPDATE_ASSET
+from test_repeated_assignment_races import _asset
 
 ROUNDS = 3  # SQLite only: plain concurrent calls, a few times
-
-
-async def _asset(gql: Any, name: str) -> str:
-    await _source(gql, name, "postgresql://reader@127.0.0.1:1/warehouse")  # never contacted
-    found = (await gql.ok(ASSETS, {"filter": {"name": name}}))["assets"]["edges"]
-    return str(found[0]["node"]["id"])
 
 
 async def _edit(gql: Any, asset: str, token: str | None = None, **patch: Any) -> dict[str, Any]:

@@ -24,9 +24,8 @@ from test_active_scan_guards import (  # noqa: F401
 )
 from test_catalog_scan_sqlite import SCAN_PROGRESS
 
-from racine.domain.events import Channels, Event
 from racine.domain.runs.model import RunState
-from racine.domain.scanning.progress import ScanProgress
+from racine.domain.scanning.progress import ScanProgress, progress_event
 from racine.schema.relay import decode_id
 
 QUEUE_SIZE = 10  # the smallest subscriber buffer the settings allow
@@ -53,6 +52,13 @@ async def _start_scan(gql: Any, source: HeldSource) -> tuple[str, uuid.UUID]:
     return scan_gid, decode_id(scan_gid, "Scan")
 
 
+async def _overflow(bus: Any, progress: ScanProgress, schema: str) -> None:
+    """One TABLE_STARTED step more than a subscriber's buffer holds."""
+    for n in range(QUEUE_SIZE + 1):
+        payload = progress.payload("TABLE_STARTED", table=f"{schema}.t{n}")
+        await bus.publish(progress_event(payload))
+
+
 async def test_a_gap_that_finds_the_scan_over_ends_with_the_state_step(
     app: Any,
     gql: Any,
@@ -74,9 +80,7 @@ async def test_a_gap_that_finds_the_scan_over_ends_with_the_state_step(
 
         # When a burst of progress events overflows the subscriber's buffer
         progress = ScanProgress(scan_id, total=QUEUE_SIZE + 1)
-        for n in range(QUEUE_SIZE + 1):
-            payload = progress.payload("TABLE_STARTED", table=f"{held.schema}.t{n}")
-            await runtime.bus.publish(Event(Channels.scan(str(scan_id)), "SCAN_PROGRESS", payload))
+        await _overflow(runtime.bus, progress, held.schema)
         steps = [s["scanProgress"] for s in await sub.collect(op, lambda d: False, timeout=30)]
 
     # Then the buffered steps come, then the GAP with the re-read FAILED state, and the
@@ -94,16 +98,13 @@ async def test_after_a_gap_a_running_scan_streams_live_steps_again(
 ) -> None:
     runtime = app.state.runtime
     scan_gid, scan_id = await _start_scan(gql, held)
-    channel = Channels.scan(str(scan_id))
     progress = ScanProgress(scan_id, total=QUEUE_SIZE + 2)
 
     async with subscribe() as sub:
         # Given a subscriber of a running scan that the bus dropped for falling behind
         op = await sub.start(SCAN_PROGRESS, {"id": scan_gid})
         await sub.collect(op, lambda d: d["scanProgress"]["type"] == "TABLE_STARTED")
-        for n in range(QUEUE_SIZE + 1):
-            payload = progress.payload("TABLE_STARTED", table=f"{held.schema}.t{n}")
-            await runtime.bus.publish(Event(channel, "SCAN_PROGRESS", payload))
+        await _overflow(runtime.bus, progress, held.schema)
         steps = await sub.collect(op, lambda d: d["scanProgress"]["type"] == "GAP", timeout=30)
         assert steps[-1]["scanProgress"]["state"] == "RUNNING", steps[-1]
 
@@ -112,7 +113,7 @@ async def test_after_a_gap_a_running_scan_streams_live_steps_again(
         async def next_live_step() -> dict[str, Any]:
             while True:
                 payload = progress.payload("TABLE_FINISHED", table=f"{held.schema}.later")
-                await runtime.bus.publish(Event(channel, "SCAN_PROGRESS", payload))
+                await runtime.bus.publish(progress_event(payload))
                 try:
                     message = await sub.receive(timeout=0.2)
                 except TimeoutError:

@@ -44,7 +44,7 @@ UPDATE_HOOK = """mutation($input: UpdateWebhookInput!) {
 DELETE_HOOK = """mutation($id: ID!) {
   deleteWebhook(input: {id: $id}) { errors { code field message } webhook { id url } } }"""
 HOOKS = "{ webhooks { id url active } }"
-VIEWER = """mutation($name: String!) {
+STEWARD = """mutation($name: String!) {
   createUser(input: {name: $name, role: STEWARD}) { user { id } } }"""
 TOKEN = """mutation($user: ID!) {
   createApiToken(input: {name: "t", userId: $user}) { secret } }"""
@@ -81,7 +81,7 @@ async def test_a_webhook_is_changed_and_deleted_by_an_admin_only(gql: Any) -> No
         {"id": hook_id, "url": "http://10.1.9.9/alerts", "active": False}]
 
     # A non-admin can neither change nor delete it
-    user = (await gql.ok(VIEWER, {"name": "stew_hooks"}))["createUser"]["user"]["id"]
+    user = (await gql.ok(STEWARD, {"name": "stew_hooks"}))["createUser"]["user"]["id"]
     token = (await gql.ok(TOKEN, {"user": user}))["createApiToken"]["secret"]
     for document, variables in ((UPDATE_HOOK, {"input": {"id": hook_id, "active": True}}),
                                 (DELETE_HOOK, {"id": hook_id})):

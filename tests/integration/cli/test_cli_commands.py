@@ -15,9 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from pg_admin import pg_admin
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 
 def racine(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -172,7 +171,7 @@ def test_production_refuses_a_database_that_is_not_migrated(
     base = make_url(postgres)
     name = f"racine_unmigrated_{uuid.uuid4().hex[:8]}"
     admin = base.render_as_string(hide_password=False)
-    asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg_admin(admin, f'CREATE DATABASE "{name}"'))
     env = {
         "RACINE_ENV": "production",
         "RACINE_DATABASE_URL": base.set(database=name).render_as_string(hide_password=False),
@@ -196,13 +195,4 @@ def test_production_refuses_a_database_that_is_not_migrated(
         assert httpx.get(f"{server.http}/readyz", timeout=10).json()["status"] == "ready"
         server.stop()
     finally:
-        asyncio.run(_pg_admin(admin, f'DROP DATABASE "{name}" WITH (FORCE)'))
-
-
-async def _pg_admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
+        asyncio.run(pg_admin(admin, f'DROP DATABASE "{name}" WITH (FORCE)'))

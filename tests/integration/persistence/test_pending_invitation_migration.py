@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
+from test_unique_names_migration import _insert
 
 from racine.persistence.migrate import alembic_config, upgrade
 from racine.persistence.tables.access import UserRow
@@ -51,12 +52,6 @@ def _invitation(
         "state": state,
         "created_at": T0 + timedelta(minutes=minute),
     }
-
-
-async def _insert(engine: AsyncEngine, table: Any, rows: list[dict[str, Any]]) -> None:
-    async with engine.begin() as conn:
-        for row in rows:
-            await conn.execute(insert(table).values(**row))
 
 
 async def test_later_duplicate_pending_invitations_go_and_are_then_refused(
