@@ -371,6 +371,8 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON line (internal)")
     args = parser.parse_args()
+    if args.sizes and (args.schema or args.profile):
+        parser.error("--schema and --profile measure one size: give it with --tables")
     if args.sizes:
         for size in [int(s) for s in args.sizes.split(",")]:
             extra = (
