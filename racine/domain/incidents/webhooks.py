@@ -23,6 +23,7 @@ __all__ = [
     "create_webhook",
     "delete_webhook",
     "set_notification_preference",
+    "shown_url",
     "update_webhook",
 ]
 
@@ -59,6 +60,16 @@ def _url(value: str) -> str:
         raise ValidationFailed("url must not carry credentials: use the signing secret",
                                field="url")
     return url
+
+
+def shown_url(url: str) -> str:
+    """``url`` as the audit trail shows it: scheme and host, the path and query
+    replaced by ``***``. Some services put the credential in the path (Slack's
+    ``/services/T…/B…/<token>``), and the audit trail is read, streamed and
+    exported beyond the admins who may see the webhook itself."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return f"{origin}/***" if parts.path.strip("/") or parts.query else origin
 
 
 def _secret(value: str) -> str:
@@ -98,7 +109,8 @@ async def create_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: Cre
     async with uow:
         await uow.notifications.add_webhook(hook)
         await record(uow, actor, "webhook.create", "Webhook", hook.id,
-                     {"url": hook.url, "events": hook.events, "minSeverity": hook.min_severity})
+                     {"url": shown_url(hook.url), "events": hook.events,
+                      "minSeverity": hook.min_severity})
         await uow.commit()
     return hook
 
@@ -125,7 +137,10 @@ async def update_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: Cre
                                  ("min_severity", "minSeverity", min_severity),
                                  ("active", "active", cmd.active)):
             if value is not None and value != getattr(hook, name):
-                diff[key] = {"before": getattr(hook, name), "after": value}
+                before, after = getattr(hook, name), value
+                if name == "url":  # the key's presence says it changed, whatever is shown
+                    before, after = shown_url(before), shown_url(after)
+                diff[key] = {"before": before, "after": after}
                 setattr(hook, name, value)
         if secret is not None:
             hook.secret = cipher.encrypt(secret)
@@ -148,7 +163,8 @@ async def delete_webhook(uow: IncidentsUnitOfWork, actor: Principal, hook_id: uu
         if hook is None:
             raise NotFound("Webhook", hook_id, field="id")
         await uow.notifications.delete_webhook(hook_id)
-        await record(uow, actor, "webhook.delete", "Webhook", hook_id, {"url": hook.url})
+        await record(uow, actor, "webhook.delete", "Webhook", hook_id,
+                     {"url": shown_url(hook.url)})
         await uow.commit()
     return hook
 

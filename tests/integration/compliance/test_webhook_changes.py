@@ -25,6 +25,7 @@ from racine.notifications.signing import verify
 pytestmark = pytest.mark.usefixtures("dialect")
 
 ROTATED = "whsec-rotated-0123456789"
+TOKEN = "T0K3N-in-the-url-5678"
 
 
 async def change(env: Any, hook_id: uuid.UUID, **fields: Any) -> Any:
@@ -41,8 +42,9 @@ async def history(env: Any, hook_id: uuid.UUID) -> list[tuple[str, dict[str, Any
 async def test_a_deactivated_webhook_gets_nothing_and_a_moved_one_signs_with_its_new_secret(
     env: Any, receiver: Any
 ) -> None:
-    # Given a webhook (on an endpoint that would fail) with a delivery pending
-    created = await hook(env, f"{receiver.url}/fail")
+    # Given a webhook (on an endpoint that would fail, its URL carrying a token as
+    # some services' do) with a delivery pending
+    created = await hook(env, f"{receiver.url}/fail?key={TOKEN}")
     (pending,) = await alert(env)
 
     # When it is deactivated
@@ -70,11 +72,15 @@ async def test_a_deactivated_webhook_gets_nothing_and_a_moved_one_signs_with_its
     assert verify(ROTATED, body, headers["x-racine-signature"])
     assert not verify(SIGNING, body, headers["x-racine-signature"])
 
-    # And the history has each change, the secret only as rotated
-    (last, first) = [diff for _, diff in (await history(env, created.id))[:2]]
+    # And the history has each change, the secret only as rotated, the URLs only by
+    # their host
+    entries = await history(env, created.id)
+    (last, first) = [diff for _, diff in entries[:2]]
     assert first == {"active": {"before": True, "after": False}}
     assert last["secretRotated"] is True and "secret" not in last
-    assert last["url"] == {"before": f"{receiver.url}/fail", "after": f"{receiver.url}/ok"}
+    assert last["url"] == {"before": f"{receiver.url}/***", "after": f"{receiver.url}/***"}
+    assert entries[-1][1]["url"] == f"{receiver.url}/***"  # webhook.create
+    assert TOKEN not in str(entries)
     assert last["active"] == {"before": False, "after": True}
     assert ROTATED not in str(last) and SIGNING not in str(last)
 
@@ -100,7 +106,8 @@ async def test_a_deleted_webhook_goes_with_its_delivery_log(env: Any, receiver: 
         log = await uow.notifications.deliveries_page(created.id, PageRequest(first=10))
         assert log.items == []
         assert await uow.notifications.get_delivery(pending) is None
-    assert (await history(env, created.id))[0] == ("webhook.delete", {"url": created.url})
+    deleted = ("webhook.delete", {"url": f"{receiver.url}/***"})
+    assert (await history(env, created.id))[0] == deleted
     assert await deliver_due(env.uow, env.cipher, fast(env), [pending]) == []
 
     # And deleting or changing it again is NOT_FOUND
