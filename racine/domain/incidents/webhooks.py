@@ -138,8 +138,9 @@ async def update_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: Cre
                                  ("active", "active", cmd.active)):
             if value is not None and value != getattr(hook, name):
                 before, after = getattr(hook, name), value
-                if name == "url":  # the key's presence says it changed, whatever is shown
-                    before, after = shown_url(before), shown_url(after)
+                if isinstance(value, str) and name == "url":
+                    # the key's presence says it changed, whatever is shown
+                    before, after = shown_url(before), shown_url(value)
                 diff[key] = {"before": before, "after": after}
                 setattr(hook, name, value)
         if secret is not None:
