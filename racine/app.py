@@ -20,6 +20,7 @@ from racine.http import BodyLimit, RequestId
 from racine.jobs import build_job_queue
 from racine.jobs.base import RunQueue
 from racine.lineage_api import install as install_lineage
+from racine.logs import slow_step_warnings
 from racine.metrics import Metrics
 from racine.persistence.database import Database
 from racine.persistence.migrate import require_migrated, upgrade_async
@@ -115,9 +116,12 @@ def create_app(settings: Settings, *, announce: Callable[[str], None] | None = N
             for hook in reversed(runtime.on_stop):
                 with contextlib.suppress(Exception):
                     await hook(runtime)
-            await jobs.stop()  # finishes running jobs or re-queues them
-            await bus.stop()
-            await db.dispose()
+            async with slow_step_warnings("jobs"):
+                await jobs.stop()  # finishes running jobs or re-queues them
+            async with slow_step_warnings("bus"):
+                await bus.stop()
+            async with slow_step_warnings("database"):
+                await db.dispose()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
 import logging
 import re
 import sys
+import time
+from collections.abc import AsyncIterator
 
 from pythonjsonlogger.json import JsonFormatter
 
-__all__ = ["configure_logging", "redact", "request_id_var"]
+__all__ = ["configure_logging", "redact", "request_id_var", "slow_step_warnings"]
+
+log = logging.getLogger("racine")
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "racine_request_id", default=None
@@ -88,3 +94,23 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+
+
+SLOW_STEP_S = 5.0
+
+
+@contextlib.asynccontextmanager
+async def slow_step_warnings(step: str) -> AsyncIterator[None]:
+    """A step of stopping the process still running after ``SLOW_STEP_S`` is logged
+    then, and again with its duration when it ends: a stop that hangs says where."""
+    started = time.monotonic()
+    late = asyncio.get_running_loop().call_later(
+        SLOW_STEP_S, lambda: log.warning("shutdown step still running", extra={"step": step})
+    )
+    try:
+        yield
+    finally:
+        late.cancel()
+        took = time.monotonic() - started
+        if took > SLOW_STEP_S:
+            log.warning("slow shutdown step", extra={"step": step, "seconds": round(took, 1)})

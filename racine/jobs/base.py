@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -13,11 +13,16 @@ from racine.domain.runs.context import RunHandler
 from racine.domain.runs.model import JobRun, RunState
 from racine.domain.runs.use_cases import submit_run
 from racine.jobs.options import JobOptions
+from racine.jobs.reasons import failure_reason
 from racine.jobs.registry import HandlerRegistry
 from racine.jobs.runner import OutcomeHook, Runner
 from racine.jobs.scheduler import Schedule, Scheduler
 
 __all__ = ["RunQueue"]
+
+log = logging.getLogger("racine.jobs")
+
+_CANCEL_WAIT_S = 10.0
 
 
 class RunQueue:
@@ -86,9 +91,19 @@ class RunQueue:
         self._tasks.append(asyncio.create_task(coro, name=name))
 
     async def _cancel_tasks(self) -> None:
+        """Cancel the background loops and wait for them, at most ``_CANCEL_WAIT_S``: a
+        loop that ignores its cancellation is named in the log, and stopping goes on."""
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if not tasks:
+            return
+        done, stuck = await asyncio.wait(tasks, timeout=_CANCEL_WAIT_S)
+        for task in done:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                log.warning("job queue task had failed",
+                            extra={"task": task.get_name(), "error": failure_reason(error)})
+        for task in stuck:
+            log.warning("job queue task did not stop when cancelled",
+                        extra={"task": task.get_name()})

@@ -13,6 +13,7 @@ from racine.domain.ports import EventBus, UnitOfWork
 from racine.jobs.base import RunQueue
 from racine.jobs.options import JobOptions
 from racine.jobs.pgqueue import PgJobQueue
+from racine.logs import slow_step_warnings
 from racine.persistence.database import Database
 from racine.persistence.migrate import require_migrated
 from racine.persistence.unit_of_work import SqlUnitOfWork
@@ -63,9 +64,12 @@ async def run_worker(
         log.info("worker started", extra={"kinds": sorted(queue.registry.kinds)})
         await stop.wait()
         log.info("worker stopping")
-        await queue.stop()
+        async with slow_step_warnings("jobs"):
+            await queue.stop()
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
-        await event_bus.stop()
-        await db.dispose()
+        async with slow_step_warnings("bus"):
+            await event_bus.stop()
+        async with slow_step_warnings("database"):
+            await db.dispose()

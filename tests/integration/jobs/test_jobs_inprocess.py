@@ -284,6 +284,44 @@ async def test_stop_waits_for_a_short_handler(env: Any) -> None:
     assert (await env.get(run.id)).state is RunState.SUCCEEDED
 
 
+async def test_stop_does_not_wait_forever_for_a_loop_that_ignores_its_cancellation(
+    env: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a running queue with a background loop that swallows its cancellation
+    # (as asyncio.wait_for on Python 3.11 can) and goes on for a while
+    import racine.jobs.base as base
+
+    monkeypatch.setattr(base, "_CANCEL_WAIT_S", 0.3)
+    started, released = asyncio.Event(), asyncio.Event()
+
+    async def stubborn() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            await released.wait()
+
+    queue = make_queue(env)
+    await queue.start()
+    queue._spawn(stubborn(), "stubborn-loop")
+    stuck = queue._tasks[-1]
+    await started.wait()
+
+    # When the queue stops
+    async with asyncio.timeout(10):
+        await queue.stop(wait_s=0.1)
+
+    # Then it stopped anyway, naming the loop that did not
+    assert not stuck.done()
+    assert any(
+        r.getMessage() == "job queue task did not stop when cancelled"
+        and getattr(r, "task", None) == "stubborn-loop"
+        for r in caplog.records
+    )
+    released.set()
+    await stuck
+
+
 async def test_schedule_tick_makes_exactly_one_run_across_processes(env: Any) -> None:
     start = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
     queues = [make_queue(env), make_queue(env)]  # not started: we only count runs
