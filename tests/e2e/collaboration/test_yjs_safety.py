@@ -184,8 +184,9 @@ async def test_a_client_that_never_reads_is_dropped_with_1013_and_memory_stays_b
         assert editor.close_code is None
         # ... and never held the reader's backlog. The load is large so the two outcomes
         # lie far apart: an unbounded queue adds ~190 MiB here (measured: +235 MiB),
-        # while the peaks of transient buffers differ by up to ~70 MiB from run to run.
-        assert with_reader - alone < 120, (alone, with_reader)
+        # while the peaks of transient buffers differ by up to ~70 MiB from run to run
+        # on a quiet machine, +109 MiB seen on a loaded one: the bound sits between.
+        assert with_reader - alone < 150, (alone, with_reader)
 
 
 async def test_abrupt_disconnects_leave_no_connection_behind(
