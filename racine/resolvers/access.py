@@ -36,7 +36,7 @@ async def create_api_token(info: Info, input: gql.CreateApiTokenInput) -> gql.Cr
         issued = await use_cases.create_token(info.context.uow(), info.context.actor, cmd)
         return {"token": gql.ApiToken.from_domain(issued.token), "secret": issued.secret}
 
-    return await run_mutation(gql.CreateApiTokenPayload, action)
+    return await run_mutation(info, gql.CreateApiTokenPayload, action)
 
 
 async def revoke_api_token(info: Info, input: gql.RevokeApiTokenInput) -> gql.RevokeApiTokenPayload:
@@ -45,7 +45,7 @@ async def revoke_api_token(info: Info, input: gql.RevokeApiTokenInput) -> gql.Re
         token = await use_cases.revoke_token(info.context.uow(), info.context.actor, token_id)
         return {"token": gql.ApiToken.from_domain(token)}
 
-    return await run_mutation(gql.RevokeApiTokenPayload, action)
+    return await run_mutation(info, gql.RevokeApiTokenPayload, action)
 
 
 async def create_user(info: Info, input: gql.CreateUserInput) -> gql.CreateUserPayload:
@@ -59,4 +59,4 @@ async def create_user(info: Info, input: gql.CreateUserInput) -> gql.CreateUserP
         user = await use_cases.create_user(info.context.uow(), info.context.actor, cmd)
         return {"user": gql.User.from_domain(user)}
 
-    return await run_mutation(gql.CreateUserPayload, action)
+    return await run_mutation(info, gql.CreateUserPayload, action)

@@ -198,7 +198,7 @@ async def update_asset(info: Info, input: gql.UpdateAssetInput) -> gql.UpdateAss
         asset = await use_cases.update_asset(_uow(info), info.context.actor, cmd)
         return {"asset": gql.Asset.from_domain(asset)}
 
-    return await run_mutation(gql.UpdateAssetPayload, action)
+    return await run_mutation(info, gql.UpdateAssetPayload, action)
 
 
 def _term_ids(values: list[Any] | None, field: str) -> tuple[uuid.UUID, ...] | None:
@@ -221,7 +221,7 @@ async def create_glossary_term(
         term = await glossary.create_term(_uow(info), info.context.actor, cmd)
         return {"term": gql.GlossaryTerm.from_domain(term)}
 
-    return await run_mutation(gql.GlossaryTermPayload, action)
+    return await run_mutation(info, gql.GlossaryTermPayload, action)
 
 
 async def update_glossary_term(
@@ -242,7 +242,7 @@ async def update_glossary_term(
         term = await glossary.update_term(_uow(info), info.context.actor, cmd)
         return {"term": gql.GlossaryTerm.from_domain(term)}
 
-    return await run_mutation(gql.GlossaryTermPayload, action)
+    return await run_mutation(info, gql.GlossaryTermPayload, action)
 
 
 async def delete_glossary_term(
@@ -254,7 +254,7 @@ async def delete_glossary_term(
         )
         return {"term": gql.GlossaryTerm.from_domain(term)}
 
-    return await run_mutation(gql.GlossaryTermPayload, action)
+    return await run_mutation(info, gql.GlossaryTermPayload, action)
 
 
 async def _assign(
@@ -268,7 +268,7 @@ async def _assign(
         asset, term = await glossary.assign_term(_uow(info), info.context.actor, cmd, assign=assign)
         return {"asset": gql.Asset.from_domain(asset), "term": gql.GlossaryTerm.from_domain(term)}
 
-    return await run_mutation(gql.AssignGlossaryTermPayload, action)
+    return await run_mutation(info, gql.AssignGlossaryTermPayload, action)
 
 
 async def assign_glossary_term(

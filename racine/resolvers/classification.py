@@ -200,7 +200,7 @@ async def set_column_classification(
             "classification": catalog_gql.ColumnClassification.from_domain(label),
         }
 
-    return await run_mutation(gql.SetColumnClassificationPayload, action)
+    return await run_mutation(info, gql.SetColumnClassificationPayload, action)
 
 
 def _save_type(
@@ -222,7 +222,7 @@ async def create_classification_type(
         stored = await use_cases.create_type(_uow(info), info.context.actor, _save_type(input))
         return {"type": gql.ClassificationType.from_domain(stored)}
 
-    return await run_mutation(gql.ClassificationTypePayload, action)
+    return await run_mutation(info, gql.ClassificationTypePayload, action)
 
 
 async def update_classification_type(
@@ -232,7 +232,7 @@ async def update_classification_type(
         stored = await use_cases.update_type(_uow(info), info.context.actor, _save_type(input))
         return {"type": gql.ClassificationType.from_domain(stored)}
 
-    return await run_mutation(gql.ClassificationTypePayload, action)
+    return await run_mutation(info, gql.ClassificationTypePayload, action)
 
 
 async def delete_classification_type(
@@ -242,7 +242,7 @@ async def delete_classification_type(
         stored = await use_cases.delete_type(_uow(info), info.context.actor, input.key.strip())
         return {"type": gql.ClassificationType.from_domain(stored)}
 
-    return await run_mutation(gql.ClassificationTypePayload, action)
+    return await run_mutation(info, gql.ClassificationTypePayload, action)
 
 
 async def create_classification_rule(
@@ -264,7 +264,7 @@ async def create_classification_rule(
         rule = await use_cases.create_rule(_uow(info), info.context.actor, cmd)
         return {"rule": gql.ClassificationRule.from_domain(rule)}
 
-    return await run_mutation(gql.ClassificationRulePayload, action)
+    return await run_mutation(info, gql.ClassificationRulePayload, action)
 
 
 async def update_classification_rule(
@@ -285,7 +285,7 @@ async def update_classification_rule(
         rule = await use_cases.update_rule(_uow(info), info.context.actor, cmd)
         return {"rule": gql.ClassificationRule.from_domain(rule)}
 
-    return await run_mutation(gql.ClassificationRulePayload, action)
+    return await run_mutation(info, gql.ClassificationRulePayload, action)
 
 
 async def delete_classification_rule(
@@ -297,7 +297,7 @@ async def delete_classification_rule(
         )
         return {"rule": gql.ClassificationRule.from_domain(rule)}
 
-    return await run_mutation(gql.ClassificationRulePayload, action)
+    return await run_mutation(info, gql.ClassificationRulePayload, action)
 
 
 async def recompute_sensitivity(
@@ -309,4 +309,4 @@ async def recompute_sensitivity(
         info.context.reset_loaders()
         return {"assets_with_sensitivity": count}
 
-    return await run_mutation(gql.RecomputeSensitivityPayload, action)
+    return await run_mutation(info, gql.RecomputeSensitivityPayload, action)

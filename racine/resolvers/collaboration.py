@@ -92,7 +92,7 @@ async def create_workspace(
         ws = await workspaces.create_workspace(_uow(info), info.context.actor, cmd)
         return {"workspace": gql.Workspace.from_domain(ws)}
 
-    return await run_mutation(gql.CreateWorkspacePayload, action)
+    return await run_mutation(info, gql.CreateWorkspacePayload, action)
 
 
 async def update_workspace(
@@ -107,7 +107,7 @@ async def update_workspace(
         ws = await workspaces.update_workspace(_uow(info), info.context.actor, cmd)
         return {"workspace": gql.Workspace.from_domain(ws)}
 
-    return await run_mutation(gql.UpdateWorkspacePayload, action)
+    return await run_mutation(info, gql.UpdateWorkspacePayload, action)
 
 
 async def archive_workspace(
@@ -119,7 +119,7 @@ async def archive_workspace(
         )
         return {"workspace": gql.Workspace.from_domain(ws)}
 
-    return await run_mutation(gql.ArchiveWorkspacePayload, action)
+    return await run_mutation(info, gql.ArchiveWorkspacePayload, action)
 
 
 async def invite_member(
@@ -134,7 +134,7 @@ async def invite_member(
         inv = await workspaces.invite_member(_uow(info), info.context.actor, cmd)
         return {"invitation": gql.Invitation.from_domain(inv)}
 
-    return await run_mutation(gql.InviteWorkspaceMemberPayload, action)
+    return await run_mutation(info, gql.InviteWorkspaceMemberPayload, action)
 
 
 async def accept_invitation(
@@ -146,7 +146,7 @@ async def accept_invitation(
         )
         return {"member": gql.WorkspaceMember.from_domain(member)}
 
-    return await run_mutation(gql.AcceptInvitationPayload, action)
+    return await run_mutation(info, gql.AcceptInvitationPayload, action)
 
 
 async def resolve_invitation(info: Info, raw_id: str) -> gql.Invitation | None:
@@ -215,7 +215,7 @@ async def create_document(info: Info, input: gql.CreateDocumentInput) -> gql.Cre
         doc = await documents.create_document(_uow(info), info.context.actor, cmd)
         return {"document": gql.Document.from_domain(doc)}
 
-    return await run_mutation(gql.CreateDocumentPayload, action)
+    return await run_mutation(info, gql.CreateDocumentPayload, action)
 
 
 async def update_document(info: Info, input: gql.UpdateDocumentInput) -> gql.UpdateDocumentPayload:
@@ -230,7 +230,7 @@ async def update_document(info: Info, input: gql.UpdateDocumentInput) -> gql.Upd
         doc = await documents.update_document(_uow(info), info.context.actor, cmd)
         return {"document": gql.Document.from_domain(doc)}
 
-    return await run_mutation(gql.UpdateDocumentPayload, action)
+    return await run_mutation(info, gql.UpdateDocumentPayload, action)
 
 
 async def _apply(info: Info, document_id: uuid.UUID, update: bytes) -> int:
@@ -258,7 +258,7 @@ async def apply_document_update(
         seq = await _apply(info, document_id, update)
         return {"seq": seq, "document": await _reread(info, document_id)}
 
-    return await run_mutation(gql.ApplyDocumentUpdatePayload, action)
+    return await run_mutation(info, gql.ApplyDocumentUpdatePayload, action)
 
 
 async def document_crdt(info: Info, raw_id: str) -> tuple[str, str]:
@@ -335,7 +335,7 @@ async def create_version(
         )
         return {"version": gql.DocumentVersion.from_domain(version)}
 
-    return await run_mutation(gql.CreateDocumentVersionPayload, action)
+    return await run_mutation(info, gql.CreateDocumentVersionPayload, action)
 
 
 async def restore_version(
@@ -350,7 +350,7 @@ async def restore_version(
         seq = await _apply(info, restore.document.id, restore.update)
         return {"seq": seq, "document": await _reread(info, restore.document.id)}
 
-    return await run_mutation(gql.RestoreDocumentVersionPayload, action)
+    return await run_mutation(info, gql.RestoreDocumentVersionPayload, action)
 
 
 async def version_diff(info: Info, from_id: str, to_id: str | None) -> str:
@@ -384,7 +384,7 @@ async def add_comment(info: Info, input: gql.AddCommentInput) -> gql.AddCommentP
         comment = await discussions.add_comment(_uow(info), info.context.actor, cmd)
         return {"comment": gql.Comment.from_domain(comment)}
 
-    return await run_mutation(gql.AddCommentPayload, action)
+    return await run_mutation(info, gql.AddCommentPayload, action)
 
 
 async def set_resolved(
@@ -396,7 +396,7 @@ async def set_resolved(
         )
         return {"comment": gql.Comment.from_domain(comment)}
 
-    return await run_mutation(gql.ResolveCommentPayload, action)
+    return await run_mutation(info, gql.ResolveCommentPayload, action)
 
 
 async def document_comments(info: Info, raw_id: str) -> list[gql.Comment]:

@@ -99,7 +99,7 @@ async def evaluate_compliance(info: Info, input: gql.EvaluateComplianceInput
             [input.framework] if input.framework else None, sources or None)
         return {"evaluation": gql.ComplianceEvaluation.from_domain(run)}
 
-    return await run_mutation(gql.EvaluateCompliancePayload, action)
+    return await run_mutation(info, gql.EvaluateCompliancePayload, action)
 
 
 async def set_finding_status(info: Info, input: gql.SetFindingStatusInput
@@ -111,7 +111,7 @@ async def set_finding_status(info: Info, input: gql.SetFindingStatusInput
         finding = await finding_cases.set_finding_status(_uow(info), info.context.actor, cmd)
         return {"finding": gql.ComplianceFinding.from_domain(finding)}
 
-    return await run_mutation(gql.SetFindingStatusPayload, action)
+    return await run_mutation(info, gql.SetFindingStatusPayload, action)
 
 
 async def create_compliance_rule(info: Info, input: gql.CreateComplianceRuleInput
@@ -124,7 +124,7 @@ async def create_compliance_rule(info: Info, input: gql.CreateComplianceRuleInpu
         rule = await custom.create_rule(_uow(info), info.context.actor, cmd)
         return {"rule": gql.ComplianceRule.from_domain(rule)}
 
-    return await run_mutation(gql.CreateComplianceRulePayload, action)
+    return await run_mutation(info, gql.CreateComplianceRulePayload, action)
 
 
 async def update_compliance_rule(info: Info, input: gql.UpdateComplianceRuleInput
@@ -138,4 +138,4 @@ async def update_compliance_rule(info: Info, input: gql.UpdateComplianceRuleInpu
         rule = await custom.update_rule(_uow(info), info.context.actor, cmd)
         return {"rule": gql.ComplianceRule.from_domain(rule)}
 
-    return await run_mutation(gql.UpdateComplianceRulePayload, action)
+    return await run_mutation(info, gql.UpdateComplianceRulePayload, action)

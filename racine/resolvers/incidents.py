@@ -68,7 +68,7 @@ async def move_incident(info: Info, input: gql.MoveIncidentInput) -> gql.Inciden
             IncidentStage(input.stage.value), input.note)
         return {"incident": gql.Incident.from_domain(incident)}
 
-    return await run_mutation(gql.IncidentPayload, action)
+    return await run_mutation(info, gql.IncidentPayload, action)
 
 
 async def assign_incident(info: Info, input: gql.AssignIncidentInput) -> gql.IncidentPayload:
@@ -79,7 +79,7 @@ async def assign_incident(info: Info, input: gql.AssignIncidentInput) -> gql.Inc
                                                decode_id(input.id, "Incident"), assignee)
         return {"incident": gql.Incident.from_domain(incident)}
 
-    return await run_mutation(gql.IncidentPayload, action)
+    return await run_mutation(info, gql.IncidentPayload, action)
 
 
 async def webhooks(info: Info) -> list[gql.Webhook]:
@@ -117,7 +117,7 @@ async def create_webhook(info: Info, input: gql.CreateWebhookInput) -> gql.Creat
             DestinationPolicy(settings.webhook_allowed_networks))
         return {"webhook": gql.Webhook.from_domain(hook)}
 
-    return await run_mutation(gql.CreateWebhookPayload, action)
+    return await run_mutation(info, gql.CreateWebhookPayload, action)
 
 
 async def update_webhook(info: Info, input: gql.UpdateWebhookInput) -> gql.WebhookPayload:
@@ -134,7 +134,7 @@ async def update_webhook(info: Info, input: gql.UpdateWebhookInput) -> gql.Webho
             DestinationPolicy(settings.webhook_allowed_networks))
         return {"webhook": gql.Webhook.from_domain(hook)}
 
-    return await run_mutation(gql.WebhookPayload, action)
+    return await run_mutation(info, gql.WebhookPayload, action)
 
 
 async def delete_webhook(info: Info, input: gql.DeleteWebhookInput) -> gql.WebhookPayload:
@@ -143,7 +143,7 @@ async def delete_webhook(info: Info, input: gql.DeleteWebhookInput) -> gql.Webho
             _uow(info), info.context.actor, decode_id(input.id, "Webhook"))
         return {"webhook": gql.Webhook.from_domain(hook)}
 
-    return await run_mutation(gql.WebhookPayload, action)
+    return await run_mutation(info, gql.WebhookPayload, action)
 
 
 async def notification_preference(info: Info) -> gql.NotificationPreference:
@@ -161,7 +161,7 @@ async def set_notification_preference(info: Info, input: gql.SetNotificationPref
             input.min_severity.value)
         return {"preference": gql.NotificationPreference.from_domain(pref)}
 
-    return await run_mutation(gql.SetNotificationPreferencePayload, action)
+    return await run_mutation(info, gql.SetNotificationPreferencePayload, action)
 
 
 async def alerts(info: Info) -> AsyncGenerator[gql.AlertSignal, None]:

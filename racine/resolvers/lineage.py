@@ -158,7 +158,7 @@ async def add_lineage_edges(
         stored = await use_cases.add_lineage_edges(_uow(info), info.context.actor, cmd)
         return {"edges": [gql.LineageEdge.from_domain(e) for e in stored]}
 
-    return await run_mutation(LineageEdgesPayload, action)
+    return await run_mutation(info, LineageEdgesPayload, action)
 
 
 async def remove_lineage_edges(
@@ -176,7 +176,7 @@ async def remove_lineage_edges(
         removed = await use_cases.remove_lineage_edges(_uow(info), info.context.actor, cmd)
         return {"edges": [gql.LineageEdge.from_domain(e) for e in removed]}
 
-    return await run_mutation(LineageEdgesPayload, action)
+    return await run_mutation(info, LineageEdgesPayload, action)
 
 
 async def set_lineage_edge_propagation(
@@ -188,7 +188,7 @@ async def set_lineage_edge_propagation(
             _uow(info), info.context.actor, edge_id, input.blocked)
         return {"edge": gql.LineageEdge.from_domain(edge)}
 
-    return await run_mutation(SetLineageEdgePropagationPayload, action)
+    return await run_mutation(info, SetLineageEdgePropagationPayload, action)
 
 
 async def ingest_sql_lineage(

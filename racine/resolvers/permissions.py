@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from racine.domain.access.model import Role
 from racine.domain.errors import PermissionDenied, Unauthenticated
+from racine.resolvers.denials import record_denied
 
 __all__ = ["IsAdmin", "IsAuthenticated", "IsEditor", "IsSteward", "IsViewer"]
 
@@ -21,12 +22,14 @@ class _RolePermission(BasePermission):
     role: Role = Role.ADMIN
     message = "not allowed"
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         principal = getattr(info.context, "principal", None)
         if principal is None:
             raise Unauthenticated("authentication required")
         if not principal.has(self.role):
-            raise PermissionDenied(f"requires the {self.role.value} role")
+            denied = PermissionDenied(f"requires the {self.role.value} role")
+            await record_denied(info, denied)
+            raise denied
         return True
 
 

@@ -91,7 +91,7 @@ async def create_quality_assertion(info: Info, input: gql.CreateQualityAssertion
         assertion = await cases.create_assertion(_uow(info), info.context.actor, cmd)
         return {"assertion": gql.QualityAssertion.from_domain(assertion)}
 
-    return await run_mutation(gql.CreateQualityAssertionPayload, action)
+    return await run_mutation(info, gql.CreateQualityAssertionPayload, action)
 
 
 async def run_quality_assertion(info: Info, input: gql.RunQualityAssertionInput
@@ -110,4 +110,4 @@ async def run_quality_assertion(info: Info, input: gql.RunQualityAssertionInput
         return {"result": gql.QualityResult.from_domain(outcome.results[0]),
                 "assertion": gql.QualityAssertion.from_domain(assertion)}
 
-    return await run_mutation(gql.RunQualityAssertionPayload, action)
+    return await run_mutation(info, gql.RunQualityAssertionPayload, action)

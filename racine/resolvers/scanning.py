@@ -171,7 +171,7 @@ async def create_data_source(info: Info, input: gql.CreateDataSourceInput) -> gq
         )
         return {"data_source": gql.DataSource.from_domain(source)}
 
-    return await run_mutation(gql.DataSourcePayload, action)
+    return await run_mutation(info, gql.DataSourcePayload, action)
 
 
 async def update_data_source(info: Info, input: gql.UpdateDataSourceInput) -> gql.DataSourcePayload:
@@ -193,7 +193,7 @@ async def update_data_source(info: Info, input: gql.UpdateDataSourceInput) -> gq
         )
         return {"data_source": gql.DataSource.from_domain(source)}
 
-    return await run_mutation(gql.DataSourcePayload, action)
+    return await run_mutation(info, gql.DataSourcePayload, action)
 
 
 async def delete_data_source(info: Info, input: gql.DeleteDataSourceInput) -> gql.DataSourcePayload:
@@ -203,7 +203,7 @@ async def delete_data_source(info: Info, input: gql.DeleteDataSourceInput) -> gq
         )
         return {"data_source": gql.DataSource.from_domain(source)}
 
-    return await run_mutation(gql.DataSourcePayload, action)
+    return await run_mutation(info, gql.DataSourcePayload, action)
 
 
 async def _target_to_test(info: Info, input: gql.TestDataSourceConnectionInput) -> SourceUrl:
@@ -287,7 +287,7 @@ async def create_scan_rule_set(info: Info, input: gql.ScanRuleSetInput) -> gql.S
         )
         return {"rule_set": gql.ScanRuleSet.from_domain(rules)}
 
-    return await run_mutation(gql.ScanRuleSetPayload, action)
+    return await run_mutation(info, gql.ScanRuleSetPayload, action)
 
 
 async def update_scan_rule_set(
@@ -298,7 +298,7 @@ async def update_scan_rule_set(
         rules = await rulesets.update_rule_set(_uow(info), info.context.actor, cmd)
         return {"rule_set": gql.ScanRuleSet.from_domain(rules)}
 
-    return await run_mutation(gql.ScanRuleSetPayload, action)
+    return await run_mutation(info, gql.ScanRuleSetPayload, action)
 
 
 async def delete_scan_rule_set(
@@ -310,7 +310,7 @@ async def delete_scan_rule_set(
         )
         return {"rule_set": gql.ScanRuleSet.from_domain(rules)}
 
-    return await run_mutation(gql.ScanRuleSetPayload, action)
+    return await run_mutation(info, gql.ScanRuleSetPayload, action)
 
 
 # -- scans ----------------------------------------------------------------------------------
@@ -331,7 +331,7 @@ async def start_scan(info: Info, input: gql.StartScanInput) -> gql.ScanPayload:
             scan = await uow.sources.get_scan(scan.id) or scan
         return {"scan": gql.Scan.from_domain(scan)}
 
-    return await run_mutation(gql.ScanPayload, action)
+    return await run_mutation(info, gql.ScanPayload, action)
 
 
 async def cancel_scan(info: Info, input: gql.CancelScanInput) -> gql.ScanPayload:
@@ -341,7 +341,7 @@ async def cancel_scan(info: Info, input: gql.CancelScanInput) -> gql.ScanPayload
         )
         return {"scan": gql.Scan.from_domain(scan)}
 
-    return await run_mutation(gql.ScanPayload, action)
+    return await run_mutation(info, gql.ScanPayload, action)
 
 
 def _progress(scan: Scan, type_: str, payload: dict[str, Any] | None = None) -> gql.ScanProgress:

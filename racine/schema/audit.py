@@ -23,7 +23,9 @@ class AuditEvent(relay.Node):
     action: str = strawberry.field(description="Dotted action name, e.g. `token.revoke`.")
     target_type: str = strawberry.field(description="GraphQL type name of the target.")
     target_id: str | None = strawberry.field(description="Raw id of the target object.")
-    outcome: str = strawberry.field(description="SUCCESS or FAILURE.")
+    outcome: str = strawberry.field(
+        description="SUCCESS, or FAILURE for a mutation refused as FORBIDDEN (`access.denied`)."
+    )
     request_id: str | None = strawberry.field(description="Request that made the change.")
     diff: JSON = strawberry.field(description="What changed; secrets are redacted as `***`.")
 

@@ -7,8 +7,10 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import strawberry
+from strawberry.types import Info
 
-from racine.domain.errors import RacineError
+from racine.domain.errors import PermissionDenied, RacineError
+from racine.resolvers.denials import record_denied
 
 __all__ = ["INPUT", "ErrorCode", "UserError", "run_mutation"]
 
@@ -50,11 +52,15 @@ P = TypeVar("P")
 
 
 async def run_mutation(
-    payload: Callable[..., P], action: Callable[[], Awaitable[dict[str, Any]]]
+    info: Info, payload: Callable[..., P], action: Callable[[], Awaitable[dict[str, Any]]]
 ) -> P:
-    """Run ``action``; its dict fills the payload. A RacineError becomes ``errors``."""
+    """Run ``action``; its dict fills the payload. A RacineError becomes ``errors``;
+    a refusal (FORBIDDEN) is also audited (``record_denied``)."""
     try:
         values = await action()
+    except PermissionDenied as exc:
+        await record_denied(info, exc)
+        return payload(errors=[UserError.from_exception(exc)])
     except RacineError as exc:
         return payload(errors=[UserError.from_exception(exc)])
     return payload(errors=[], **values)

@@ -26,6 +26,14 @@ mutation($id: ID!) {
 }
 """
 
+DENIED = """
+query($first: Int!, $filter: AuditEventFilter) {
+  auditEvents(first: $first, filter: $filter) {
+    edges { node { action actorName targetType targetId outcome diff } }
+  }
+}
+"""
+
 CREATE_USER = """
 mutation($name: String!, $role: Role!) {
   createUser(input: {name: $name, role: $role}) { errors { code field message } user { id name role } }
@@ -135,6 +143,17 @@ async def test_roles_deny_by_default(gql) -> None:
         CREATE_TOKEN, {"input": {"name": "steal", "userId": viewer_id}}, token=token
     )
     assert body["createApiToken"]["errors"][0]["code"] == "FORBIDDEN"
+    # And the two refused mutations are in the audit trail as her failures (the
+    # refused read is not: it changed nothing), newest first.
+    refused = (await gql.ok(DENIED, {"first": 10, "filter": {"actionPrefix": "access."}}))
+    assert [e["node"] for e in refused["auditEvents"]["edges"]] == [
+        {"action": "access.denied", "actorName": "vera", "targetType": "Mutation",
+         "targetId": "createApiToken", "outcome": "FAILURE",
+         "diff": {"reason": body["createApiToken"]["errors"][0]["message"]}},
+        {"action": "access.denied", "actorName": "vera", "targetType": "Mutation",
+         "targetId": "createUser", "outcome": "FAILURE",
+         "diff": {"reason": "requires the ADMIN role"}},
+    ]
     # Duplicate names conflict.
     dup = (await gql.ok(CREATE_USER, {"name": "vera", "role": "EDITOR"}))["createUser"]
     assert dup["errors"][0]["code"] == "CONFLICT"
