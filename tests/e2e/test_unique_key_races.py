@@ -91,6 +91,10 @@ class Save:
     field: str
     rows: Callable[[], Awaitable[int]]
     token: str | None = None
+    # Both saves may also succeed one after the other (a rule's versions 2 and 3). On
+    # SQLite the two are sent without a lock holding the first open, and on a loaded
+    # machine they can run one after the other.
+    sequential: Callable[[list[dict[str, Any]]], bool] | None = None
 
 
 async def _user_name(gql: Any, engine: AsyncEngine, n: int) -> Save:
@@ -158,8 +162,13 @@ async def _rule_version(gql: Any, engine: AsyncEngine, n: int) -> Save:
             query = text("SELECT count(*) FROM compliance_rules WHERE key = :k AND version = 2")
             return int(await conn.scalar(query, {"k": key}) or 0)
 
+    def one_after_the_other(payloads: list[dict[str, Any]]) -> bool:
+        return sorted(p["rule"]["version"] for p in payloads) == [2, 3]
+
     variables = {"id": rule, "definition": DEFINITION}
-    return Save(UPDATE_RULE, variables, "updateComplianceRule", "id", rows)
+    return Save(
+        UPDATE_RULE, variables, "updateComplianceRule", "id", rows, sequential=one_after_the_other
+    )
 
 
 async def _count(engine: AsyncEngine, query: str, **values: Any) -> int:
@@ -235,6 +244,12 @@ async def test_a_key_saved_twice_at_once_is_one_row_and_one_conflict(
             # Then one save succeeds, the other is a CONFLICT on the key's field
             payloads = [a[save.mutation] for a in answers]
             outcome = (n, payloads)
+            if dialect != "postgresql" and save.sequential and not any(
+                p["errors"] for p in payloads
+            ):
+                assert save.sequential(payloads), outcome  # they did not overlap
+                assert await save.rows() == 1, outcome
+                continue
             assert sorted(len(p["errors"]) for p in payloads) == [0, 1], outcome
             failed = next(p for p in payloads if p["errors"])
             codes = [(e["code"], e["field"]) for e in failed["errors"]]
