@@ -66,7 +66,11 @@ def create_app(settings: Settings, *, announce: Callable[[str], None] | None = N
         statement_timeout_ms=settings.statement_timeout_ms,
         pool_size=settings.pool_size,
     )
-    bus = build_bus(settings.redis_url, queue_size=settings.subscriber_queue_size)
+    bus = build_bus(
+        settings.redis_url,
+        queue_size=settings.subscriber_queue_size,
+        channel_prefix=settings.redis_channel_prefix,
+    )
     services = Services(
         uow_factory=lambda: SqlUnitOfWork(db, bus), bus=bus, settings=settings, metrics=metrics
     )

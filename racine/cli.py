@@ -152,7 +152,7 @@ async def _token_create(settings: Settings, args: argparse.Namespace) -> int:
     if settings.is_sqlite:
         await upgrade_async(settings.resolved_database_url)
     db = Database(settings.resolved_database_url)
-    bus = build_bus(settings.redis_url)
+    bus = build_bus(settings.redis_url, channel_prefix=settings.redis_channel_prefix)
     await bus.start()
     try:
         uow = SqlUnitOfWork(db, bus)

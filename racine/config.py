@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".")
     database_url: str = ""
     redis_url: str | None = None
+    redis_channel_prefix: str = "racine:"
     secret_key: SecretStr | None = None
     bootstrap_token: SecretStr | None = None
     graphiql: bool | None = None
@@ -86,6 +87,13 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"not a network in CIDR notation: {item!r}") from None
         return networks
+
+    @field_validator("redis_channel_prefix")
+    @classmethod
+    def _channel_prefix(cls, value: str) -> str:
+        if not 1 <= len(value) <= 64 or any(c.isspace() or c in "*?[]" for c in value):
+            raise ValueError("must be 1-64 characters, without spaces or * ? [ ]")
+        return value
 
     @field_validator("redis_url")
     @classmethod

@@ -11,7 +11,7 @@ from __future__ import annotations
 from racine.domain.ports import EventBus
 from racine.realtime.bus import MemoryEventBus
 from racine.realtime.hub import DEFAULT_QUEUE_SIZE, RECONNECTED, SLOW_CONSUMER
-from racine.realtime.redis_bus import RedisEventBus, redact_url
+from racine.realtime.redis_bus import CHANNEL_PREFIX, RedisEventBus, redact_url
 
 __all__ = [
     "DEFAULT_QUEUE_SIZE",
@@ -24,11 +24,17 @@ __all__ = [
 ]
 
 
-def build_bus(redis_url: str | None, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> EventBus:
-    """The bus for a deployment: Redis when ``redis_url`` is set, else in-memory.
+def build_bus(
+    redis_url: str | None,
+    *,
+    queue_size: int = DEFAULT_QUEUE_SIZE,
+    channel_prefix: str = CHANNEL_PREFIX,
+) -> EventBus:
+    """The bus for a deployment: Redis when ``redis_url`` is set (its channels named
+    ``channel_prefix`` + the event's channel), else in-memory.
 
     Nothing connects until ``start()``; a malformed URL raises ``ValueError`` here.
     """
     if redis_url:
-        return RedisEventBus(redis_url, queue_size=queue_size)
+        return RedisEventBus(redis_url, queue_size=queue_size, channel_prefix=channel_prefix)
     return MemoryEventBus(queue_size=queue_size)

@@ -117,10 +117,12 @@ class RedisEventBus:
         backoff_max: float = 5.0,
         op_timeout: float = 2.0,
         health_interval: float = 5.0,
+        channel_prefix: str = CHANNEL_PREFIX,
     ) -> None:
         if not 0 < backoff_initial <= backoff_max:
             raise ValueError("need 0 < backoff_initial <= backoff_max")
         self._hub = Hub(queue_size)
+        self._prefix = channel_prefix
         self._where = redact_url(url)
         options: dict[str, Any] = dict(parse_url(url))  # ValueError on a bad URL
         self._secret: str | None = options.get("password")
@@ -220,7 +222,7 @@ class RedisEventBus:
             return
         try:
             async with asyncio.timeout(self._op_timeout):
-                await self._client.publish(CHANNEL_PREFIX + event.channel, data)
+                await self._client.publish(self._prefix + event.channel, data)
         except _DOWN as exc:
             if self._publish_warning.allow():
                 logger.warning(
@@ -270,7 +272,7 @@ class RedisEventBus:
             try:
                 if extra:
                     self._remote -= extra
-                    await conn.send_command("UNSUBSCRIBE", *_names(extra))
+                    await conn.send_command("UNSUBSCRIBE", *_names(self._prefix, extra))
                 if missing:
                     loop = asyncio.get_running_loop()
                     for channel in missing:
@@ -278,7 +280,7 @@ class RedisEventBus:
                         self._waiters.setdefault(channel, deque()).append(waiter)
                         waiters.append(waiter)
                     self._remote |= missing
-                    await conn.send_command("SUBSCRIBE", *_names(missing))
+                    await conn.send_command("SUBSCRIBE", *_names(self._prefix, missing))
             except _DOWN as exc:
                 # The listener sees the same failure and resubscribes on reconnect.
                 logger.debug("event bus: subscription change failed: %s", self._describe(exc))
@@ -375,7 +377,7 @@ class RedisEventBus:
                     wanted = self._hub.channels
                     early: list[Event] = []
                     if wanted:
-                        await conn.send_command("SUBSCRIBE", *_names(wanted))
+                        await conn.send_command("SUBSCRIBE", *_names(self._prefix, wanted))
                         pending = len(wanted)
                         while pending:
                             reply = await conn.read_response()
@@ -404,7 +406,7 @@ class RedisEventBus:
             pinged = False
             kind = _kind(reply)
             if kind == b"subscribe":
-                self._confirmed(_text(reply[1])[len(CHANNEL_PREFIX) :])
+                self._confirmed(_text(reply[1])[len(self._prefix) :])
             elif (event := self._message(reply)) is not None and self._hub.deliver(event):
                 await self._sync()
 
@@ -420,10 +422,10 @@ class RedisEventBus:
             return None
         name = _text(reply[1])
         try:
-            if not name.startswith(CHANNEL_PREFIX):
+            if not name.startswith(self._prefix):
                 raise ValueError("channel outside our prefix")
             event = decode_event(reply[2])
-            if event.channel != name[len(CHANNEL_PREFIX) :]:
+            if event.channel != name[len(self._prefix) :]:
                 raise ValueError("event channel differs from its Redis channel")
         except ValueError as exc:
             if self._decode_warning.allow():
@@ -438,8 +440,8 @@ class RedisEventBus:
         return text
 
 
-def _names(channels: set[str] | frozenset[str]) -> list[str]:
-    return [CHANNEL_PREFIX + channel for channel in sorted(channels)]
+def _names(prefix: str, channels: set[str] | frozenset[str]) -> list[str]:
+    return [prefix + channel for channel in sorted(channels)]
 
 
 def _kind(reply: Any) -> bytes | None:

@@ -91,6 +91,32 @@ async def test_events_cross_from_one_process_to_another(make_bus: BusFactory) ->
     assert got == sent  # ids, payloads, timestamps and order survive the trip
 
 
+async def test_deployments_with_their_own_channel_prefix_share_a_redis_apart(
+    make_bus: BusFactory, raw: Redis
+) -> None:
+    # Given two deployments on one Redis (pub/sub ignores the database number), each
+    # with its own prefix, and a second process of the first
+    staging, production = f"staging-{uuid.uuid4().hex}:", f"prod-{uuid.uuid4().hex}:"
+    listener = await make_bus(channel_prefix=production)
+    replica = await make_bus(channel_prefix=production)
+    other = await make_bus(channel_prefix=staging)
+    ch = channel()
+    async with listener.subscribe([ch]) as sub:
+        [(_, count)] = await raw.pubsub_numsub(production + ch)
+        assert count == 1
+
+        # When both publish on the same channel name
+        await other.publish(Event(ch, "STAGING"))
+        await replica.publish(Event(ch, "PRODUCTION"))
+
+        # Then the listener gets its own deployment's event only
+        got = await take(sub, 1)
+        await other.publish(Event(ch, "STAGING_AGAIN"))
+        await replica.publish(Event(ch, "PRODUCTION_AGAIN"))
+        got += await take(sub, 1)
+    assert [e.type for e in got] == ["PRODUCTION", "PRODUCTION_AGAIN"]
+
+
 async def test_a_subscriber_also_receives_its_own_process_events(make_bus: BusFactory) -> None:
     bus = await make_bus()
     a, b = channel(), channel()

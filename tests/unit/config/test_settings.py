@@ -38,6 +38,8 @@ def test_production_needs_database_and_secret() -> None:
     [
         ("database_url", "mysql://x", "RACINE_DATABASE_URL"),
         ("redis_url", "http://x", "RACINE_REDIS_URL"),
+        ("redis_channel_prefix", "racine *", "RACINE_REDIS_CHANNEL_PREFIX"),
+        ("redis_channel_prefix", "", "RACINE_REDIS_CHANNEL_PREFIX"),
         ("max_depth", 1, "RACINE_MAX_DEPTH"),
         ("webhook_allowed_networks", ["10.0.0.0/8", "intranet"], "RACINE_WEBHOOK_ALLOWED_NETWORKS"),
         ("source_connect_timeout_s", 0, "RACINE_SOURCE_CONNECT_TIMEOUT_S"),
