@@ -34,6 +34,11 @@ POSTGRES_URL = os.environ.get("RACINE_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("RACINE_TEST_REDIS_URL")
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_SERVICES = os.environ.get("RACINE_TEST_REQUIRE_SERVICES") == "1"
+# Test processes running at once (pytest-xdist) share one Redis: each names its
+# channels apart, as two deployments would (servers started by a test inherit it).
+os.environ.setdefault(
+    "RACINE_REDIS_CHANNEL_PREFIX", f"racine-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:"
+)
 
 
 def skip_or_fail(reason: str) -> None:
