@@ -3,8 +3,9 @@
 One process holds ONE pub/sub connection, owned by a listener task. Local
 subscribers come and go through the :class:`~racine.realtime.hub.Hub`; the
 channels that have at least one of them are mirrored on that connection as
-``SUBSCRIBE racine:<channel>`` / ``UNSUBSCRIBE`` (the hub's channel set is the
-reference count).
+``SUBSCRIBE <prefix><channel>`` / ``UNSUBSCRIBE`` (the hub's channel set is the
+reference count). The prefix (``racine:`` unless ``RACINE_REDIS_CHANNEL_PREFIX``
+says otherwise) keeps deployments that share one Redis apart.
 
 We drive a raw redis-py connection rather than ``redis.asyncio.PubSub`` (or the
 ``broadcaster`` package) because reconnecting must be visible: PubSub retries and
@@ -213,7 +214,7 @@ class RedisEventBus:
             return False
 
     async def publish(self, event: Event) -> None:
-        """Publish to ``racine:<channel>``; on a Redis failure, warn and drop.
+        """Publish to ``<prefix><channel>``; on a Redis failure, warn and drop.
 
         Raises ``TypeError`` only for a payload that is not JSON-safe (a bug).
         """
