@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,26 +97,55 @@ def _one_way(whole: object, add: tuple[Any, ...], remove: tuple[Any, ...], names
         raise ValidationFailed(f"an item is both in {adding} and {removing}", field=removing)
 
 
+async def _edit_list(
+    key: str,
+    whole: list[Any] | None,
+    add: list[Any],
+    remove: list[Any],
+    read: Callable[[], Awaitable[list[Any]]],
+    replace: Callable[[list[Any]], Awaitable[bool]],
+    change: Callable[[list[Any], list[Any]], Awaitable[bool]],
+    limit: int,
+    add_field: str,
+) -> dict[str, Any]:
+    """The history diff's entry ``key`` for a list replaced (``whole``) or changed
+    (``add``/``remove``), or none if it did not change. A change that leaves more
+    than ``limit`` items is LIMIT_EXCEEDED on ``add_field`` (checked after it: other
+    edits may have added items since the caller read the list)."""
+    before = await read()
+    if whole is not None:
+        # False when an identical edit committed since the read: nothing to record
+        if set(whole) != set(before) and await replace(whole):
+            return {key: {"before": before, "after": whole}}
+        return {}
+    if not await change(add, remove):
+        return {}
+    after = await read()
+    if len(after) > limit:
+        raise LimitExceeded(f"at most {limit} {key}", field=add_field)
+    return {key: {"before": before, "after": after}}
+
+
 async def _edit_tags(uow: CatalogUnitOfWork, asset: Asset, cmd: UpdateAsset) -> dict[str, Any]:
     """The tags' entry of the history diff, or none if they did not change."""
     _one_way(cmd.tags, cmd.add_tags, cmd.remove_tags, "tags addTags removeTags")
-    before = (await uow.catalog.tags_for([asset.id])).get(asset.id, [])
-    if cmd.tags is not None:
-        tags = _clean_tags(cmd.tags)
-        # False when an identical edit committed since the read: nothing to record
-        if set(tags) != set(before) and await uow.catalog.set_tags(asset.id, tags):
-            return {"tags": {"before": before, "after": tags}}
-        return {}
-    add = _clean_tags(cmd.add_tags, "addTags")
     if len(cmd.remove_tags) > MAX_TAGS:
         raise LimitExceeded(f"at most {MAX_TAGS} tags", field="removeTags")
-    remove = [t.strip() for t in cmd.remove_tags]
-    if not await uow.catalog.change_tags(asset.id, add, remove):
-        return {}
-    after = (await uow.catalog.tags_for([asset.id])).get(asset.id, [])
-    if len(after) > MAX_TAGS:
-        raise LimitExceeded(f"at most {MAX_TAGS} tags", field="addTags")
-    return {"tags": {"before": before, "after": after}}
+
+    async def read() -> list[Any]:
+        return list((await uow.catalog.tags_for([asset.id])).get(asset.id, []))
+
+    return await _edit_list(
+        "tags",
+        None if cmd.tags is None else _clean_tags(cmd.tags),
+        _clean_tags(cmd.add_tags, "addTags"),
+        [t.strip() for t in cmd.remove_tags],
+        read,
+        lambda tags: uow.catalog.set_tags(asset.id, tags),
+        lambda add, remove: uow.catalog.change_tags(asset.id, add, remove),
+        MAX_TAGS,
+        "addTags",
+    )
 
 
 async def _edit_owners(uow: CatalogUnitOfWork, asset: Asset, cmd: UpdateAsset) -> dict[str, Any]:
@@ -126,28 +156,27 @@ async def _edit_owners(uow: CatalogUnitOfWork, asset: Asset, cmd: UpdateAsset) -
         cmd.remove_owner_ids,
         "ownerIds addOwnerIds removeOwnerIds",
     )
-    if cmd.owner_ids is not None:
-        owners = list(dict.fromkeys(cmd.owner_ids))
-        if len(owners) > MAX_OWNERS:
-            raise LimitExceeded(f"at most {MAX_OWNERS} owners", field="ownerIds")
-    else:
-        owners = list(dict.fromkeys(cmd.add_owner_ids))
-        if len(owners) > MAX_OWNERS:
-            raise LimitExceeded(f"at most {MAX_OWNERS} owners", field="addOwnerIds")
-    found = await uow.users.get_many(owners)
-    if len(found) != len(owners):
-        raise NotFound("User", field="ownerIds" if cmd.owner_ids is not None else "addOwnerIds")
-    before = (await uow.catalog.owners_for([asset.id])).get(asset.id, [])
-    if cmd.owner_ids is not None:
-        if set(owners) != set(before) and await uow.catalog.set_owners(asset.id, owners):
-            return {"owners": {"before": before, "after": owners}}
-        return {}
-    if not await uow.catalog.change_owners(asset.id, owners, list(cmd.remove_owner_ids)):
-        return {}
-    after = (await uow.catalog.owners_for([asset.id])).get(asset.id, [])
-    if len(after) > MAX_OWNERS:
-        raise LimitExceeded(f"at most {MAX_OWNERS} owners", field="addOwnerIds")
-    return {"owners": {"before": before, "after": after}}
+    field = "ownerIds" if cmd.owner_ids is not None else "addOwnerIds"
+    owners = list(dict.fromkeys(cmd.owner_ids if cmd.owner_ids is not None else cmd.add_owner_ids))
+    if len(owners) > MAX_OWNERS:
+        raise LimitExceeded(f"at most {MAX_OWNERS} owners", field=field)
+    if len(await uow.users.get_many(owners)) != len(owners):
+        raise NotFound("User", field=field)
+
+    async def read() -> list[Any]:
+        return list((await uow.catalog.owners_for([asset.id])).get(asset.id, []))
+
+    return await _edit_list(
+        "owners",
+        owners if cmd.owner_ids is not None else None,
+        owners,
+        list(cmd.remove_owner_ids),
+        read,
+        lambda ids: uow.catalog.set_owners(asset.id, ids),
+        lambda add, remove: uow.catalog.change_owners(asset.id, add, remove),
+        MAX_OWNERS,
+        "addOwnerIds",
+    )
 
 
 async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsset) -> Asset:
