@@ -37,6 +37,7 @@ from sqlalchemy.exc import DBAPIError, SAWarning
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import NullType, TypeEngine
 
+from racine.connectors.identity import column_keys, relation_keys
 from racine.connectors.privileges import refused_tables, show_refused, unreadable_columns
 from racine.connectors.url import Dialect
 from racine.connectors.values import plain_column, portable_column
@@ -75,11 +76,12 @@ def list_schemas(conn: Connection, dialect: Dialect) -> list[str]:
     return sorted(n for n in names if n not in hidden and not n.startswith("pg_"))
 
 
-def list_tables(conn: Connection, schema: str) -> list[TableRef]:
+def list_tables(conn: Connection, schema: str, dialect: Dialect) -> list[TableRef]:
     insp = inspect(conn)
     _require_schema(insp, schema)
-    refs = [TableRef(n, TableKind.TABLE) for n in insp.get_table_names(schema=schema)]
-    refs += [TableRef(n, TableKind.VIEW) for n in _view_names(insp, schema)]
+    keys = relation_keys(conn, dialect, schema)
+    refs = [TableRef(n, TableKind.TABLE, keys.get(n)) for n in insp.get_table_names(schema=schema)]
+    refs += [TableRef(n, TableKind.VIEW, keys.get(n)) for n in _view_names(insp, schema)]
     return sorted(refs, key=lambda r: r.name)
 
 
@@ -164,6 +166,7 @@ def _reflect_present(
     unreadable = unreadable_columns(conn, dialect, schema, present)
     ordinals = _ordinal_positions(conn, schema, sorted(refused & set(veiled)))
     counts = _row_counts(conn, dialect, schema, [n for n in present if n not in views])
+    keys = column_keys(conn, dialect, schema, present)
     found: dict[str, TableMeta] = {}
     for name in present:
         is_view = name in views
@@ -174,6 +177,7 @@ def _reflect_present(
             continue
         pk = tuple((pks.get(name) or {}).get("constrained_columns") or ())
         types = native.get(name, {})
+        key, keys_of = keys.get(name, (None, {}))
         columns = tuple(
             ColumnMeta(
                 name=col["name"],
@@ -185,6 +189,7 @@ def _reflect_present(
                 position=ordinals.get(name, {}).get(col["name"], i),
                 is_primary_key=col["name"] in pk,
                 readable=col["name"] not in unreadable.get(name, ()),
+                key=keys_of.get(col["name"]),
             )
             for i, col in enumerate(raw_columns.get(name, []), start=1)
         )
@@ -200,6 +205,7 @@ def _reflect_present(
             row_count=None if is_view else counts.get(name),
             view_sql=_view_sql(insp, schema, name) if is_view and name not in veiled else None,
             granted_columns_only=name in refused and name in veiled,
+            key=key,
         )
     return found
 

@@ -96,7 +96,8 @@ class SqlConnector:
         return await self._run(lambda conn: reflection.list_schemas(conn, dialect))
 
     async def list_tables(self, schema: str) -> list[TableRef]:
-        return await self._run(lambda conn: reflection.list_tables(conn, schema))
+        dialect = self.dialect
+        return await self._run(lambda conn: reflection.list_tables(conn, schema, dialect))
 
     async def reflect_table(self, schema: str, name: str) -> TableMeta:
         dialect = self.dialect

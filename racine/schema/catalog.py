@@ -129,7 +129,8 @@ class AssetChange:
     actor_name: str = strawberry.field(description="Who (`system` for scans).")
     action: str = strawberry.field(
         description="What, e.g. `asset.update`, `asset.schema_changed`, `asset.assign_term`, "
-        "`asset.remove` (a scan no longer found it) or `asset.revive` (a scan found it again)."
+        "`asset.remove` (a scan no longer found it), `asset.revive` (a scan found it again) or "
+        "`asset.rename` (a scan found it under another name or schema)."
     )
     diff: JSON = strawberry.field(description="Before/after of the changed fields.")
 
@@ -155,7 +156,9 @@ class Asset(relay.Node):
     properties: JSON = strawberry.field(description="Custom key/value properties.")
     detail: JSON = strawberry.field(
         description="Per-kind facts: column `dataType`/`nullable`/`default`; table `rowCount` "
-        "(an estimate), `primaryKey`, `foreignKeys`, `indexes`, `viewSql`."
+        "(an estimate), `primaryKey`, `foreignKeys`, `indexes`, `viewSql`; `sourceKey` where "
+        "the engine gives an id a rename keeps (PostgreSQL: a relation's OID, a column's "
+        "`oid:attnum`), by which a scan follows renamed tables and columns."
     )
     deleted: bool = strawberry.field(description="A later scan no longer found it.")
     deleted_at: datetime | None = strawberry.field(description="When it was soft-deleted.")

@@ -281,8 +281,8 @@ class CatalogSubscription:
             yield step
 
     @strawberry.subscription(
-        description="Catalog changes: ASSET_ADDED, ASSET_REMOVED, SCHEMA_CHANGED (before/"
-        "after), ASSET_UPDATED, CLASSIFICATION_CHANGED, CLASSIFICATION_PROPAGATED, "
+        description="Catalog changes: ASSET_ADDED, ASSET_REMOVED, ASSET_RENAMED, SCHEMA_CHANGED "
+        "(before/after), ASSET_UPDATED, CLASSIFICATION_CHANGED, CLASSIFICATION_PROPAGATED, "
         "CLASSIFICATION_UNPROPAGATED; GAP means some may have been missed.",
         permission_classes=[IsViewer],
     )

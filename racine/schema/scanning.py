@@ -258,8 +258,9 @@ class ScanProgress:
 
 
 @strawberry.type(
-    description="A change to the catalog: ASSET_ADDED, ASSET_REMOVED, "
-    "SCHEMA_CHANGED (with before/after column lists), ASSET_UPDATED, "
+    description="A change to the catalog: ASSET_ADDED, ASSET_REMOVED, ASSET_RENAMED (a "
+    "scan found a table or view under another name or schema: before/after "
+    "`qualifiedName`), SCHEMA_CHANGED (with before/after column lists), ASSET_UPDATED, "
     "CLASSIFICATION_CHANGED (labels of one or more columns changed, by a scan or a "
     "steward), CLASSIFICATION_PROPAGATED / CLASSIFICATION_UNPROPAGATED (lineage "
     "copies), or GAP (events may have been missed: re-read)."
@@ -271,9 +272,12 @@ class CatalogChange:
     qualified_name: str | None = strawberry.field(description="Its qualified name.")
     data_source_id: strawberry.ID | None = strawberry.field(description="Its DataSource.")
     before: JSON | None = strawberry.field(
-        description="SCHEMA_CHANGED: columns before (`name`, `dataType`, `nullable`)."
+        description="SCHEMA_CHANGED: columns before (`name`, `dataType`, `nullable`); "
+        "ASSET_RENAMED: `{qualifiedName}` before."
     )
-    after: JSON | None = strawberry.field(description="SCHEMA_CHANGED: columns after.")
+    after: JSON | None = strawberry.field(
+        description="SCHEMA_CHANGED: columns after; ASSET_RENAMED: `{qualifiedName}` after."
+    )
 
 
 @strawberry.input(description="Connection parts, instead of a URL.")

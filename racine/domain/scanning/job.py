@@ -32,6 +32,7 @@ from racine.domain.scanning.merging import CatalogState
 from racine.domain.scanning.model import Scan, TableError
 from racine.domain.scanning.pipeline import ScanRun, checkpoint, reason_of, run_tables
 from racine.domain.scanning.progress import ScanProgress, heartbeat, report
+from racine.domain.scanning.renames import apply_renames, find_renames
 from racine.domain.scanning.rules import selects_schema, selects_table
 from racine.domain.scanning.rulesets import load_rule_set
 from racine.domain.scanning.sources import (
@@ -117,6 +118,7 @@ class ScanJob:
             except ConnectionFailed as exc:
                 raise ScanFailed(f"{exc.reason}: {exc.message}") from None
             plan: list[tuple[str, str]] = []
+            keys: dict[tuple[str, str], str | None] = {}
             listed: set[str] = set()
             for schema in schemas:
                 try:
@@ -125,7 +127,9 @@ class ScanJob:
                     progress.errors.append(TableError(schema, reason_of(exc), exc.message))
                     continue
                 listed.add(schema)
-                plan += [(schema, r.name) for r in refs if selects_table(rules, schema, r.name)]
+                selected = [r for r in refs if selects_table(rules, schema, r.name)]
+                plan += [(schema, r.name) for r in selected]
+                keys |= {(schema, r.name): r.key for r in selected}
             progress.total = len(plan)
 
             containers: dict[str, Asset] = {}
@@ -151,6 +155,8 @@ class ScanJob:
                         f"{database.qualified_name}.{schema}",
                         database.id,
                     )
+                renames = find_renames(state, database, keys, containers)
+                await apply_renames(uow, actor, state, renames, containers, utcnow())
                 await report(uow, progress, "SCAN_STARTED")
                 await uow.commit()
             await heartbeat(ctx, progress, "SCAN_STARTED")

@@ -7,7 +7,11 @@ columns of a few tables at a time, dropping them again once those tables are sto
 (``forget``): memory stays flat however large the source. ``merge_table`` matches a
 scanned table's columns with the stored ones by qualified name: new assets are
 made, known ones updated (and revived if they had been soft-deleted), columns that
-vanished are marked soft-deleted; ``signature`` is what a ``SCHEMA_CHANGED``
+vanished are marked soft-deleted. Where the engine gives its columns ids that a
+rename keeps (``ColumnMeta.key``), a column found under a name the catalog does not
+know, whose id a stored column of the table carries under a name the source no
+longer shows, is that column renamed: it keeps its description, tags, owners, terms,
+labels and history. ``signature`` is what a ``SCHEMA_CHANGED``
 compares (column names, types and nullability). ``sync`` writes the result.
 """
 
@@ -24,6 +28,7 @@ from racine.domain.scanning.analysis import ColumnAnalysis
 from racine.domain.scanning.source import TableKind, TableMeta
 
 __all__ = [
+    "MAX_COLUMNS",
     "CatalogState",
     "MergedTable",
     "StoredTable",
@@ -32,6 +37,9 @@ __all__ = [
     "signature",
     "table_detail",
 ]
+
+MAX_COLUMNS = 100_000
+"""Columns read per table (far above any engine's limit: MySQL 4,096, PostgreSQL 1,600)."""
 
 
 @dataclass
@@ -43,6 +51,8 @@ class CatalogState:
     by_name: dict[str, Asset] = field(default_factory=dict)
     scan_id: uuid.UUID | None = None
     """The scan holding the state, named in the history entries it records."""
+    renamed: set[uuid.UUID] = field(default_factory=set)
+    """Tables and views this scan found renamed or moved (``renames``)."""
     _by_parent: dict[uuid.UUID, dict[uuid.UUID, Asset]] = field(
         default_factory=lambda: defaultdict(dict), repr=False
     )
@@ -61,6 +71,13 @@ class CatalogState:
             self._by_parent.get(old.parent_id, {}).pop(old.id, None)
         self.by_name[asset.qualified_name] = asset
         self._index(asset)
+
+    def rename(self, asset: Asset, name: str, qualified: str) -> None:
+        """Move ``asset`` to another name (its children are not renamed here)."""
+        if self.by_name.get(asset.qualified_name) is asset:
+            del self.by_name[asset.qualified_name]
+        asset.name, asset.qualified_name = name, qualified
+        self.by_name[qualified] = asset
 
     def reparent(self, asset: Asset, parent_id: uuid.UUID) -> None:
         if asset.parent_id is not None:
@@ -110,7 +127,9 @@ def signature(columns: list[Asset]) -> list[dict[str, Any]]:
 
 
 def table_detail(meta: TableMeta, now: datetime) -> dict[str, Any]:
+    key: dict[str, Any] = {} if meta.key is None else {"sourceKey": meta.key}
     return {
+        **key,
         "rowCount": meta.row_count,
         "primaryKey": list(meta.primary_key),
         "viewSql": meta.view_sql,
@@ -142,6 +161,8 @@ class MergedTable:
     """Columns that vanished (soft-deleted now)."""
     revived: list[Asset] = field(default_factory=list)
     """The table and columns that had been soft-deleted and are back."""
+    renamed: list[tuple[Asset, str]] = field(default_factory=list)
+    """Columns found under a new name, with their qualified name before."""
 
 
 def merge_table(
@@ -164,6 +185,7 @@ def merge_table(
     # table-level privilege) says nothing of the others: they are neither compared nor
     # removed.
     shown = {c.name for c in meta.columns} if meta.granted_columns_only else None
+    renamed: list[tuple[Asset, str]] = []
     if table is None:
         table = Asset(
             kind=kind,
@@ -196,17 +218,24 @@ def merge_table(
 
     seen: set[uuid.UUID] = set()
     columns: list[Asset] = []
+    by_key = _renamable_columns(state, table, meta)
     for col in meta.columns:
         cq = f"{qualified}.{col.name}"
-        col_detail = {
+        col_detail: dict[str, Any] = {
             "dataType": col.data_type,
             "nullable": col.nullable,
             "default": col.default,
             "comment": col.comment,
             "primaryKey": col.is_primary_key,
         }
+        if col.key is not None:
+            col_detail["sourceKey"] = col.key
         found = item.analysis.get(col.name, ColumnAnalysis())
         asset = state.by_name.get(cq)
+        if asset is None and col.key in by_key:
+            asset = by_key[col.key]
+            renamed.append((asset, asset.qualified_name))
+            state.rename(asset, col.name, cq)
         if asset is None:
             asset = Asset(
                 kind=AssetKind.COLUMN,
@@ -240,4 +269,21 @@ def merge_table(
             changed.append(old)
             removed.append(old)
     outcome = TableOutcome(table, added=added, columns=len(columns))
-    return MergedTable(outcome, columns, before, removed, revived)
+    return MergedTable(outcome, columns, before, removed, revived, renamed)
+
+
+def _renamable_columns(state: CatalogState, table: Asset, meta: TableMeta) -> dict[str, Asset]:
+    """The table's stored live columns that carry an engine id and whose name the
+    source no longer shows, by that id: a scanned column with one of these ids under
+    an unknown name is the stored column renamed."""
+    if meta.granted_columns_only:
+        return {}  # the source shows only some columns: a missing name says nothing
+    names = {c.name for c in meta.columns}
+    return {
+        str(c.detail["sourceKey"]): c
+        for c in state.children(table.id)
+        if c.kind is AssetKind.COLUMN
+        and c.deleted_at is None
+        and c.name not in names
+        and c.detail.get("sourceKey") is not None
+    }

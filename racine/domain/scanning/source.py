@@ -52,7 +52,9 @@ class ColumnMeta:
     rendered as text (``VARCHAR(40)``, ``INTEGER[]``, ``mood``); ``position`` is
     1-based; ``default`` is the default expression as the engine prints it.
     ``readable`` is False for a column the scanning user may not ``SELECT`` (a
-    grant on other columns of the table only): it is catalogued, never sampled."""
+    grant on other columns of the table only): it is catalogued, never sampled.
+    ``key`` is the engine's own id of the column where it has one that a rename
+    keeps (PostgreSQL: the table's OID and the column's ``attnum``), else None."""
 
     name: str
     data_type: str
@@ -62,6 +64,7 @@ class ColumnMeta:
     position: int = 0
     is_primary_key: bool = False
     readable: bool = True
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +90,12 @@ class IndexMeta:
 
 @dataclass(frozen=True, slots=True)
 class TableRef:
-    """A relation's name and kind, as listed before it is reflected."""
+    """A relation's name and kind, as listed before it is reflected; ``key`` as in
+    :class:`TableMeta`."""
 
     name: str
     kind: TableKind
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +108,9 @@ class TableMeta:
     views. ``view_sql`` is the defining query of a view, ``None`` for tables.
     ``granted_columns_only`` is True for a MySQL/MariaDB table the user holds
     column grants on only: the server then shows only those columns (others may
-    exist) and no indexes or foreign keys.
+    exist) and no indexes or foreign keys. ``key`` is the engine's own id of the
+    relation where it has one that ``ALTER … RENAME`` and a move to another schema
+    keep (PostgreSQL: the OID), else None: a scan follows a renamed relation by it.
     """
 
     schema: str
@@ -117,6 +124,7 @@ class TableMeta:
     row_count: int | None = None
     view_sql: str | None = None
     granted_columns_only: bool = False
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

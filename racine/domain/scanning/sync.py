@@ -31,12 +31,14 @@ from racine.domain.classification.merge import merge
 from racine.domain.events import Channels, Event
 from racine.domain.scanning.analysis import ColumnAnalysis, analyze_table
 from racine.domain.scanning.merging import (
+    MAX_COLUMNS,
     CatalogState,
     StoredTable,
     TableOutcome,
     merge_table,
     signature,
 )
+from racine.domain.scanning.renames import record_renames
 from racine.domain.scanning.source import TableMeta
 
 __all__ = [
@@ -48,10 +50,6 @@ __all__ = [
     "store_table",
     "store_tables",
 ]
-
-MAX_COLUMNS = 100_000
-"""Columns read per table (far above any engine's limit: MySQL 4,096, PostgreSQL 1,600)."""
-
 
 def analyze_for_storage(*args: Any) -> dict[str, ColumnAnalysis]:
     """``analyze_table`` (same arguments), run in the process pool, with each
@@ -258,6 +256,7 @@ async def store_tables(
         removed=[a for m in merged for a in m.removed],
         revived=[a for m in merged for a in m.revived],
     )
+    await record_renames(uow, actor, state, [r for m in merged for r in m.renamed], now)
 
     # Classifications: merge with the stored ones; a steward's word stands.
     all_columns = [c for m in merged for c in m.columns]
@@ -309,6 +308,8 @@ async def store_tables(
     for m in merged:
         table = m.outcome.asset
         after = signature(m.columns)
+        # A table the scan found renamed is changed even if its columns are not.
+        m.outcome.changed = table.id in state.renamed
         if m.outcome.added:
             uow.emit(asset_event("ASSET_ADDED", table, columns=len(m.columns)))
         elif m.before != after:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from conftest import ORDER_ROWS, Source
+from sqlalchemy import text
 
 from racine.connectors import SqlConnector, connector_for
 from racine.domain.errors import NotFound
@@ -38,12 +39,35 @@ async def test_lists_tables_and_views_with_their_kind(
 ) -> None:
     tables = await connector.list_tables(source.schema)
 
-    assert tables == [
+    assert [TableRef(t.name, t.kind) for t in tables] == [
         TableRef("big_orders", TableKind.VIEW),
         TableRef("customers", TableKind.TABLE),
         TableRef("documents", TableKind.TABLE),
         TableRef("orders", TableKind.TABLE),
     ]
+
+
+async def test_relations_and_columns_carry_the_ids_a_rename_keeps(
+    source: Source, connector: SqlConnector
+) -> None:
+    listed = {t.name: t.key for t in await connector.list_tables(source.schema)}
+    orders = await connector.reflect_table(source.schema, "orders")
+    if source.kind != "postgresql":
+        # MySQL, MariaDB and SQLite have no such ids.
+        assert set(listed.values()) == {None}
+        assert orders.key is None and {c.key for c in orders.columns} == {None}
+        return
+    # PostgreSQL: the OID, listed and reflected alike; each column's oid:attnum.
+    assert all(key is not None and key.isdigit() for key in listed.values())
+    assert len(set(listed.values())) == len(listed)
+    assert orders.key == listed["orders"]
+    assert [c.key for c in orders.columns] == [f"{orders.key}:{n}" for n in (1, 2, 3, 4)]
+    async with source.admin.begin() as conn:
+        await conn.execute(text(f"ALTER TABLE {source.q('orders')} RENAME COLUMN note TO remark"))
+        await conn.execute(text(f"ALTER TABLE {source.q('orders')} RENAME TO purchases"))
+    renamed = await connector.reflect_table(source.schema, "purchases")
+    assert renamed.key == orders.key
+    assert {c.name: c.key for c in renamed.columns}["remark"] == f"{orders.key}:4"
 
 
 async def test_reflects_columns_keys_and_indexes(source: Source, connector: SqlConnector) -> None:

@@ -1,0 +1,208 @@
+"""A PostgreSQL source: a re-scan follows renamed tables and columns and tables moved
+to another schema (by OID and attnum), so what stewards gave them stays; a table
+swapped in under a known name keeps that name's asset."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from conftest import unique_schema
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from test_catalog_scan_postgres import CHANGES, RULES, _plain, pg_source  # noqa: F401
+from test_catalog_scan_sqlite import CREATE_SOURCE, SEARCH, TABLES, UPDATE_ASSET, scan_to_end
+
+NODE = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Asset {
+      id name qualifiedName deleted description tags detail
+      columns { id name description tags }
+      history(first: 20) { edges { node { action actorName diff } } }
+    }
+  }
+}
+"""
+
+
+async def _changes(sub: Any, op: str, until: int) -> list[dict[str, Any]]:
+    """The scan's catalogChanges up to its ``until``-th table or view event."""
+    got: list[dict[str, Any]] = []
+    while sum(c["kind"] in ("TABLE", "VIEW") for c in got) < until:
+        message = await sub.receive(timeout=20)
+        if message.get("id") == op and message["type"] == "next":
+            got.append(message["payload"]["data"]["catalogChanges"])
+    return got
+
+
+async def _tables(gql: Any) -> dict[str, dict[str, Any]]:
+    found = await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"], "includeDeleted": True}})
+    return {e["node"]["qualifiedName"].split(".", 2)[2]: e["node"] for e in found["assets"]["edges"]}
+
+
+async def test_rescan_follows_renamed_and_moved_tables_and_columns(
+    gql: Any, subscribe: Any, pg_source: tuple[str, str]  # noqa: F811
+) -> None:
+    schema, url = pg_source
+    other = unique_schema()
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{other}"'))
+        await conn.execute(
+            text(f'CREATE VIEW "{schema}".big_invoices AS SELECT * FROM "{schema}".invoices')
+        )
+    try:
+        # Given a scanned source whose table, column and view a steward described
+        rules = (
+            await gql.ok(
+                RULES,
+                {"input": {"name": "two", "includeSchemas": [schema, other], "sampleSize": 20}},
+            )
+        )["createScanRuleSet"]
+        source = (
+            await gql.ok(
+                CREATE_SOURCE,
+                {"input": {"name": "wh", "url": _plain(url), "ruleSetId": rules["ruleSet"]["id"]}},
+            )
+        )["createDataSource"]["dataSource"]
+        assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+        first = await _tables(gql)
+        clients, invoices = first[f"{schema}.clients"], first[f"{schema}.invoices"]
+        nickname = next(c for c in clients["columns"] if c["name"] == "nickname")
+        for asset_id, text_ in (
+            (clients["id"], "Our paying clients."),
+            (nickname["id"], "What clients like to be called."),
+            (invoices["id"], "Issued invoices."),
+        ):
+            edited = await gql.ok(
+                UPDATE_ASSET, {"input": {"id": asset_id, "description": text_, "tags": ["gold"]}}
+            )
+            assert edited["updateAsset"]["errors"] == [], edited
+
+        # When the source renames the table and a column, moves a table to another
+        # schema and renames the view, and is scanned again
+        async with engine.begin() as conn:
+            await conn.execute(text(f'ALTER TABLE "{schema}".clients RENAME TO customers'))
+            await conn.execute(
+                text(f'ALTER TABLE "{schema}".customers RENAME COLUMN nickname TO alias')
+            )
+            await conn.execute(text(f'ALTER TABLE "{schema}".invoices SET SCHEMA "{other}"'))
+            await conn.execute(
+                text(f'ALTER VIEW "{schema}".big_invoices RENAME TO large_invoices')
+            )
+        async with subscribe() as sub:
+            op = await sub.start(CHANGES, {"id": source["id"]})
+            await asyncio.sleep(0.3)  # the subscription is live before the scan starts
+            steps = await scan_to_end(gql, subscribe, source["id"])
+            assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
+            changes = await _changes(sub, op, until=4)
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{other}" CASCADE'))
+        await engine.dispose()
+
+    # Then the three relations are ASSET_RENAMED (the table with the renamed column is
+    # also SCHEMA_CHANGED), and none is removed or added
+    relations = [c for c in changes if c["kind"] in ("TABLE", "VIEW")]
+    renamed = {
+        c["before"]["qualifiedName"].split(".", 2)[2]: c["after"]["qualifiedName"].split(".", 2)[2]
+        for c in relations
+        if c["type"] == "ASSET_RENAMED"
+    }
+    assert renamed == {
+        f"{schema}.clients": f"{schema}.customers",
+        f"{schema}.invoices": f"{other}.invoices",
+        f"{schema}.big_invoices": f"{schema}.large_invoices",
+    }, changes
+    [changed] = [c for c in relations if c["type"] == "SCHEMA_CHANGED"]
+    assert changed["qualifiedName"].endswith(f"{schema}.customers")
+    assert [c["name"] for c in changed["before"]] == ["id", "email", "nickname"]
+    assert [c["name"] for c in changed["after"]] == ["id", "email", "alias"]
+    assert not [c for c in relations if c["type"] in ("ASSET_ADDED", "ASSET_REMOVED")], changes
+
+    # The same assets carry the new names, with what the steward gave them
+    now = await _tables(gql)
+    assert set(now) == {f"{schema}.customers", f"{other}.invoices", f"{schema}.large_invoices"}
+    customers = (await gql.ok(NODE, {"id": clients["id"]}))["node"]
+    assert customers["qualifiedName"].endswith(f"{schema}.customers")
+    assert (customers["deleted"], customers["description"], customers["tags"]) == (
+        False,
+        "Our paying clients.",
+        ["gold"],
+    )
+    alias = next(c for c in customers["columns"] if c["name"] == "alias")
+    assert alias["id"] == nickname["id"]
+    assert (alias["description"], alias["tags"]) == ("What clients like to be called.", ["gold"])
+    assert [c["name"] for c in customers["columns"]] == ["id", "email", "alias"]
+    moved = (await gql.ok(NODE, {"id": invoices["id"]}))["node"]
+    assert moved["qualifiedName"].endswith(f"{other}.invoices")
+    assert moved["description"] == "Issued invoices."
+    assert {c["name"] for c in moved["columns"]} == {"id", "amount"}
+
+    # Each rename is in the asset's history, by the scan (the table's columns too)
+    history = [e["node"] for e in customers["history"]["edges"]]
+    [entry] = [h for h in history if h["action"] == "asset.rename"]
+    assert entry["actorName"] == "system"
+    assert entry["diff"]["qualifiedName"]["before"].endswith(f"{schema}.clients")
+    assert entry["diff"]["qualifiedName"]["after"].endswith(f"{schema}.customers")
+    alias_history = (await gql.ok(NODE, {"id": nickname["id"]}))["node"]["history"]["edges"]
+    column_renames = [
+        e["node"]["diff"]["qualifiedName"]
+        for e in alias_history
+        if e["node"]["action"] == "asset.rename"
+    ]
+    assert sorted(r["after"].split(".", 2)[2] for r in column_renames) == [
+        f"{schema}.customers.alias",
+        f"{schema}.customers.nickname",
+    ], column_renames
+
+    # Search finds them under their new names only
+    found = (await gql.ok(SEARCH, {"q": "customers"}))["search"]["edges"]
+    assert any(e["node"]["asset"]["id"] == clients["id"] for e in found), found
+    assert not (await gql.ok(SEARCH, {"q": "nickname"}))["search"]["edges"]
+
+
+async def test_a_table_swapped_in_under_a_known_name_keeps_that_names_asset(
+    gql: Any, subscribe: Any, pg_source: tuple[str, str]  # noqa: F811
+) -> None:
+    schema, url = pg_source
+    # Given a scanned source
+    rules = (
+        await gql.ok(RULES, {"input": {"name": "one", "includeSchemas": [schema], "sampleSize": 5}})
+    )["createScanRuleSet"]
+    source = (
+        await gql.ok(
+            CREATE_SOURCE,
+            {"input": {"name": "wh", "url": _plain(url), "ruleSetId": rules["ruleSet"]["id"]}},
+        )
+    )["createDataSource"]["dataSource"]
+    assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+    before = await _tables(gql)
+
+    # When a new table is swapped in under the name "clients" (blue/green load), and
+    # "invoices" is dropped and created again (a new OID, the same name)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE TABLE "{schema}".clients_next (id int, nickname text)'))
+        await conn.execute(text(f'ALTER TABLE "{schema}".clients RENAME TO clients_old'))
+        await conn.execute(text(f'ALTER TABLE "{schema}".clients_next RENAME TO clients'))
+        await conn.execute(text(f'DROP TABLE "{schema}".invoices'))
+        await conn.execute(text(f'CREATE TABLE "{schema}".invoices (id int, total numeric)'))
+    await engine.dispose()
+    assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+
+    # Then "clients" keeps its asset (the name wins over the id), the old table is new
+    # under its new name, and the recreated table's columns are matched by name only:
+    # its new column is not the old one renamed, though it has the old one's attnum
+    after = await _tables(gql)
+    assert after[f"{schema}.clients"]["id"] == before[f"{schema}.clients"]["id"]
+    assert after[f"{schema}.clients_old"]["id"] not in {t["id"] for t in before.values()}
+    assert [c["name"] for c in after[f"{schema}.clients"]["columns"]] == ["id", "nickname"]
+    old_columns = {c["name"]: c["id"] for c in before[f"{schema}.invoices"]["columns"]}
+    new_columns = {c["name"]: c["id"] for c in after[f"{schema}.invoices"]["columns"]}
+    assert new_columns["id"] == old_columns["id"]
+    assert new_columns["total"] not in old_columns.values()
+    # No rename was recorded: nothing was followed by id
+    node = (await gql.ok(NODE, {"id": before[f"{schema}.clients"]["id"]}))["node"]
+    assert not [e for e in node["history"]["edges"] if e["node"]["action"] == "asset.rename"]

@@ -1,0 +1,82 @@
+"""Which stored tables a scan follows to a new name (``find_renames``), on plain
+assets held in a :class:`CatalogState`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from racine.domain.catalog.model import Asset, AssetKind
+from racine.domain.scanning.merging import CatalogState
+from racine.domain.scanning.renames import find_renames
+
+SOURCE = uuid.uuid4()
+
+
+def _asset(kind: AssetKind, qualified: str, parent: Asset | None, key: str | None = None) -> Asset:
+    return Asset(
+        kind=kind,
+        name=qualified.rsplit(".", 1)[-1],
+        qualified_name=qualified,
+        source_id=SOURCE,
+        parent_id=None if parent is None else parent.id,
+        detail={} if key is None else {"sourceKey": key},
+    )
+
+
+def _catalog() -> tuple[CatalogState, Asset, dict[str, Asset]]:
+    db = _asset(AssetKind.DATABASE, "wh.db", None)
+    sales = _asset(AssetKind.SCHEMA, "wh.db.sales", db)
+    archive = _asset(AssetKind.SCHEMA, "wh.db.archive", db)
+    state = CatalogState(SOURCE, {a.qualified_name: a for a in (db, sales, archive)})
+    return state, db, {"sales": sales, "archive": archive}
+
+
+def _add(state: CatalogState, asset: Asset) -> Asset:
+    state.add(asset)
+    return asset
+
+
+def test_a_stored_table_whose_id_is_found_under_an_unknown_name_is_renamed() -> None:
+    state, db, schemas = _catalog()
+    orders = _add(state, _asset(AssetKind.TABLE, "wh.db.sales.orders", schemas["sales"], "101"))
+    view = _add(state, _asset(AssetKind.VIEW, "wh.db.sales.big", schemas["sales"], "102"))
+    found = {("archive", "orders_2024"): "101", ("sales", "large"): "102"}
+    renames = find_renames(state, db, found, schemas)
+    assert {(r.asset.id, r.schema, r.name) for r in renames} == {
+        (orders.id, "archive", "orders_2024"),
+        (view.id, "sales", "large"),
+    }
+
+
+def test_a_known_name_wins_over_an_id() -> None:
+    state, db, schemas = _catalog()
+    _add(state, _asset(AssetKind.TABLE, "wh.db.sales.t", schemas["sales"], "1"))
+    _add(state, _asset(AssetKind.TABLE, "wh.db.sales.t_old", schemas["sales"], None))
+    # "t" is found (with another id) and "t_old" carries t's id: a swap, not a rename;
+    # a found name the catalog knows is never a rename target either.
+    assert find_renames(state, db, {("sales", "t"): "2", ("sales", "t_old"): "1"}, schemas) == []
+
+
+def test_no_rename_without_ids_for_removed_assets_or_for_ambiguous_ids() -> None:
+    state, db, schemas = _catalog()
+    gone = _add(state, _asset(AssetKind.TABLE, "wh.db.sales.gone", schemas["sales"], "7"))
+    gone.deleted_at = datetime.now(UTC)
+    _add(state, _asset(AssetKind.TABLE, "wh.db.sales.a", schemas["sales"], "8"))
+    _add(state, _asset(AssetKind.TABLE, "wh.db.archive.b", schemas["archive"], "8"))
+    _add(state, _asset(AssetKind.TABLE, "wh.db.sales.plain", schemas["sales"], None))
+    found = {
+        ("sales", "back"): "7",  # its stored asset is soft-deleted
+        ("sales", "c"): "8",  # two stored assets carry this id
+        ("sales", "other"): None,  # the engine gives no ids (MySQL, SQLite)
+    }
+    assert find_renames(state, db, found, schemas) == []
+
+
+def test_assets_of_another_database_are_not_followed() -> None:
+    state, db, schemas = _catalog()
+    old_db = _add(state, _asset(AssetKind.DATABASE, "wh.old", None))
+    old_schema = _add(state, _asset(AssetKind.SCHEMA, "wh.old.sales", old_db))
+    _add(state, _asset(AssetKind.TABLE, "wh.old.sales.orders", old_schema, "101"))
+    # OIDs are per database: the same number elsewhere is another table.
+    assert find_renames(state, db, {("sales", "orders"): "101"}, schemas) == []
