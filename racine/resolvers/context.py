@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from racine.domain.access.model import Principal
 from racine.domain.errors import Unauthenticated
 from racine.domain.ports import EventBus, JobQueue, UnitOfWork
+from racine.resolvers.denials import DenialPacer
 
 if TYPE_CHECKING:
     from racine.resolvers.loaders import DataLoaders
@@ -27,6 +28,8 @@ class Services:
     settings: Any = None
     metrics: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+    denials: DenialPacer = field(default_factory=DenialPacer)
+    """Which refused mutations are audited one by one (``resolvers.denials``)."""
 
 
 @dataclass

@@ -24,7 +24,9 @@ class AuditEvent(relay.Node):
     target_type: str = strawberry.field(description="GraphQL type name of the target.")
     target_id: str | None = strawberry.field(description="Raw id of the target object.")
     outcome: str = strawberry.field(
-        description="SUCCESS, or FAILURE for a mutation refused as FORBIDDEN (`access.denied`)."
+        description="SUCCESS, or FAILURE for a mutation refused as FORBIDDEN (`access.denied`; "
+        "a caller refused again and again is paced, and `diff.unrecorded` counts the refusals "
+        "since the previous recorded one that were not recorded)."
     )
     request_id: str | None = strawberry.field(description="Request that made the change.")
     diff: JSON = strawberry.field(description="What changed; secrets are redacted as `***`.")

@@ -159,6 +159,32 @@ async def test_roles_deny_by_default(gql) -> None:
     assert dup["errors"][0]["code"] == "CONFLICT"
 
 
+async def test_a_caller_who_keeps_being_refused_is_paced_and_counted(app, gql) -> None:
+    # Given a pacer that records 3 refusals at once, then one a second (on our clock)
+    from racine.resolvers.denials import DenialPacer
+
+    now = [0.0]
+    app.state.runtime.services.denials = DenialPacer(rate=1.0, burst=3, clock=lambda: now[0])
+    user = (await gql.ok(CREATE_USER, {"name": "mallory", "role": "VIEWER"}))["createUser"]
+    issued = (
+        await gql.ok(CREATE_TOKEN, {"input": {"name": "m", "userId": user["user"]["id"]}})
+    )["createApiToken"]
+    # When a VIEWER sends 8 mutations she may not, and one more a second later
+    for i in range(8):
+        denied = await gql(CREATE_USER, {"name": f"eve{i}", "role": "ADMIN"}, token=issued["secret"])
+        assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # each is refused
+    now[0] += 1.0
+    denied = await gql(CREATE_USER, {"name": "eve9", "role": "ADMIN"}, token=issued["secret"])
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # Then 3 are recorded, then the one a second later, which counts the 5 in between
+    refused = await gql.ok(DENIED, {"first": 20, "filter": {"actionPrefix": "access."}})
+    diffs = [e["node"]["diff"] for e in refused["auditEvents"]["edges"]]
+    assert diffs == [
+        {"reason": "requires the ADMIN role", "unrecorded": 5},
+        *[{"reason": "requires the ADMIN role"}] * 3,
+    ]
+
+
 async def test_audit_pages_with_cursors(gql) -> None:
     for i in range(5):
         await gql.ok(CREATE_TOKEN, {"input": {"name": f"t{i}"}})
