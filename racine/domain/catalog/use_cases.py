@@ -166,7 +166,7 @@ async def _edit_owners(uow: CatalogUnitOfWork, asset: Asset, cmd: UpdateAsset) -
     async def read() -> list[Any]:
         return list((await uow.catalog.owners_for([asset.id])).get(asset.id, []))
 
-    return await _edit_list(
+    diff = await _edit_list(
         "owners",
         owners if cmd.owner_ids is not None else None,
         owners,
@@ -177,6 +177,13 @@ async def _edit_owners(uow: CatalogUnitOfWork, asset: Asset, cmd: UpdateAsset) -
         MAX_OWNERS,
         "addOwnerIds",
     )
+    if diff:
+        # The ids say who; the names, as they were, let the history be read as it is.
+        change = diff["owners"]
+        users = await uow.users.get_many(list(dict.fromkeys([*change["before"], *change["after"]])))
+        names = {user_id: user.name for user_id, user in users.items()}
+        diff["ownerNames"] = {side: [names.get(i) for i in change[side]] for side in change}
+    return diff
 
 
 async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsset) -> Asset:

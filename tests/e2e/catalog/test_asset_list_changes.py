@@ -75,7 +75,14 @@ async def test_added_and_removed_tags_and_owners_keep_the_others(
     assert sorted(o["id"] for o in added["asset"]["owners"]) == sorted([steward, editor])
     removed = await _edit(gql, asset, removeOwnerIds=[steward])
     assert [o["id"] for o in removed["asset"]["owners"]] == [editor]
-    assert list((await _history(gql, asset))[0]) == ["owners"]
+    last = (await _history(gql, asset))[0]
+    assert list(last) == ["owners", "ownerNames"]
+    # Each owner's name beside their id, in the same order
+    name = {o["id"]: o["name"] for o in added["asset"]["owners"]}
+    ids = {relay.GlobalID.from_id(o).node_id: o for o in (steward, editor)}
+    for side in ("before", "after"):
+        assert last["ownerNames"][side] == [name[ids[i]] for i in last["owners"][side]]
+    assert last["ownerNames"]["after"] == [name[editor]]
 
 
 async def test_bad_list_changes_are_typed_errors_and_change_nothing(

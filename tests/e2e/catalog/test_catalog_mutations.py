@@ -329,8 +329,10 @@ async def test_asset_edits_are_audited_and_need_an_editor(
     assert history[1]["diff"] == {
         "properties": {"before": {}, "after": {"team": "billing", "sla": 4}}
     }
-    assert list(history[2]["diff"]) == ["owners"]
+    assert list(history[2]["diff"]) == ["owners", "ownerNames"]
     assert history[2]["diff"]["owners"]["before"] == []
+    # The owners' names as they were, beside their ids, so the entry reads as it is.
+    assert history[2]["diff"]["ownerNames"] == {"before": [], "after": [history[0]["actorName"]]}
     assert history[3]["diff"] == {"tags": {"before": [], "after": ["finance", "gold"]}}
     assert history[4]["diff"] == {"description": {"before": None, "after": "Paid orders"}}
 
