@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     job_cancel_grace_s: float = Field(default=10.0, ge=0)
     job_shutdown_timeout_s: float = Field(default=30.0, ge=0)
     distributed_jobs: bool = False
+    # ``racine worker`` serves Prometheus metrics (its job outcomes) on this port
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     # Webhooks: networks (CIDRs) a webhook may reach although they are not public
     webhook_allowed_networks: list[str] = Field(default_factory=list)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-__all__ = ["Metrics"]
+__all__ = ["Metrics", "job_outcomes"]
+
+
+def job_outcomes(registry: CollectorRegistry) -> Counter:
+    """Finished job runs by kind and state: the API's and each ``racine worker``'s."""
+    return Counter(
+        "racine_job_outcomes",
+        "Finished job runs by kind and state",
+        ["kind", "state"],
+        registry=registry,
+    )
 
 
 class Metrics:
@@ -34,12 +44,7 @@ class Metrics:
         self.queue_depth = Gauge(
             "racine_job_queue_depth", "Job runs waiting (QUEUED)", registry=self.registry
         )
-        self.job_outcomes = Counter(
-            "racine_job_outcomes",
-            "Finished job runs by kind and state",
-            ["kind", "state"],
-            registry=self.registry,
-        )
+        self.job_outcomes = job_outcomes(self.registry)
         self.websocket_connections = Gauge(
             "racine_websocket_connections",
             "Open WebSocket connections",

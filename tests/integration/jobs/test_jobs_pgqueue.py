@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import asyncpg
+import httpx
 import pytest
 
 from racine.config import Settings
@@ -199,6 +201,49 @@ async def test_queues_reconnect_after_the_database_drops_their_connections(
     finally:
         await worker.stop()
         await api.stop()
+
+
+async def test_a_worker_serves_the_outcomes_of_its_runs_on_its_metrics_port(
+    pg: Any, pg_url: str
+) -> None:
+    from racine.jobs import run_worker
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    # Given an API that only enqueues, and a worker with a metrics port
+    api = make_queue(pg, consume=False)
+    await api.start()
+    stop = asyncio.Event()
+    settings = Settings(database_url=pg_url, distributed_jobs=True, worker_metrics_port=port)
+    worker = asyncio.create_task(
+        run_worker(settings, setup=lambda q: q.register("echo", echo), bus=MemoryEventBus(),
+                   options=FAST, stop=stop)
+    )
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        # When the worker runs a job
+        run = await api.submit("echo", {"x": "counted"})
+        await pg.wait_state(run.id, RunState.SUCCEEDED, within=20)
+        # Then Prometheus reads its outcome from the worker (the API never saw it end)
+        counted = 'racine_job_outcomes_total{kind="echo",state="SUCCEEDED"} 1.0'
+        async with httpx.AsyncClient() as client:
+            for _ in range(50):
+                body = (await client.get(url)).text
+                if counted in body:
+                    break
+                await asyncio.sleep(0.1)
+        assert counted in body, body
+        # and nothing the worker does not know (the queue's depth is the API's)
+        assert "racine_job_queue_depth" not in body
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, 30)
+        await api.stop()
+    # The port closes with the worker
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(url)
 
 
 WORKER = textwrap.dedent(

@@ -43,6 +43,7 @@ def test_production_needs_database_and_secret() -> None:
         ("max_depth", 1, "RACINE_MAX_DEPTH"),
         ("webhook_allowed_networks", ["10.0.0.0/8", "intranet"], "RACINE_WEBHOOK_ALLOWED_NETWORKS"),
         ("source_connect_timeout_s", 0, "RACINE_SOURCE_CONNECT_TIMEOUT_S"),
+        ("worker_metrics_port", 70000, "RACINE_WORKER_METRICS_PORT"),
     ],
 )
 def test_invalid_values_name_the_variable(field: str, value: object, message: str) -> None:
