@@ -155,7 +155,13 @@ def _pool_cpu_s() -> float | None:
 
 
 async def _scan(
-    url: str, schema: str, cold: bool, *, profiling: bool = True, classification: bool = True
+    url: str,
+    schema: str,
+    cold: bool,
+    *,
+    profiling: bool = True,
+    classification: bool = True,
+    rescan: bool = False,
 ) -> dict[str, Any]:
     from racine.config import Settings
     from racine.connectors import connector_for
@@ -208,28 +214,42 @@ async def _scan(
             CredentialCipher("bench-secret"),
             SaveDataSource(name="bench", url=_plain(url), rule_set_id=rules.id),
         )
+
+        async def scan_once() -> Any:
+            scan = await start_scan(factory, queue, actor, StartScan(source.id))
+            # Wait on the run's life-cycle events (what a client's subscription sees), not
+            # by polling the metadata database: polls would compete with the scan's writer.
+            async with bus.subscribe([Channels.job(str(scan.id))]) as stream:
+                while True:
+                    async with factory() as uow:
+                        scan = await uow.sources.get_scan(scan.id)
+                    if scan.state.value in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                        return scan
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(10):
+                            async for event in stream:
+                                if event.type in _ENDINGS:
+                                    break
+
         pool_before = _pool_cpu_s() if not cold else 0.0
         started = time.perf_counter()
-        scan = await start_scan(factory, queue, actor, StartScan(source.id))
-        # Wait on the run's life-cycle events (what a client's subscription sees), not
-        # by polling the metadata database: polls would compete with the scan's writer.
-        async with bus.subscribe([Channels.job(str(scan.id))]) as stream:
-            while True:
-                async with factory() as uow:
-                    scan = await uow.sources.get_scan(scan.id)
-                if scan.state.value in ("SUCCEEDED", "FAILED", "CANCELLED"):
-                    break
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(10):
-                        async for event in stream:
-                            if event.type in _ENDINGS:
-                                break
+        scan = await scan_once()
         wall = time.perf_counter() - started
         pool_after = _pool_cpu_s()
         async with factory() as uow:
             job = await uow.runs.get(scan.id)
         queued_s = (job.started_at - job.created_at).total_seconds()
         handler_s = (job.finished_at - job.started_at).total_seconds()
+        again: dict[str, Any] = {}
+        if rescan:
+            # What a schedule does: the same source again, nothing changed in it.
+            started = time.perf_counter()
+            second = await scan_once()
+            again = {
+                "rescan_s": round(time.perf_counter() - started, 2),
+                "rescan_state": second.state.value,
+                "rescan_changed": second.added + second.changed + second.removed,
+            }
     finally:
         # Reap the CPU pool's children, so their CPU time and peak memory are counted.
         await queue.runner.cpu.close()
@@ -246,6 +266,7 @@ async def _scan(
         "tables": scan.tables_done,
         "columns": scan.columns_done,
         "errors": len(scan.errors),
+        **again,
         "cpu_pool_scan_s": None
         if pool_before is None or pool_after is None
         else round(pool_after - pool_before, 1),
@@ -287,6 +308,7 @@ async def _one(
     profile: str | None,
     cold: bool,
     parts: bool,
+    rescan: bool = False,
 ) -> dict[str, Any]:
     url = _url()
     reuse = schema is not None
@@ -308,7 +330,7 @@ async def _one(
             profiler = Profiler(async_mode="enabled", interval=0.005)
             profiler.start()
         before = resource.getrusage(resource.RUSAGE_SELF)
-        result = await _scan(url, schema, cold)
+        result = await _scan(url, schema, cold, rescan=rescan)
         after = resource.getrusage(resource.RUSAGE_SELF)
         if profiler is not None:
             profiler.stop()
@@ -369,6 +391,12 @@ def main() -> None:
         help="after the full scan, time a metadata-only scan (no sampling, profiling or"
         " classification) and the scan's own sampling path alone, on the same tables",
     )
+    parser.add_argument(
+        "--rescan",
+        action="store_true",
+        help="after the full scan, scan the unchanged source again (what a schedule does):"
+        " rescan_s",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON line (internal)")
     args = parser.parse_args()
     if args.sizes and (args.schema or args.profile):
@@ -379,6 +407,7 @@ def main() -> None:
                 (["--keep"] if args.keep else [])
                 + (["--cold"] if args.cold else [])
                 + (["--parts"] if args.parts else [])
+                + (["--rescan"] if args.rescan else [])
             )
             out = subprocess.run(
                 [
@@ -399,7 +428,16 @@ def main() -> None:
             print(out.stdout.strip().splitlines()[-1], flush=True)
         return
     result = asyncio.run(
-        _one(args.tables, args.rows, args.schema, args.keep, args.profile, args.cold, args.parts)
+        _one(
+            args.tables,
+            args.rows,
+            args.schema,
+            args.keep,
+            args.profile,
+            args.cold,
+            args.parts,
+            args.rescan,
+        )
     )
     report = result.pop("profile")
     if args.profile:

@@ -163,6 +163,10 @@ class MergedTable:
     """The table and columns that had been soft-deleted and are back."""
     renamed: list[tuple[Asset, str]] = field(default_factory=list)
     """Columns found under a new name, with their qualified name before."""
+    documents: list[Asset] = field(default_factory=list)
+    """The table and columns whose search document changed (new, revived, renamed, a
+    new description, the table's column names): the others' documents stand as they
+    are, so a re-scan of an unchanged source re-indexes nothing."""
 
 
 def merge_table(
@@ -213,8 +217,10 @@ def merge_table(
         table.kind, table.detail, table.deleted_at, table.updated_at = kind, detail, None, now
         state.reparent(table, parent.id)
         changed.append(table)
+    documents: list[Asset] = [table] if added else []
     if not table.description and meta.comment:
         table.description = meta.comment
+        documents = [table]
 
     seen: set[uuid.UUID] = set()
     columns: list[Asset] = []
@@ -236,6 +242,7 @@ def merge_table(
             asset = by_key[col.key]
             renamed.append((asset, asset.qualified_name))
             state.rename(asset, col.name, cq)
+            documents.append(asset)
         if asset is None:
             asset = Asset(
                 kind=AssetKind.COLUMN,
@@ -252,9 +259,11 @@ def merge_table(
             )
             state.add(asset)
             new.append(asset)
+            documents.append(asset)
         else:
             if asset.deleted_at is not None:
                 revived.append(asset)
+                documents.append(asset)
             asset.detail, asset.position, asset.deleted_at = col_detail, col.position, None
             asset.updated_at = now
             state.reparent(asset, table.id)
@@ -268,8 +277,12 @@ def merge_table(
             old.deleted_at = now
             changed.append(old)
             removed.append(old)
+    if table not in documents and [c["name"] for c in before] != [
+        c.name for c in sorted(columns, key=lambda c: c.position)
+    ]:
+        documents.insert(0, table)  # its document lists its columns' names
     outcome = TableOutcome(table, added=added, columns=len(columns))
-    return MergedTable(outcome, columns, before, removed, revived, renamed)
+    return MergedTable(outcome, columns, before, removed, revived, renamed, documents)
 
 
 def _renamable_columns(state: CatalogState, table: Asset, meta: TableMeta) -> dict[str, Asset]:

@@ -297,13 +297,15 @@ async def store_tables(
                 )
             )
 
+    # Search documents: only those that changed (a re-scan of an unchanged source
+    # rewrites none).
     live = {
         m.outcome.asset.id: [c.name for c in sorted(m.columns, key=lambda c: c.position)]
         for m in merged
     }
-    await uow.catalog.index_assets(
-        [*(m.outcome.asset for m in merged), *all_columns], live, fresh_ids
-    )
+    documents = [a for m in merged for a in m.documents]
+    if documents:
+        await uow.catalog.index_assets(documents, live, fresh_ids)
 
     for m in merged:
         table = m.outcome.asset

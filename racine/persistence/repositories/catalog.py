@@ -30,7 +30,7 @@ from racine.persistence.repositories.catalog_writes import (
 )
 from racine.persistence.repositories.chunks import chunks
 from racine.persistence.repositories.search import SearchMixin
-from racine.persistence.search import index_text, sync_fts
+from racine.persistence.search import forget_fts, index_text
 from racine.persistence.tables.catalog import (
     AssetOwnerRow,
     AssetRow,
@@ -201,7 +201,7 @@ class CatalogRepository(RelationsMixin, SearchMixin):
                 await self.session.execute(delete(table).where(table.asset_id.in_(chunk)))
         if self.dialect == "sqlite":
             for chunk in chunks(ids):
-                await sync_fts(self.session, [], chunk)
+                await forget_fts(self.session, chunk, gone=True)
         await self.session.execute(delete(AssetRow).where(AssetRow.source_id == source_id))
 
     async def children_of(
@@ -297,7 +297,7 @@ class CatalogRepository(RelationsMixin, SearchMixin):
                 delete(AssetSearchRow).where(AssetSearchRow.asset_id.in_(gone))
             )
             if self.dialect == "sqlite":
-                await sync_fts(self.session, [], gone)
+                await forget_fts(self.session, gone, gone=True)
         await self.index_assets(
             list(assets.values()), {t: [c.name for c in cs] for t, cs in columns.items()}
         )
@@ -335,7 +335,7 @@ class CatalogRepository(RelationsMixin, SearchMixin):
         ``assets`` (``columns``: a table's live column names, in order) plus their
         stored tags and glossary terms. Ids in ``new`` were inserted in this
         transaction: they have no tags, terms or document yet, so nothing is read
-        or deleted for them (on SQLite an FTS5 delete by id scans the whole index)."""
+        or deleted for them."""
         fresh = set(new)
         known = [a.id for a in assets if a.id not in fresh]
         tags = await self.tags_for(known) if known else {}
@@ -368,7 +368,7 @@ class CatalogRepository(RelationsMixin, SearchMixin):
                 delete(AssetSearchRow).where(AssetSearchRow.asset_id.in_(chunk))
             )
             if self.dialect == "sqlite":
-                await sync_fts(self.session, [], chunk)
+                await forget_fts(self.session, chunk)
         await insert_documents(self.session, documents, fts=self.dialect == "sqlite")
 
 register_repository("catalog", CatalogRepository)

@@ -61,9 +61,13 @@ _STATEMENTS: dict[str, tuple[UpdateBase, list[str]]] = {
     "insert_documents": (insert(_DOCUMENTS), [c.key for c in _DOCUMENTS.columns]),
 }
 # SQLite only; ids are the 32-hex text SQLAlchemy's Uuid stores there, as in asset_search.
+# Each asset's FTS row has its key (``asset_fts_keys.doc``, made once) as rowid, so it is
+# found and deleted through the rowid index (``search.forget_fts``).
+_INSERT_FTS_KEYS = "INSERT OR IGNORE INTO asset_fts_keys (asset_id) VALUES (?)"
 _INSERT_FTS = (
-    "INSERT INTO asset_fts (asset_id, name, qualified_name, description, columns, tags, "
-    "terms) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO asset_fts (rowid, asset_id, name, qualified_name, description, columns, tags, "
+    "terms) VALUES ((SELECT doc FROM asset_fts_keys WHERE asset_id = ?1), ?1, ?2, ?3, ?4, ?5, "
+    "?6, ?7)"
 )
 
 Encoder = Callable[[list[Any]], list[Any]]
@@ -239,4 +243,5 @@ async def insert_documents(
             values = [documents[k] for k in keys]
             stored = [(v[0].hex, *v[1:]) for v in zip(*values, strict=True)]
         connection = await session.connection()
+        await connection.exec_driver_sql(_INSERT_FTS_KEYS, [(row[0],) for row in stored])
         await connection.exec_driver_sql(_INSERT_FTS, stored)

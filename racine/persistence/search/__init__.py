@@ -7,6 +7,6 @@ through the FTS5 table ``asset_fts`` and ``bm25``.
 """
 
 from racine.persistence.search.document import index_text
-from racine.persistence.search.matching import match_query, sync_fts
+from racine.persistence.search.matching import forget_fts, match_query
 
-__all__ = ["index_text", "match_query", "sync_fts"]
+__all__ = ["forget_fts", "index_text", "match_query"]

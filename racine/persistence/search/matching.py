@@ -5,12 +5,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.persistence.tables.catalog import AssetSearchRow
 
-__all__ = ["PG_DOCUMENT", "match_query", "sync_fts"]
+__all__ = ["PG_DOCUMENT", "forget_fts", "match_query"]
 
 # Must equal the expression of the GIN index created by the migration.
 PG_DOCUMENT = (
@@ -48,25 +58,24 @@ def _pg_escape(term: str) -> str:
     return "'" + term.replace("'", "''").replace("\\", "") + "'"
 
 
-async def sync_fts(
-    session: AsyncSession, rows: Sequence[dict[str, object]], removed: Sequence[uuid.UUID]
+async def forget_fts(
+    session: AsyncSession, ids: Sequence[uuid.UUID], *, gone: bool = False
 ) -> None:
-    """SQLite only: mirror ``asset_search`` rows into the FTS5 table."""
-    ids = [*removed, *(r["asset_id"] for r in rows)]
-    if ids:
+    """SQLite only: delete the FTS5 rows of ``ids``, found by their keys
+    (``asset_fts_keys``: the FTS5 rowid index, not a scan of the index); with ``gone``
+    (the assets are deleted) their keys too. A re-indexed asset keeps its key."""
+    if not ids:
+        return
+    keys: BindParameter[list[str]] = bindparam("ids", [_key(i) for i in ids], expanding=True)
+    await session.execute(
+        text(
+            "DELETE FROM asset_fts WHERE rowid IN "
+            "(SELECT doc FROM asset_fts_keys WHERE asset_id IN :ids)"
+        ).bindparams(keys)
+    )
+    if gone:
         await session.execute(
-            text("DELETE FROM asset_fts WHERE asset_id IN :ids").bindparams(
-                bindparam("ids", [_key(i) for i in ids], expanding=True)
-            )
-        )
-    if rows:
-        await session.execute(
-            text(
-                "INSERT INTO asset_fts (asset_id, name, qualified_name, description, columns, "
-                "tags, terms) VALUES (:asset_id, :name, :qualified_name, :description, "
-                ":columns, :tags, :terms)"
-            ),
-            [{**r, "asset_id": _key(r["asset_id"])} for r in rows],
+            text("DELETE FROM asset_fts_keys WHERE asset_id IN :ids").bindparams(keys)
         )
 
 

@@ -1,5 +1,6 @@
-"""Which stored tables a scan follows to a new name (``find_renames``), on plain
-assets held in a :class:`CatalogState`."""
+"""Which stored tables a scan follows to a new name (``find_renames``) and which
+assets' search documents a re-scan rewrites (``merge_table``), on plain assets held in
+a :class:`CatalogState`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import uuid
 from datetime import UTC, datetime
 
 from racine.domain.catalog.model import Asset, AssetKind
-from racine.domain.scanning.merging import CatalogState
+from racine.domain.scanning.merging import CatalogState, MergedTable, StoredTable, merge_table
 from racine.domain.scanning.renames import find_renames
+from racine.domain.scanning.source import ColumnMeta, TableKind, TableMeta
 
 SOURCE = uuid.uuid4()
 
@@ -80,3 +82,49 @@ def test_assets_of_another_database_are_not_followed() -> None:
     _add(state, _asset(AssetKind.TABLE, "wh.old.sales.orders", old_schema, "101"))
     # OIDs are per database: the same number elsewhere is another table.
     assert find_renames(state, db, {("sales", "orders"): "101"}, schemas) == []
+
+
+# -- which search documents a re-scan rewrites (``MergedTable.documents``) ----------
+
+
+def _merge_twice(first: TableMeta, second: TableMeta) -> MergedTable:
+    """``second`` merged over the assets ``first`` made, as a re-scan does."""
+    state, _, schemas = _catalog()
+    parent = schemas["sales"]
+    now = datetime.now(UTC)
+    merge_table(state, StoredTable(parent, first, {}), now, [], [])
+    return merge_table(state, StoredTable(parent, second, {}), now, [], [])
+
+
+def _meta(*columns: str, comment: str | None = None, key: str | None = None) -> TableMeta:
+    return TableMeta(
+        schema="sales",
+        name="orders",
+        kind=TableKind.TABLE,
+        comment=comment,
+        columns=tuple(
+            ColumnMeta(name, "TEXT", True, position=i, key=None if key is None else f"{key}:{i}")
+            for i, name in enumerate(columns, start=1)
+        ),
+        key=key,
+    )
+
+
+def test_an_unchanged_table_rewrites_no_search_document() -> None:
+    merged = _merge_twice(_meta("id", "email"), _meta("id", "email"))
+    assert merged.documents == []
+
+
+def test_a_table_whose_columns_change_rewrites_its_own_and_the_new_columns_documents() -> None:
+    merged = _merge_twice(_meta("id", "email"), _meta("id", "email", "phone"))
+    assert [a.name for a in merged.documents] == ["orders", "phone"]
+    dropped = _merge_twice(_meta("id", "email"), _meta("id"))
+    assert [a.name for a in dropped.documents] == ["orders"]
+
+
+def test_a_renamed_column_and_a_description_from_the_source_rewrite_documents() -> None:
+    renamed = _merge_twice(_meta("id", "nick", key="9"), _meta("id", "alias", key="9"))
+    assert [a.name for a in renamed.documents] == ["orders", "alias"]
+    assert [(a.name, old.rsplit(".", 1)[1]) for a, old in renamed.renamed] == [("alias", "nick")]
+    described = _merge_twice(_meta("id"), _meta("id", comment="All orders"))
+    assert [a.name for a in described.documents] == ["orders"]
