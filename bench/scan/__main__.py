@@ -1,4 +1,4 @@
-"""``python -m bench.scan [--tables 1000] [--sizes 100,1000] [--schema S] [--profile F] [--cold] [--parts]``.
+"""``python -m bench.scan [--tables 1000] [--sizes 100,1000] [--schema S] [--profile F] [--cold] [--parts] [--rescan]``.
 
 Generates ``--tables`` tables × 20 columns × ``--rows`` rows in a fresh schema of
 the PostgreSQL at ``RACINE_BENCH_POSTGRES_URL`` (or ``RACINE_TEST_POSTGRES_URL``),
@@ -19,6 +19,8 @@ classifier, partly overlapped with the listing). ``--parts`` then times, on the 
 tables, a metadata-only scan (``metadata_scan_s``: listing, reflection and catalog
 writes; no sampling, profiling or classification) and the scan's own sampling path
 alone (``scan_sampling_s``: the connector's samples, as many at once as a scan takes).
+``--rescan`` then scans the unchanged source again, as a schedule does (``rescan_s``;
+``rescan_changed`` counts tables it found added, changed or removed: 0).
 """
 
 from __future__ import annotations
