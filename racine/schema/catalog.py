@@ -156,7 +156,9 @@ class Asset(relay.Node):
     properties: JSON = strawberry.field(description="Custom key/value properties.")
     detail: JSON = strawberry.field(
         description="Per-kind facts: column `dataType`/`nullable`/`default`; table `rowCount` "
-        "(an estimate), `primaryKey`, `foreignKeys`, `indexes`, `viewSql`; `sourceKey` where "
+        "(an estimate), `primaryKey`, `foreignKeys`, `indexes`, `viewSql`, `lastScannedAt` "
+        "(when a scan last read it; `updatedAt` moves only when something changed); "
+        "`sourceKey` where "
         "the engine gives an id a rename keeps (PostgreSQL: a relation's OID, a column's "
         "`oid:attnum`), by which a scan follows renamed tables and columns."
     )

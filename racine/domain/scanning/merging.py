@@ -11,19 +11,23 @@ vanished are marked soft-deleted. Where the engine gives its columns ids that a
 rename keeps (``ColumnMeta.key``), a column found under a name the catalog does not
 know, whose id a stored column of the table carries under a name the source no
 longer shows, is that column renamed: it keeps its description, tags, owners, terms,
-labels and history. ``signature`` is what a ``SCHEMA_CHANGED``
-compares (column names, types and nullability). ``sync`` writes the result.
+labels and history. A known column whose type, nullability, default, comment,
+position and profile are as stored is not rewritten, and its ``updated_at`` stays
+(a table's moves only when its facts other than ``lastScannedAt`` change).
+``signature`` is what a ``SCHEMA_CHANGED`` compares (column names, types and
+nullability). ``sync`` writes the result.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from racine.domain.catalog.model import Asset, AssetKind
+from racine.domain.catalog.model import Asset, AssetKind, JsonText
 from racine.domain.scanning.analysis import ColumnAnalysis
 from racine.domain.scanning.source import TableKind, TableMeta
 
@@ -214,12 +218,14 @@ def merge_table(
             )
         else:
             revived.append(table)
-        table.kind, table.detail, table.deleted_at, table.updated_at = kind, detail, None, now
+        if added or table.kind is not kind or _facts(table.detail) != _facts(detail):
+            table.updated_at = now  # ``lastScannedAt`` alone is no change
+        table.kind, table.detail, table.deleted_at = kind, detail, None
         state.reparent(table, parent.id)
         changed.append(table)
     documents: list[Asset] = [table] if added else []
     if not table.description and meta.comment:
-        table.description = meta.comment
+        table.description, table.updated_at = meta.comment, now
         documents = [table]
 
     seen: set[uuid.UUID] = set()
@@ -238,11 +244,13 @@ def merge_table(
             col_detail["sourceKey"] = col.key
         found = item.analysis.get(col.name, ColumnAnalysis())
         asset = state.by_name.get(cq)
+        moved = False
         if asset is None and col.key in by_key:
             asset = by_key[col.key]
             renamed.append((asset, asset.qualified_name))
             state.rename(asset, col.name, cq)
             documents.append(asset)
+            moved = True
         if asset is None:
             asset = Asset(
                 kind=AssetKind.COLUMN,
@@ -260,7 +268,14 @@ def merge_table(
             state.add(asset)
             new.append(asset)
             documents.append(asset)
-        else:
+        elif (
+            moved
+            or asset.deleted_at is not None
+            or asset.parent_id != table.id
+            or asset.detail != col_detail
+            or asset.position != col.position
+            or not _same_profile(asset.profile, found.profile)
+        ):
             if asset.deleted_at is not None:
                 revived.append(asset)
                 documents.append(asset)
@@ -270,6 +285,8 @@ def merge_table(
             if found.profile is not None:
                 asset.profile = found.profile
             changed.append(asset)
+        # else: the column as stored, profile included: nothing to write, and its
+        # ``updatedAt`` stays when it last changed
         seen.add(asset.id)
         columns.append(asset)
     for old in state.children(table.id) if shown is None else ():
@@ -283,6 +300,19 @@ def merge_table(
         documents.insert(0, table)  # its document lists its columns' names
     outcome = TableOutcome(table, added=added, columns=len(columns))
     return MergedTable(outcome, columns, before, removed, revived, renamed, documents)
+
+
+def _facts(detail: dict[str, Any]) -> dict[str, Any]:
+    """A table's ``detail`` without the time of the scan that wrote it."""
+    return {k: v for k, v in detail.items() if k != "lastScannedAt"}
+
+
+def _same_profile(stored: Any, fresh: Any) -> bool:
+    """Whether the scan's profile (the pool's :class:`JsonText`, a dict, or None: not
+    profiled, the stored one stays) says what the stored one does."""
+    if fresh is None:
+        return True
+    return (json.loads(fresh) if isinstance(fresh, JsonText) else fresh) == stored
 
 
 def _renamable_columns(state: CatalogState, table: Asset, meta: TableMeta) -> dict[str, Asset]:

@@ -4,10 +4,13 @@ a :class:`CatalogState`."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from racine.domain.catalog.model import Asset, AssetKind
+from racine.domain.catalog.model import Asset, AssetKind, JsonText
+from racine.domain.scanning.analysis import ColumnAnalysis
 from racine.domain.scanning.merging import CatalogState, MergedTable, StoredTable, merge_table
 from racine.domain.scanning.renames import find_renames
 from racine.domain.scanning.source import ColumnMeta, TableKind, TableMeta
@@ -96,14 +99,25 @@ def _merge_twice(first: TableMeta, second: TableMeta) -> MergedTable:
     return merge_table(state, StoredTable(parent, second, {}), now, [], [])
 
 
-def _meta(*columns: str, comment: str | None = None, key: str | None = None) -> TableMeta:
+def _meta(
+    *columns: str,
+    comment: str | None = None,
+    key: str | None = None,
+    types: dict[str, str] | None = None,
+) -> TableMeta:
     return TableMeta(
         schema="sales",
         name="orders",
         kind=TableKind.TABLE,
         comment=comment,
         columns=tuple(
-            ColumnMeta(name, "TEXT", True, position=i, key=None if key is None else f"{key}:{i}")
+            ColumnMeta(
+                name,
+                (types or {}).get(name, "TEXT"),
+                True,
+                position=i,
+                key=None if key is None else f"{key}:{i}",
+            )
             for i, name in enumerate(columns, start=1)
         ),
         key=key,
@@ -128,3 +142,45 @@ def test_a_renamed_column_and_a_description_from_the_source_rewrite_documents() 
     assert [(a.name, old.rsplit(".", 1)[1]) for a, old in renamed.renamed] == [("alias", "nick")]
     described = _merge_twice(_meta("id"), _meta("id", comment="All orders"))
     assert [a.name for a in described.documents] == ["orders"]
+
+
+# -- which rows a re-scan rewrites, and when ``updatedAt`` moves ---------------------
+
+
+def _profiles(**by_column: Any) -> dict[str, ColumnAnalysis]:
+    return {name: ColumnAnalysis(profile=profile) for name, profile in by_column.items()}
+
+
+def test_a_rescan_rewrites_only_what_changed_and_keeps_updated_at_otherwise() -> None:
+    state, _, schemas = _catalog()
+    parent = schemas["sales"]
+    first, later = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    profile = {"nullRatio": 0.0, "distinctCount": 3}
+    stored = StoredTable(parent, _meta("id", "email"), _profiles(email=profile))
+    merge_table(state, stored, first, [], [])
+    table = state.by_name["wh.db.sales.orders"]
+
+    # An unchanged source (the pool's profile arrives encoded, equal to the stored one)
+    changed: list[Asset] = []
+    encoded = JsonText(json.dumps(profile))
+    merged = merge_table(
+        state, StoredTable(parent, _meta("id", "email"), _profiles(email=encoded)), later, [], changed
+    )
+    assert changed == [table]  # the table's row only, for its lastScannedAt
+    assert table.detail["lastScannedAt"] == later.isoformat()
+    assert {a.updated_at for a in (table, *merged.columns)} == {first}
+
+    # A new profile for one column, a new type for another: those two change
+    changed = []
+    fresh = JsonText(json.dumps({**profile, "distinctCount": 4}))
+    merged = merge_table(
+        state,
+        StoredTable(parent, _meta("id", "email", types={"id": "BIGINT"}), _profiles(email=fresh)),
+        later,
+        [],
+        changed,
+    )
+    assert sorted(a.name for a in changed) == ["email", "id", "orders"]
+    assert {a.name: a.updated_at for a in merged.columns} == {"id": later, "email": later}
+    assert table.updated_at == first  # its own facts did not change
+    assert next(c for c in merged.columns if c.name == "email").profile == fresh
