@@ -67,7 +67,7 @@ class DenialPacer:
             skipped[0] += 1
             if skipped[0] == 1:
                 log.warning(
-                    "refused mutations by this caller are paced: counted, recorded one a second",
+                    "refused mutations by this caller are paced: counted, not each recorded",
                     extra={"user_id": str(caller)},
                 )
             return None
@@ -94,4 +94,5 @@ async def record_denied(info: Info, error: PermissionDenied) -> None:
             await uow.commit()
     except Exception as exc:
         log.warning("a refused mutation could not be audited",
-                    extra={"operation": info.field_name, "error": type(exc).__name__})
+                    extra={"operation": info.field_name, "error": type(exc).__name__,
+                           "unrecorded_before": unrecorded})

@@ -218,7 +218,7 @@ def merge_table(
             )
         else:
             revived.append(table)
-        if added or table.kind is not kind or _facts(table.detail) != _facts(detail):
+        if added or table.kind != kind or _facts(table.detail) != _facts(detail):
             table.updated_at = now  # ``lastScannedAt`` alone is no change
         table.kind, table.detail, table.deleted_at = kind, detail, None
         state.reparent(table, parent.id)
