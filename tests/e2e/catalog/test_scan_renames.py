@@ -1,16 +1,23 @@
-"""A PostgreSQL source: a re-scan follows renamed tables and columns and tables moved
-to another schema (by OID and attnum), so what stewards gave them stays; a table
-swapped in under a known name keeps that name's asset."""
+"""A PostgreSQL source: a re-scan follows renamed tables and columns, tables moved to
+another schema and renamed schemas (by OID and attnum), so what stewards gave them
+stays; a table swapped in under a known name keeps that name's asset."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import pytest
 from conftest import unique_schema
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from test_catalog_scan_postgres import CHANGES, RULES, _plain, pg_source  # noqa: F401
+from test_catalog_scan_postgres import (  # noqa: F401
+    CHANGES,
+    POSTGRES,
+    RULES,
+    _plain,
+    pg_source,
+)
 from test_catalog_scan_sqlite import CREATE_SOURCE, SEARCH, TABLES, UPDATE_ASSET, scan_to_end
 
 NODE = """
@@ -38,11 +45,15 @@ async def _changes(sub: Any, op: str, until: int) -> list[dict[str, Any]]:
 
 async def _tables(gql: Any) -> dict[str, dict[str, Any]]:
     found = await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"], "includeDeleted": True}})
-    return {e["node"]["qualifiedName"].split(".", 2)[2]: e["node"] for e in found["assets"]["edges"]}
+    return {
+        e["node"]["qualifiedName"].split(".", 2)[2]: e["node"] for e in found["assets"]["edges"]
+    }
 
 
 async def test_rescan_follows_renamed_and_moved_tables_and_columns(
-    gql: Any, subscribe: Any, pg_source: tuple[str, str]  # noqa: F811
+    gql: Any,
+    subscribe: Any,
+    pg_source: tuple[str, str],  # noqa: F811
 ) -> None:
     schema, url = pg_source
     other = unique_schema()
@@ -88,9 +99,7 @@ async def test_rescan_follows_renamed_and_moved_tables_and_columns(
                 text(f'ALTER TABLE "{schema}".customers RENAME COLUMN nickname TO alias')
             )
             await conn.execute(text(f'ALTER TABLE "{schema}".invoices SET SCHEMA "{other}"'))
-            await conn.execute(
-                text(f'ALTER VIEW "{schema}".big_invoices RENAME TO large_invoices')
-            )
+            await conn.execute(text(f'ALTER VIEW "{schema}".big_invoices RENAME TO large_invoices'))
         async with subscribe() as sub:
             op = await sub.start(CHANGES, {"id": source["id"]})
             await asyncio.sleep(0.3)  # the subscription is live before the scan starts
@@ -164,7 +173,9 @@ async def test_rescan_follows_renamed_and_moved_tables_and_columns(
 
 
 async def test_a_table_swapped_in_under_a_known_name_keeps_that_names_asset(
-    gql: Any, subscribe: Any, pg_source: tuple[str, str]  # noqa: F811
+    gql: Any,
+    subscribe: Any,
+    pg_source: tuple[str, str],  # noqa: F811
 ) -> None:
     schema, url = pg_source
     # Given a scanned source
@@ -206,3 +217,59 @@ async def test_a_table_swapped_in_under_a_known_name_keeps_that_names_asset(
     # No rename was recorded: nothing was followed by id
     node = (await gql.ok(NODE, {"id": before[f"{schema}.clients"]["id"]}))["node"]
     assert not [e for e in node["history"]["edges"] if e["node"]["action"] == "asset.rename"]
+
+
+async def test_a_renamed_schema_takes_its_tables_along(gql: Any, subscribe: Any) -> None:
+    if not POSTGRES:
+        pytest.skip("RACINE_TEST_POSTGRES_URL not set")
+    url = POSTGRES
+    old, new = unique_schema(), unique_schema()
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{old}"'))
+        await conn.execute(text(f'CREATE TABLE "{old}".ledger (id int, note text)'))
+    try:
+        # Given a scanned schema whose table a steward described, under rules that
+        # select the schema's next name too
+        rules = (
+            await gql.ok(
+                RULES, {"input": {"name": "both", "includeSchemas": [old, new], "sampleSize": 5}}
+            )
+        )["createScanRuleSet"]
+        source = (
+            await gql.ok(
+                CREATE_SOURCE,
+                {"input": {"name": "wh", "url": _plain(url), "ruleSetId": rules["ruleSet"]["id"]}},
+            )
+        )["createDataSource"]["dataSource"]
+        assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+        ledger = (await _tables(gql))[f"{old}.ledger"]
+        done = await gql.ok(UPDATE_ASSET, {"input": {"id": ledger["id"], "description": "Books"}})
+        assert done["updateAsset"]["errors"] == []
+
+        # When the schema is renamed and the source scanned again
+        async with engine.begin() as conn:
+            await conn.execute(text(f'ALTER SCHEMA "{old}" RENAME TO "{new}"'))
+        assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{old}" CASCADE'))
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{new}" CASCADE'))
+        await engine.dispose()
+
+    # Then the table is the same asset under the new schema, with its description, and
+    # only the old schema's own asset is removed
+    moved = (await gql.ok(NODE, {"id": ledger["id"]}))["node"]
+    assert moved["qualifiedName"].endswith(f"{new}.ledger")
+    assert (moved["deleted"], moved["description"]) == (False, "Books")
+    every = await gql.ok(TABLES, {"filter": {"kinds": ["SCHEMA"], "includeDeleted": True}})
+    schemas = {
+        e["node"]["qualifiedName"].split(".", 2)[2]: e["node"]["id"]
+        for e in every["assets"]["edges"]
+    }
+    removed = {
+        name
+        for name, asset_id in schemas.items()
+        if (await gql.ok(NODE, {"id": asset_id}))["node"]["deleted"]
+    }
+    assert removed == {old}

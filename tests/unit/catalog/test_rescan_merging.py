@@ -164,7 +164,11 @@ def test_a_rescan_rewrites_only_what_changed_and_keeps_updated_at_otherwise() ->
     changed: list[Asset] = []
     encoded = JsonText(json.dumps(profile))
     merged = merge_table(
-        state, StoredTable(parent, _meta("id", "email"), _profiles(email=encoded)), later, [], changed
+        state,
+        StoredTable(parent, _meta("id", "email"), _profiles(email=encoded)),
+        later,
+        [],
+        changed,
     )
     assert changed == [table]  # the table's row only, for its lastScannedAt
     assert table.detail["lastScannedAt"] == later.isoformat()
