@@ -40,6 +40,28 @@ def _plain(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+async def scanned_source(
+    gql: Any, subscribe: Any, url: str, schemas: list[str], sample_size: int
+) -> dict[str, Any]:
+    """A source on ``url`` named ``wh`` whose rule set selects ``schemas``, scanned once
+    to SUCCEEDED."""
+    rules = (
+        await gql.ok(
+            RULES,
+            {"input": {"name": "wh-rules", "includeSchemas": schemas, "sampleSize": sample_size}},
+        )
+    )["createScanRuleSet"]
+    assert rules["errors"] == [], rules
+    source: dict[str, Any] = (
+        await gql.ok(
+            CREATE_SOURCE,
+            {"input": {"name": "wh", "url": _plain(url), "ruleSetId": rules["ruleSet"]["id"]}},
+        )
+    )["createDataSource"]["dataSource"]
+    assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+    return source
+
+
 @pytest.fixture
 async def pg_source() -> AsyncIterator[tuple[str, str]]:
     """A uniquely named schema in the test PostgreSQL, dropped afterwards."""
@@ -199,19 +221,7 @@ async def test_rescan_removes_a_dropped_schema_with_its_tables(
         await conn.execute(text(f'CREATE SCHEMA "{other}"'))
         await conn.execute(text(f'CREATE TABLE "{other}".archive (id int, note text)'))
     try:
-        rules = (
-            await gql.ok(
-                RULES,
-                {"input": {"name": "two", "includeSchemas": [schema, other], "sampleSize": 10}},
-            )
-        )["createScanRuleSet"]
-        source = (
-            await gql.ok(
-                CREATE_SOURCE,
-                {"input": {"name": "wh", "url": _plain(url), "ruleSetId": rules["ruleSet"]["id"]}},
-            )
-        )["createDataSource"]["dataSource"]
-        assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+        source = await scanned_source(gql, subscribe, url, [schema, other], 10)
 
         # When the second schema is dropped and the source scanned again
         async with engine.begin() as conn:

@@ -14,11 +14,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from test_catalog_scan_postgres import (  # noqa: F401
     CHANGES,
     POSTGRES,
-    RULES,
-    _plain,
     pg_source,
+    scanned_source,
 )
-from test_catalog_scan_sqlite import CREATE_SOURCE, SEARCH, TABLES, UPDATE_ASSET, scan_to_end
+from test_catalog_scan_sqlite import SEARCH, TABLES, UPDATE_ASSET, scan_to_end
 
 NODE = """
 query($id: ID!) {
@@ -65,19 +64,7 @@ async def test_rescan_follows_renamed_and_moved_tables_and_columns(
         )
     try:
         # Given a scanned source whose table, column and view a steward described
-        rules = (
-            await gql.ok(
-                RULES,
-                {"input": {"name": "two", "includeSchemas": [schema, other], "sampleSize": 20}},
-            )
-        )["createScanRuleSet"]
-        source = (
-            await gql.ok(
-                CREATE_SOURCE,
-                {"input": {"name": "wh", "url": _plain(url), "ruleSetId": rules["ruleSet"]["id"]}},
-            )
-        )["createDataSource"]["dataSource"]
-        assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+        source = await scanned_source(gql, subscribe, url, [schema, other], 20)
         first = await _tables(gql)
         clients, invoices = first[f"{schema}.clients"], first[f"{schema}.invoices"]
         nickname = next(c for c in clients["columns"] if c["name"] == "nickname")
@@ -179,16 +166,7 @@ async def test_a_table_swapped_in_under_a_known_name_keeps_that_names_asset(
 ) -> None:
     schema, url = pg_source
     # Given a scanned source
-    rules = (
-        await gql.ok(RULES, {"input": {"name": "one", "includeSchemas": [schema], "sampleSize": 5}})
-    )["createScanRuleSet"]
-    source = (
-        await gql.ok(
-            CREATE_SOURCE,
-            {"input": {"name": "wh", "url": _plain(url), "ruleSetId": rules["ruleSet"]["id"]}},
-        )
-    )["createDataSource"]["dataSource"]
-    assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+    source = await scanned_source(gql, subscribe, url, [schema], 5)
     before = await _tables(gql)
 
     # When a new table is swapped in under the name "clients" (blue/green load), and
@@ -231,18 +209,7 @@ async def test_a_renamed_schema_takes_its_tables_along(gql: Any, subscribe: Any)
     try:
         # Given a scanned schema whose table a steward described, under rules that
         # select the schema's next name too
-        rules = (
-            await gql.ok(
-                RULES, {"input": {"name": "both", "includeSchemas": [old, new], "sampleSize": 5}}
-            )
-        )["createScanRuleSet"]
-        source = (
-            await gql.ok(
-                CREATE_SOURCE,
-                {"input": {"name": "wh", "url": _plain(url), "ruleSetId": rules["ruleSet"]["id"]}},
-            )
-        )["createDataSource"]["dataSource"]
-        assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+        source = await scanned_source(gql, subscribe, url, [old, new], 5)
         ledger = (await _tables(gql))[f"{old}.ledger"]
         done = await gql.ok(UPDATE_ASSET, {"input": {"id": ledger["id"], "description": "Books"}})
         assert done["updateAsset"]["errors"] == []
