@@ -348,13 +348,14 @@ def _progress(scan: Scan, type_: str, payload: dict[str, Any] | None = None) -> 
     p = payload or {}
     error = p.get("error")
     # Failed tables (a schema's error names no table; a table read in part was stored).
-    done = scan.tables_done + len(
+    failed = len(
         [
             e
             for e in scan.errors
             if "." in str(e.get("table", "")) and e.get("reason") != COLUMNS_UNREADABLE
         ]
     )
+    done = scan.tables_done + failed
     percent = p.get("percent")
     if percent is None:
         # A scan that has not counted its tables yet (QUEUED, or RUNNING before
@@ -373,11 +374,13 @@ def _progress(scan: Scan, type_: str, payload: dict[str, Any] | None = None) -> 
         table=p.get("table"),
         tables_total=int(p.get("tablesTotal", scan.tables_total)),
         tables_done=int(p.get("tablesDone", scan.tables_done)),
-        tables_failed=int(p.get("tablesFailed", 0)),
+        tables_failed=int(p.get("tablesFailed", failed)),
         columns_done=int(p.get("columnsDone", scan.columns_done)),
         percent=float(percent),
         eta_seconds=p.get("etaSeconds"),
-        error=None if not error else gql.TableError(**error),
+        error=None if not error else gql.TableError.from_record(error),
+        # A step read from the scan's record carries every per-table error so far
+        errors=[] if payload else [gql.TableError.from_record(e) for e in scan.errors],
     )
 
 

@@ -160,7 +160,8 @@ class Asset(relay.Node):
         "(when a scan last read it; `updatedAt` moves only when something changed); "
         "`sourceKey` where "
         "the engine gives an id a rename keeps (PostgreSQL: a relation's OID, a column's "
-        "`oid:attnum`), by which a scan follows renamed tables and columns."
+        "`oid:attnum`), by which a scan follows renamed tables and columns; `formerNames` "
+        "(see `formerNames`)."
     )
     deleted: bool = strawberry.field(description="A later scan no longer found it.")
     deleted_at: datetime | None = strawberry.field(description="When it was soft-deleted.")
@@ -221,6 +222,16 @@ class Asset(relay.Node):
     @strawberry.field(description="1-based column position; null for other kinds.")
     def position(self) -> int | None:
         return self.raw.position if _kind_is(self.raw, model.AssetKind.COLUMN) else None
+
+    @strawberry.field(
+        description=(
+            "Qualified names a scan found this asset under before the source renamed it or"
+            " moved it to another schema, oldest first (the last 10). Search finds the"
+            " asset by them."
+        )
+    )
+    def former_names(self) -> list[str]:
+        return self.raw.former_names
 
     @strawberry.field(description="Table row count estimate (engine statistics); null if unknown.")
     def row_count(self) -> int | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Self
+from typing import Any, Self
 
 import strawberry
 from strawberry import relay
@@ -168,6 +168,15 @@ class TableError:
     )
     message: str = strawberry.field(description="Explanation without secrets.")
 
+    @classmethod
+    def from_record(cls, error: dict[str, Any]) -> Self:
+        """One of a scan's recorded ``errors``."""
+        return cls(
+            table=error.get("table", ""),
+            reason=error.get("reason", ""),
+            message=error.get("message", ""),
+        )
+
 
 @strawberry.type(description="One scan of one data source.")
 class Scan(relay.Node):
@@ -206,14 +215,7 @@ class Scan(relay.Node):
             assets_added=s.added,
             assets_removed=s.removed,
             assets_changed=s.changed,
-            errors=[
-                TableError(
-                    table=e.get("table", ""),
-                    reason=e.get("reason", ""),
-                    message=e.get("message", ""),
-                )
-                for e in s.errors
-            ],
+            errors=[TableError.from_record(e) for e in s.errors],
             raw=s,
         )
 
@@ -254,6 +256,12 @@ class ScanProgress:
     error: TableError | None = strawberry.field(
         description="The table's error (TABLE_FAILED), or what of it could not be read "
         "(TABLE_FINISHED, reason COLUMNS_UNREADABLE)."
+    )
+    errors: list[TableError] = strawberry.field(
+        description="On the steps read from the scan's record (SNAPSHOT, GAP and the "
+        "closing STATE): every per-table error so far, as `Scan.errors`, so a subscriber "
+        "that came late or missed steps has them all. Empty on live table steps (see "
+        "`error`)."
     )
 
 

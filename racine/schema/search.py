@@ -19,7 +19,10 @@ __all__ = ["Facet", "FacetValue", "Highlight", "SearchEdge", "SearchHit", "Searc
 )
 class Highlight:
     field: str = strawberry.field(
-        description="name, qualifiedName, description, columns, tags or glossaryTerms."
+        description=(
+            "name, qualifiedName, description, columns, tags, glossaryTerms or formerNames"
+            " (a name the asset had before a rename)."
+        )
     )
     snippet: str = strawberry.field(description="Up to ~160 characters around the match.")
 

@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "FORMER_NAMES",
+    "FORMER_NAMES_KEPT",
     "Asset",
     "AssetFilter",
     "AssetKind",
@@ -50,6 +52,11 @@ class JsonText(str):
     __slots__ = ()
 
 
+FORMER_NAMES = "formerNames"
+"""The key of ``Asset.detail`` that lists an asset's former qualified names."""
+FORMER_NAMES_KEPT = 10
+
+
 @dataclass
 class Asset:
     """One catalog entry. ``qualified_name`` is unique within its data source
@@ -75,6 +82,22 @@ class Asset:
     @property
     def deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def former_names(self) -> list[str]:
+        """Qualified names a scan found this asset under before it was renamed or
+        moved, oldest first (``detail.formerNames``)."""
+        names = self.detail.get(FORMER_NAMES)
+        return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+    def move_to(self, name: str, qualified_name: str) -> None:
+        """Take another name, remembering the one it leaves in ``former_names`` (the
+        last :data:`FORMER_NAMES_KEPT`; a name it takes back is no longer former)."""
+        old = self.qualified_name
+        if old != qualified_name:
+            kept = [n for n in self.former_names if n not in (old, qualified_name)]
+            self.detail = {**self.detail, FORMER_NAMES: [*kept, old][-FORMER_NAMES_KEPT:]}
+        self.name, self.qualified_name = name, qualified_name
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ class SearchDocument:
     columns: str = ""
     tags: str = ""
     terms: str = ""
+    former_names: str = ""
 
     def fields(self) -> dict[str, str]:
         return {
@@ -78,6 +79,7 @@ class SearchDocument:
             "columns": self.columns,
             "tags": self.tags,
             "glossaryTerms": self.terms,
+            "formerNames": self.former_names,
         }
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from racine.domain.catalog.model import Asset, AssetKind, JsonText
+from racine.domain.catalog.model import FORMER_NAMES, Asset, AssetKind, JsonText
 from racine.domain.scanning.analysis import ColumnAnalysis
 from racine.domain.scanning.source import TableKind, TableMeta
 
@@ -80,7 +80,7 @@ class CatalogState:
         """Move ``asset`` to another name (its children are not renamed here)."""
         if self.by_name.get(asset.qualified_name) is asset:
             del self.by_name[asset.qualified_name]
-        asset.name, asset.qualified_name = name, qualified
+        asset.move_to(name, qualified)
         self.by_name[qualified] = asset
 
     def reparent(self, asset: Asset, parent_id: uuid.UUID) -> None:
@@ -208,6 +208,7 @@ def merge_table(
         state.add(table)
         new.append(table)
     else:
+        _keep_former_names(table, detail)
         if table.deleted_at is None:
             before = signature(
                 [
@@ -251,6 +252,8 @@ def merge_table(
             state.rename(asset, col.name, cq)
             documents.append(asset)
             moved = True
+        if asset is not None:
+            _keep_former_names(asset, col_detail)
         if asset is None:
             asset = Asset(
                 kind=AssetKind.COLUMN,
@@ -300,6 +303,13 @@ def merge_table(
         documents.insert(0, table)  # its document lists its columns' names
     outcome = TableOutcome(table, added=added, columns=len(columns))
     return MergedTable(outcome, columns, before, removed, revived, renamed, documents)
+
+
+def _keep_former_names(asset: Asset, detail: dict[str, Any]) -> None:
+    """A scan's fresh ``detail`` for ``asset`` keeps the names it had before: they are
+    not the source's to tell."""
+    if asset.former_names:
+        detail[FORMER_NAMES] = asset.former_names
 
 
 def _facts(detail: dict[str, Any]) -> dict[str, Any]:

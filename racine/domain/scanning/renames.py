@@ -110,7 +110,7 @@ async def apply_renames(
     for table in tables:
         for column in children.get(table.id, []):
             before[column.id] = column.qualified_name
-            column.qualified_name = f"{table.qualified_name}.{column.name}"
+            column.move_to(column.name, f"{table.qualified_name}.{column.name}")
             columns.append(column)
     await uow.catalog.save_many([], [*tables, *columns])
     await uow.catalog.reindex([a.id for a in (*tables, *columns)])

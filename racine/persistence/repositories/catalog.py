@@ -353,7 +353,10 @@ class CatalogRepository(RelationsMixin, SearchMixin):
         documents: dict[str, list[Any]] = {
             "asset_id": ids,
             "name": [index_text(a.name) for a in assets],
-            "qualified_name": [index_text(a.qualified_name) for a in assets],
+            # Former names are searched with the qualified name (and weigh as much)
+            "qualified_name": [
+                index_text(" ".join([a.qualified_name, *a.former_names])) for a in assets
+            ],
             "description": [a.description or "" for a in assets],
             "columns": [" ".join(columns.get(i, ())) for i in ids],
             "tags": [" ".join(tags.get(i, ())) for i in ids] if tags else [""] * len(ids),

@@ -99,6 +99,7 @@ class SearchMixin:
                 columns=doc.columns if doc else "",
                 tags=doc.tags if doc else "",
                 terms=doc.terms if doc else "",
+                former_names=", ".join(asset.former_names),
             )
             hits.append(SearchHit(asset, float(score or 0.0), highlight(document, q.terms)))
         return Page(

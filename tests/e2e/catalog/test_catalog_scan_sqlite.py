@@ -22,8 +22,9 @@ mutation($id: ID!) {
 SCAN_PROGRESS = """
 subscription($id: ID!) {
   scanProgress(scanId: $id) {
-    type state reason table tablesTotal tablesDone columnsDone percent etaSeconds
-    error { table reason message }
+    scanId type state reason table tablesTotal tablesDone tablesFailed columnsDone percent
+    etaSeconds
+    error { table reason message } errors { table reason message }
   }
 }
 """
@@ -80,9 +81,13 @@ mutation($input: UpdateAssetInput!) {
 
 
 async def scan_to_end(gql: Any, subscribe: Any, source_id: str) -> list[dict[str, Any]]:
-    started = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]
-    assert started["errors"] == [], started
+    """Start a scan and follow its progress to the end. A small scan may be over before
+    the subscription starts (its steps are then a SNAPSHOT and the closing STATE, which
+    carry the scan's totals and per-table ``errors``): the connection is opened first
+    to make that rarer, but what every scan is sure to show is its last step."""
     async with subscribe() as sub:
+        started = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]
+        assert started["errors"] == [], started
         op = await sub.start(SCAN_PROGRESS, {"id": started["scan"]["id"]})
         steps = await sub.collect(
             op, lambda d: d["scanProgress"]["state"] in ("SUCCEEDED", "FAILED", "CANCELLED")

@@ -9,11 +9,17 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from test_catalog_scan_sqlite import SCANS, TABLES, scan_to_end
+from test_catalog_scan_sqlite import TABLES, scan_to_end
 from test_scan_robustness import MYSQL, _alive, _plain, _source, _unique, mysql_db
 
 UPDATE_URL = """
 mutation($input: UpdateDataSourceInput!) { updateDataSource(input: $input) { errors { code } } }
+"""
+
+SCAN_ERRORS = """
+query($id: ID!) {
+  scans(dataSourceId: $id, first: 1) { edges { node { tablesDone errors { table reason message } } } }
+}
 """
 
 LATEST_SCAN = """
@@ -60,7 +66,7 @@ async def test_a_mysql_table_granted_by_column_is_cataloged_with_what_it_may_rea
         # Then no table failed; both are catalogued with the columns the server shows,
         # the readable ones profiled and classified, the others without profile
         assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
-        assert [s["error"] for s in steps if s["type"] == "TABLE_FAILED"] == []
+        assert steps[-1]["tablesFailed"] == 0, steps[-1]
         found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]
         by_name = {e["node"]["name"]: e["node"] for e in found["edges"]}
         assert set(by_name) == {"customers", "orders"}
@@ -76,12 +82,10 @@ async def test_a_mysql_table_granted_by_column_is_cataloged_with_what_it_may_rea
         assert orders["note"]["profile"]["count"] == 2
         assert orders["card"]["profile"] is None and orders["card"]["classifications"] == []
 
-        # ...and the per-table results say which columns could not be read
-        finished = {
-            s["table"].rsplit(".", 1)[-1]: s["error"]
-            for s in steps
-            if s["type"] == "TABLE_FINISHED" and s["error"]
-        }
+        # ...and the scan's per-table results say which columns could not be read: on its
+        # last progress step (a scan this small may end before the subscription starts,
+        # which then sees no table step) and in its record
+        finished = {e["table"].rsplit(".", 1)[-1]: e for e in steps[-1]["errors"]}
         assert {t: e["reason"] for t, e in finished.items()} == {
             "customers": "COLUMNS_UNREADABLE",
             "orders": "COLUMNS_UNREADABLE",
@@ -90,12 +94,8 @@ async def test_a_mysql_table_granted_by_column_is_cataloged_with_what_it_may_rea
         assert "granted" in finished["customers"]["message"]
         assert "card" in finished["orders"]["message"]
         assert "note" not in finished["orders"]["message"]
-        scans = (await gql.ok(SCANS, {"id": source}))["scans"]["edges"]
-        errors = scans[0]["node"]["errors"]
-        assert sorted((e["table"].rsplit(".", 1)[-1], e["reason"]) for e in errors) == [
-            ("customers", "COLUMNS_UNREADABLE"),
-            ("orders", "COLUMNS_UNREADABLE"),
-        ]
+        scans = (await gql.ok(SCAN_ERRORS, {"id": source}))["scans"]["edges"]
+        assert scans[0]["node"]["errors"] == steps[-1]["errors"]
         assert scans[0]["node"]["tablesDone"] == 2  # the view is not granted: not listed
         await _alive(gql)
 

@@ -23,8 +23,8 @@ NODE = """
 query($id: ID!) {
   node(id: $id) {
     ... on Asset {
-      id name qualifiedName deleted description tags detail
-      columns { id name description tags }
+      id name qualifiedName formerNames deleted description tags detail
+      columns { id name qualifiedName formerNames description tags }
       history(first: 20) { edges { node { action actorName diff } } }
     }
   }
@@ -153,10 +153,29 @@ async def test_rescan_follows_renamed_and_moved_tables_and_columns(
         f"{schema}.customers.nickname",
     ], column_renames
 
-    # Search finds them under their new names only
+    # Search finds them under their new names, and under their former ones, which
+    # the assets list and the hit highlights
     found = (await gql.ok(SEARCH, {"q": "customers"}))["search"]["edges"]
     assert any(e["node"]["asset"]["id"] == clients["id"] for e in found), found
-    assert not (await gql.ok(SEARCH, {"q": "nickname"}))["search"]["edges"]
+    was = clients["qualifiedName"]
+    assert customers["formerNames"] == [was]
+    # The column moved with its table, then was renamed: two former names
+    assert alias["formerNames"] == [f"{was}.nickname", f"{customers['qualifiedName']}.nickname"]
+    old = {
+        e["node"]["asset"]["id"]: e["node"]["highlights"]
+        for e in (await gql.ok(SEARCH, {"q": "nickname"}))["search"]["edges"]
+    }
+    assert set(old) == {nickname["id"]}, old
+    assert [h["field"] for h in old[nickname["id"]]] == ["formerNames"]
+    assert "<mark>nickname</mark>" in old[nickname["id"]][0]["snippet"]
+    by_old_table = (await gql.ok(SEARCH, {"q": "clients"}))["search"]["edges"]
+    assert clients["id"] in {e["node"]["asset"]["id"] for e in by_old_table}, by_old_table
+
+    # A later scan of the unchanged source keeps them
+    assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+    again = (await gql.ok(NODE, {"id": clients["id"]}))["node"]
+    assert again["formerNames"] == customers["formerNames"]
+    assert (await gql.ok(SEARCH, {"q": "nickname"}))["search"]["totalCount"] == 1
 
 
 async def test_a_table_swapped_in_under_a_known_name_keeps_that_names_asset(

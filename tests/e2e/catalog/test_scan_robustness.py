@@ -304,7 +304,7 @@ async def test_exotic_postgres_types_are_catalogued_and_profiled(
         source = await _source(gql, _plain(POSTGRES or ""), [schema])
         steps = await scan_to_end(gql, subscribe, source)
         assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
-        assert [s for s in steps if s["type"] == "TABLE_FAILED"] == []
+        assert (steps[-1]["tablesFailed"], steps[-1]["errors"]) == (0, []), steps[-1]
         found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]
         [table] = [e["node"] for e in found["edges"]]
         assert table["rowCount"] is None or table["rowCount"] >= 0
@@ -340,7 +340,7 @@ async def test_undecodable_bytes_in_sqlite_do_not_stop_the_scan(
     # When it is scanned, then it succeeds with the table and its columns profiled.
     steps = await scan_to_end(gql, subscribe, created["dataSource"]["id"])
     assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
-    assert [s["type"] for s in steps].count("TABLE_FINISHED") == 1
+    assert (steps[-1]["tablesDone"], steps[-1]["errors"]) == (1, []), steps[-1]
     found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]
     cols = {c["name"]: c for c in found["edges"][0]["node"]["columns"]}
     assert cols["label"]["profile"]["count"] == 24 and cols["payload"]["profile"] is not None
@@ -395,7 +395,7 @@ async def test_mysql_source_is_scanned(gql: Any, subscribe: Any, mysql_db: tuple
     source = await _source(gql, url, [name])
     steps = await scan_to_end(gql, subscribe, source)
     assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
-    assert [s for s in steps if s["type"] == "TABLE_FAILED"] == []
+    assert (steps[-1]["tablesFailed"], steps[-1]["errors"]) == (0, []), steps[-1]
     found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"]}}))["assets"]
     by_name = {e["node"]["name"]: e["node"] for e in found["edges"]}
     assert set(by_name) == {"customers", "gold"}
@@ -449,7 +449,7 @@ async def test_a_mysql_view_readable_without_show_view_is_cataloged(
         # Then the view is cataloged with the columns, types and profiles it shows
         # (only its SQL, and so its lineage, stays unknown) and no table failed
         assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
-        assert [s["error"] for s in steps if s["type"] == "TABLE_FAILED"] == []
+        assert steps[-1]["tablesFailed"] == 0, steps[-1]
         found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"]}}))["assets"]
         by_name = {e["node"]["name"]: e["node"] for e in found["edges"]}
         assert set(by_name) == {"customers", "gold"}
@@ -486,9 +486,17 @@ async def test_an_invalid_mysql_view_is_a_per_table_error(
     # Then the invalid view is a per-table error naming the cause, not a view with no
     # columns, and the rest of the source is scanned
     assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
-    failed = [s["error"] for s in steps if s["type"] == "TABLE_FAILED"]
+    failed = steps[-1]["errors"]
+    assert steps[-1]["tablesFailed"] == 1, steps[-1]
     assert [e["table"].rsplit(".", 1)[-1] for e in failed] == ["orphan"], failed
     assert "invalid" in failed[0]["message"], failed
+    # A subscriber who comes once the scan is over is told the same: the SNAPSHOT and
+    # the closing STATE carry the failed table
+    async with subscribe() as sub:
+        op = await sub.start(SCAN_PROGRESS, {"id": steps[-1]["scanId"]})
+        late = [s["scanProgress"] for s in await sub.collect(op, lambda _: False)]
+    assert [s["type"] for s in late] == ["SNAPSHOT", "STATE"], late
+    assert all((s["tablesFailed"], s["errors"]) == (1, failed) for s in late), late
     found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"]}}))["assets"]
     assert {e["node"]["name"] for e in found["edges"]} >= {"customers", "gold"}
     await _alive(gql)

@@ -188,3 +188,53 @@ def test_a_rescan_rewrites_only_what_changed_and_keeps_updated_at_otherwise() ->
     assert {a.name: a.updated_at for a in merged.columns} == {"id": later, "email": later}
     assert table.updated_at == first  # its own facts did not change
     assert next(c for c in merged.columns if c.name == "email").profile == fresh
+
+
+# -- former names (``Asset.former_names``) -------------------------------------------
+
+
+def test_a_renamed_column_keeps_its_former_name_through_later_rescans() -> None:
+    state, _, schemas = _catalog()
+    parent = schemas["sales"]
+    now = datetime.now(UTC)
+    merge_table(state, StoredTable(parent, _meta("id", "nick", key="9"), {}), now, [], [])
+    merge_table(state, StoredTable(parent, _meta("id", "alias", key="9"), {}), now, [], [])
+    alias = state.by_name["wh.db.sales.orders.alias"]
+    assert alias.former_names == ["wh.db.sales.orders.nick"]
+
+    # A re-scan of the unchanged source neither rewrites it nor forgets the name
+    changed: list[Asset] = []
+    merged = merge_table(
+        state, StoredTable(parent, _meta("id", "alias", key="9"), {}), now, [], changed
+    )
+    assert alias not in changed and alias not in merged.documents
+    assert alias.former_names == ["wh.db.sales.orders.nick"]
+
+
+def test_a_renamed_table_keeps_its_former_name_in_the_detail_a_rescan_writes() -> None:
+    state, _, schemas = _catalog()
+    parent = schemas["sales"]
+    now = datetime.now(UTC)
+    merge_table(state, StoredTable(parent, _meta("id", key="7"), {}), now, [], [])
+    table = state.by_name["wh.db.sales.orders"]
+    state.rename(table, "sales_orders", "wh.db.sales.sales_orders")  # as ``apply_renames``
+    renamed = TableMeta(
+        schema="sales", name="sales_orders", kind=TableKind.TABLE, columns=(), key="7"
+    )
+    merge_table(state, StoredTable(parent, renamed, {}), now, [], [])
+    assert table.former_names == ["wh.db.sales.orders"]
+    assert table.detail["sourceKey"] == "7"
+
+
+def test_former_names_are_the_last_ten_without_the_current_one() -> None:
+    asset = _asset(AssetKind.TABLE, "wh.db.sales.t0", None)
+    for i in range(1, 13):
+        asset.move_to(f"t{i}", f"wh.db.sales.t{i}")
+    assert asset.former_names == [f"wh.db.sales.t{i}" for i in range(2, 12)]
+    # Taking a former name back (a rename undone) leaves it out, and keeps the rest
+    asset.move_to("t5", "wh.db.sales.t5")
+    assert asset.former_names[-1] == "wh.db.sales.t12"
+    assert "wh.db.sales.t5" not in asset.former_names
+    # Moving to the name it has is no rename
+    asset.move_to("t5", "wh.db.sales.t5")
+    assert asset.former_names[-1] == "wh.db.sales.t12"
