@@ -46,6 +46,7 @@ class Room:
     last_used: float = field(default_factory=time.monotonic)
     relay: asyncio.Task[None] | None = None
     compacting: asyncio.Task[None] | None = None
+    resyncing: asyncio.Task[None] | None = None  # the late re-read after opening
     closed: bool = False
     projection_dirty: bool = False  # the stored text lags the document
     projection_at: float = 0.0  # monotonic time of the last projection write

@@ -124,7 +124,7 @@ class RoomManager(PresenceMixin, RelayMixin):
         return sum(
             1
             for r in self.rooms.values()
-            for t in (r.relay, r.compacting)
+            for t in (r.relay, r.compacting, r.resyncing)
             if t is not None and not t.done()
         )
 
@@ -180,8 +180,9 @@ class RoomManager(PresenceMixin, RelayMixin):
         loaded.set_result(room)
         if room.text() != document.text:  # a crash before a throttled write: repair it
             self._mark_dirty(room)
-        # Belt and braces: merge whatever the database got while the room opened.
-        room.compacting = asyncio.create_task(self._late_resync(room), name="collab-resync")
+        # Belt and braces: merge whatever the database got while the room opened. Not a
+        # compaction: the first edits may compact meanwhile.
+        room.resyncing = asyncio.create_task(self._late_resync(room), name="collab-resync")
         return room
 
     async def _late_resync(self, room: Room) -> None:
@@ -194,7 +195,7 @@ class RoomManager(PresenceMixin, RelayMixin):
         self.rooms.pop(room.document_id, None)
         if room.projection_dirty:
             await self._write_projections([room])
-        for task in (room.relay, room.compacting):
+        for task in (room.relay, room.compacting, room.resyncing):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
