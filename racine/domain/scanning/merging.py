@@ -319,10 +319,17 @@ def _facts(detail: dict[str, Any]) -> dict[str, Any]:
 
 def _same_profile(stored: Any, fresh: Any) -> bool:
     """Whether the scan's profile (the pool's :class:`JsonText`, a dict, or None: not
-    profiled, the stored one stays) says what the stored one does."""
+    profiled, the stored one stays) says what the stored one does (a dict, or the
+    stored text as ``load_columns`` reads it: on SQLite the same text when unchanged)."""
     if fresh is None:
         return True
-    return (json.loads(fresh) if isinstance(fresh, JsonText) else fresh) == stored
+    if type(fresh) is JsonText and type(stored) is JsonText and fresh == stored:
+        return True
+    return _plain(fresh) == _plain(stored)
+
+
+def _plain(profile: Any) -> Any:
+    return json.loads(profile) if isinstance(profile, JsonText) else profile
 
 
 def _renamable_columns(state: CatalogState, table: Asset, meta: TableMeta) -> dict[str, Asset]:

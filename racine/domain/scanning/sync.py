@@ -151,7 +151,11 @@ async def load_columns(
     if not tables:
         return {}
     found = await uow.catalog.children_of(
-        list(tables), [AssetKind.COLUMN], include_deleted=True, limit=MAX_COLUMNS
+        list(tables),
+        [AssetKind.COLUMN],
+        include_deleted=True,
+        limit=MAX_COLUMNS,
+        profiles_as_text=True,
     )
     names: dict[uuid.UUID, tuple[str, str]] = {}
     for table_id, columns in found.items():

@@ -9,14 +9,16 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select
+from sqlalchemy import Select, Text, and_, cast, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from racine.domain.catalog.model import (
     Asset,
     AssetFilter,
     AssetKind,
     ColumnClassification,
+    JsonText,
     utcnow,
 )
 from racine.domain.errors import ValidationFailed
@@ -45,9 +47,13 @@ from racine.persistence.unit_of_work import register_repository
 
 __all__ = ["CatalogRepository", "filtered"]
 
+_STORED: Any = object()
 
 
-def _asset(row: AssetRow) -> Asset:
+
+def _asset(row: AssetRow, profile: Any = _STORED) -> Asset:
+    """The asset of ``row``; ``profile`` in place of the row's own (which is then not
+    read: a deferred column)."""
     return Asset(
         id=row.id,
         kind=AssetKind(row.kind),
@@ -59,11 +65,15 @@ def _asset(row: AssetRow) -> Asset:
         description=row.description,
         properties=row.properties or {},
         detail=row.detail or {},
-        profile=row.profile,
+        profile=row.profile if profile is _STORED else profile,
         created_at=row.created_at,
         updated_at=row.updated_at,
         deleted_at=row.deleted_at,
     )
+
+
+def _profile_text(text: str | None) -> JsonText | None:
+    return None if text is None or text == "null" else JsonText(text)
 
 
 def filtered(query: Select[Any], f: AssetFilter) -> Select[Any]:
@@ -210,19 +220,32 @@ class CatalogRepository(RelationsMixin, SearchMixin):
         kinds: Sequence[AssetKind] = (),
         include_deleted: bool = False,
         limit: int = 1000,
+        *,
+        profiles_as_text: bool = False,
     ) -> dict[uuid.UUID, list[Asset]]:
+        """The children of ``parent_ids`` (up to ``limit`` each, by position). With
+        ``profiles_as_text`` (a scan comparing what it found with what is stored) each
+        profile is its stored JSON text, a :class:`JsonText`, not decoded: on SQLite it
+        is the very text a scan wrote, so an unchanged profile is recognised by a string
+        comparison."""
         out: dict[uuid.UUID, list[Asset]] = defaultdict(list)
         for chunk in chunks(parent_ids):
-            query = select(AssetRow).where(AssetRow.parent_id.in_(chunk))
+            query: Select[Any] = select(AssetRow)
+            if profiles_as_text:
+                query = query.options(defer(AssetRow.profile)).add_columns(
+                    cast(AssetRow.profile, Text)
+                )
+            query = query.where(AssetRow.parent_id.in_(chunk))
             if kinds:
                 query = query.where(AssetRow.kind.in_([k.value for k in kinds]))
             if not include_deleted:
                 query = query.where(AssetRow.deleted_at.is_(None))
-            for row in await self.session.scalars(
-                query.order_by(AssetRow.parent_id, AssetRow.position, AssetRow.name)
-            ):
-                if len(out[row.parent_id]) < limit:  # type: ignore[index]
-                    out[row.parent_id].append(_asset(row))  # type: ignore[index]
+            query = query.order_by(AssetRow.parent_id, AssetRow.position, AssetRow.name)
+            for found in await self.session.execute(query):
+                row = found[0]
+                if len(out[row.parent_id]) < limit:
+                    profile = _profile_text(found[1]) if profiles_as_text else row.profile
+                    out[row.parent_id].append(_asset(row, profile))
         return dict(out)
 
     async def page(self, f: AssetFilter, page: PageRequest) -> Page[Asset]:

@@ -4,6 +4,7 @@ back through the repository unchanged, value for value."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 
 import racine.persistence.repositories  # noqa: F401 - registers every repository
-from racine.domain.catalog.model import Asset, AssetKind, ColumnClassification
+from racine.domain.catalog.model import Asset, AssetKind, ColumnClassification, JsonText
 from racine.domain.catalog.search import SearchQuery
 from racine.domain.paging import PageRequest
 from racine.persistence.database import Database
@@ -139,3 +140,36 @@ async def test_labels_and_documents_of_new_and_known_assets(db: Database) -> Non
     ]
     assert hits.total_count == 2
     assert [h.asset.id for h in cafe.items] == [columns[2].id]
+
+
+async def test_a_scans_profile_reads_back_as_the_text_it_wrote(db: Database) -> None:
+    # Given columns stored as a scan stores them: profiles encoded by the pool
+    source = uuid.uuid4()
+    table, *columns = _tree(source)
+    for column in columns:
+        if column.profile is not None:
+            column.profile = JsonText(json.dumps(column.profile))  # type: ignore[assignment]
+    async with uow(db) as work:
+        await work.catalog.save_many([table, *columns], [])
+        await work.commit()
+
+    # When a scan reads them back to compare, profiles as text
+    async with uow(db) as work:
+        found = await work.catalog.children_of([table.id], profiles_as_text=True)
+        decoded = await work.catalog.children_of([table.id])
+    read = {c.name: c.profile for c in found[table.id]}
+
+    # Then each profile is text (none where there is none) saying what was stored; on
+    # SQLite the very text written, so an unchanged one is a string comparison
+    assert read["email"] is None
+    for column in columns:
+        if column.profile is not None:
+            stored = read[column.name]
+            assert type(stored) is JsonText
+            assert json.loads(stored) == json.loads(column.profile)  # type: ignore[arg-type]
+            if db.engine.dialect.name == "sqlite":
+                assert stored == column.profile
+    # ...and the rest of each asset as a plain read gives it
+    assert [(c.id, c.detail) for c in found[table.id]] == [
+        (c.id, c.detail) for c in decoded[table.id]
+    ]

@@ -238,3 +238,26 @@ def test_former_names_are_the_last_ten_without_the_current_one() -> None:
     # Moving to the name it has is no rename
     asset.move_to("t5", "wh.db.sales.t5")
     assert asset.former_names[-1] == "wh.db.sales.t12"
+
+
+def test_a_profile_read_as_text_is_compared_by_what_it_says() -> None:
+    state, _, schemas = _catalog()
+    parent = schemas["sales"]
+    first, later = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)
+    merge_table(state, StoredTable(parent, _meta("id", "email"), {}), first, [], [])
+    email = state.by_name["wh.db.sales.orders.email"]
+
+    def rescan(stored: str, fresh: str) -> list[Asset]:
+        email.profile = JsonText(stored)  # type: ignore[assignment]  # as load_columns reads it
+        changed: list[Asset] = []
+        found = _profiles(email=JsonText(fresh))
+        merge_table(state, StoredTable(parent, _meta("id", "email"), found), later, [], changed)
+        return [a for a in changed if a.kind is AssetKind.COLUMN]
+
+    # The same text (SQLite keeps what the scan wrote), or the same JSON in PostgreSQL's
+    # own layout: unchanged
+    assert rescan('{"count": 3, "nullRatio": 0.5}', '{"count": 3, "nullRatio": 0.5}') == []
+    assert rescan('{"nullRatio": 0.5, "count": 3}', '{"count": 3, "nullRatio": 0.5}') == []
+    # Another value: changed, and the fresh profile is kept
+    assert rescan('{"count": 3, "nullRatio": 0.5}', '{"count": 4, "nullRatio": 0.5}') == [email]
+    assert email.profile == '{"count": 4, "nullRatio": 0.5}'
