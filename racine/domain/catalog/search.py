@@ -30,7 +30,13 @@ MAX_QUERY = 200
 _MAX_TERMS = 8
 _WORD = re.compile(r"\w+", re.UNICODE)
 FACET_NAMES = (
-    "kind", "dataSource", "tag", "classification", "owner", "glossaryTerm", "sensitivity",
+    "kind",
+    "dataSource",
+    "tag",
+    "classification",
+    "owner",
+    "glossaryTerm",
+    "sensitivity",
 )
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "store_tables",
 ]
 
+
 def analyze_for_storage(*args: Any) -> dict[str, ColumnAnalysis]:
     """``analyze_table`` (same arguments), run in the process pool, with each
     profile encoded there as :class:`JsonText`: the event loop then neither

@@ -50,7 +50,6 @@ __all__ = ["CatalogRepository", "filtered"]
 _STORED: Any = object()
 
 
-
 def _asset(row: AssetRow, profile: Any = _STORED) -> Asset:
     """The asset of ``row``; ``profile`` in place of the row's own (which is then not
     read: a deferred column)."""
@@ -396,5 +395,6 @@ class CatalogRepository(RelationsMixin, SearchMixin):
             if self.dialect == "sqlite":
                 await forget_fts(self.session, chunk)
         await insert_documents(self.session, documents, fts=self.dialect == "sqlite")
+
 
 register_repository("catalog", CatalogRepository)
