@@ -71,6 +71,13 @@ def _asset(row: AssetRow, profile: Any = _STORED) -> Asset:
     )
 
 
+def _names(asset: Asset) -> list[str]:
+    """``asset``'s name and the other names it had (the last part of each former
+    qualified name)."""
+    former = (q.rsplit(".", 1)[-1] for q in asset.former_names)
+    return list(dict.fromkeys([asset.name, *former]))
+
+
 def _profile_text(text: str | None) -> JsonText | None:
     return None if text is None or text == "null" else JsonText(text)
 
@@ -374,8 +381,9 @@ class CatalogRepository(RelationsMixin, SearchMixin):
         ids = [a.id for a in assets]
         documents: dict[str, list[Any]] = {
             "asset_id": ids,
-            "name": [index_text(a.name) for a in assets],
-            # Former names are searched with the qualified name (and weigh as much)
+            # Former names are searched as names and qualified names: a renamed table
+            # ranks above its columns for its old name, as it does for its name
+            "name": [index_text(" ".join(_names(a))) for a in assets],
             "qualified_name": [
                 index_text(" ".join([a.qualified_name, *a.former_names])) for a in assets
             ],
