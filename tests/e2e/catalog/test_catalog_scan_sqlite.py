@@ -3,6 +3,8 @@ glossary synonyms, edits with history, and the source's credentials staying secr
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,16 +82,23 @@ mutation($input: UpdateAssetInput!) {
 """
 
 
-async def scan_to_end(gql: Any, subscribe: Any, source_id: str) -> list[dict[str, Any]]:
+async def scan_to_end(
+    gql: Any, subscribe: Any, source_id: str, *, release: Callable[[], None] | None = None
+) -> list[dict[str, Any]]:
     """Start a scan and follow its progress to the end. A small scan may be over before
     the subscription starts (its steps are then a SNAPSHOT and the closing STATE, which
-    carry the scan's totals and per-table ``errors``): the connection is opened first
-    to make that rarer, but what every scan is sure to show is its last step."""
+    carry the scan's totals and per-table ``errors``): what every scan is sure to show
+    is its last step. To see the live steps, hold the source (a lock the scan waits on)
+    and pass ``release``: it is called once the subscription has its SNAPSHOT."""
     async with subscribe() as sub:
         started = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]
         assert started["errors"] == [], started
         op = await sub.start(SCAN_PROGRESS, {"id": started["scan"]["id"]})
-        steps = await sub.collect(
+        steps = []
+        if release is not None:
+            steps = await sub.collect(op, lambda d: d["scanProgress"]["type"] == "SNAPSHOT")
+            release()
+        steps += await sub.collect(
             op, lambda d: d["scanProgress"]["state"] in ("SUCCEEDED", "FAILED", "CANCELLED")
         )
     return [s["scanProgress"] for s in steps]
@@ -107,9 +116,15 @@ async def test_sqlite_source_scan_browse_search(
     assert source["engine"] == "sqlite" and source["hasCredentials"] is False
     assert source["ruleSet"] == {"name": "Default", "isDefault": True}
 
-    # When it is scanned, then progress streams to a terminal SUCCEEDED state.
-    steps = await scan_to_end(gql, subscribe, source["id"])
-    assert steps[0]["type"] == "SNAPSHOT"
+    # When it is scanned (the file locked until the subscription has its snapshot, so
+    # the scan waits and its steps come live), then progress streams to SUCCEEDED
+    held = sqlite3.connect(shop_sqlite, isolation_level=None)
+    held.execute("BEGIN EXCLUSIVE")
+    try:
+        steps = await scan_to_end(gql, subscribe, source["id"], release=held.rollback)
+    finally:
+        held.close()
+    assert steps[0]["type"] == "SNAPSHOT" and steps[0]["state"] in ("QUEUED", "RUNNING")
     types = [s["type"] for s in steps]
     assert "TABLE_FINISHED" in types and types.count("TABLE_STARTED") >= 3, steps
     assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
