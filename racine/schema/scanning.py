@@ -102,6 +102,15 @@ class DataSource(relay.Node):
         found = await info.context.loaders.asset.load(self.raw.id)
         return None if found is None else Asset.from_domain(found)
 
+    @strawberry.field(
+        description="Its newest scan, whatever its state (QUEUED and RUNNING included); "
+        "null if it was never scanned. A list of sources with this field costs one query "
+        "for all of them. Older scans: `scans(dataSourceId:)`."
+    )
+    async def last_scan(self, info: Info) -> Scan | None:
+        found = await info.context.loaders.latest_scan.load(self.raw.id)
+        return None if found is None else Scan.from_domain(found)
+
 
 @strawberry.type(
     description="What a scan looks at and how. Globs use `*`, `?`, `[...]`; table "

@@ -222,6 +222,28 @@ class SourceRepository:
         rows = await self.session.execute(_scan_query().where(ScanRow.id.in_(ids)))
         return {s.id: _scan(s, r) for s, r in rows}
 
+    async def latest_scans(self, source_ids: list[uuid.UUID]) -> dict[uuid.UUID, Scan]:
+        """The newest scan of each of ``source_ids`` that has one, in one query (the
+        ``(source_id, created_at)`` index serves the ranking)."""
+        if not source_ids:
+            return {}
+        ranked = (
+            select(
+                ScanRow.id,
+                func.row_number()
+                .over(
+                    partition_by=ScanRow.source_id,
+                    order_by=(ScanRow.created_at.desc(), ScanRow.id.desc()),
+                )
+                .label("n"),
+            )
+            .where(ScanRow.source_id.in_(source_ids))
+            .subquery()
+        )
+        newest = select(ranked.c.id).where(ranked.c.n == 1)
+        rows = await self.session.execute(_scan_query().where(ScanRow.id.in_(newest)))
+        return {s.source_id: _scan(s, r) for s, r in rows}
+
     async def update_scan_counters(self, scan_id: uuid.UUID, counters: dict[str, Any]) -> None:
         await self.session.execute(update(ScanRow).where(ScanRow.id == scan_id).values(**counters))
 

@@ -19,6 +19,7 @@ from racine.resolvers.loaders.classification_types import load_classification_ty
 from racine.resolvers.loaders.collaboration import collaboration_loader
 from racine.resolvers.loaders.data_sources import load_data_sources
 from racine.resolvers.loaders.glossary_terms import load_glossary_terms
+from racine.resolvers.loaders.latest_scans import load_latest_scans
 from racine.resolvers.loaders.users import load_users
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from racine.domain.collaboration.batches import DocumentPageKey
     from racine.domain.collaboration.model import Comment, Document, DocumentVersion, Member
     from racine.domain.paging import Page
-    from racine.domain.scanning.model import DataSource
+    from racine.domain.scanning.model import DataSource, Scan
     from racine.resolvers.context import Context
 
 __all__ = ["DataLoaders"]
@@ -47,6 +48,7 @@ class DataLoaders:
     asset_terms: DataLoader[uuid.UUID, list[uuid.UUID]]
     glossary_term: DataLoader[uuid.UUID, GlossaryTerm | None]
     data_source: DataLoader[uuid.UUID, DataSource | None]
+    latest_scan: DataLoader[uuid.UUID, Scan | None]
     asset_sensitivity: DataLoader[uuid.UUID, int | None]
     classification_type: DataLoader[str, StoredType | None]
     workspace_members: DataLoader[uuid.UUID, list[Member]]
@@ -69,6 +71,7 @@ class DataLoaders:
             asset_terms=DataLoader(load_fn=lambda ids: load_asset_terms(context, ids)),
             glossary_term=DataLoader(load_fn=lambda ids: load_glossary_terms(context, ids)),
             data_source=DataLoader(load_fn=lambda ids: load_data_sources(context, ids)),
+            latest_scan=DataLoader(load_fn=lambda ids: load_latest_scans(context, ids)),
             asset_sensitivity=DataLoader(load_fn=lambda ids: load_asset_sensitivity(context, ids)),
             classification_type=DataLoader(
                 load_fn=lambda keys: load_classification_types(context, keys)
