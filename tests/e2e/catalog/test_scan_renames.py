@@ -153,8 +153,8 @@ async def test_rescan_follows_renamed_and_moved_tables_and_columns(
         f"{schema}.customers.nickname",
     ], column_renames
 
-    # Search finds them under their new names, and under their former ones, which
-    # the assets list and the hit highlights
+    # Search finds them under their new names and under their former ones, which each
+    # asset lists and each hit highlights
     found = (await gql.ok(SEARCH, {"q": "customers"}))["search"]["edges"]
     assert any(e["node"]["asset"]["id"] == clients["id"] for e in found), found
     was = clients["qualifiedName"]
