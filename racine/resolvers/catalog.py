@@ -201,6 +201,21 @@ async def update_asset(info: Info, input: gql.UpdateAssetInput) -> gql.UpdateAss
     return await run_mutation(info, gql.UpdateAssetPayload, action)
 
 
+async def update_assets(info: Info, input: gql.UpdateAssetsInput) -> gql.UpdateAssetsPayload:
+    async def action() -> dict[str, Any]:
+        cmd = use_cases.UpdateAssets(
+            asset_ids=_ids(input.ids, "Asset", "ids"),
+            add_tags=tuple(input.add_tags or ()),
+            remove_tags=tuple(input.remove_tags or ()),
+            add_owner_ids=_ids(input.add_owner_ids or [], "User", "addOwnerIds"),
+            remove_owner_ids=_ids(input.remove_owner_ids or [], "User", "removeOwnerIds"),
+        )
+        assets = await use_cases.update_assets(_uow(info), info.context.actor, cmd)
+        return {"assets": [gql.Asset.from_domain(a) for a in assets]}
+
+    return await run_mutation(info, gql.UpdateAssetsPayload, action)
+
+
 def _term_ids(values: list[Any] | None, field: str) -> tuple[uuid.UUID, ...] | None:
     return None if values is None else _ids(values, "GlossaryTerm", field)
 

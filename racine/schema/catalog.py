@@ -440,6 +440,36 @@ class UpdateAssetPayload:
     asset: Asset | None = strawberry.field(default=None, description="The asset after the change.")
 
 
+@strawberry.input(
+    description="Tags and owners to add to or remove from up to 100 assets at once, in "
+    "one transaction: if one asset cannot be changed (unknown, removed by a scan, past "
+    "a limit), none is. Each asset keeps the tags and owners the change does not name. "
+    "EDITOR or above."
+)
+class UpdateAssetsInput:
+    ids: list[strawberry.ID] = strawberry.field(description="The Assets (1-100).")
+    add_tags: list[str] | None = strawberry.field(
+        default=None, description="Tags to add to each (at most 50 per asset in all)."
+    )
+    remove_tags: list[str] | None = strawberry.field(
+        default=None, description="Tags to remove from each."
+    )
+    add_owner_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Owner Users to add to each (at most 20 per asset in all)."
+    )
+    remove_owner_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Owner Users to remove from each."
+    )
+
+
+@strawberry.type(description="Result of updateAssets.")
+class UpdateAssetsPayload:
+    errors: list[UserError] = strawberry.field(description="Why nothing changed, if so.")
+    assets: list[Asset] = strawberry.field(
+        default_factory=list, description="The assets after the change, in the order given."
+    )
+
+
 @strawberry.input(description="A new glossary term. STEWARD or above.")
 class CreateGlossaryTermInput:
     name: str = strawberry.field(description="1-200 characters, unique among siblings.")

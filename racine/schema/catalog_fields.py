@@ -220,6 +220,17 @@ class CatalogMutation:
         return await cr.update_asset(info, input)
 
     @strawberry.mutation(
+        description="Add or remove tags and owners on up to 100 assets at once, all or "
+        "none; each changed asset gets its own history entry and ASSET_UPDATED. EDITOR "
+        "or above.",
+        permission_classes=[IsEditor],
+    )
+    async def update_assets(
+        self, info: Info, input: Annotated[c.UpdateAssetsInput, INPUT]
+    ) -> c.UpdateAssetsPayload:
+        return await cr.update_assets(info, input)
+
+    @strawberry.mutation(
         description="Create a glossary term. STEWARD or above.", permission_classes=[IsSteward]
     )
     async def create_glossary_term(

@@ -29,12 +29,21 @@ from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.errors import LimitExceeded, NotFound, ValidationFailed
 from racine.domain.events import Channels, Event
 
-__all__ = ["MAX_TAGS", "UpdateAsset", "asset_event", "update_asset"]
+__all__ = [
+    "MAX_BATCH",
+    "MAX_TAGS",
+    "UpdateAsset",
+    "UpdateAssets",
+    "asset_event",
+    "update_asset",
+    "update_assets",
+]
 
 MAX_TAGS = 50
 MAX_OWNERS = 20
 MAX_DESCRIPTION = 10_000
 MAX_PROPERTIES = 100
+MAX_BATCH = 100
 _TAG = re.compile(r"[\w][\w.:/ -]{0,63}", re.UNICODE)
 
 
@@ -49,6 +58,18 @@ class UpdateAsset:
     owner_ids: tuple[uuid.UUID, ...] | None = None
     tags: tuple[str, ...] | None = None
     properties: dict[str, Any] | None = None
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+    add_owner_ids: tuple[uuid.UUID, ...] = ()
+    remove_owner_ids: tuple[uuid.UUID, ...] = ()
+
+
+@dataclass(frozen=True)
+class UpdateAssets:
+    """Tags and owners added to or removed from many assets at once (a list is never
+    replaced in bulk: each asset keeps what the change does not name)."""
+
+    asset_ids: tuple[uuid.UUID, ...]
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
     add_owner_ids: tuple[uuid.UUID, ...] = ()
@@ -190,33 +211,76 @@ async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsse
     actor.require(Role.EDITOR)
     async with uow:
         asset = editable(await uow.catalog.get(cmd.asset_id), field="id")
-        # Only fields whose value changes are written and recorded: a form that sends
-        # every field must not put untouched ones in the history.
-        diff: dict[str, Any] = {}
-        if cmd.description is not None:
-            if len(cmd.description) > MAX_DESCRIPTION:
-                raise LimitExceeded(
-                    f"description longer than {MAX_DESCRIPTION} characters", field="description"
-                )
-            if (cmd.description or None) != asset.description:
-                diff["description"] = {"before": asset.description, "after": cmd.description}
-                asset.description = cmd.description or None
-        if cmd.properties is not None:
-            if len(cmd.properties) > MAX_PROPERTIES:
-                raise LimitExceeded(f"at most {MAX_PROPERTIES} properties", field="properties")
-            if cmd.properties != asset.properties:
-                diff["properties"] = {"before": asset.properties, "after": cmd.properties}
-                asset.properties = dict(cmd.properties)
-        if cmd.tags is not None or cmd.add_tags or cmd.remove_tags:
-            diff |= await _edit_tags(uow, asset, cmd)
-        if cmd.owner_ids is not None or cmd.add_owner_ids or cmd.remove_owner_ids:
-            diff |= await _edit_owners(uow, asset, cmd)
-        if not diff:  # nothing changes: nothing to store, record or announce
-            return asset
-        asset.updated_at = utcnow()
-        await uow.catalog.save(asset)
-        await uow.catalog.reindex([asset.id])
-        await record(uow, actor, "asset.update", "Asset", asset.id, diff)
-        uow.emit(asset_event("ASSET_UPDATED", asset, fields=sorted(diff)))
-        await uow.commit()
+        if await _edit(uow, actor, asset, cmd):
+            await uow.catalog.reindex([asset.id])
+            await uow.commit()
     return asset
+
+
+async def update_assets(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAssets) -> list[Asset]:
+    """The same tag and owner changes on each of ``cmd.asset_ids``, in one transaction:
+    an asset that cannot be changed (unknown, removed, past a limit) changes none.
+    Each changed asset gets its own history entry and ``ASSET_UPDATED``; an asset the
+    change leaves as it was gets neither."""
+    actor.require(Role.EDITOR)
+    ids = list(dict.fromkeys(cmd.asset_ids))
+    if not ids:
+        raise ValidationFailed("name at least one asset", field="ids")
+    if len(ids) > MAX_BATCH:
+        raise LimitExceeded(f"at most {MAX_BATCH} assets at once", field="ids")
+    if not (cmd.add_tags or cmd.remove_tags or cmd.add_owner_ids or cmd.remove_owner_ids):
+        raise ValidationFailed("name tags or owners to add or remove", field="addTags")
+    async with uow:
+        found = await uow.catalog.get_many(ids)
+        assets = [editable(found.get(i), field="ids") for i in ids]
+        changed: list[uuid.UUID] = []
+        for asset in assets:
+            edit = UpdateAsset(
+                asset.id,
+                add_tags=cmd.add_tags,
+                remove_tags=cmd.remove_tags,
+                add_owner_ids=cmd.add_owner_ids,
+                remove_owner_ids=cmd.remove_owner_ids,
+            )
+            try:
+                if await _edit(uow, actor, asset, edit):
+                    changed.append(asset.id)
+            except ValidationFailed as exc:  # say which asset it was (a limit, usually)
+                raise type(exc)(f"{asset.qualified_name}: {exc.message}", field=exc.field) from None
+        if changed:
+            await uow.catalog.reindex(changed)
+            await uow.commit()
+    return assets
+
+
+async def _edit(uow: CatalogUnitOfWork, actor: Principal, asset: Asset, cmd: UpdateAsset) -> bool:
+    """Apply ``cmd`` to ``asset`` in the open unit of work: store it, record the history
+    entry and announce it. False if it changes nothing (nothing is written)."""
+    # Only fields whose value changes are written and recorded: a form that sends
+    # every field must not put untouched ones in the history.
+    diff: dict[str, Any] = {}
+    if cmd.description is not None:
+        if len(cmd.description) > MAX_DESCRIPTION:
+            raise LimitExceeded(
+                f"description longer than {MAX_DESCRIPTION} characters", field="description"
+            )
+        if (cmd.description or None) != asset.description:
+            diff["description"] = {"before": asset.description, "after": cmd.description}
+            asset.description = cmd.description or None
+    if cmd.properties is not None:
+        if len(cmd.properties) > MAX_PROPERTIES:
+            raise LimitExceeded(f"at most {MAX_PROPERTIES} properties", field="properties")
+        if cmd.properties != asset.properties:
+            diff["properties"] = {"before": asset.properties, "after": cmd.properties}
+            asset.properties = dict(cmd.properties)
+    if cmd.tags is not None or cmd.add_tags or cmd.remove_tags:
+        diff |= await _edit_tags(uow, asset, cmd)
+    if cmd.owner_ids is not None or cmd.add_owner_ids or cmd.remove_owner_ids:
+        diff |= await _edit_owners(uow, asset, cmd)
+    if not diff:  # nothing changes: nothing to store, record or announce
+        return False
+    asset.updated_at = utcnow()
+    await uow.catalog.save(asset)
+    await record(uow, actor, "asset.update", "Asset", asset.id, diff)
+    uow.emit(asset_event("ASSET_UPDATED", asset, fields=sorted(diff)))
+    return True
