@@ -209,6 +209,8 @@ async def update_assets(info: Info, input: gql.UpdateAssetsInput) -> gql.UpdateA
             remove_tags=tuple(input.remove_tags or ()),
             add_owner_ids=_ids(input.add_owner_ids or [], "User", "addOwnerIds"),
             remove_owner_ids=_ids(input.remove_owner_ids or [], "User", "removeOwnerIds"),
+            add_term_ids=_ids(input.add_term_ids or [], "GlossaryTerm", "addTermIds"),
+            remove_term_ids=_ids(input.remove_term_ids or [], "GlossaryTerm", "removeTermIds"),
         )
         assets = await use_cases.update_assets(_uow(info), info.context.actor, cmd)
         return {"assets": [gql.Asset.from_domain(a) for a in assets]}

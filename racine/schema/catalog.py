@@ -441,9 +441,10 @@ class UpdateAssetPayload:
 
 
 @strawberry.input(
-    description="Tags and owners to add to or remove from up to 100 assets at once, in "
+    description="Tags, owners and glossary terms to add to or remove from up to 100 "
+    "assets at once, in "
     "one transaction: if one asset cannot be changed (unknown, removed by a scan, past "
-    "a limit), none is. Each asset keeps the tags and owners the change does not name. "
+    "a limit), none is. Each asset keeps what the change does not name. "
     "EDITOR or above."
 )
 class UpdateAssetsInput:
@@ -459,6 +460,14 @@ class UpdateAssetsInput:
     )
     remove_owner_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Owner Users to remove from each."
+    )
+    add_term_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="GlossaryTerms to attach to each (each attachment recorded as "
+        "assignGlossaryTerm records it).",
+    )
+    remove_term_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="GlossaryTerms to detach from each."
     )
 
 

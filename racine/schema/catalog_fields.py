@@ -220,9 +220,10 @@ class CatalogMutation:
         return await cr.update_asset(info, input)
 
     @strawberry.mutation(
-        description="Add or remove tags and owners on up to 100 assets at once, all or "
-        "none; each changed asset gets its own history entry and ASSET_UPDATED. EDITOR "
-        "or above.",
+        description="Add or remove tags, owners and glossary terms on up to 100 assets at "
+        "once, all or "
+        "none; each change is in the asset's history, and each changed asset gets one "
+        "ASSET_UPDATED. EDITOR or above.",
         permission_classes=[IsEditor],
     )
     async def update_assets(

@@ -24,7 +24,7 @@ from typing import Any
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
 from racine.domain.catalog.editable import editable
-from racine.domain.catalog.model import Asset, utcnow
+from racine.domain.catalog.model import Asset, GlossaryTerm, utcnow
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.errors import LimitExceeded, NotFound, ValidationFailed
 from racine.domain.events import Channels, Event
@@ -66,14 +66,16 @@ class UpdateAsset:
 
 @dataclass(frozen=True)
 class UpdateAssets:
-    """Tags and owners added to or removed from many assets at once (a list is never
-    replaced in bulk: each asset keeps what the change does not name)."""
+    """Tags, owners and glossary terms added to or removed from many assets at once (a
+    list is never replaced in bulk: each asset keeps what the change does not name)."""
 
     asset_ids: tuple[uuid.UUID, ...]
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
     add_owner_ids: tuple[uuid.UUID, ...] = ()
     remove_owner_ids: tuple[uuid.UUID, ...] = ()
+    add_term_ids: tuple[uuid.UUID, ...] = ()
+    remove_term_ids: tuple[uuid.UUID, ...] = ()
 
 
 def asset_event(type_: str, asset: Asset, **extra: Any) -> Event:
@@ -211,14 +213,15 @@ async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsse
     actor.require(Role.EDITOR)
     async with uow:
         asset = editable(await uow.catalog.get(cmd.asset_id), field="id")
-        if await _edit(uow, actor, asset, cmd):
+        if fields := await _edit(uow, actor, asset, cmd):
             await uow.catalog.reindex([asset.id])
+            uow.emit(asset_event("ASSET_UPDATED", asset, fields=fields))
             await uow.commit()
     return asset
 
 
 async def update_assets(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAssets) -> list[Asset]:
-    """The same tag and owner changes on each of ``cmd.asset_ids``, in one transaction:
+    """The same tag, owner and term changes on each of ``cmd.asset_ids``, in one transaction:
     an asset that cannot be changed (unknown, removed, past a limit) changes none.
     Each changed asset gets its own history entry and ``ASSET_UPDATED``; an asset the
     change leaves as it was gets neither."""
@@ -228,12 +231,23 @@ async def update_assets(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAss
         raise ValidationFailed("name at least one asset", field="ids")
     if len(ids) > MAX_BATCH:
         raise LimitExceeded(f"at most {MAX_BATCH} assets at once", field="ids")
-    if not (cmd.add_tags or cmd.remove_tags or cmd.add_owner_ids or cmd.remove_owner_ids):
-        raise ValidationFailed("name tags or owners to add or remove", field="addTags")
+    if not (
+        cmd.add_tags
+        or cmd.remove_tags
+        or cmd.add_owner_ids
+        or cmd.remove_owner_ids
+        or cmd.add_term_ids
+        or cmd.remove_term_ids
+    ):
+        raise ValidationFailed("name tags, owners or terms to add or remove", field="addTags")
+    if set(cmd.add_term_ids) & set(cmd.remove_term_ids):
+        raise ValidationFailed("a term both added and removed", field="addTermIds")
     async with uow:
+        terms = await _terms(uow, cmd.add_term_ids, "addTermIds")
+        gone = await _terms(uow, cmd.remove_term_ids, "removeTermIds")
         found = await uow.catalog.get_many(ids)
         assets = [editable(found.get(i), field="ids") for i in ids]
-        changed: list[uuid.UUID] = []
+        changed: list[Asset] = []
         for asset in assets:
             edit = UpdateAsset(
                 asset.id,
@@ -243,19 +257,59 @@ async def update_assets(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAss
                 remove_owner_ids=cmd.remove_owner_ids,
             )
             try:
-                if await _edit(uow, actor, asset, edit):
-                    changed.append(asset.id)
+                fields = await _edit(uow, actor, asset, edit)
             except ValidationFailed as exc:  # say which asset it was (a limit, usually)
                 raise type(exc)(f"{asset.qualified_name}: {exc.message}", field=exc.field) from None
+            if await _link_terms(uow, actor, asset, terms, gone):
+                fields.append("glossaryTerms")
+            if fields:
+                uow.emit(asset_event("ASSET_UPDATED", asset, fields=fields))
+                changed.append(asset)
         if changed:
-            await uow.catalog.reindex(changed)
+            await uow.catalog.reindex([a.id for a in changed])
             await uow.commit()
     return assets
 
 
-async def _edit(uow: CatalogUnitOfWork, actor: Principal, asset: Asset, cmd: UpdateAsset) -> bool:
-    """Apply ``cmd`` to ``asset`` in the open unit of work: store it, record the history
-    entry and announce it. False if it changes nothing (nothing is written)."""
+async def _terms(
+    uow: CatalogUnitOfWork, ids: tuple[uuid.UUID, ...], field: str
+) -> list[GlossaryTerm]:
+    """The glossary terms ``ids`` (each once), or NOT_FOUND on ``field``."""
+    wanted = list(dict.fromkeys(ids))
+    found = await uow.glossary.get_many(wanted) if wanted else {}
+    if len(found) != len(wanted):
+        raise NotFound("GlossaryTerm", field=field)
+    return [found[i] for i in wanted]
+
+
+async def _link_terms(
+    uow: CatalogUnitOfWork,
+    actor: Principal,
+    asset: Asset,
+    add: list[GlossaryTerm],
+    remove: list[GlossaryTerm],
+) -> bool:
+    """Attach ``add`` to ``asset`` and detach ``remove``, each recorded as
+    ``assignGlossaryTerm``/``unassignGlossaryTerm`` record it; whether any changed."""
+    changed = False
+    for terms, link, action in (
+        (add, uow.catalog.assign_term, "asset.assign_term"),
+        (remove, uow.catalog.unassign_term, "asset.unassign_term"),
+    ):
+        for term in terms:
+            if await link(asset.id, term.id):
+                diff = {"term": term.name, "termId": term.id}
+                await record(uow, actor, action, "Asset", asset.id, diff)
+                changed = True
+    return changed
+
+
+async def _edit(
+    uow: CatalogUnitOfWork, actor: Principal, asset: Asset, cmd: UpdateAsset
+) -> list[str]:
+    """Apply ``cmd`` to ``asset`` in the open unit of work: store it and record the
+    history entry. The fields it changed (none: nothing is written); the caller
+    announces them."""
     # Only fields whose value changes are written and recorded: a form that sends
     # every field must not put untouched ones in the history.
     diff: dict[str, Any] = {}
@@ -278,9 +332,8 @@ async def _edit(uow: CatalogUnitOfWork, actor: Principal, asset: Asset, cmd: Upd
     if cmd.owner_ids is not None or cmd.add_owner_ids or cmd.remove_owner_ids:
         diff |= await _edit_owners(uow, asset, cmd)
     if not diff:  # nothing changes: nothing to store, record or announce
-        return False
+        return []
     asset.updated_at = utcnow()
     await uow.catalog.save(asset)
     await record(uow, actor, "asset.update", "Asset", asset.id, diff)
-    uow.emit(asset_event("ASSET_UPDATED", asset, fields=sorted(diff)))
-    return True
+    return sorted(diff)

@@ -138,3 +138,69 @@ async def test_bulk_edit_input_is_checked(gql: Any, user_with_role: Any) -> None
         assert [(e["code"], e["field"]) for e in bad["errors"]] == [(code, field)], (patch, bad)
     denied = await gql(UPDATE_ASSETS, {"input": {"ids": [some], "addTags": ["a"]}}, token=viewer)
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+CREATE_TERM = """
+mutation($input: CreateGlossaryTermInput!) {
+  createGlossaryTerm(input: $input) { errors { code } term { id } }
+}
+"""
+TERMS = """
+query($id: ID!) { node(id: $id) { ... on Asset { glossaryTerms { name } } } }
+"""
+
+
+async def test_bulk_glossary_terms_with_tags_in_one_step(
+    gql: Any, subscribe: Any, shop_sqlite: Path, scan_and_wait: Any
+) -> None:
+    # Given scanned columns and a glossary term with a synonym
+    source = await _source(gql, "shop", f"sqlite:///{shop_sqlite}")
+    assert (await scan_and_wait(source["id"]))["state"] == "SUCCEEDED"
+    table = await _table(gql, source["id"], "customers")
+    ids = [c["id"] for c in (await gql.ok(COLUMNS, {"id": table["id"]}))["node"]["columns"]]
+    term = (
+        await gql.ok(CREATE_TERM, {"input": {"name": "Customer data", "synonyms": ["clientele"]}})
+    )["createGlossaryTerm"]["term"]
+
+    # When the term and a tag are added to every column at once
+    async with subscribe() as sub:
+        op = await sub.start(CHANGES)
+        done = (
+            await gql.ok(
+                UPDATE_ASSETS,
+                {"input": {"ids": ids, "addTermIds": [term["id"]], "addTags": ["crm"]}},
+            )
+        )["updateAssets"]
+        events = await sub.collect(op, lambda d: d["catalogChanges"]["assetId"] == ids[-1])
+    assert done["errors"] == [], done
+
+    # Then each column carries both, has one entry per change in its history, is
+    # announced once, and is found by the term's synonym
+    for asset_id in ids:
+        assert (await gql.ok(TERMS, {"id": asset_id}))["node"]["glossaryTerms"] == [
+            {"name": "Customer data"}
+        ]
+        history = (await gql.ok(STATE, {"id": asset_id}))["node"]["history"]["edges"]
+        assert sorted(e["node"]["action"] for e in history) == [
+            "asset.assign_term",
+            "asset.update",
+        ]
+    updated = [e["catalogChanges"]["assetId"] for e in events]
+    assert sorted(updated) == sorted(ids), events
+    found = {
+        e["node"]["asset"]["id"]
+        for e in (await gql.ok(SEARCH, {"q": "clientele"}))["search"]["edges"]
+    }
+    assert found == set(ids)
+
+    # Detaching in bulk; a term both added and removed, or unknown, changes nothing
+    unknown = str(relay.GlobalID("GlossaryTerm", str(uuid.uuid4())))
+    for patch, code, field in (
+        ({"addTermIds": [term["id"]], "removeTermIds": [term["id"]]}, "INVALID", "addTermIds"),
+        ({"addTermIds": [unknown]}, "NOT_FOUND", "addTermIds"),
+    ):
+        bad = (await gql.ok(UPDATE_ASSETS, {"input": {"ids": ids, **patch}}))["updateAssets"]
+        assert [(e["code"], e["field"]) for e in bad["errors"]] == [(code, field)], bad
+    detached = await gql.ok(UPDATE_ASSETS, {"input": {"ids": ids, "removeTermIds": [term["id"]]}})
+    assert detached["updateAssets"]["errors"] == []
+    assert not (await gql.ok(SEARCH, {"q": "clientele"}))["search"]["edges"]
