@@ -1,4 +1,5 @@
-"""Use cases that edit catalog assets: description, owners, tags, properties.
+"""Use cases that edit catalog assets: description, owners, tags, properties (one asset),
+and tags, owners and glossary terms on many assets at once (``update_assets``).
 
 Each runs in one unit of work, writes an audit event targeting the asset (that is
 the asset's change history), refreshes its search document and emits
@@ -223,8 +224,9 @@ async def update_asset(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAsse
 async def update_assets(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAssets) -> list[Asset]:
     """The same tag, owner and term changes on each of ``cmd.asset_ids``, in one transaction:
     an asset that cannot be changed (unknown, removed, past a limit) changes none.
-    Each changed asset gets its own history entry and ``ASSET_UPDATED``; an asset the
-    change leaves as it was gets neither."""
+    Each change is recorded in the asset's history as the single mutations record it,
+    and each changed asset gets one ``ASSET_UPDATED``; an asset the change leaves as it
+    was gets neither."""
     actor.require(Role.EDITOR)
     ids = list(dict.fromkeys(cmd.asset_ids))
     if not ids:
