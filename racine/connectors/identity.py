@@ -1,6 +1,7 @@
-"""The ids a PostgreSQL source gives its relations and columns, which a rename keeps:
-a scan follows renamed tables and columns by them (``TableRef.key``,
-``TableMeta.key``, ``ColumnMeta.key``). Other engines have none."""
+"""The ids a PostgreSQL source gives its schemas, relations and columns, which a rename
+keeps: a scan follows renamed schemas, tables and columns by them
+(``SourceConnector.schema_keys``, ``TableRef.key``, ``TableMeta.key``,
+``ColumnMeta.key``). Other engines have none."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from sqlalchemy import Connection, bindparam, text
 
 from racine.connectors.url import Dialect
 
-__all__ = ["column_keys", "relation_keys"]
+__all__ = ["column_keys", "relation_keys", "schema_keys"]
+
+
+def schema_keys(conn: Connection, dialect: Dialect) -> dict[str, str]:
+    """PostgreSQL: every schema's OID by name (``ALTER SCHEMA … RENAME`` keeps it).
+    Other engines have no such id: none."""
+    if dialect is not Dialect.POSTGRESQL:
+        return {}
+    query = text("SELECT nspname, oid FROM pg_namespace")
+    return {str(name): str(oid) for name, oid in conn.execute(query)}
 
 
 def relation_keys(conn: Connection, dialect: Dialect, schema: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from racine.connectors import reflection
+from racine.connectors import identity, reflection
 from racine.connectors.engines import build_engine
 from racine.connectors.failures import to_domain_error
 from racine.connectors.postgres_sample import SampleQuery, fetch_columns
@@ -94,6 +94,10 @@ class SqlConnector:
     async def list_schemas(self) -> list[str]:
         dialect = self.dialect
         return await self._run(lambda conn: reflection.list_schemas(conn, dialect))
+
+    async def schema_keys(self) -> dict[str, str]:
+        dialect = self.dialect
+        return await self._run(lambda conn: identity.schema_keys(conn, dialect))
 
     async def list_tables(self, schema: str) -> list[TableRef]:
         dialect = self.dialect

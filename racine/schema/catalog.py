@@ -159,8 +159,9 @@ class Asset(relay.Node):
         "(an estimate), `primaryKey`, `foreignKeys`, `indexes`, `viewSql`, `lastScannedAt` "
         "(when a scan last read it; `updatedAt` moves only when something changed); "
         "`sourceKey` where "
-        "the engine gives an id a rename keeps (PostgreSQL: a relation's OID, a column's "
-        "`oid:attnum`), by which a scan follows renamed tables and columns; `formerNames` "
+        "the engine gives an id a rename keeps (PostgreSQL: a schema's or relation's OID, a "
+        "column's `oid:attnum`), by which a scan follows renamed schemas, tables and "
+        "columns; `formerNames` "
         "(see `formerNames`)."
     )
     deleted: bool = strawberry.field(description="A later scan no longer found it.")

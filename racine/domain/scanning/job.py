@@ -32,7 +32,12 @@ from racine.domain.scanning.merging import CatalogState
 from racine.domain.scanning.model import Scan, TableError
 from racine.domain.scanning.pipeline import ScanRun, checkpoint, reason_of, run_tables
 from racine.domain.scanning.progress import ScanProgress, heartbeat, report
-from racine.domain.scanning.renames import apply_renames, find_renames
+from racine.domain.scanning.renames import (
+    apply_renames,
+    apply_schema_renames,
+    find_renames,
+    find_schema_renames,
+)
 from racine.domain.scanning.rules import selects_schema, selects_table
 from racine.domain.scanning.rulesets import load_rule_set
 from racine.domain.scanning.sources import (
@@ -114,9 +119,11 @@ class ScanJob:
             if not check.ok:
                 raise ScanFailed(f"{check.reason}: {check.message}")
             try:
-                schemas = [s for s in await connector.list_schemas() if selects_schema(rules, s)]
+                shown = await connector.list_schemas()
+                schema_keys = await connector.schema_keys()
             except ConnectionFailed as exc:
                 raise ScanFailed(f"{exc.reason}: {exc.message}") from None
+            schemas = [s for s in shown if selects_schema(rules, s)]
             plan: list[tuple[str, str]] = []
             keys: dict[tuple[str, str], str | None] = {}
             listed: set[str] = set()
@@ -145,6 +152,9 @@ class ScanJob:
                     f"{source.name}.{db_name}",
                     root.id,
                 )
+                keys_of_listed = {s: schema_keys[s] for s in listed if s in schema_keys}
+                schema_renames = find_schema_renames(state, database, shown, keys_of_listed)
+                await apply_schema_renames(uow, actor, state, schema_renames, utcnow())
                 for schema in sorted(listed):
                     containers[schema] = await ensure_container(
                         uow,
@@ -154,6 +164,7 @@ class ScanJob:
                         schema,
                         f"{database.qualified_name}.{schema}",
                         database.id,
+                        schema_keys.get(schema),
                     )
                 renames = find_renames(state, database, keys, containers)
                 await apply_renames(uow, actor, state, renames, containers, utcnow())

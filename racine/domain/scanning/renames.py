@@ -1,4 +1,5 @@
-"""Follow tables and views the source renamed or moved to another schema.
+"""Follow schemas, tables and views the source renamed (tables and views also moved to
+another schema).
 
 A scan matches stored assets by qualified name, so a renamed table would be removed
 under its old name and added as new under the other, and lose what stewards gave it
@@ -15,13 +16,17 @@ A name the catalog knows wins over an id: a table swapped in under a known name 
 blue/green pattern: rename ``t`` to ``t_old``, ``t_new`` to ``t``) keeps ``t``'s
 asset, and ``t_old`` is a new one, as before. Engines without such ids (MySQL,
 MariaDB, SQLite) see a rename as a removal and an addition.
+
+A schema renamed (``ALTER SCHEMA … RENAME``: its OID stays) is followed the same way,
+before its tables: the schema asset takes the new name and everything under it follows,
+so its tables are then found under names the catalog knows.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,7 +37,14 @@ from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.catalog.use_cases import asset_event
 from racine.domain.scanning.merging import MAX_COLUMNS, CatalogState
 
-__all__ = ["Rename", "apply_renames", "find_renames", "record_renames"]
+__all__ = [
+    "Rename",
+    "apply_renames",
+    "apply_schema_renames",
+    "find_renames",
+    "find_schema_renames",
+    "record_renames",
+]
 
 _RELATIONS = (AssetKind.TABLE, AssetKind.VIEW)
 
@@ -122,6 +134,83 @@ async def apply_renames(
                 table,
                 before={"qualifiedName": before[table.id]},
                 after={"qualifiedName": table.qualified_name},
+            )
+        )
+
+
+def find_schema_renames(
+    state: CatalogState, database: Asset, shown: Collection[str], keys: Mapping[str, str]
+) -> list[tuple[Asset, str]]:
+    """Stored schemas of ``database`` the source renamed, with their new names:
+    ``shown`` is every schema the source lists (selected or not), ``keys`` the ids of
+    the schemas the scan will read, by name. As for relations, a known name wins, and
+    an id two stored schemas carry is followed by neither."""
+    by_key: dict[str, list[Asset]] = defaultdict(list)
+    for asset in state.by_name.values():
+        key = asset.detail.get("sourceKey")
+        if (
+            key is not None
+            and asset.kind is AssetKind.SCHEMA
+            and asset.parent_id == database.id
+            and asset.deleted_at is None
+            and asset.name not in shown
+        ):
+            by_key[str(key)].append(asset)
+    return [
+        (by_key[key][0], name)
+        for name, key in sorted(keys.items())
+        if f"{database.qualified_name}.{name}" not in state.by_name
+        and len(by_key.get(key, ())) == 1
+    ]
+
+
+async def apply_schema_renames(
+    uow: CatalogUnitOfWork,
+    actor: Principal,
+    state: CatalogState,
+    renames: Sequence[tuple[Asset, str]],
+    now: datetime,
+) -> None:
+    """Rename the schemas of ``renames`` (from :func:`find_schema_renames`) with all
+    under them, removed ones too: their tables and views, then those tables' columns.
+    Each gets an ``asset.rename`` history entry; the schema and its tables and views
+    are announced as ``ASSET_RENAMED``."""
+    if not renames:
+        return
+    before: dict[uuid.UUID, str] = {}
+    tables: list[Asset] = []
+    for schema, name in renames:
+        parent = schema.qualified_name.rsplit(".", 1)[0]
+        before[schema.id] = schema.qualified_name
+        state.rename(schema, name, f"{parent}.{name}")
+        schema.updated_at = now
+        for table in state.children(schema.id):
+            if table.kind in _RELATIONS:
+                before[table.id] = table.qualified_name
+                state.rename(table, table.name, f"{schema.qualified_name}.{table.name}")
+                table.updated_at = now
+                state.renamed.add(table.id)
+                tables.append(table)
+    children = await uow.catalog.children_of(
+        [t.id for t in tables], [AssetKind.COLUMN], include_deleted=True, limit=MAX_COLUMNS
+    )
+    columns: list[Asset] = []
+    for table in tables:
+        for column in children.get(table.id, []):
+            before[column.id] = column.qualified_name
+            column.move_to(column.name, f"{table.qualified_name}.{column.name}")
+            columns.append(column)
+    moved = [*(s for s, _ in renames), *tables, *columns]
+    await uow.catalog.save_many([], moved)
+    await uow.catalog.reindex([a.id for a in moved])
+    await record_renames(uow, actor, state, [(a, before[a.id]) for a in moved], now)
+    for asset in (*(s for s, _ in renames), *tables):
+        uow.emit(
+            asset_event(
+                "ASSET_RENAMED",
+                asset,
+                before={"qualifiedName": before[asset.id]},
+                after={"qualifiedName": asset.qualified_name},
             )
         )
 

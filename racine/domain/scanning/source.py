@@ -166,6 +166,11 @@ class SourceConnector(Protocol):
         """User schemas, sorted, without the engine's own (``pg_catalog`` …)."""
         ...
 
+    async def schema_keys(self) -> dict[str, str]:
+        """Each schema's id, by name, where the engine gives one a rename keeps
+        (PostgreSQL: its OID); empty elsewhere."""
+        ...
+
     async def list_tables(self, schema: str) -> list[TableRef]:
         """Tables and views of ``schema``, sorted by name."""
         ...

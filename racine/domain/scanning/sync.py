@@ -110,8 +110,10 @@ async def ensure_container(
     name: str,
     qualified: str,
     parent_id: uuid.UUID,
+    key: str | None = None,
 ) -> Asset:
-    """The DATABASE or SCHEMA asset, created (or revived) if need be."""
+    """The DATABASE or SCHEMA asset, created (or revived) if need be; ``key`` is the
+    engine's id of it (a schema's OID), kept as ``detail.sourceKey``."""
     asset = state.by_name.get(qualified)
     if asset is None:
         asset = Asset(
@@ -120,15 +122,22 @@ async def ensure_container(
             qualified_name=qualified,
             source_id=state.source_id,
             parent_id=parent_id,
+            detail={} if key is None else {"sourceKey": key},
         )
         await uow.catalog.save_many([asset], [])
         await uow.catalog.reindex([asset.id])
         state.add(asset)
         uow.emit(asset_event("ASSET_ADDED", asset))
-    elif asset.deleted_at is not None:
+        return asset
+    revived = asset.deleted_at is not None
+    if revived or (key is not None and asset.detail.get("sourceKey") != key):
+        if key is not None:  # a schema dropped and created again has a new one
+            asset.detail = {**asset.detail, "sourceKey": key}
         asset.deleted_at = None
-        asset.updated_at = utcnow()
+        if revived:
+            asset.updated_at = utcnow()
         await uow.catalog.save_many([], [asset])
+    if revived:
         await _record_presence(uow, actor, state, asset.updated_at, revived=[asset])
         uow.emit(asset_event("ASSET_ADDED", asset))
     return asset

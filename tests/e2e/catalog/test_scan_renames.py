@@ -217,7 +217,7 @@ async def test_a_table_swapped_in_under_a_known_name_keeps_that_names_asset(
     assert not [e for e in node["history"]["edges"] if e["node"]["action"] == "asset.rename"]
 
 
-async def test_a_renamed_schema_takes_its_tables_along(gql: Any, subscribe: Any) -> None:
+async def test_a_renamed_schema_is_followed_with_its_tables(gql: Any, subscribe: Any) -> None:
     if not POSTGRES:
         pytest.skip("RACINE_TEST_POSTGRES_URL not set")
     url = POSTGRES
@@ -227,36 +227,58 @@ async def test_a_renamed_schema_takes_its_tables_along(gql: Any, subscribe: Any)
         await conn.execute(text(f'CREATE SCHEMA "{old}"'))
         await conn.execute(text(f'CREATE TABLE "{old}".ledger (id int, note text)'))
     try:
-        # Given a scanned schema whose table a steward described, under rules that
-        # select the schema's next name too
+        # Given a scanned schema that a steward described, as its table, under rules
+        # that select the schema's next name too
         source = await scanned_source(gql, subscribe, url, [old, new], 5)
         ledger = (await _tables(gql))[f"{old}.ledger"]
-        done = await gql.ok(UPDATE_ASSET, {"input": {"id": ledger["id"], "description": "Books"}})
-        assert done["updateAsset"]["errors"] == []
+        schema = await _schema(gql, old)
+        for asset_id, text_ in ((ledger["id"], "Books"), (schema["id"], "Accounting")):
+            done = await gql.ok(UPDATE_ASSET, {"input": {"id": asset_id, "description": text_}})
+            assert done["updateAsset"]["errors"] == []
 
         # When the schema is renamed and the source scanned again
         async with engine.begin() as conn:
             await conn.execute(text(f'ALTER SCHEMA "{old}" RENAME TO "{new}"'))
-        assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+        async with subscribe() as sub:
+            op = await sub.start(CHANGES, {"id": source["id"]})
+            await asyncio.sleep(0.3)  # the subscription is live before the scan starts
+            assert (await scan_to_end(gql, subscribe, source["id"]))[-1]["state"] == "SUCCEEDED"
+            changes = await _changes(sub, op, until=1)
     finally:
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA IF EXISTS "{old}" CASCADE'))
             await conn.execute(text(f'DROP SCHEMA IF EXISTS "{new}" CASCADE'))
         await engine.dispose()
 
-    # Then the table is the same asset under the new schema, with its description, and
-    # only the old schema's own asset is removed
+    # Then the schema is the same asset under its new name, with its description, and
+    # so are its table and columns: nothing is removed or added
+    renamed = (await gql.ok(NODE, {"id": schema["id"]}))["node"]
+    assert renamed["qualifiedName"].endswith(f".{new}")
+    assert (renamed["deleted"], renamed["description"]) == (False, "Accounting")
+    assert renamed["formerNames"] == [schema["qualifiedName"]]
     moved = (await gql.ok(NODE, {"id": ledger["id"]}))["node"]
     assert moved["qualifiedName"].endswith(f"{new}.ledger")
     assert (moved["deleted"], moved["description"]) == (False, "Books")
+    assert [c["qualifiedName"].rsplit(".", 2)[1:] for c in moved["columns"]] == [
+        ["ledger", "id"],
+        ["ledger", "note"],
+    ]
+    assert all(c["qualifiedName"].split(".")[-3] == new for c in moved["columns"])
     every = await gql.ok(TABLES, {"filter": {"kinds": ["SCHEMA"], "includeDeleted": True}})
-    schemas = {
-        e["node"]["qualifiedName"].split(".", 2)[2]: e["node"]["id"]
+    assert [e["node"]["id"] for e in every["assets"]["edges"]] == [schema["id"]]
+    # ...each is in its history, and the schema and table are announced as renamed
+    history = [e["node"] for e in renamed["history"]["edges"]]
+    assert [h["action"] for h in history if h["action"] == "asset.rename"] == ["asset.rename"]
+    kinds = {(c["type"], c["kind"]) for c in changes}
+    assert {("ASSET_RENAMED", "SCHEMA"), ("ASSET_RENAMED", "TABLE")} <= kinds, changes
+    assert not [c for c in changes if c["type"] in ("ASSET_ADDED", "ASSET_REMOVED")], changes
+
+
+async def _schema(gql: Any, name: str) -> dict[str, Any]:
+    every = await gql.ok(TABLES, {"filter": {"kinds": ["SCHEMA"]}})
+    [found] = [
+        e["node"]
         for e in every["assets"]["edges"]
-    }
-    removed = {
-        name
-        for name, asset_id in schemas.items()
-        if (await gql.ok(NODE, {"id": asset_id}))["node"]["deleted"]
-    }
-    assert removed == {old}
+        if e["node"]["qualifiedName"].endswith(f".{name}")
+    ]
+    return found

@@ -147,3 +147,19 @@ async def test_missing_table_and_schema_are_not_found(
         await connector.list_tables("no_such_schema_racine")
     with pytest.raises(NotFound):
         await connector.sample(source.schema, "orders", ["no_such_column"])
+
+
+async def test_schemas_carry_the_id_a_rename_keeps(source: Source, connector: SqlConnector) -> None:
+    keys = await connector.schema_keys()
+    if source.kind != "postgresql":
+        assert keys == {}  # MySQL, MariaDB and SQLite have no such ids
+        return
+    key = keys[source.schema]
+    assert key.isdigit() and len(set(keys.values())) == len(keys)
+    other = f"{source.schema}_r"
+    await source.run(f'ALTER SCHEMA "{source.schema}" RENAME TO "{other}"')
+    try:
+        renamed = await connector.schema_keys()
+    finally:
+        await source.run(f'ALTER SCHEMA "{other}" RENAME TO "{source.schema}"')
+    assert renamed[other] == key and source.schema not in renamed

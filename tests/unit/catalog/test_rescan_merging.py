@@ -12,7 +12,7 @@ from typing import Any
 from racine.domain.catalog.model import Asset, AssetKind, JsonText
 from racine.domain.scanning.analysis import ColumnAnalysis
 from racine.domain.scanning.merging import CatalogState, MergedTable, StoredTable, merge_table
-from racine.domain.scanning.renames import find_renames
+from racine.domain.scanning.renames import find_renames, find_schema_renames
 from racine.domain.scanning.source import ColumnMeta, TableKind, TableMeta
 
 SOURCE = uuid.uuid4()
@@ -85,6 +85,36 @@ def test_assets_of_another_database_are_not_followed() -> None:
     _add(state, _asset(AssetKind.TABLE, "wh.old.sales.orders", old_schema, "101"))
     # OIDs are per database: the same number elsewhere is another table.
     assert find_renames(state, db, {("sales", "orders"): "101"}, schemas) == []
+
+
+def test_a_schema_whose_id_is_found_under_an_unknown_name_is_renamed() -> None:
+    state, db, schemas = _catalog()
+    schemas["sales"].detail = {"sourceKey": "50"}
+    schemas["archive"].detail = {"sourceKey": "51"}
+    # "sales" is now shown as "revenue" (same id); "archive" is still shown
+    shown = ["archive", "revenue"]
+    found = find_schema_renames(state, db, shown, {"archive": "51", "revenue": "50"})
+    assert found == [(schemas["sales"], "revenue")]
+
+
+def test_schemas_known_by_name_still_shown_ambiguous_or_elsewhere_are_not_followed() -> None:
+    state, db, schemas = _catalog()
+    schemas["sales"].detail = {"sourceKey": "50"}
+    schemas["archive"].detail = {"sourceKey": "50"}  # two stored schemas carry this id
+    assert find_schema_renames(state, db, ["new"], {"new": "50"}) == []
+    # A swap: "archive" is shown again (with another id) and "sales_old" carries
+    # sales's id while "sales" is still shown: no rename
+    schemas["archive"].detail = {"sourceKey": "52"}
+    shown = ["archive", "sales", "sales_old"]
+    assert find_schema_renames(state, db, shown, {"archive": "53", "sales_old": "50"}) == []
+    # A schema of another database with that id is not this one's
+    other = _add(state, _asset(AssetKind.DATABASE, "wh.other", None))
+    moved = _add(state, _asset(AssetKind.SCHEMA, "wh.other.x", other, "60"))
+    assert moved.detail == {"sourceKey": "60"}
+    assert find_schema_renames(state, db, ["y"], {"y": "60"}) == []
+    # A removed schema is not followed either
+    schemas["archive"].deleted_at = datetime.now(UTC)
+    assert find_schema_renames(state, db, ["z"], {"z": "52"}) == []
 
 
 # -- which search documents a re-scan rewrites (``MergedTable.documents``) ----------
