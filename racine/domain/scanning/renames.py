@@ -173,8 +173,8 @@ async def apply_schema_renames(
 ) -> None:
     """Rename the schemas of ``renames`` (from :func:`find_schema_renames`) with all
     under them, removed ones too: their tables and views, then those tables' columns.
-    Each gets an ``asset.rename`` history entry; the schema and its tables and views
-    are announced as ``ASSET_RENAMED``."""
+    Each gets an ``asset.rename`` history entry; the schema and its live tables and
+    views are announced as ``ASSET_RENAMED``."""
     if not renames:
         return
     before: dict[uuid.UUID, str] = {}
@@ -204,7 +204,7 @@ async def apply_schema_renames(
     await uow.catalog.save_many([], moved)
     await uow.catalog.reindex([a.id for a in moved])
     await record_renames(uow, actor, state, [(a, before[a.id]) for a in moved], now)
-    for asset in (*(s for s, _ in renames), *tables):
+    for asset in (*(s for s, _ in renames), *(t for t in tables if t.deleted_at is None)):
         uow.emit(
             asset_event(
                 "ASSET_RENAMED",
