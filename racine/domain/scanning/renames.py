@@ -114,28 +114,7 @@ async def apply_renames(
         state.reparent(table, schema.id)
         table.updated_at = now
         state.renamed.add(table.id)
-    tables = [r.asset for r in renames]
-    children = await uow.catalog.children_of(
-        [t.id for t in tables], [AssetKind.COLUMN], include_deleted=True, limit=MAX_COLUMNS
-    )
-    columns: list[Asset] = []
-    for table in tables:
-        for column in children.get(table.id, []):
-            before[column.id] = column.qualified_name
-            column.move_to(column.name, f"{table.qualified_name}.{column.name}")
-            columns.append(column)
-    await uow.catalog.save_many([], [*tables, *columns])
-    await uow.catalog.reindex([a.id for a in (*tables, *columns)])
-    await record_renames(uow, actor, state, [(a, before[a.id]) for a in (*tables, *columns)], now)
-    for table in tables:
-        uow.emit(
-            asset_event(
-                "ASSET_RENAMED",
-                table,
-                before={"qualifiedName": before[table.id]},
-                after={"qualifiedName": table.qualified_name},
-            )
-        )
+    await _store_moves(uow, actor, state, [r.asset for r in renames], before, now)
 
 
 def find_schema_renames(
@@ -191,6 +170,22 @@ async def apply_schema_renames(
                 table.updated_at = now
                 state.renamed.add(table.id)
                 tables.append(table)
+    await _store_moves(uow, actor, state, [*(s for s, _ in renames), *tables], before, now)
+
+
+async def _store_moves(
+    uow: CatalogUnitOfWork,
+    actor: Principal,
+    state: CatalogState,
+    moved: Sequence[Asset],
+    before: dict[uuid.UUID, str],
+    now: datetime,
+) -> None:
+    """The columns of the ``moved`` tables and views follow their new qualified names;
+    then all are stored and re-indexed, each gets its ``asset.rename`` entry (``before``:
+    the qualified names before, by id), and the live ``moved`` are announced as
+    ``ASSET_RENAMED``."""
+    tables = [a for a in moved if a.kind in _RELATIONS]
     children = await uow.catalog.children_of(
         [t.id for t in tables], [AssetKind.COLUMN], include_deleted=True, limit=MAX_COLUMNS
     )
@@ -200,19 +195,20 @@ async def apply_schema_renames(
             before[column.id] = column.qualified_name
             column.move_to(column.name, f"{table.qualified_name}.{column.name}")
             columns.append(column)
-    moved = [*(s for s, _ in renames), *tables, *columns]
-    await uow.catalog.save_many([], moved)
-    await uow.catalog.reindex([a.id for a in moved])
-    await record_renames(uow, actor, state, [(a, before[a.id]) for a in moved], now)
-    for asset in (*(s for s, _ in renames), *(t for t in tables if t.deleted_at is None)):
-        uow.emit(
-            asset_event(
-                "ASSET_RENAMED",
-                asset,
-                before={"qualifiedName": before[asset.id]},
-                after={"qualifiedName": asset.qualified_name},
+    every = [*moved, *columns]
+    await uow.catalog.save_many([], every)
+    await uow.catalog.reindex([a.id for a in every])
+    await record_renames(uow, actor, state, [(a, before[a.id]) for a in every], now)
+    for asset in moved:
+        if asset.deleted_at is None:
+            uow.emit(
+                asset_event(
+                    "ASSET_RENAMED",
+                    asset,
+                    before={"qualifiedName": before[asset.id]},
+                    after={"qualifiedName": asset.qualified_name},
+                )
             )
-        )
 
 
 async def record_renames(
