@@ -20,6 +20,7 @@ from racine.domain.events import GAP, Channels
 from racine.domain.paging import MAX_PAGE, Page, PageRequest
 from racine.resolvers.live import live_events
 from racine.schema import catalog as gql
+from racine.schema import catalog_inputs as ci
 from racine.schema import scanning as scan_gql
 from racine.schema import search as search_gql
 from racine.schema.errors import run_mutation
@@ -175,7 +176,7 @@ async def glossary_terms(
     return connection_from_page(page, gql.GlossaryTerm.from_domain)
 
 
-async def update_asset(info: Info, input: gql.UpdateAssetInput) -> gql.UpdateAssetPayload:
+async def update_asset(info: Info, input: ci.UpdateAssetInput) -> ci.UpdateAssetPayload:
     async def action() -> dict[str, Any]:
         properties = input.properties
         if properties is not None and not isinstance(properties, dict):
@@ -198,10 +199,10 @@ async def update_asset(info: Info, input: gql.UpdateAssetInput) -> gql.UpdateAss
         asset = await use_cases.update_asset(_uow(info), info.context.actor, cmd)
         return {"asset": gql.Asset.from_domain(asset)}
 
-    return await run_mutation(info, gql.UpdateAssetPayload, action)
+    return await run_mutation(info, ci.UpdateAssetPayload, action)
 
 
-async def update_assets(info: Info, input: gql.UpdateAssetsInput) -> gql.UpdateAssetsPayload:
+async def update_assets(info: Info, input: ci.UpdateAssetsInput) -> ci.UpdateAssetsPayload:
     async def action() -> dict[str, Any]:
         cmd = use_cases.UpdateAssets(
             asset_ids=_ids(input.ids, "Asset", "ids"),
@@ -215,7 +216,7 @@ async def update_assets(info: Info, input: gql.UpdateAssetsInput) -> gql.UpdateA
         assets = await use_cases.update_assets(_uow(info), info.context.actor, cmd)
         return {"assets": [gql.Asset.from_domain(a) for a in assets]}
 
-    return await run_mutation(info, gql.UpdateAssetsPayload, action)
+    return await run_mutation(info, ci.UpdateAssetsPayload, action)
 
 
 def _term_ids(values: list[Any] | None, field: str) -> tuple[uuid.UUID, ...] | None:
@@ -223,8 +224,8 @@ def _term_ids(values: list[Any] | None, field: str) -> tuple[uuid.UUID, ...] | N
 
 
 async def create_glossary_term(
-    info: Info, input: gql.CreateGlossaryTermInput
-) -> gql.GlossaryTermPayload:
+    info: Info, input: ci.CreateGlossaryTermInput
+) -> ci.GlossaryTermPayload:
     async def action() -> dict[str, Any]:
         cmd = glossary.SaveTerm(
             name=input.name,
@@ -238,12 +239,12 @@ async def create_glossary_term(
         term = await glossary.create_term(_uow(info), info.context.actor, cmd)
         return {"term": gql.GlossaryTerm.from_domain(term)}
 
-    return await run_mutation(info, gql.GlossaryTermPayload, action)
+    return await run_mutation(info, ci.GlossaryTermPayload, action)
 
 
 async def update_glossary_term(
-    info: Info, input: gql.UpdateGlossaryTermInput
-) -> gql.GlossaryTermPayload:
+    info: Info, input: ci.UpdateGlossaryTermInput
+) -> ci.GlossaryTermPayload:
     async def action() -> dict[str, Any]:
         cmd = glossary.SaveTerm(
             term_id=decode_id(input.id, "GlossaryTerm"),
@@ -259,24 +260,24 @@ async def update_glossary_term(
         term = await glossary.update_term(_uow(info), info.context.actor, cmd)
         return {"term": gql.GlossaryTerm.from_domain(term)}
 
-    return await run_mutation(info, gql.GlossaryTermPayload, action)
+    return await run_mutation(info, ci.GlossaryTermPayload, action)
 
 
 async def delete_glossary_term(
-    info: Info, input: gql.DeleteGlossaryTermInput
-) -> gql.GlossaryTermPayload:
+    info: Info, input: ci.DeleteGlossaryTermInput
+) -> ci.GlossaryTermPayload:
     async def action() -> dict[str, Any]:
         term = await glossary.delete_term(
             _uow(info), info.context.actor, decode_id(input.id, "GlossaryTerm")
         )
         return {"term": gql.GlossaryTerm.from_domain(term)}
 
-    return await run_mutation(info, gql.GlossaryTermPayload, action)
+    return await run_mutation(info, ci.GlossaryTermPayload, action)
 
 
 async def _assign(
-    info: Info, input: gql.AssignGlossaryTermInput, assign: bool
-) -> gql.AssignGlossaryTermPayload:
+    info: Info, input: ci.AssignGlossaryTermInput, assign: bool
+) -> ci.AssignGlossaryTermPayload:
     async def action() -> dict[str, Any]:
         cmd = glossary.AssignTerm(
             term_id=decode_id(input.term_id, "GlossaryTerm", field="termId"),
@@ -285,18 +286,18 @@ async def _assign(
         asset, term = await glossary.assign_term(_uow(info), info.context.actor, cmd, assign=assign)
         return {"asset": gql.Asset.from_domain(asset), "term": gql.GlossaryTerm.from_domain(term)}
 
-    return await run_mutation(info, gql.AssignGlossaryTermPayload, action)
+    return await run_mutation(info, ci.AssignGlossaryTermPayload, action)
 
 
 async def assign_glossary_term(
-    info: Info, input: gql.AssignGlossaryTermInput
-) -> gql.AssignGlossaryTermPayload:
+    info: Info, input: ci.AssignGlossaryTermInput
+) -> ci.AssignGlossaryTermPayload:
     return await _assign(info, input, True)
 
 
 async def unassign_glossary_term(
-    info: Info, input: gql.AssignGlossaryTermInput
-) -> gql.AssignGlossaryTermPayload:
+    info: Info, input: ci.AssignGlossaryTermInput
+) -> ci.AssignGlossaryTermPayload:
     return await _assign(info, input, False)
 
 

@@ -13,6 +13,7 @@ from racine.resolvers import catalog as cr
 from racine.resolvers import scanning as sr
 from racine.resolvers.permissions import IsEditor, IsSteward, IsViewer
 from racine.schema import catalog as c
+from racine.schema import catalog_inputs as ci
 from racine.schema import scanning as s
 from racine.schema import search as sg
 from racine.schema.relay import Connection, register_node
@@ -215,8 +216,8 @@ class CatalogMutation:
         permission_classes=[IsEditor],
     )
     async def update_asset(
-        self, info: Info, input: Annotated[c.UpdateAssetInput, INPUT]
-    ) -> c.UpdateAssetPayload:
+        self, info: Info, input: Annotated[ci.UpdateAssetInput, INPUT]
+    ) -> ci.UpdateAssetPayload:
         return await cr.update_asset(info, input)
 
     @strawberry.mutation(
@@ -227,24 +228,24 @@ class CatalogMutation:
         permission_classes=[IsEditor],
     )
     async def update_assets(
-        self, info: Info, input: Annotated[c.UpdateAssetsInput, INPUT]
-    ) -> c.UpdateAssetsPayload:
+        self, info: Info, input: Annotated[ci.UpdateAssetsInput, INPUT]
+    ) -> ci.UpdateAssetsPayload:
         return await cr.update_assets(info, input)
 
     @strawberry.mutation(
         description="Create a glossary term. STEWARD or above.", permission_classes=[IsSteward]
     )
     async def create_glossary_term(
-        self, info: Info, input: Annotated[c.CreateGlossaryTermInput, INPUT]
-    ) -> c.GlossaryTermPayload:
+        self, info: Info, input: Annotated[ci.CreateGlossaryTermInput, INPUT]
+    ) -> ci.GlossaryTermPayload:
         return await cr.create_glossary_term(info, input)
 
     @strawberry.mutation(
         description="Change a glossary term. STEWARD or above.", permission_classes=[IsSteward]
     )
     async def update_glossary_term(
-        self, info: Info, input: Annotated[c.UpdateGlossaryTermInput, INPUT]
-    ) -> c.GlossaryTermPayload:
+        self, info: Info, input: Annotated[ci.UpdateGlossaryTermInput, INPUT]
+    ) -> ci.GlossaryTermPayload:
         return await cr.update_glossary_term(info, input)
 
     @strawberry.mutation(
@@ -252,8 +253,8 @@ class CatalogMutation:
         permission_classes=[IsSteward],
     )
     async def delete_glossary_term(
-        self, info: Info, input: Annotated[c.DeleteGlossaryTermInput, INPUT]
-    ) -> c.GlossaryTermPayload:
+        self, info: Info, input: Annotated[ci.DeleteGlossaryTermInput, INPUT]
+    ) -> ci.GlossaryTermPayload:
         return await cr.delete_glossary_term(info, input)
 
     @strawberry.mutation(
@@ -262,8 +263,8 @@ class CatalogMutation:
         permission_classes=[IsEditor],
     )
     async def assign_glossary_term(
-        self, info: Info, input: Annotated[c.AssignGlossaryTermInput, INPUT]
-    ) -> c.AssignGlossaryTermPayload:
+        self, info: Info, input: Annotated[ci.AssignGlossaryTermInput, INPUT]
+    ) -> ci.AssignGlossaryTermPayload:
         return await cr.assign_glossary_term(info, input)
 
     @strawberry.mutation(
@@ -272,8 +273,8 @@ class CatalogMutation:
         permission_classes=[IsEditor],
     )
     async def unassign_glossary_term(
-        self, info: Info, input: Annotated[c.AssignGlossaryTermInput, INPUT]
-    ) -> c.AssignGlossaryTermPayload:
+        self, info: Info, input: Annotated[ci.AssignGlossaryTermInput, INPUT]
+    ) -> ci.AssignGlossaryTermPayload:
         return await cr.unassign_glossary_term(info, input)
 
 
