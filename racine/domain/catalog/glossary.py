@@ -12,6 +12,7 @@ from racine.domain.audit.record import record
 from racine.domain.catalog.editable import editable
 from racine.domain.catalog.model import Asset, GlossaryTerm, utcnow
 from racine.domain.catalog.ports import CatalogUnitOfWork
+from racine.domain.catalog.term_links import link_terms
 from racine.domain.catalog.use_cases import asset_event
 from racine.domain.errors import Conflict, LimitExceeded, NotFound, ValidationFailed
 
@@ -205,15 +206,10 @@ async def assign_term(
         if term is None:
             raise NotFound("GlossaryTerm", field="termId")
         asset = editable(await uow.catalog.get(cmd.asset_id), field="assetId")
-        if assign:
-            changed = await uow.catalog.assign_term(asset.id, term.id)
-        else:
-            changed = await uow.catalog.unassign_term(asset.id, term.id)
-        if not changed:
+        linked = [term] if assign else []
+        if not await link_terms(uow, actor, asset, linked, [] if assign else [term]):
             return asset, term
         await uow.catalog.reindex([asset.id])
-        action = "asset.assign_term" if assign else "asset.unassign_term"
-        await record(uow, actor, action, "Asset", asset.id, {"term": term.name, "termId": term.id})
         uow.emit(asset_event("ASSET_UPDATED", asset, fields=["glossaryTerms"]))
         await uow.commit()
     return asset, term

@@ -27,6 +27,7 @@ from racine.domain.audit.record import record
 from racine.domain.catalog.editable import editable
 from racine.domain.catalog.model import Asset, GlossaryTerm, utcnow
 from racine.domain.catalog.ports import CatalogUnitOfWork
+from racine.domain.catalog.term_links import link_terms
 from racine.domain.errors import LimitExceeded, NotFound, ValidationFailed
 from racine.domain.events import Channels, Event
 
@@ -262,7 +263,7 @@ async def update_assets(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAss
                 fields = await _edit(uow, actor, asset, edit)
             except ValidationFailed as exc:  # say which asset it was (a limit, usually)
                 raise type(exc)(f"{asset.qualified_name}: {exc.message}", field=exc.field) from None
-            if await _link_terms(uow, actor, asset, terms, gone):
+            if await link_terms(uow, actor, asset, terms, gone):
                 fields.append("glossaryTerms")
             if fields:
                 uow.emit(asset_event("ASSET_UPDATED", asset, fields=fields))
@@ -282,28 +283,6 @@ async def _terms(
     if len(found) != len(wanted):
         raise NotFound("GlossaryTerm", field=field)
     return [found[i] for i in wanted]
-
-
-async def _link_terms(
-    uow: CatalogUnitOfWork,
-    actor: Principal,
-    asset: Asset,
-    add: list[GlossaryTerm],
-    remove: list[GlossaryTerm],
-) -> bool:
-    """Attach ``add`` to ``asset`` and detach ``remove``, each recorded as
-    ``assignGlossaryTerm``/``unassignGlossaryTerm`` record it; whether any changed."""
-    changed = False
-    for terms, link, action in (
-        (add, uow.catalog.assign_term, "asset.assign_term"),
-        (remove, uow.catalog.unassign_term, "asset.unassign_term"),
-    ):
-        for term in terms:
-            if await link(asset.id, term.id):
-                diff = {"term": term.name, "termId": term.id}
-                await record(uow, actor, action, "Asset", asset.id, diff)
-                changed = True
-    return changed
 
 
 async def _edit(
