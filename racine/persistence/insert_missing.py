@@ -6,7 +6,7 @@ once both read them before either commits; a plain INSERT in the second then hit
 table's primary key (on PostgreSQL after waiting for the first to commit, on SQLite
 once it gets the write lock). The row it wanted is there, which is all it asked for:
 ``INSERT ... ON CONFLICT DO NOTHING`` (both dialects) skips it instead of failing the
-call, and tells the caller how many rows it did add, so a call that added none
+call, and tells the caller which rows it did add, so a call that added none
 records and announces nothing, as when it found the link on reading.
 """
 
@@ -21,21 +21,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 __all__ = ["insert_missing"]
 
+_CHUNK = 1000
+"""Rows per statement: 100 assets x 50 tags, two parameters each, would pass SQLite's
+and asyncpg's 32,767 bound parameters at ~16,000 rows; a chunk stays far below."""
+
 
 async def insert_missing(
     session: AsyncSession, table: FromClause, rows: Sequence[Mapping[str, Any]]
-) -> int:
-    """Insert those of ``rows`` whose key (any unique key of ``table``) is free, as one
-    statement; the number inserted. Meant for a few rows (one link, a form's tags)."""
+) -> list[tuple[Any, ...]]:
+    """Insert those of ``rows`` whose key (any unique key of ``table``) is free, one
+    statement per ``_CHUNK`` rows; the primary keys of the rows inserted."""
     if not rows:
-        return 0
+        return []
     assert isinstance(table, Table), table
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    first = next(iter(table.primary_key.columns))
-    statement = (
-        dialect.insert(table)
-        .values([dict(r) for r in rows])
-        .on_conflict_do_nothing()
-        .returning(first)
-    )
-    return len((await session.execute(statement)).all())
+    inserted: list[tuple[Any, ...]] = []
+    for first in range(0, len(rows), _CHUNK):
+        statement = (
+            dialect.insert(table)
+            .values([dict(r) for r in rows[first : first + _CHUNK]])
+            .on_conflict_do_nothing()
+            .returning(*table.primary_key.columns)
+        )
+        inserted.extend(tuple(row) for row in await session.execute(statement))
+    return inserted

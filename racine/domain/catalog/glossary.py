@@ -207,7 +207,7 @@ async def assign_term(
             raise NotFound("GlossaryTerm", field="termId")
         asset = editable(await uow.catalog.get(cmd.asset_id), field="assetId")
         linked = [term] if assign else []
-        if not await link_terms(uow, actor, asset, linked, [] if assign else [term]):
+        if not await link_terms(uow, actor, [asset], linked, [] if assign else [term]):
             return asset, term
         await uow.catalog.reindex([asset.id])
         uow.emit(asset_event("ASSET_UPDATED", asset, fields=["glossaryTerms"]))

@@ -22,6 +22,7 @@ __all__ = [
     "ColumnClassification",
     "GlossaryTerm",
     "JsonText",
+    "LinkChanges",
     "utcnow",
 ]
 
@@ -143,3 +144,20 @@ class GlossaryTerm:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class LinkChanges:
+    """What an edit of one link list (tags, owners or glossary terms) of many assets
+    did: the ``(asset id, item)`` pairs it added and removed."""
+
+    added: list[tuple[uuid.UUID, Any]] = field(default_factory=list)
+    removed: list[tuple[uuid.UUID, Any]] = field(default_factory=list)
+
+    def by_asset(self) -> dict[uuid.UUID, tuple[list[Any], list[Any]]]:
+        """The items added to and removed from each asset whose list changed."""
+        out: dict[uuid.UUID, tuple[list[Any], list[Any]]] = {}
+        for side, pairs in enumerate((self.added, self.removed)):
+            for asset_id, item in pairs:
+                out.setdefault(asset_id, ([], []))[side].append(item)
+        return out

@@ -122,54 +122,105 @@ def _one_way(whole: object, add: tuple[Any, ...], remove: tuple[Any, ...], names
         raise ValidationFailed(f"an item is both in {adding} and {removing}", field=removing)
 
 
-async def _edit_list(
+async def _replace_list(
     key: str,
-    whole: list[Any] | None,
-    add: list[Any],
-    remove: list[Any],
+    whole: list[Any],
     read: Callable[[], Awaitable[list[Any]]],
     replace: Callable[[list[Any]], Awaitable[bool]],
-    change: Callable[[list[Any], list[Any]], Awaitable[bool]],
-    limit: int,
-    add_field: str,
 ) -> dict[str, Any]:
-    """The history diff's entry ``key`` for a list replaced (``whole``) or changed
-    (``add``/``remove``), or none if it did not change. A change that leaves more
-    than ``limit`` items is LIMIT_EXCEEDED on ``add_field`` (checked after it: other
-    edits may have added items since the caller read the list)."""
+    """The history diff's entry ``key`` for a list replaced by ``whole``, or none if it
+    did not change."""
     before = await read()
-    if whole is not None:
-        # False when an identical edit committed since the read: nothing to record
-        if set(whole) != set(before) and await replace(whole):
-            return {key: {"before": before, "after": whole}}
+    # False when an identical edit committed since the read: nothing to record
+    if set(whole) != set(before) and await replace(whole):
+        return {key: {"before": before, "after": whole}}
+    return {}
+
+
+_LIMITS = {"tags": (MAX_TAGS, "addTags"), "owners": (MAX_OWNERS, "addOwnerIds")}
+
+
+async def _change_lists(
+    uow: CatalogUnitOfWork, assets: list[Asset], key: str, add: list[Any], remove: list[Any]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Add ``add`` to and remove ``remove`` from the ``key`` list (``tags`` or
+    ``owners``) of each of ``assets``, in a few statements whatever their number: the
+    history diff's entry ``key`` of each asset it changed. An asset left with more than
+    the list's limit is LIMIT_EXCEEDED, named when there are several (checked after
+    the change: other edits may have added items since the lists were read)."""
+    if not (add or remove):
         return {}
-    if not await change(add, remove):
-        return {}
-    after = await read()
-    if len(after) > limit:
-        raise LimitExceeded(f"at most {limit} {key}", field=add_field)
-    return {key: {"before": before, "after": after}}
+    catalog = uow.catalog
+    read, change = (
+        (catalog.tags_for, catalog.change_tags)
+        if key == "tags"
+        else (catalog.owners_for, catalog.change_owners)
+    )
+    limit, field = _LIMITS[key]
+    ids = [a.id for a in assets]
+    before = await read(ids)
+    changed = (await change(ids, add, remove)).by_asset()
+    after = await read([i for i in ids if i in changed]) if changed else {}
+    diffs: dict[uuid.UUID, dict[str, Any]] = {}
+    for asset in assets:
+        if asset.id not in changed:
+            continue
+        now = after.get(asset.id, [])
+        if len(now) > limit:
+            named = f"{asset.qualified_name}: " if len(assets) > 1 else ""
+            raise LimitExceeded(f"{named}at most {limit} {key}", field=field)
+        diffs[asset.id] = {key: {"before": before.get(asset.id, []), "after": now}}
+    return diffs
+
+
+def _tag_changes(add: tuple[str, ...], remove: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Tags to add (checked and cleaned) and to remove."""
+    _one_way(None, add, remove, "tags addTags removeTags")
+    if len(remove) > MAX_TAGS:
+        raise LimitExceeded(f"at most {MAX_TAGS} tags", field="removeTags")
+    return _clean_tags(add, "addTags"), [t.strip() for t in remove]
+
+
+async def _users(uow: CatalogUnitOfWork, ids: tuple[uuid.UUID, ...], field: str) -> list[uuid.UUID]:
+    """``ids`` (each once) if they are at most ``MAX_OWNERS`` users that exist."""
+    owners = list(dict.fromkeys(ids))
+    if len(owners) > MAX_OWNERS:
+        raise LimitExceeded(f"at most {MAX_OWNERS} owners", field=field)
+    if owners and len(await uow.users.get_many(owners)) != len(owners):
+        raise NotFound("User", field=field)
+    return owners
+
+
+async def _name_owners(uow: CatalogUnitOfWork, diffs: list[dict[str, Any]]) -> None:
+    """Give each diff that changes owners ``ownerNames``: the ids say who; the names, as
+    they were, let the history be read as it is (one query for all the diffs)."""
+    changes = [d["owners"] for d in diffs if "owners" in d]
+    if not changes:
+        return
+    users = await uow.users.get_many(
+        list(dict.fromkeys(i for change in changes for side in change.values() for i in side))
+    )
+    for diff in diffs:
+        if "owners" in diff:
+            change = diff["owners"]
+            diff["ownerNames"] = {
+                side: [users[i].name if i in users else None for i in change[side]]
+                for side in change
+            }
 
 
 async def _edit_tags(uow: CatalogUnitOfWork, asset: Asset, cmd: UpdateAsset) -> dict[str, Any]:
     """The tags' entry of the history diff, or none if they did not change."""
     _one_way(cmd.tags, cmd.add_tags, cmd.remove_tags, "tags addTags removeTags")
-    if len(cmd.remove_tags) > MAX_TAGS:
-        raise LimitExceeded(f"at most {MAX_TAGS} tags", field="removeTags")
+    if cmd.tags is None:
+        add, remove = _tag_changes(cmd.add_tags, cmd.remove_tags)
+        return (await _change_lists(uow, [asset], "tags", add, remove)).get(asset.id, {})
 
     async def read() -> list[Any]:
         return list((await uow.catalog.tags_for([asset.id])).get(asset.id, []))
 
-    return await _edit_list(
-        "tags",
-        None if cmd.tags is None else _clean_tags(cmd.tags),
-        _clean_tags(cmd.add_tags, "addTags"),
-        [t.strip() for t in cmd.remove_tags],
-        read,
-        lambda tags: uow.catalog.set_tags(asset.id, tags),
-        lambda add, remove: uow.catalog.change_tags(asset.id, add, remove),
-        MAX_TAGS,
-        "addTags",
+    return await _replace_list(
+        "tags", _clean_tags(cmd.tags), read, lambda tags: uow.catalog.set_tags(asset.id, tags)
     )
 
 
@@ -181,33 +232,20 @@ async def _edit_owners(uow: CatalogUnitOfWork, asset: Asset, cmd: UpdateAsset) -
         cmd.remove_owner_ids,
         "ownerIds addOwnerIds removeOwnerIds",
     )
-    field = "ownerIds" if cmd.owner_ids is not None else "addOwnerIds"
-    owners = list(dict.fromkeys(cmd.owner_ids if cmd.owner_ids is not None else cmd.add_owner_ids))
-    if len(owners) > MAX_OWNERS:
-        raise LimitExceeded(f"at most {MAX_OWNERS} owners", field=field)
-    if len(await uow.users.get_many(owners)) != len(owners):
-        raise NotFound("User", field=field)
+    if cmd.owner_ids is None:
+        add = await _users(uow, cmd.add_owner_ids, "addOwnerIds")
+        remove = list(cmd.remove_owner_ids)
+        diff = (await _change_lists(uow, [asset], "owners", add, remove)).get(asset.id, {})
+    else:
+        owners = await _users(uow, cmd.owner_ids, "ownerIds")
 
-    async def read() -> list[Any]:
-        return list((await uow.catalog.owners_for([asset.id])).get(asset.id, []))
+        async def read() -> list[Any]:
+            return list((await uow.catalog.owners_for([asset.id])).get(asset.id, []))
 
-    diff = await _edit_list(
-        "owners",
-        owners if cmd.owner_ids is not None else None,
-        owners,
-        list(cmd.remove_owner_ids),
-        read,
-        lambda ids: uow.catalog.set_owners(asset.id, ids),
-        lambda add, remove: uow.catalog.change_owners(asset.id, add, remove),
-        MAX_OWNERS,
-        "addOwnerIds",
-    )
-    if diff:
-        # The ids say who; the names, as they were, let the history be read as it is.
-        change = diff["owners"]
-        users = await uow.users.get_many(list(dict.fromkeys([*change["before"], *change["after"]])))
-        names = {user_id: user.name for user_id, user in users.items()}
-        diff["ownerNames"] = {side: [names.get(i) for i in change[side]] for side in change}
+        diff = await _replace_list(
+            "owners", owners, read, lambda ids: uow.catalog.set_owners(asset.id, ids)
+        )
+    await _name_owners(uow, [diff])
     return diff
 
 
@@ -245,30 +283,36 @@ async def update_assets(uow: CatalogUnitOfWork, actor: Principal, cmd: UpdateAss
         raise ValidationFailed("name tags, owners or terms to add or remove", field="addTags")
     if set(cmd.add_term_ids) & set(cmd.remove_term_ids):
         raise ValidationFailed("a term both added and removed", field="addTermIds")
+    _one_way(None, cmd.add_owner_ids, cmd.remove_owner_ids, "ownerIds addOwnerIds removeOwnerIds")
+    add_tags, remove_tags = _tag_changes(cmd.add_tags, cmd.remove_tags)
     async with uow:
         terms = await _terms(uow, cmd.add_term_ids, "addTermIds")
         gone = await _terms(uow, cmd.remove_term_ids, "removeTermIds")
+        owners = await _users(uow, cmd.add_owner_ids, "addOwnerIds")
         found = await uow.catalog.get_many(ids)
         assets = [editable(found.get(i), field="ids") for i in ids]
-        changed: list[Asset] = []
-        for asset in assets:
-            edit = UpdateAsset(
-                asset.id,
-                add_tags=cmd.add_tags,
-                remove_tags=cmd.remove_tags,
-                add_owner_ids=cmd.add_owner_ids,
-                remove_owner_ids=cmd.remove_owner_ids,
-            )
-            try:
-                fields = await _edit(uow, actor, asset, edit)
-            except ValidationFailed as exc:  # say which asset it was (a limit, usually)
-                raise type(exc)(f"{asset.qualified_name}: {exc.message}", field=exc.field) from None
-            if await link_terms(uow, actor, asset, terms, gone):
-                fields.append("glossaryTerms")
-            if fields:
-                uow.emit(asset_event("ASSET_UPDATED", asset, fields=fields))
-                changed.append(asset)
+        # Each list is changed for every asset at once: a batch costs the statements
+        # of one asset, not one asset's statements per asset.
+        diffs: dict[uuid.UUID, dict[str, Any]] = {a.id: {} for a in assets}
+        for key, add, remove in (
+            ("tags", add_tags, remove_tags),
+            ("owners", owners, list(cmd.remove_owner_ids)),
+        ):
+            for asset_id, entry in (await _change_lists(uow, assets, key, add, remove)).items():
+                diffs[asset_id] |= entry
+        await _name_owners(uow, list(diffs.values()))
+        edited = [a for a in assets if diffs[a.id]]
+        now = utcnow()
+        for asset in edited:
+            asset.updated_at = now
+            await record(uow, actor, "asset.update", "Asset", asset.id, diffs[asset.id])
+        linked = await link_terms(uow, actor, assets, terms, gone)
+        changed = [a for a in assets if diffs[a.id] or a.id in linked]
+        for asset in changed:
+            fields = sorted(diffs[asset.id]) + (["glossaryTerms"] if asset.id in linked else [])
+            uow.emit(asset_event("ASSET_UPDATED", asset, fields=fields))
         if changed:
+            await uow.catalog.save_many([], edited)
             await uow.catalog.reindex([a.id for a in changed])
             await uow.commit()
     return assets

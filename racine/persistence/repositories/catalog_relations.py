@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from racine.domain.catalog.model import LinkChanges
 from racine.persistence.insert_missing import insert_missing
 from racine.persistence.repositories.chunks import chunks
 from racine.persistence.tables.catalog import AssetOwnerRow, AssetTagRow, AssetTermRow
@@ -54,33 +55,46 @@ class RelationsMixin:
         return await self._replace(asset_id, AssetOwnerRow.user_id, owners)
 
     async def change_tags(
-        self, asset_id: uuid.UUID, add: Sequence[str], remove: Sequence[str]
-    ) -> bool:
-        """Add and remove tags, leaving the others as they are (also those another
-        edit added since the caller read them); False if that changed nothing."""
-        return await self._change(asset_id, AssetTagRow.tag, add, remove)
+        self, ids: Sequence[uuid.UUID], add: Sequence[str], remove: Sequence[str]
+    ) -> LinkChanges:
+        """Add ``add`` to and remove ``remove`` from the tags of each of ``ids``, leaving
+        the others as they are (also those another edit added since the caller read
+        them): the (asset id, tag) pairs it added and removed."""
+        return await self._change(ids, AssetTagRow.tag, add, remove)
 
     async def change_owners(
-        self, asset_id: uuid.UUID, add: Sequence[uuid.UUID], remove: Sequence[uuid.UUID]
-    ) -> bool:
-        """Add and remove owners, leaving the others as they are; False if that
-        changed nothing."""
-        return await self._change(asset_id, AssetOwnerRow.user_id, add, remove)
+        self, ids: Sequence[uuid.UUID], add: Sequence[uuid.UUID], remove: Sequence[uuid.UUID]
+    ) -> LinkChanges:
+        """As :meth:`change_tags`, for owners (user ids)."""
+        return await self._change(ids, AssetOwnerRow.user_id, add, remove)
+
+    async def change_terms(
+        self, ids: Sequence[uuid.UUID], add: Sequence[uuid.UUID], remove: Sequence[uuid.UUID]
+    ) -> LinkChanges:
+        """As :meth:`change_tags`, for glossary terms (term ids): a link already there,
+        also one made by a call committed since this one began, is not added again."""
+        return await self._change(ids, AssetTermRow.term_id, add, remove)
 
     async def _change(
-        self, asset_id: uuid.UUID, column: Any, add: Sequence[Any], remove: Sequence[Any]
-    ) -> bool:
+        self, ids: Sequence[uuid.UUID], column: Any, add: Sequence[Any], remove: Sequence[Any]
+    ) -> LinkChanges:
+        """One delete (``RETURNING`` what it removed) per 500 assets and one insert of
+        the missing pairs per 1,000 (see ``insert_missing``), whatever the number of
+        assets."""
         table = column.class_.__table__
-        removed = 0
+        removed: list[tuple[uuid.UUID, Any]] = []
         if remove:
-            result = await self.session.execute(
-                delete(table).where(table.c.asset_id == asset_id, column.in_(list(remove)))
-            )
-            removed = getattr(result, "rowcount", 0)
-        added = await insert_missing(
-            self.session, table, [{"asset_id": asset_id, column.key: v} for v in add]
-        )
-        return bool(removed) or added > 0
+            for chunk in chunks(ids):
+                result = await self.session.execute(
+                    delete(table)
+                    .where(table.c.asset_id.in_(chunk), column.in_(list(remove)))
+                    .returning(table.c.asset_id, column)
+                )
+                removed.extend((asset_id, value) for asset_id, value in result)
+        rows = [{"asset_id": i, column.key: v} for i in dict.fromkeys(ids) for v in add]
+        inserted = await insert_missing(self.session, table, rows)  # (asset_id, item) keys
+        added = [(asset_id, value) for asset_id, value in inserted]
+        return LinkChanges(added, removed)
 
     async def _replace(self, asset_id: uuid.UUID, column: Any, values: Sequence[Any]) -> bool:
         """Make ``values`` the asset's values of ``column`` (of a link table keyed by
@@ -92,22 +106,7 @@ class RelationsMixin:
         added = await insert_missing(
             self.session, table, [{"asset_id": asset_id, column.key: v} for v in values]
         )
-        return bool(getattr(removed, "rowcount", 0)) or added > 0
-
-    async def assign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> bool:
-        """Attach the term; False if it already was (also attached by a call committed
-        since this one began: see ``insert_missing``)."""
-        rows = [{"asset_id": asset_id, "term_id": term_id}]
-        return await insert_missing(self.session, AssetTermRow.__table__, rows) > 0
-
-    async def unassign_term(self, asset_id: uuid.UUID, term_id: uuid.UUID) -> bool:
-        """Detach the term; False if it was not attached."""
-        result = await self.session.execute(
-            delete(AssetTermRow).where(
-                AssetTermRow.asset_id == asset_id, AssetTermRow.term_id == term_id
-            )
-        )
-        return bool(getattr(result, "rowcount", 0))
+        return bool(getattr(removed, "rowcount", 0)) or bool(added)
 
     async def assets_with_term(self, term_id: uuid.UUID) -> list[uuid.UUID]:
         return list(

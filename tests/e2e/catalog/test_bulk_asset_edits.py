@@ -204,3 +204,63 @@ async def test_bulk_glossary_terms_with_tags_in_one_step(
     detached = await gql.ok(UPDATE_ASSETS, {"input": {"ids": ids, "removeTermIds": [term["id"]]}})
     assert detached["updateAssets"]["errors"] == []
     assert not (await gql.ok(SEARCH, {"q": "clientele"}))["search"]["edges"]
+
+
+TABLE_COLUMNS = """
+query($source: ID!) {
+  assets(filter: {dataSourceIds: [$source], kinds: [COLUMN]}, first: 100) {
+    edges { node { id } }
+  }
+}
+"""
+LINKS = """
+query($id: ID!) {
+  node(id: $id) { ... on Asset { tags owners { id } glossaryTerms { id } } }
+}
+"""
+
+
+async def test_a_bulk_edit_costs_as_many_statements_for_many_assets_as_for_two(
+    gql: Any, shop_sqlite: Path, scan_and_wait: Any, user_with_role: Any, request_statements: Any
+) -> None:
+    # Given every column of a scanned source, an owner-to-be and a glossary term
+    source = await _source(gql, "shop", f"sqlite:///{shop_sqlite}")
+    assert (await scan_and_wait(source["id"]))["state"] == "SUCCEEDED"
+    listed = (await gql.ok(TABLE_COLUMNS, {"source": source["id"]}))["assets"]["edges"]
+    ids = [e["node"]["id"] for e in listed]
+    assert len(ids) >= 10, ids
+    owner, _ = await user_with_role("EDITOR")
+    term = (await gql.ok(CREATE_TERM, {"input": {"name": "Shop data"}}))["createGlossaryTerm"][
+        "term"
+    ]["id"]
+    await gql.ok(UPDATE_ASSETS, {"input": {"ids": ids[:1], "addTags": ["warm"]}})
+
+    async def count(batch: list[str], change: dict[str, Any]) -> int:
+        with request_statements() as statements:
+            done = (await gql.ok(UPDATE_ASSETS, {"input": {"ids": batch, **change}}))[
+                "updateAssets"
+            ]
+        assert done["errors"] == [], done
+        return len(statements)
+
+    # When a tag, an owner and the term are added to two columns, then to all the others,
+    # and then removed the same way
+    add = {"addTags": ["pii"], "addOwnerIds": [owner], "addTermIds": [term]}
+    remove = {"removeTags": ["pii"], "removeOwnerIds": [owner], "removeTermIds": [term]}
+    added = [await count(ids[:2], add), await count(ids[2:], add)]
+    links = [(await gql.ok(LINKS, {"id": i}))["node"] for i in ids]
+    removed = [await count(ids[:2], remove), await count(ids[2:], remove)]
+    left = [(await gql.ok(LINKS, {"id": i}))["node"] for i in ids]
+
+    # Then every column had them, and has them no more...
+    assert all(
+        "pii" in n["tags"]
+        and n["owners"] == [{"id": owner}]
+        and n["glossaryTerms"] == [{"id": term}]
+        for n in links
+    ), links
+    assert all(
+        "pii" not in n["tags"] and n["owners"] == [] and n["glossaryTerms"] == [] for n in left
+    ), left
+    # ...and the statements did not grow with the number of assets
+    assert added[0] == added[1] and removed[0] == removed[1], (added, removed)
