@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, cast
 
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from racine.domain.access.model import Role
@@ -76,17 +75,15 @@ async def asset_sensitivity(info: Info, asset: Asset) -> gql.Sensitivity | None:
     return gql.Sensitivity.of(await info.context.loaders.asset_sensitivity.load(asset.id))
 
 
-async def asset_profile(info: Info, asset: Asset) -> JSON | None:
-    """The stored profile; for a sensitive column, masked (see ``profiles``)."""
-    if asset.profile is None:
+async def asset_profile(info: Info, asset: Asset) -> dict[str, Any] | None:
+    """A column's stored profile; for a sensitive column, masked (see ``profiles``)."""
+    if asset.profile is None or asset.kind is not AssetKind.COLUMN:
         return None
-    if asset.kind is not AssetKind.COLUMN:
-        return cast(JSON, asset.profile)
     rows = await info.context.loaders.asset_classifications.load(asset.id)
     mask_with = masking_type(rows, await _levels(info, (r.type_key for r in rows)))
     if mask_with is None:
-        return cast(JSON, asset.profile)
-    return cast(JSON, mask_profile(asset.profile, mask_with))
+        return dict(asset.profile)
+    return mask_profile(asset.profile, mask_with)
 
 
 async def label_actor(info: Info, label: ColumnClassification) -> User | None:

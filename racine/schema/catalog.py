@@ -28,6 +28,7 @@ from racine.schema.classification import (
     ClassificationType,
     Sensitivity,
 )
+from racine.schema.profiles import ColumnProfile
 from racine.schema.relay import Connection, encode_id
 
 if TYPE_CHECKING:
@@ -179,15 +180,15 @@ class Asset(relay.Node):
         )
 
     @strawberry.field(
-        description="Column profile of the last scan (counts, null/distinct ratios, min/max, "
-        "quantiles, histogram, top values). A sensitive column (CONFIDENTIAL or above, or "
-        "a CONFIRMED label) shows no raw value: top values, min and max are masked "
-        "(`****1234`, `****@example.com`, `****`), quantiles and histogram are omitted."
+        description="A column's profile at its last scan: counts, null and distinct ratios, "
+        "min/max, mean, quantiles, histogram, lengths, top values. Null for other kinds, "
+        "for a column scanned without profiling, and for one the scanning user may not read."
     )
-    async def profile(self, info: Info) -> JSON | None:
+    async def profile(self, info: Info) -> ColumnProfile | None:
         from racine.resolvers import classification as cr
 
-        return await cr.asset_profile(info, self.raw)
+        data = await cr.asset_profile(info, self.raw)
+        return None if data is None else ColumnProfile.from_domain(data)
 
     @strawberry.field(
         description="Sensitivity label derived from classifications: a column's highest "

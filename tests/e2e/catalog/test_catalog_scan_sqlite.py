@@ -44,7 +44,8 @@ query($filter: AssetFilter) {
   assets(filter: $filter, first: 50) {
     totalCount
     edges { node { id kind name qualifiedName rowCount
-      columns { id name dataType nullable position profile
+      columns { id name dataType nullable position
+                profile { sampledRows kind min max topValues { value count } }
                 classifications { typeKey state source confidence } } } }
   }
 }
@@ -153,11 +154,11 @@ async def test_sqlite_source_scan_browse_search(
         "signup_date",
     ]
     assert cols["full_name"]["nullable"] is False and cols["id"]["position"] == 1
-    assert cols["id"]["profile"]["count"] == 59
+    assert cols["id"]["profile"]["sampledRows"] == 59
     email = cols["email_address"]
     assert any(c["typeKey"] == "EMAIL" for c in email["classifications"]), email
     # A sensitive column keeps no raw values in its profile.
-    assert email["profile"]["top_values"] == [] and email["profile"].get("min") is None
+    assert email["profile"]["topValues"] == [] and email["profile"]["min"] is None
 
     # Search finds the column by its name, exact match first, with facets and highlights.
     found = (await gql.ok(SEARCH, {"q": "email_address"}))["search"]

@@ -72,14 +72,14 @@ async def test_a_mysql_table_granted_by_column_is_cataloged_with_what_it_may_rea
         assert set(by_name) == {"customers", "orders"}
         customers = {c["name"]: c for c in by_name["customers"]["columns"]}
         assert list(customers) == ["id", "email", "tier", "balance"]
-        assert customers["balance"]["profile"]["count"] == 40
+        assert customers["balance"]["profile"]["sampledRows"] == 40
         assert any(c["typeKey"] == "EMAIL" for c in customers["email"]["classifications"])
         assert customers["tier"]["profile"] is None
         assert customers["tier"]["dataType"].upper().startswith("ENUM")
         assert customers["id"]["nullable"] is False
         orders = {c["name"]: c for c in by_name["orders"]["columns"]}
         assert list(orders) == ["id", "card", "note"]
-        assert orders["note"]["profile"]["count"] == 2
+        assert orders["note"]["profile"]["sampledRows"] == 2
         assert orders["card"]["profile"] is None and orders["card"]["classifications"] == []
 
         # ...and the scan's per-table results say which columns could not be read: on its

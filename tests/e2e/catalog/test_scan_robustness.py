@@ -312,7 +312,7 @@ async def test_exotic_postgres_types_are_catalogued_and_profiled(
         assert set(cols) == set(EXOTIC)
         for name, col in cols.items():
             assert col["dataType"] and col["dataType"] != "UNKNOWN", (name, col)
-            assert col["profile"] is not None and col["profile"]["count"] == 50, (name, col)
+            assert col["profile"] is not None and col["profile"]["sampledRows"] == 50, (name, col)
         assert "mood_t" in cols["mood"]["dataType"] and "addr_t" in cols["place"]["dataType"]
         await _alive(gql)
     finally:
@@ -343,7 +343,7 @@ async def test_undecodable_bytes_in_sqlite_do_not_stop_the_scan(
     assert (steps[-1]["tablesDone"], steps[-1]["errors"]) == (1, []), steps[-1]
     found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]
     cols = {c["name"]: c for c in found["edges"][0]["node"]["columns"]}
-    assert cols["label"]["profile"]["count"] == 24 and cols["payload"]["profile"] is not None
+    assert cols["label"]["profile"]["sampledRows"] == 24 and cols["payload"]["profile"] is not None
     await _alive(gql)
 
 
@@ -405,7 +405,7 @@ async def test_mysql_source_is_scanned(gql: Any, subscribe: Any, mysql_db: tuple
     assert any(c["typeKey"] == "EMAIL" for c in cols["email"]["classifications"]), cols
     assert cols["tier"]["dataType"].upper().startswith("ENUM")
     assert cols["meta"]["dataType"] == "JSON"  # MariaDB: LONGTEXT CHECK (json_valid(meta))
-    assert cols["balance"]["profile"]["count"] == 40
+    assert cols["balance"]["profile"]["sampledRows"] == 40
     await _alive(gql)
 
 
@@ -457,7 +457,7 @@ async def test_a_mysql_view_readable_without_show_view_is_cataloged(
         view = {c["name"]: c for c in by_name["gold"]["columns"]}
         assert list(view) == ["id", "email"]
         assert [view[c]["dataType"] for c in view] == [table[c]["dataType"] for c in view]
-        assert view["email"]["profile"]["count"] == 20
+        assert view["email"]["profile"]["sampledRows"] == 20
         await _alive(gql)
     finally:
         async with admin.begin() as conn:

@@ -15,7 +15,8 @@ from racine.schema.relay import decode_id, encode_id
 
 COLUMNS = """
 { assets(filter: {kinds: [COLUMN]}, first: 100) { edges { node {
-    id qualifiedName sensitivity profile
+    id qualifiedName sensitivity
+    profile { sampledRows nullCount nullRatio distinctCount distinctRatio kind kindCounts { kind count } sensitive masked min max mean std p25 median p75 nanCount infiniteCount histogram { lower upper count } lengthMin lengthMean lengthMax topValues { value count } }
     classifications {
       typeKey state source confidence updatedAt sensitivity
       type { name category sensitivity }
@@ -170,7 +171,7 @@ async def test_sensitive_values_are_masked_and_sensitivity_filters(
     # Order numbers are not sensitive: their profile shows real top values
     numbers = _raw(settings, "SELECT order_number FROM orders")
     order = columns["orders.order_number"]
-    shown = [t["value"] for t in order["profile"]["top_values"]]
+    shown = [t["value"] for t in order["profile"]["topValues"]]
     assert shown and set(shown) <= set(numbers)
     assert order["sensitivity"] is None
 
@@ -183,11 +184,11 @@ async def test_sensitive_values_are_masked_and_sensitivity_filters(
     # Then their profile shows only masked values keeping the last four digits
     masked = (await _columns(gql))["orders.order_number"]["profile"]
     tails = {n[-4:] for n in numbers}
-    assert masked["top_values"] and all(
+    assert masked["masked"] is True and masked["topValues"] and all(
         re.fullmatch(r"\*{4}\d{4}", t["value"]) and t["value"][4:] in tails
-        for t in masked["top_values"])
+        for t in masked["topValues"])
     assert not any(n in json.dumps(masked) for n in numbers)
-    assert masked.get("histogram") == [] and "p50" not in masked
+    assert masked["histogram"] == [] and masked["median"] is None
     # And the stored profile was scrubbed too, not only the answer
     async with app.state.runtime.uow() as uow:
         stored = await uow.catalog.get(decode_id(order["id"], "Asset"))
