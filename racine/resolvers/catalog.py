@@ -12,7 +12,7 @@ from strawberry.types import Info
 from racine.domain.access.model import Role
 from racine.domain.audit.model import AuditFilter
 from racine.domain.catalog import glossary, use_cases
-from racine.domain.catalog.model import AssetFilter, AssetKind
+from racine.domain.catalog.model import Asset, AssetFilter, AssetKind, referred_table_name
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.catalog.search import FACET_NAMES, SearchQuery
 from racine.domain.errors import LimitExceeded, ValidationFailed
@@ -90,6 +90,19 @@ async def resolve_glossary_term(info: Info, raw_id: str) -> gql.GlossaryTerm | N
     info.context.actor.require(Role.VIEWER)
     found = await info.context.loaders.glossary_term.load(uuid.UUID(raw_id))
     return None if found is None else gql.GlossaryTerm.from_domain(found)
+
+
+async def referred_table(
+    info: Info, table: Asset, referred_schema: str | None, name: str
+) -> Asset | None:
+    """The live table a foreign key of ``table`` refers to, if it is catalogued."""
+    if table.parent_id is None or table.source_id is None:
+        return None
+    schema = await info.context.loaders.asset.load(table.parent_id)
+    if schema is None:
+        return None
+    qualified = referred_table_name(schema, referred_schema, name)
+    return await info.context.loaders.asset_by_name.load((table.source_id, qualified))
 
 
 async def assets(

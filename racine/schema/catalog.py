@@ -30,6 +30,7 @@ from racine.schema.classification import (
 )
 from racine.schema.profiles import ColumnProfile
 from racine.schema.relay import Connection, encode_id
+from racine.schema.structure import ForeignKey, TableIndex
 
 if TYPE_CHECKING:
     from racine.schema.access import User
@@ -131,6 +132,10 @@ def _kind_is(asset: model.Asset, *kinds: model.AssetKind) -> bool:
     return asset.kind in kinds
 
 
+_COLUMN = model.AssetKind.COLUMN
+_TABULAR = (model.AssetKind.TABLE, model.AssetKind.VIEW)
+
+
 @strawberry.type(
     description="A catalog entry: data source, database, schema, table, view or "
     "column (see `kind`). Soft-deleted assets (no longer found by a scan) stay "
@@ -229,6 +234,67 @@ class Asset(relay.Node):
     @strawberry.field(description="Table row count estimate (engine statistics); null if unknown.")
     def row_count(self) -> int | None:
         return self.raw.detail.get("rowCount")
+
+    @strawberry.field(
+        description="Column default as the source declares it (an expression's text); null "
+        "for other kinds and columns without one."
+    )
+    def default_value(self) -> str | None:
+        return self.raw.detail.get("default") if _kind_is(self.raw, _COLUMN) else None
+
+    @strawberry.field(
+        description="Whether a column is part of its table's primary key; null for other kinds."
+    )
+    def in_primary_key(self) -> bool | None:
+        return bool(self.raw.detail.get("primaryKey")) if _kind_is(self.raw, _COLUMN) else None
+
+    @strawberry.field(
+        description="The comment the source holds on a table, view or column (`COMMENT ON`), "
+        "as of the last scan; `description` starts from it. Null if none."
+    )
+    def comment(self) -> str | None:
+        return self.raw.detail.get("comment") if _kind_is(self.raw, *_TABULAR, _COLUMN) else None
+
+    @strawberry.field(
+        description="Columns of a table's primary key, in key order (empty if it has none); "
+        "null for other kinds."
+    )
+    def primary_key(self) -> list[str] | None:
+        return (
+            list(self.raw.detail.get("primaryKey") or []) if _kind_is(self.raw, *_TABULAR) else None
+        )
+
+    @strawberry.field(
+        description="A table's foreign keys as the source declares them (empty if none); null "
+        "for other kinds."
+    )
+    def foreign_keys(self) -> list[ForeignKey] | None:
+        if not _kind_is(self.raw, *_TABULAR):
+            return None
+        return [
+            ForeignKey.from_domain(self.raw, fk) for fk in self.raw.detail.get("foreignKeys") or []
+        ]
+
+    @strawberry.field(
+        description="A table's indexes (empty if none; engines without index reflection "
+        "report none); null for other kinds."
+    )
+    def indexes(self) -> list[TableIndex] | None:
+        if not _kind_is(self.raw, *_TABULAR):
+            return None
+        return [TableIndex.from_domain(i) for i in self.raw.detail.get("indexes") or []]
+
+    @strawberry.field(
+        description="A view's SQL as the source returns it (the lineage parser's input); null "
+        "for other kinds, and for a view whose definition the scanning user may not read."
+    )
+    def view_sql(self) -> str | None:
+        return self.raw.detail.get("viewSql") if _kind_is(self.raw, model.AssetKind.VIEW) else None
+
+    @strawberry.field(description="When a scan last read a table or view; null for other kinds.")
+    def last_scanned_at(self) -> datetime | None:
+        at = self.raw.detail.get("lastScannedAt") if _kind_is(self.raw, *_TABULAR) else None
+        return None if at is None else datetime.fromisoformat(at)
 
     @strawberry.field(description="The data source this asset belongs to.")
     async def data_source(

@@ -23,6 +23,7 @@ __all__ = [
     "GlossaryTerm",
     "JsonText",
     "LinkChanges",
+    "referred_table_name",
     "utcnow",
 ]
 
@@ -161,3 +162,10 @@ class LinkChanges:
             for asset_id, item in pairs:
                 out.setdefault(asset_id, ([], []))[side].append(item)
         return out
+
+
+def referred_table_name(schema: Asset, referred_schema: str | None, table: str) -> str:
+    """The qualified name of a foreign key's referred ``table`` in the catalog: in
+    ``referred_schema`` (None: the referring table's ``schema``) of the same database."""
+    database = schema.qualified_name.removesuffix(f".{schema.name}")
+    return f"{database}.{referred_schema or schema.name}.{table}"

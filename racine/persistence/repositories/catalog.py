@@ -150,6 +150,27 @@ class CatalogRepository(RelationsMixin, SearchMixin):
             out.update({r.id: _asset(r) for r in rows})
         return out
 
+    async def by_names(
+        self, keys: Sequence[tuple[uuid.UUID, str]]
+    ) -> dict[tuple[uuid.UUID, str], Asset]:
+        """The live assets of ``(source id, qualified name)`` keys, by key (one query per
+        500 names, through the source's unique name index)."""
+        wanted = set(keys)
+        out: dict[tuple[uuid.UUID, str], Asset] = {}
+        for chunk in chunks(name for _, name in keys):
+            rows = await self.session.scalars(
+                select(AssetRow).where(
+                    AssetRow.source_id.in_({source for source, _ in keys}),
+                    AssetRow.qualified_name.in_(chunk),
+                    AssetRow.deleted_at.is_(None),
+                )
+            )
+            for row in rows:
+                key = (row.source_id, row.qualified_name)
+                if key in wanted:
+                    out[key] = _asset(row)
+        return out
+
     async def add(self, asset: Asset) -> None:
         await insert_assets(self.session, [asset])
 

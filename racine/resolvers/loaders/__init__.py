@@ -14,7 +14,7 @@ from racine.resolvers.loaders.asset_owners import load_asset_owners
 from racine.resolvers.loaders.asset_sensitivity import load_asset_sensitivity
 from racine.resolvers.loaders.asset_tags import load_asset_tags
 from racine.resolvers.loaders.asset_terms import load_asset_terms
-from racine.resolvers.loaders.assets import load_assets
+from racine.resolvers.loaders.assets import load_assets, load_assets_by_name
 from racine.resolvers.loaders.classification_types import load_classification_types
 from racine.resolvers.loaders.collaboration import collaboration_loader
 from racine.resolvers.loaders.data_sources import load_data_sources
@@ -41,6 +41,7 @@ __all__ = ["DataLoaders"]
 class DataLoaders:
     user: DataLoader[uuid.UUID, User | None]
     asset: DataLoader[uuid.UUID, Asset | None]
+    asset_by_name: DataLoader[tuple[uuid.UUID, str], Asset | None]
     asset_columns: DataLoader[uuid.UUID, list[Asset]]
     asset_tags: DataLoader[uuid.UUID, list[str]]
     asset_owners: DataLoader[uuid.UUID, list[uuid.UUID]]
@@ -62,6 +63,7 @@ class DataLoaders:
         return cls(
             user=DataLoader(load_fn=lambda ids: load_users(context, ids)),
             asset=DataLoader(load_fn=lambda ids: load_assets(context, ids)),
+            asset_by_name=DataLoader(load_fn=lambda keys: load_assets_by_name(context, keys)),
             asset_columns=DataLoader(load_fn=lambda ids: load_asset_columns(context, ids)),
             asset_tags=DataLoader(load_fn=lambda ids: load_asset_tags(context, ids)),
             asset_owners=DataLoader(load_fn=lambda ids: load_asset_owners(context, ids)),
