@@ -81,8 +81,9 @@ def decode_body(raw: bytes, encoding: str) -> Any:
             while data:
                 out += inflater.decompress(data, MAX_EVENT_BYTES + 1 - len(out))
                 if len(out) > MAX_EVENT_BYTES:
-                    raise ValidationFailed("event larger than 20 MB once decompressed",
-                                           field="body")
+                    raise ValidationFailed(
+                        "event larger than 20 MB once decompressed", field="body"
+                    )
                 data = inflater.unconsumed_tail
         except zlib.error:
             raise ValidationFailed("body is not valid gzip", field="body") from None
@@ -115,7 +116,8 @@ def routes(uow_factory: Callable[[], UnitOfWork]) -> list[Route]:
                 if len(raw) > MAX_EVENT_BYTES:
                     raise ValidationFailed("event larger than 20 MB", field="body")
             payload = await asyncio.to_thread(
-                decode_body, bytes(raw), request.headers.get("content-encoding", ""))
+                decode_body, bytes(raw), request.headers.get("content-encoding", "")
+            )
             try:
                 outcome = await ingest_openlineage(uow(), actor, payload)
             except IntegrityError:  # the same event raced us: it is stored, answer as a retry
@@ -127,8 +129,14 @@ def routes(uow_factory: Callable[[], UnitOfWork]) -> list[Route]:
         except RacineError as exc:
             return _reply(400, exc.message, exc.field)
         return JSONResponse(
-            {"status": "duplicate" if outcome.duplicate else "created", "key": outcome.key,
-             "kind": outcome.kind, "edges": outcome.edges}, status_code=201)
+            {
+                "status": "duplicate" if outcome.duplicate else "created",
+                "key": outcome.key,
+                "kind": outcome.kind,
+                "edges": outcome.edges,
+            },
+            status_code=201,
+        )
 
     async def read(request: Request, build: Any) -> Response:
         try:
@@ -169,8 +177,9 @@ class PropagationListener:
     """Turns label- and edge-changing catalog events into propagation runs, batching
     the asset ids of events that arrive within 200 ms into one run."""
 
-    def __init__(self, bus: EventBus, uow_factory: Callable[[], UnitOfWork],
-                 jobs: Callable[[], Any]) -> None:
+    def __init__(
+        self, bus: EventBus, uow_factory: Callable[[], UnitOfWork], jobs: Callable[[], Any]
+    ) -> None:
         self.bus = bus
         self.uow_factory = uow_factory
         self.jobs = jobs

@@ -77,9 +77,7 @@ def postgres_database() -> Iterator[str]:
     upgrade(url)
     yield url
     asyncio.run(
-        pg_admin(
-            base.render_as_string(hide_password=False), f'DROP DATABASE "{name}" WITH (FORCE)'
-        )
+        pg_admin(base.render_as_string(hide_password=False), f'DROP DATABASE "{name}" WITH (FORCE)')
     )
 
 
@@ -92,7 +90,11 @@ async def _truncate_all(url: str) -> None:
     engine = create_async_engine(url)
     async with engine.begin() as conn:
         existing = set(
-            (await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
+            (
+                await conn.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                )
+            )
             .scalars()
             .all()
         )

@@ -82,8 +82,7 @@ def _parallel(columns: list[Column], processes: int) -> float:
     (workers started and warmed up before the clock starts)."""
     chunks = [[(c.name, c.values) for c in columns[i::processes]] for i in range(processes)]
     with ProcessPoolExecutor(processes) as pool:
-        list(pool.map(_worker_batch, [[("warmup", ["a@b.co", "c@d.io", "e@f.net"])]]
-                      * processes))
+        list(pool.map(_worker_batch, [[("warmup", ["a@b.co", "c@d.io", "e@f.net"])]] * processes))
         started = time.perf_counter()
         done = sum(pool.map(_worker_batch, chunks))
         elapsed = time.perf_counter() - started
@@ -100,13 +99,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-type", type=int, default=8)
     parser.add_argument("--no-presidio", action="store_true")
-    parser.add_argument("--presidio-values", type=int, default=32,
-                        help="values per column given to Presidio (it is ~3 ms/value)")
+    parser.add_argument(
+        "--presidio-values",
+        type=int,
+        default=32,
+        help="values per column given to Presidio (it is ~3 ms/value)",
+    )
     parser.add_argument("--errors", action="store_true", help="print misclassified columns")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="batched timing: best of this many runs")
-    parser.add_argument("--processes", type=int, default=0,
-                        help="also time a wall-clock run split across N worker processes")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="batched timing: best of this many runs"
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="also time a wall-clock run split across N worker processes",
+    )
     args = parser.parse_args()
 
     columns = build(per_type=args.per_type)
@@ -128,34 +136,47 @@ def main() -> None:
     if not args.no_presidio:
         try:
             from bench.classification.presidio_baseline import ENTITY_MAP, PresidioColumnClassifier
+
             presidio = PresidioColumnClassifier()
             p_start = time.perf_counter()
-            presidio_preds = [presidio.classify(c.name, c.values[: args.presidio_values])
-                              for c in columns]
+            presidio_preds = [
+                presidio.classify(c.name, c.values[: args.presidio_values]) for c in columns
+            ]
             p_elapsed = time.perf_counter() - p_start
         except Exception as exc:  # report, don't crash the bench
             presidio_error = f"{type(exc).__name__}: {exc}"
 
-    print(f"columns: {len(columns)} ({dict(Counter(c.regime for c in columns))}), "
-          f"128 sampled values each")
+    print(
+        f"columns: {len(columns)} ({dict(Counter(c.regime for c in columns))}), "
+        f"128 sampled values each"
+    )
     print(f"machine: {os.cpu_count()} logical CPUs; {load_before} before, {load_after} after")
-    print(f"engine, one process: {len(columns) / elapsed:,.0f} columns/s wall one by one "
-          f"({len(columns) / CPU_SECONDS:,.0f} per CPU-second); batched (best of "
-          f"{args.repeats}) {len(columns) / batch_elapsed:,.0f} columns/s wall "
-          f"({len(columns) / batch_cpu:,.0f} per CPU-second)")
+    print(
+        f"engine, one process: {len(columns) / elapsed:,.0f} columns/s wall one by one "
+        f"({len(columns) / CPU_SECONDS:,.0f} per CPU-second); batched (best of "
+        f"{args.repeats}) {len(columns) / batch_elapsed:,.0f} columns/s wall "
+        f"({len(columns) / batch_cpu:,.0f} per CPU-second)"
+    )
     if parallel_elapsed is not None:
-        print(f"engine, {args.processes} processes batched: "
-              f"{len(columns) / parallel_elapsed:,.0f} columns/s wall-clock")
-    print(f"{'regime':<14}{'engine F1':>10}{'presidio F1':>13}"
-          f"{'engine F1 (presidio types)':>28}{'presidio F1 (its types)':>25}")
+        print(
+            f"engine, {args.processes} processes batched: "
+            f"{len(columns) / parallel_elapsed:,.0f} columns/s wall-clock"
+        )
+    print(
+        f"{'regime':<14}{'engine F1':>10}{'presidio F1':>13}"
+        f"{'engine F1 (presidio types)':>28}{'presidio F1 (its types)':>25}"
+    )
     presidio_types = set(ENTITY_MAP.values()) if presidio_preds is not None else set()
     for regime in REGIMES:
         pairs = by_regime[regime] + negatives
         ours = macro_f1(pairs)
         line = f"{regime:<14}{ours:>10.3f}"
         if presidio_preds is not None:
-            ppairs = [(c.label, p) for c, p in zip(columns, presidio_preds, strict=True)
-                      if c.regime in (regime, "hard_negative", "sparse")]
+            ppairs = [
+                (c.label, p)
+                for c, p in zip(columns, presidio_preds, strict=True)
+                if c.regime in (regime, "hard_negative", "sparse")
+            ]
             supported = {c.label for c in columns if c.regime == regime} & presidio_types
             line += f"{macro_f1(ppairs):>13.3f}{macro_f1(pairs, supported):>28.3f}"
             line += f"{macro_f1(ppairs, supported):>25.3f}"
@@ -163,27 +184,35 @@ def main() -> None:
     fp = sum(1 for _, p in hard if p != NONE)
     print(f"hard-negative false positives: {fp}/{len(hard)} = {fp / len(hard):.1%}", end="")
     if presidio_preds is not None:
-        pfp = sum(1 for c, p in zip(columns, presidio_preds, strict=True)
-                  if c.regime == "hard_negative" and p != NONE)
+        pfp = sum(
+            1
+            for c, p in zip(columns, presidio_preds, strict=True)
+            if c.regime == "hard_negative" and p != NONE
+        )
         print(f"   presidio: {pfp}/{len(hard)} = {pfp / len(hard):.1%}")
     else:
         print()
-    sparse = [(c, conf) for c, conf in zip(columns, top_conf, strict=True)
-              if c.regime == "sparse"]
+    sparse = [(c, conf) for c, conf in zip(columns, top_conf, strict=True) if c.regime == "sparse"]
     flagged = sum(1 for _, conf in sparse if 0 < conf < PREDICT_AT)
     loud = sum(1 for _, conf in sparse if conf >= PREDICT_AT)
-    print(f"sparse PII free text: {flagged}/{len(sparse)} low-confidence suggestions, "
-          f"{loud} above {PREDICT_AT}")
+    print(
+        f"sparse PII free text: {flagged}/{len(sparse)} low-confidence suggestions, "
+        f"{loud} above {PREDICT_AT}"
+    )
     if presidio_preds is not None:
-        print(f"presidio: {len(columns) / p_elapsed:,.1f} columns/s at "
-              f"{args.presidio_values} values/column")
+        print(
+            f"presidio: {len(columns) / p_elapsed:,.1f} columns/s at "
+            f"{args.presidio_values} values/column"
+        )
     if presidio_error:
         print(f"presidio could not run: {presidio_error}")
     if args.errors:
         for col, pred, note in zip(columns, preds, notes, strict=True):
             if pred != col.label:
-                print(f"  {col.regime:<13} {col.name:<28} truth={col.label:<22} pred={pred:<20}"
-                      f" [{note}] {col.values[:3]}")
+                print(
+                    f"  {col.regime:<13} {col.name:<28} truth={col.label:<22} pred={pred:<20}"
+                    f" [{note}] {col.values[:3]}"
+                )
 
 
 if __name__ == "__main__":

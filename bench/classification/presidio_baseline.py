@@ -17,15 +17,31 @@ from typing import Any
 __all__ = ["ENTITY_MAP", "PresidioColumnClassifier"]
 
 ENTITY_MAP = {
-    "EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "PERSON": "PERSON_NAME",
-    "LOCATION": "CITY", "CREDIT_CARD": "CREDIT_CARD", "IBAN_CODE": "IBAN",
-    "IP_ADDRESS": "IP_ADDRESS", "US_SSN": "US_SSN", "URL": "URL", "DATE_TIME": "DATE_OF_BIRTH",
-    "US_DRIVER_LICENSE": "DRIVER_LICENSE", "US_PASSPORT": "PASSPORT_NUMBER",
-    "US_BANK_NUMBER": "BANK_ACCOUNT", "ES_NIF": "ES_DNI", "ES_NIE": "ES_NIE",
-    "IT_FISCAL_CODE": "IT_CODICE_FISCALE", "PL_PESEL": "PL_PESEL", "US_ITIN": "TAX_ID",
-    "NRP": "NATIONALITY", "UK_NINO": "UK_NINO", "MEDICAL_LICENSE": "MEDICAL_RECORD_NUMBER",
-    "IT_VAT_CODE": "TAX_ID", "IT_PASSPORT": "PASSPORT_NUMBER",
-    "IT_DRIVER_LICENSE": "DRIVER_LICENSE", "UK_NHS": "MEDICAL_RECORD_NUMBER",
+    "EMAIL_ADDRESS": "EMAIL",
+    "PHONE_NUMBER": "PHONE",
+    "PERSON": "PERSON_NAME",
+    "LOCATION": "CITY",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "IBAN_CODE": "IBAN",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "US_SSN": "US_SSN",
+    "URL": "URL",
+    "DATE_TIME": "DATE_OF_BIRTH",
+    "US_DRIVER_LICENSE": "DRIVER_LICENSE",
+    "US_PASSPORT": "PASSPORT_NUMBER",
+    "US_BANK_NUMBER": "BANK_ACCOUNT",
+    "ES_NIF": "ES_DNI",
+    "ES_NIE": "ES_NIE",
+    "IT_FISCAL_CODE": "IT_CODICE_FISCALE",
+    "PL_PESEL": "PL_PESEL",
+    "US_ITIN": "TAX_ID",
+    "NRP": "NATIONALITY",
+    "UK_NINO": "UK_NINO",
+    "MEDICAL_LICENSE": "MEDICAL_RECORD_NUMBER",
+    "IT_VAT_CODE": "TAX_ID",
+    "IT_PASSPORT": "PASSPORT_NUMBER",
+    "IT_DRIVER_LICENSE": "DRIVER_LICENSE",
+    "UK_NHS": "MEDICAL_RECORD_NUMBER",
 }
 
 
@@ -52,15 +68,21 @@ class PresidioColumnClassifier:
         self.analyzer: Any = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
 
     def classify(self, column_name: str, values: list[str]) -> str:
-        context = [t for t in re.split(r"[^a-z0-9]+", re.sub(
-            r"(?<=[a-z])(?=[A-Z])", "_", column_name).lower()) if t]
+        context = [
+            t
+            for t in re.split(
+                r"[^a-z0-9]+", re.sub(r"(?<=[a-z])(?=[A-Z])", "_", column_name).lower()
+            )
+            if t
+        ]
         present = [v for v in values if v]
         if not present:
             return "NONE"
         votes: Counter[str] = Counter()
         for value in present:
-            results = self.analyzer.analyze(text=value, language="en", context=context,
-                                            score_threshold=0.4)
+            results = self.analyzer.analyze(
+                text=value, language="en", context=context, score_threshold=0.4
+            )
             if results:
                 best = max(results, key=lambda x: (x.score, x.end - x.start))
                 votes[best.entity_type] += 1

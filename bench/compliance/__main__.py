@@ -61,8 +61,20 @@ from racine.persistence.unit_of_work import SqlUnitOfWork
 from racine.realtime import build_bus
 
 FRAMEWORKS = ["GDPR", "CCPA", "HIPAA", "PCI_DSS", "SOC2"]
-TYPES = ["EMAIL", "PHONE", "PERSON_NAME", "STREET_ADDRESS", "DATE_OF_BIRTH", "US_SSN",
-         "CREDIT_CARD", "IBAN", "SALARY", "ICD10_CODE", "PASSWORD_HASH", "IP_ADDRESS"]
+TYPES = [
+    "EMAIL",
+    "PHONE",
+    "PERSON_NAME",
+    "STREET_ADDRESS",
+    "DATE_OF_BIRTH",
+    "US_SSN",
+    "CREDIT_CARD",
+    "IBAN",
+    "SALARY",
+    "ICD10_CODE",
+    "PASSWORD_HASH",
+    "IP_ADDRESS",
+]
 READS = [
     "SELECT id, kind, name, qualified_name, source_id, parent_id, properties FROM assets "
     "WHERE deleted_at IS NULL AND kind IN ('DATA_SOURCE','DATABASE','SCHEMA','TABLE','VIEW',"
@@ -82,36 +94,78 @@ def now() -> datetime:
 def catalog(columns: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
     rng = random.Random(seed)
     t0 = now()
-    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in (
-        "users", "sources", "assets", "tags", "owners", "labels", "edges")}
+    rows: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("users", "sources", "assets", "tags", "owners", "labels", "edges")
+    }
     owner = uuid.uuid4()
-    rows["users"].append({"id": owner, "name": "owner", "role": "STEWARD", "display_name": None,
-                          "email": None, "disabled": False, "created_at": t0})
+    rows["users"].append(
+        {
+            "id": owner,
+            "name": "owner",
+            "role": "STEWARD",
+            "display_name": None,
+            "email": None,
+            "disabled": False,
+            "created_at": t0,
+        }
+    )
     per_table, n_sources = 20, 5
     tables_total = max(1, columns // per_table)
     table_ids: list[uuid.UUID] = []
     column_ids: list[uuid.UUID] = []
 
-    def asset(kind: str, name: str, qn: str, source: uuid.UUID, parent: uuid.UUID | None,
-              props: dict[str, Any] | None = None, ident: uuid.UUID | None = None,
-              position: int = 0) -> uuid.UUID:
+    def asset(
+        kind: str,
+        name: str,
+        qn: str,
+        source: uuid.UUID,
+        parent: uuid.UUID | None,
+        props: dict[str, Any] | None = None,
+        ident: uuid.UUID | None = None,
+        position: int = 0,
+    ) -> uuid.UUID:
         i = ident or uuid.uuid4()
-        rows["assets"].append({
-            "id": i, "kind": kind, "name": name, "qualified_name": qn, "source_id": source,
-            "parent_id": parent, "position": position, "description": None,
-            "properties": props or {}, "detail": {}, "profile": None, "created_at": t0,
-            "updated_at": t0, "deleted_at": None})
+        rows["assets"].append(
+            {
+                "id": i,
+                "kind": kind,
+                "name": name,
+                "qualified_name": qn,
+                "source_id": source,
+                "parent_id": parent,
+                "position": position,
+                "description": None,
+                "properties": props or {},
+                "detail": {},
+                "profile": None,
+                "created_at": t0,
+                "updated_at": t0,
+                "deleted_at": None,
+            }
+        )
         return i
 
     for s in range(n_sources):
         sid = uuid.uuid4()
         name = f"src{s}"
         props = {"hipaa_covered": True} if s == 0 else {}
-        rows["sources"].append({
-            "id": sid, "name": name, "engine": "postgresql", "display_url": "postgresql://x",
-            "secret": "-", "has_credentials": False, "description": None, "rule_set_id": None,
-            "schedule": None, "next_scan_at": None, "created_by": None, "created_at": t0,
-            "updated_at": t0})
+        rows["sources"].append(
+            {
+                "id": sid,
+                "name": name,
+                "engine": "postgresql",
+                "display_url": "postgresql://x",
+                "secret": "-",
+                "has_credentials": False,
+                "description": None,
+                "rule_set_id": None,
+                "schedule": None,
+                "next_scan_at": None,
+                "created_by": None,
+                "created_at": t0,
+                "updated_at": t0,
+            }
+        )
         asset("DATA_SOURCE", name, name, sid, None, props, ident=sid)
         if s % 2 == 0:
             rows["owners"].append({"asset_id": sid, "user_id": owner})
@@ -119,46 +173,80 @@ def catalog(columns: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
         for t in range(tables_total // n_sources):
             props = {}
             if rng.random() < 0.6:
-                props = {"purpose": "analytics", "retention_days": 365,
-                         "allowed_roles": ["clinician"],
-                         "last_access_review": (t0 - timedelta(days=rng.randint(1, 180))
-                                                ).date().isoformat()}
+                props = {
+                    "purpose": "analytics",
+                    "retention_days": 365,
+                    "allowed_roles": ["clinician"],
+                    "last_access_review": (t0 - timedelta(days=rng.randint(1, 180)))
+                    .date()
+                    .isoformat(),
+                }
             table = asset("TABLE", f"t{t}", f"{name}.public.t{t}", sid, schema, props)
             table_ids.append(table)
             if rng.random() < 0.5:
                 rows["owners"].append({"asset_id": table, "user_id": owner})
             for c in range(per_table):
-                col = asset("COLUMN", f"c{c}", f"{name}.public.t{t}.c{c}", sid, table,
-                            position=c)
+                col = asset("COLUMN", f"c{c}", f"{name}.public.t{t}.c{c}", sid, table, position=c)
                 column_ids.append(col)
                 if rng.random() < 0.16:
-                    rows["labels"].append({
-                        "asset_id": col, "type_key": rng.choice(TYPES), "state": "CONFIRMED",
-                        "source": "RULE", "confidence": 0.95, "evidence": {},
-                        "actor_id": None, "updated_at": t0})
+                    rows["labels"].append(
+                        {
+                            "asset_id": col,
+                            "type_key": rng.choice(TYPES),
+                            "state": "CONFIRMED",
+                            "source": "RULE",
+                            "confidence": 0.95,
+                            "evidence": {},
+                            "actor_id": None,
+                            "updated_at": t0,
+                        }
+                    )
                     if rng.random() < 0.5:
-                        rows["tags"].append({"asset_id": col, "tag": rng.choice(
-                            ["masked", "encrypted", "hashed", "pii"])})
+                        rows["tags"].append(
+                            {
+                                "asset_id": col,
+                                "tag": rng.choice(["masked", "encrypted", "hashed", "pii"]),
+                            }
+                        )
     for _ in range(len(table_ids) // 2):
         a, b = rng.sample(column_ids, 2)
-        rows["edges"].append({
-            "id": uuid.uuid4(), "source_id": a, "target_id": b, "level": "COLUMN",
-            "provenance": "SQL", "transformation_type": "DIRECT", "transformation_subtype": None,
-            "masking": False, "description": None, "blocked": False,
-            "job_key": str(uuid.uuid4()), "job_id": None, "run_id": None, "created_at": t0,
-            "updated_at": t0})
+        rows["edges"].append(
+            {
+                "id": uuid.uuid4(),
+                "source_id": a,
+                "target_id": b,
+                "level": "COLUMN",
+                "provenance": "SQL",
+                "transformation_type": "DIRECT",
+                "transformation_subtype": None,
+                "masking": False,
+                "description": None,
+                "blocked": False,
+                "job_key": str(uuid.uuid4()),
+                "job_id": None,
+                "run_id": None,
+                "created_at": t0,
+                "updated_at": t0,
+            }
+        )
     return rows
 
 
 async def load_catalog(url: str, rows: dict[str, list[dict[str, Any]]]) -> None:
     engine = create_async_engine(url)
     async with engine.begin() as conn:
-        for table, key in ((UserRow, "users"), (DataSourceRow, "sources"), (AssetRow, "assets"),
-                           (AssetTagRow, "tags"), (AssetOwnerRow, "owners"),
-                           (ColumnClassificationRow, "labels"), (LineageEdgeRow, "edges")):
+        for table, key in (
+            (UserRow, "users"),
+            (DataSourceRow, "sources"),
+            (AssetRow, "assets"),
+            (AssetTagRow, "tags"),
+            (AssetOwnerRow, "owners"),
+            (ColumnClassificationRow, "labels"),
+            (LineageEdgeRow, "edges"),
+        ):
             items = rows[key]
             for i in range(0, len(items), 5000):
-                await conn.execute(insert(table), items[i:i + 5000])
+                await conn.execute(insert(table), items[i : i + 5000])
         await conn.execute(text("ANALYZE"))
     await engine.dispose()
 
@@ -222,9 +310,13 @@ async def measure(url: str, columns: int, repeat: int, fresh: bool = True) -> di
         started = time.perf_counter()
         await load_catalog(url, rows)
         setup_s = time.perf_counter() - started
-        shape = {"columns": sum(1 for a in rows["assets"] if a["kind"] == "COLUMN"),
-                 "assets": len(rows["assets"]), "labels": len(rows["labels"]),
-                 "edges": len(rows["edges"]), "setup_s": setup_s}
+        shape = {
+            "columns": sum(1 for a in rows["assets"] if a["kind"] == "COLUMN"),
+            "assets": len(rows["assets"]),
+            "labels": len(rows["labels"]),
+            "edges": len(rows["edges"]),
+            "setup_s": setup_s,
+        }
         del rows
     else:
         shape = await shape_of(url)
@@ -242,9 +334,12 @@ async def measure(url: str, columns: int, repeat: int, fresh: bool = True) -> di
     for _ in range(repeat):
         r: dict[str, Any] = {"load_before": os.getloadavg()[0]}
         async with db.engine.begin() as conn:
-            await conn.execute(text(
-                "TRUNCATE compliance_findings, incidents, compliance_tallies, "
-                "webhook_deliveries, compliance_evaluations"))
+            await conn.execute(
+                text(
+                    "TRUNCATE compliance_findings, incidents, compliance_tallies, "
+                    "webhook_deliveries, compliance_evaluations"
+                )
+            )
         timings = [await baseline(url) for _ in range(3)]
         r["baseline_s"], r["baseline_rows"] = min(timings)
         counter.take()
@@ -280,11 +375,13 @@ async def measure(url: str, columns: int, repeat: int, fresh: bool = True) -> di
 async def main(url: str, columns: int, repeat: int, keep: str | None = None) -> None:
     base = make_url(url)
     name = keep or f"racine_bench_{secrets.token_hex(3)}"
-    admin = create_async_engine(base.render_as_string(hide_password=False),
-                                isolation_level="AUTOCOMMIT")
+    admin = create_async_engine(
+        base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
+    )
     async with admin.connect() as conn:
-        exists = keep is not None and bool(await conn.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}))
+        exists = keep is not None and bool(
+            await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        )
         if not exists:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
     scratch = base.set(database=name).render_as_string(hide_password=False)
@@ -296,8 +393,10 @@ async def main(url: str, columns: int, repeat: int, keep: str | None = None) -> 
             async with admin.connect() as conn:
                 await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         await admin.dispose()
-    print(f"catalog: {out['columns']} columns, {out['assets']} assets, {out['labels']} labels, "
-          f"{out['edges']} lineage edges (written in {out['setup_s']:.1f}s)")
+    print(
+        f"catalog: {out['columns']} columns, {out['assets']} assets, {out['labels']} labels, "
+        f"{out['edges']} lineage edges (written in {out['setup_s']:.1f}s)"
+    )
     print(f"checks evaluated: {out['checks_evaluated']}, violations: {out['violations']}")
     for i, r in enumerate(out["rounds"], 1):
         b = r["baseline_s"]
@@ -306,8 +405,7 @@ async def main(url: str, columns: int, repeat: int, keep: str | None = None) -> 
         lines = [
             ("baseline: raw reads of the same metadata", b, 6),
             ("load_facts (facts snapshot)", r["load_s"], r["load_queries"]),
-            ("load_facts + evaluate five packs", r["load_s"] + r["evaluate_s"],
-             r["load_queries"]),
+            ("load_facts + evaluate five packs", r["load_s"] + r["evaluate_s"], r["load_queries"]),
             ("run_evaluation, first (writes findings)", r["first_s"], r["first_queries"]),
             ("run_evaluation, steady state", r["steady_s"], r["steady_queries"]),
         ]
@@ -319,19 +417,31 @@ async def main(url: str, columns: int, repeat: int, keep: str | None = None) -> 
         print("\nover all rounds (x baseline of the same round): min / median / max")
         for key in ("load", "first", "steady"):
             ratios = sorted(r[f"{key}_s"] / r["baseline_s"] for r in out["rounds"])
-            print(f"  {key:<8}{ratios[0]:>6.2f}{ratios[len(ratios) // 2]:>8.2f}"
-                  f"{ratios[-1]:>8.2f}")
+            print(f"  {key:<8}{ratios[0]:>6.2f}{ratios[len(ratios) // 2]:>8.2f}{ratios[-1]:>8.2f}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--columns", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="rounds on the same catalog, each against its own baseline")
-    parser.add_argument("--url", default=os.environ.get(
-        "RACINE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--keep", metavar="NAME", help=(
-        "keep the scratch database under this name (reused, catalog and all, when it "
-        "exists; --columns is then ignored); dropped otherwise"))
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds on the same catalog, each against its own baseline",
+    )
+    parser.add_argument(
+        "--url",
+        default=os.environ.get(
+            "RACINE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help=(
+            "keep the scratch database under this name (reused, catalog and all, when it "
+            "exists; --columns is then ignored); dropped otherwise"
+        ),
+    )
     args = parser.parse_args()
     asyncio.run(main(args.url, args.columns, args.repeat, args.keep))

@@ -102,8 +102,11 @@ class RunQueue:
         for task in done:
             error = None if task.cancelled() else task.exception()
             if error is not None:
-                log.warning("job queue task had failed",
-                            extra={"task": task.get_name(), "error": failure_reason(error)})
+                log.warning(
+                    "job queue task had failed",
+                    extra={"task": task.get_name(), "error": failure_reason(error)},
+                )
         for task in stuck:
-            log.warning("job queue task did not stop when cancelled",
-                        extra={"task": task.get_name()})
+            log.warning(
+                "job queue task did not stop when cancelled", extra={"task": task.get_name()}
+            )

@@ -37,7 +37,12 @@ def build_job_queue(
         if db.dialect != "postgresql":
             raise ValueError("distributed jobs need PostgreSQL (RACINE_DATABASE_URL)")
         return PgJobQueue(
-            uow_factory, bus, opts, database_url=db.url, consume=consume,
-            registry=registry, on_outcome=on_outcome,
+            uow_factory,
+            bus,
+            opts,
+            database_url=db.url,
+            consume=consume,
+            registry=registry,
+            on_outcome=on_outcome,
         )
     return InProcessJobQueue(uow_factory, bus, opts, registry=registry, on_outcome=on_outcome)

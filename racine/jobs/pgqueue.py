@@ -132,8 +132,10 @@ class PgJobQueue(RunQueue):
             except Exception as exc:
                 if self._stopping:
                     return
-                log.warning("job consumer lost its connection; reconnecting",
-                            extra={"error": failure_reason(exc)})
+                log.warning(
+                    "job consumer lost its connection; reconnecting",
+                    extra={"error": failure_reason(exc)},
+                )
             await self._close_consumer()
             await asyncio.sleep(self.options.poll_every)
             if self._stopping:
@@ -141,8 +143,9 @@ class PgJobQueue(RunQueue):
             try:
                 await self._open_consumer()
             except Exception as exc:
-                log.warning("job consumer cannot reconnect yet",
-                            extra={"error": failure_reason(exc)})
+                log.warning(
+                    "job consumer cannot reconnect yet", extra={"error": failure_reason(exc)}
+                )
 
     async def _close_consumer(self) -> None:
         conn, self._consumer, self._qm = self._consumer, None, None

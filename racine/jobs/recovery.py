@@ -57,8 +57,7 @@ async def recover_orphans(
                     uow.emit(run_event(run, "JOB_REQUEUED", state=RunState.QUEUED, reason=reason))
             else:
                 reason = (
-                    f"interrupted: worker lost during attempt {run.attempts}"
-                    f" of {run.max_attempts}"
+                    f"interrupted: worker lost during attempt {run.attempts} of {run.max_attempts}"
                 )
                 if await _end(uow, run, RunState.FAILED, reason):
                     out.failed.append(run.id)
@@ -66,8 +65,11 @@ async def recover_orphans(
     if out.requeued or out.failed or out.cancelled:
         log.warning(
             "recovered interrupted runs",
-            extra={"requeued": len(out.requeued), "failed": len(out.failed),
-                   "cancelled": len(out.cancelled)},
+            extra={
+                "requeued": len(out.requeued),
+                "failed": len(out.failed),
+                "cancelled": len(out.cancelled),
+            },
         )
     return out
 

@@ -161,8 +161,12 @@ class Runner:
             reason = failure_reason(exc)
             log.warning(
                 "job failed",
-                extra={"run_id": str(run.id), "kind": run.kind, "reason": reason,
-                       "origin": origin(exc)},
+                extra={
+                    "run_id": str(run.id),
+                    "kind": run.kind,
+                    "reason": reason,
+                    "origin": origin(exc),
+                },
             )
             await self._end(run, RunState.FAILED, reason)
             return
@@ -181,8 +185,11 @@ class Runner:
             async with self.uow_factory() as uow:
                 ok = await uow.runs.requeue(run.id, REQUEUED_AT_SHUTDOWN, started_at=run.started_at)
                 if ok:
-                    uow.emit(run_event(run, "JOB_REQUEUED", state=RunState.QUEUED,
-                                       reason=REQUEUED_AT_SHUTDOWN))
+                    uow.emit(
+                        run_event(
+                            run, "JOB_REQUEUED", state=RunState.QUEUED, reason=REQUEUED_AT_SHUTDOWN
+                        )
+                    )
                 await uow.commit()
             if ok:
                 self.requeued_at_shutdown.append(run.id)
@@ -205,14 +212,18 @@ class Runner:
                     uow.emit(event)
                 await uow.commit()
         except Exception as exc:  # the run stays RUNNING; recovery picks it up
-            log.error("could not record job outcome",
-                      extra={"run_id": str(run.id), "error": failure_reason(exc)})
+            log.error(
+                "could not record job outcome",
+                extra={"run_id": str(run.id), "error": failure_reason(exc)},
+            )
             return
         if ok:
             self._outcome(run.kind, state)
         else:
-            log.warning("run changed hands before its outcome was written",
-                        extra={"run_id": str(run.id), "state": state.value})
+            log.warning(
+                "run changed hands before its outcome was written",
+                extra={"run_id": str(run.id), "state": state.value},
+            )
 
     def _outcome(self, kind: str, state: RunState) -> None:
         hook = self._on_outcome()
@@ -239,8 +250,10 @@ class Runner:
         leases = {
             a.run_id: a.run.started_at
             for a in self._active.values()
-            if a.run is not None and a.run.started_at is not None
-            and a.task is not None and not a.task.done()
+            if a.run is not None
+            and a.run.started_at is not None
+            and a.task is not None
+            and not a.task.done()
         }
         if not leases:
             return

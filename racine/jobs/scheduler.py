@@ -87,8 +87,13 @@ class Scheduler:
             try:
                 payload = entry.payload_factory()
                 await submit_run(
-                    self._uow_factory(), self._queue, entry.kind, payload, None,
-                    max_attempts=self._max_attempts, run_id=run_id,
+                    self._uow_factory(),
+                    self._queue,
+                    entry.kind,
+                    payload,
+                    None,
+                    max_attempts=self._max_attempts,
+                    run_id=run_id,
                 )
             except (Conflict, IntegrityError):
                 continue  # another process fired this tick

@@ -50,8 +50,9 @@ async def run_worker(
         from racine.realtime import build_bus
 
         bus = build_bus(settings.redis_url, channel_prefix=settings.redis_channel_prefix)
-    db = Database(url, statement_timeout_ms=settings.statement_timeout_ms,
-                  pool_size=settings.pool_size)
+    db = Database(
+        url, statement_timeout_ms=settings.statement_timeout_ms, pool_size=settings.pool_size
+    )
     event_bus = bus
     registry = CollectorRegistry()
     outcomes = job_outcomes(registry)

@@ -61,22 +61,29 @@ class DestinationRefused(Exception):
     """The attempt's destination failed the policy; ``str()`` says why, safely."""
 
 
-async def _post(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str],
-                policy: DeliveryPolicy) -> int:
+async def _post(
+    client: httpx.AsyncClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    policy: DeliveryPolicy,
+) -> int:
     target = httpx.URL(url)
     host = target.raw_host.decode("ascii")
     async with asyncio.timeout(policy.timeout_s + 1.0):
         try:
-            addresses = await policy.destinations.resolve(host, target.port or (
-                443 if target.scheme == "https" else 80))
+            addresses = await policy.destinations.resolve(
+                host, target.port or (443 if target.scheme == "https" else 80)
+            )
         except ValidationFailed as exc:
             raise DestinationRefused(exc.message) from None
         pinned = {**headers, "host": target.netloc.decode("ascii")}
         extensions = {"sni_hostname": host} if target.scheme == "https" else {}
 
         async def send(address: str) -> int:
-            response = await client.post(target.copy_with(host=address), content=body,
-                                         headers=pinned, extensions=extensions)
+            response = await client.post(
+                target.copy_with(host=address), content=body, headers=pinned, extensions=extensions
+            )
             return response.status_code
 
         for address in addresses[:-1]:
@@ -88,8 +95,11 @@ async def _post(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[
 
 
 async def deliver(
-    uow_factory: Callable[[], IncidentsUnitOfWork], cipher: CredentialCipher,
-    delivery_id: uuid.UUID, policy: DeliveryPolicy, client: httpx.AsyncClient,
+    uow_factory: Callable[[], IncidentsUnitOfWork],
+    cipher: CredentialCipher,
+    delivery_id: uuid.UUID,
+    policy: DeliveryPolicy,
+    client: httpx.AsyncClient,
 ) -> Delivery | None:
     """One attempt of one PENDING delivery (None if someone else has it)."""
     now = datetime.now(UTC)
@@ -107,11 +117,17 @@ async def deliver(
         delivery.state = DeliveryState.FAILED
         delivery.last_error = "webhook deleted" if hook is None else "webhook deactivated"
     else:
-        body = json.dumps({"id": str(delivery.id), "event": delivery.event,
-                           "data": delivery.payload}, separators=(",", ":")).encode()
-        headers = {"content-type": "application/json", "user-agent": "racine-webhooks/1",
-                   "X-Racine-Event": delivery.event, "X-Racine-Delivery": str(delivery.id),
-                   SIGNATURE_HEADER: sign(cipher.decrypt(hook.secret), body)}
+        body = json.dumps(
+            {"id": str(delivery.id), "event": delivery.event, "data": delivery.payload},
+            separators=(",", ":"),
+        ).encode()
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "racine-webhooks/1",
+            "X-Racine-Event": delivery.event,
+            "X-Racine-Delivery": str(delivery.id),
+            SIGNATURE_HEADER: sign(cipher.decrypt(hook.secret), body),
+        }
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None
@@ -133,20 +149,28 @@ async def deliver(
             delivery.state = DeliveryState.FAILED
         else:
             delivery.next_attempt_at = datetime.now(UTC) + timedelta(
-                seconds=policy.backoff(delivery.attempts))
+                seconds=policy.backoff(delivery.attempts)
+            )
     async with uow_factory() as uow:
         await uow.notifications.save_delivery(delivery)
         await uow.commit()
-    log.info("webhook delivery", extra={"delivery": str(delivery.id),
-                                        "state": delivery.state.value,
-                                        "attempt": delivery.attempts,
-                                        "status": delivery.last_status})
+    log.info(
+        "webhook delivery",
+        extra={
+            "delivery": str(delivery.id),
+            "state": delivery.state.value,
+            "attempt": delivery.attempts,
+            "status": delivery.last_status,
+        },
+    )
     return delivery
 
 
 async def deliver_due(
-    uow_factory: Callable[[], IncidentsUnitOfWork], cipher: CredentialCipher,
-    policy: DeliveryPolicy, ids: Sequence[uuid.UUID] | None = None,
+    uow_factory: Callable[[], IncidentsUnitOfWork],
+    cipher: CredentialCipher,
+    policy: DeliveryPolicy,
+    ids: Sequence[uuid.UUID] | None = None,
     client: httpx.AsyncClient | None = None,
 ) -> list[Delivery]:
     """Attempt ``ids`` (or every PENDING delivery whose time has come), concurrently."""
@@ -158,9 +182,11 @@ async def deliver_due(
         return []
     gate = asyncio.Semaphore(policy.concurrency)
     own = client is None
-    http = client or httpx.AsyncClient(timeout=httpx.Timeout(policy.timeout_s),
-                                       follow_redirects=False,
-                                       limits=httpx.Limits(max_keepalive_connections=0))
+    http = client or httpx.AsyncClient(
+        timeout=httpx.Timeout(policy.timeout_s),
+        follow_redirects=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
+    )
 
     async def one(delivery_id: uuid.UUID) -> Delivery | None:
         async with gate:

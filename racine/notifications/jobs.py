@@ -59,8 +59,9 @@ def _connector(url: str) -> QuerySource:
     return connector_for(url, statement_timeout_s=QUALITY_STATEMENT_TIMEOUT_S)
 
 
-def register_jobs(queue: RunQueue, settings: Settings | None = None,
-                  policy: DeliveryPolicy | None = None) -> None:
+def register_jobs(
+    queue: RunQueue, settings: Settings | None = None, policy: DeliveryPolicy | None = None
+) -> None:
     known = settings or getattr(queue, "settings", None)
 
     @functools.cache
@@ -90,9 +91,12 @@ def register_jobs(queue: RunQueue, settings: Settings | None = None,
         opener = source_opener(uows(ctx), cipher(), _connector)
         outcome = await run_assertions(uows(ctx), opener, ids, Principal.system())
         await dispatch_deliveries(queue, outcome.delivery_ids)
-        return {"results": {r.status.value: sum(1 for x in outcome.results
-                                                if x.status is r.status)
-                            for r in outcome.results}}
+        return {
+            "results": {
+                r.status.value: sum(1 for x in outcome.results if x.status is r.status)
+                for r in outcome.results
+            }
+        }
 
     async def quality_schedule(ctx: JobContext, run: JobRun) -> dict[str, Any]:
         ids = await fire_due_assertions(uows(ctx), queue)

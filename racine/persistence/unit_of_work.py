@@ -95,4 +95,3 @@ class SqlUnitOfWork:
 
     def emit(self, event: Event) -> None:
         self._events.append(event)
-

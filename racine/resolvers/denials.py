@@ -89,10 +89,22 @@ async def record_denied(info: Info, error: PermissionDenied) -> None:
     try:
         uow = info.context.uow()
         async with uow:
-            await record(uow, principal, "access.denied", "Mutation", info.field_name,
-                         diff, outcome="FAILURE")
+            await record(
+                uow,
+                principal,
+                "access.denied",
+                "Mutation",
+                info.field_name,
+                diff,
+                outcome="FAILURE",
+            )
             await uow.commit()
     except Exception as exc:
-        log.warning("a refused mutation could not be audited",
-                    extra={"operation": info.field_name, "error": type(exc).__name__,
-                           "unrecorded_before": unrecorded})
+        log.warning(
+            "a refused mutation could not be audited",
+            extra={
+                "operation": info.field_name,
+                "error": type(exc).__name__,
+                "unrecorded_before": unrecorded,
+            },
+        )

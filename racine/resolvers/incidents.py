@@ -44,8 +44,13 @@ def _uow(info: Info) -> IncidentsUnitOfWork:
     return cast(IncidentsUnitOfWork, info.context.uow())
 
 
-async def incidents(info: Info, stages: list[gql.IncidentStage] | None, asset_id: str | None,
-                    first: int, after: str | None) -> Connection[gql.Incident]:
+async def incidents(
+    info: Info,
+    stages: list[gql.IncidentStage] | None,
+    asset_id: str | None,
+    first: int,
+    after: str | None,
+) -> Connection[gql.Incident]:
     info.context.actor.require(Role.VIEWER)
     request = PageRequest(first=first, after=after)
     asset = None if asset_id is None else decode_id(asset_id, "Asset", field="assetId")
@@ -64,8 +69,12 @@ async def resolve_incident(info: Info, raw_id: str) -> gql.Incident | None:
 async def move_incident(info: Info, input: gql.MoveIncidentInput) -> gql.IncidentPayload:
     async def action() -> dict[str, Any]:
         incident = await cases.move_incident(
-            _uow(info), info.context.actor, decode_id(input.id, "Incident"),
-            IncidentStage(input.stage.value), input.note)
+            _uow(info),
+            info.context.actor,
+            decode_id(input.id, "Incident"),
+            IncidentStage(input.stage.value),
+            input.note,
+        )
         return {"incident": gql.Incident.from_domain(incident)}
 
     return await run_mutation(info, gql.IncidentPayload, action)
@@ -73,10 +82,14 @@ async def move_incident(info: Info, input: gql.MoveIncidentInput) -> gql.Inciden
 
 async def assign_incident(info: Info, input: gql.AssignIncidentInput) -> gql.IncidentPayload:
     async def action() -> dict[str, Any]:
-        assignee = None if input.assignee_id is None else decode_id(
-            input.assignee_id, "User", field="assigneeId")
-        incident = await cases.assign_incident(_uow(info), info.context.actor,
-                                               decode_id(input.id, "Incident"), assignee)
+        assignee = (
+            None
+            if input.assignee_id is None
+            else decode_id(input.assignee_id, "User", field="assigneeId")
+        )
+        incident = await cases.assign_incident(
+            _uow(info), info.context.actor, decode_id(input.id, "Incident"), assignee
+        )
         return {"incident": gql.Incident.from_domain(incident)}
 
     return await run_mutation(info, gql.IncidentPayload, action)
@@ -96,13 +109,15 @@ async def resolve_webhook(info: Info, raw_id: str) -> gql.Webhook | None:
     return None if found is None else gql.Webhook.from_domain(found)
 
 
-async def webhook_deliveries(info: Info, raw_id: str | None, first: int, after: str | None
-                             ) -> Connection[gql.WebhookDelivery]:
+async def webhook_deliveries(
+    info: Info, raw_id: str | None, first: int, after: str | None
+) -> Connection[gql.WebhookDelivery]:
     info.context.actor.require(Role.ADMIN)
     request = PageRequest(first=first, after=after)
     async with _uow(info) as uow:
         page = await uow.notifications.deliveries_page(
-            None if raw_id is None else uuid.UUID(raw_id), request)
+            None if raw_id is None else uuid.UUID(raw_id), request
+        )
     return connection_from_page(page, gql.WebhookDelivery.from_domain)
 
 
@@ -111,10 +126,17 @@ async def create_webhook(info: Info, input: gql.CreateWebhookInput) -> gql.Creat
         settings = info.context.services.settings
         cipher = CredentialCipher(settings.secret())
         hook = await hooks.create_webhook(
-            _uow(info), info.context.actor, cipher,
-            hooks.CreateWebhook(url=input.url, events=[e.value for e in input.events],
-                                secret=input.secret, min_severity=input.min_severity.value),
-            DestinationPolicy(settings.webhook_allowed_networks))
+            _uow(info),
+            info.context.actor,
+            cipher,
+            hooks.CreateWebhook(
+                url=input.url,
+                events=[e.value for e in input.events],
+                secret=input.secret,
+                min_severity=input.min_severity.value,
+            ),
+            DestinationPolicy(settings.webhook_allowed_networks),
+        )
         return {"webhook": gql.Webhook.from_domain(hook)}
 
     return await run_mutation(info, gql.CreateWebhookPayload, action)
@@ -124,14 +146,20 @@ async def update_webhook(info: Info, input: gql.UpdateWebhookInput) -> gql.Webho
     async def action() -> dict[str, Any]:
         settings = info.context.services.settings
         cmd = hooks.UpdateWebhook(
-            webhook_id=decode_id(input.id, "Webhook"), url=input.url,
+            webhook_id=decode_id(input.id, "Webhook"),
+            url=input.url,
             events=None if input.events is None else [e.value for e in input.events],
             secret=input.secret,
             min_severity=None if input.min_severity is None else input.min_severity.value,
-            active=input.active)
+            active=input.active,
+        )
         hook = await hooks.update_webhook(
-            _uow(info), info.context.actor, CredentialCipher(settings.secret()), cmd,
-            DestinationPolicy(settings.webhook_allowed_networks))
+            _uow(info),
+            info.context.actor,
+            CredentialCipher(settings.secret()),
+            cmd,
+            DestinationPolicy(settings.webhook_allowed_networks),
+        )
         return {"webhook": gql.Webhook.from_domain(hook)}
 
     return await run_mutation(info, gql.WebhookPayload, action)
@@ -140,7 +168,8 @@ async def update_webhook(info: Info, input: gql.UpdateWebhookInput) -> gql.Webho
 async def delete_webhook(info: Info, input: gql.DeleteWebhookInput) -> gql.WebhookPayload:
     async def action() -> dict[str, Any]:
         hook = await hooks.delete_webhook(
-            _uow(info), info.context.actor, decode_id(input.id, "Webhook"))
+            _uow(info), info.context.actor, decode_id(input.id, "Webhook")
+        )
         return {"webhook": gql.Webhook.from_domain(hook)}
 
     return await run_mutation(info, gql.WebhookPayload, action)
@@ -153,12 +182,13 @@ async def notification_preference(info: Info) -> gql.NotificationPreference:
     return gql.NotificationPreference.from_domain(found or NotificationPreference(actor.user_id))
 
 
-async def set_notification_preference(info: Info, input: gql.SetNotificationPreferenceInput
-                                      ) -> gql.SetNotificationPreferencePayload:
+async def set_notification_preference(
+    info: Info, input: gql.SetNotificationPreferenceInput
+) -> gql.SetNotificationPreferencePayload:
     async def action() -> dict[str, Any]:
         pref = await hooks.set_notification_preference(
-            _uow(info), info.context.actor, [k.value for k in input.kinds],
-            input.min_severity.value)
+            _uow(info), info.context.actor, [k.value for k in input.kinds], input.min_severity.value
+        )
         return {"preference": gql.NotificationPreference.from_domain(pref)}
 
     return await run_mutation(info, gql.SetNotificationPreferencePayload, action)
@@ -174,9 +204,17 @@ async def alerts(info: Info) -> AsyncGenerator[gql.AlertSignal, None]:
     pref = pref or NotificationPreference(actor.user_id)
     async for event in live_events(info, [Channels.ALERTS]):
         if event.type == GAP:
-            yield gql.AlertSignal(gap=True, gap_reason=event.payload.get("reason"), kind=None,
-                                  severity=None, title=None, subject_id=None, asset_ids=[],
-                                  details=cast(JSON, {}), occurred_at=None)
+            yield gql.AlertSignal(
+                gap=True,
+                gap_reason=event.payload.get("reason"),
+                kind=None,
+                severity=None,
+                title=None,
+                subject_id=None,
+                asset_ids=[],
+                details=cast(JSON, {}),
+                occurred_at=None,
+            )
             continue
         if pref.wants(str(event.payload.get("kind")), str(event.payload.get("severity"))):
             yield gql.signal(event.payload)

@@ -28,8 +28,14 @@ from racine.schema.lineage_inputs import (
 from racine.schema.relay import decode_id
 
 __all__ = [
-    "add_lineage_edges", "asset_lineage", "ingest_sql_lineage", "lineage", "lineage_impact",
-    "remove_lineage_edges", "resolve_lineage_edge", "set_lineage_edge_propagation",
+    "add_lineage_edges",
+    "asset_lineage",
+    "ingest_sql_lineage",
+    "lineage",
+    "lineage_impact",
+    "remove_lineage_edges",
+    "resolve_lineage_edge",
+    "set_lineage_edge_propagation",
 ]
 
 
@@ -91,13 +97,18 @@ def _edge_details(info: Info) -> bool:
 
 
 async def lineage(
-    info: Info, asset_id: str, direction: gql.LineageDirection, depth: int,
+    info: Info,
+    asset_id: str,
+    direction: gql.LineageDirection,
+    depth: int,
     level: gql.LineageLevel | None,
 ) -> gql.LineageGraph:
     query = use_cases.LineageQuery(
         asset_id=decode_id(asset_id, "Asset", field="assetId"),
-        direction=Direction(direction.value), depth=depth,
-        level=EdgeLevel(level.value) if level else None, summary=_summary(info),
+        direction=Direction(direction.value),
+        depth=depth,
+        level=EdgeLevel(level.value) if level else None,
+        summary=_summary(info),
         edge_details=_edge_details(info),
     )
     graph = await use_cases.read_lineage(_uow(info), info.context.actor, query)
@@ -105,14 +116,20 @@ async def lineage(
 
 
 async def asset_lineage(
-    info: Info, asset_id: uuid.UUID, direction: gql.LineageDirection | None, depth: int,
+    info: Info,
+    asset_id: uuid.UUID,
+    direction: gql.LineageDirection | None,
+    depth: int,
     level: gql.LineageLevel | None,
 ) -> gql.LineageGraph:
     """The ``lineage`` field of an Asset."""
     way = Direction(direction.value) if direction else Direction.BOTH
     query = use_cases.LineageQuery(
-        asset_id=asset_id, direction=way, depth=depth,
-        level=EdgeLevel(level.value) if level else None, summary=_summary(info),
+        asset_id=asset_id,
+        direction=way,
+        depth=depth,
+        level=EdgeLevel(level.value) if level else None,
+        summary=_summary(info),
         edge_details=_edge_details(info),
     )
     graph = await use_cases.read_lineage(_uow(info), info.context.actor, query)
@@ -121,7 +138,8 @@ async def asset_lineage(
 
 async def lineage_impact(info: Info, asset_id: str, depth: int) -> gql.LineageImpact:
     report = await use_cases.lineage_impact(
-        _uow(info), info.context.actor, decode_id(asset_id, "Asset", field="assetId"), depth)
+        _uow(info), info.context.actor, decode_id(asset_id, "Asset", field="assetId"), depth
+    )
     return gql.LineageImpact.from_domain(report)
 
 
@@ -149,9 +167,7 @@ def _check_list(items: list[Any], field: str) -> None:
         raise LimitExceeded(f"at most {use_cases.MAX_EDGES_PER_CALL} edges", field=field)
 
 
-async def add_lineage_edges(
-    info: Info, input: AddLineageEdgesInput
-) -> LineageEdgesPayload:
+async def add_lineage_edges(info: Info, input: AddLineageEdgesInput) -> LineageEdgesPayload:
     async def action() -> dict[str, Any]:
         _check_list(input.edges, "edges")
         cmd = use_cases.AddEdges(tuple(_spec(e, i, "edges") for i, e in enumerate(input.edges)))
@@ -161,17 +177,19 @@ async def add_lineage_edges(
     return await run_mutation(info, LineageEdgesPayload, action)
 
 
-async def remove_lineage_edges(
-    info: Info, input: RemoveLineageEdgesInput
-) -> LineageEdgesPayload:
+async def remove_lineage_edges(info: Info, input: RemoveLineageEdgesInput) -> LineageEdgesPayload:
     async def action() -> dict[str, Any]:
         _check_list(input.edge_ids, "edgeIds")
         _check_list(input.pairs, "pairs")
         cmd = use_cases.RemoveEdges(
-            tuple(decode_id(v, "LineageEdge", field=f"edgeIds[{i}]")
-                  for i, v in enumerate(input.edge_ids)),
-            tuple((s.source_id, s.target_id) for s in
-                  (_spec(p, i, "pairs") for i, p in enumerate(input.pairs))),
+            tuple(
+                decode_id(v, "LineageEdge", field=f"edgeIds[{i}]")
+                for i, v in enumerate(input.edge_ids)
+            ),
+            tuple(
+                (s.source_id, s.target_id)
+                for s in (_spec(p, i, "pairs") for i, p in enumerate(input.pairs))
+            ),
         )
         removed = await use_cases.remove_lineage_edges(_uow(info), info.context.actor, cmd)
         return {"edges": [gql.LineageEdge.from_domain(e) for e in removed]}
@@ -185,18 +203,18 @@ async def set_lineage_edge_propagation(
     async def action() -> dict[str, Any]:
         edge_id = decode_id(input.edge_id, "LineageEdge", field="edgeId")
         edge = await use_cases.set_edge_propagation(
-            _uow(info), info.context.actor, edge_id, input.blocked)
+            _uow(info), info.context.actor, edge_id, input.blocked
+        )
         return {"edge": gql.LineageEdge.from_domain(edge)}
 
     return await run_mutation(info, SetLineageEdgePropagationPayload, action)
 
 
-async def ingest_sql_lineage(
-    info: Info, input: IngestSqlLineageInput
-) -> IngestSqlLineagePayload:
+async def ingest_sql_lineage(info: Info, input: IngestSqlLineageInput) -> IngestSqlLineagePayload:
     try:
         cmd = ingest.IngestSql(
-            sql=input.sql, dialect=input.dialect,
+            sql=input.sql,
+            dialect=input.dialect,
             source_id=decode_id(input.data_source_id, "DataSource", field="dataSourceId"),
             default_schema=input.default_schema,
         )

@@ -176,9 +176,7 @@ class ClassificationEvidence:
     sample_size: int | None = strawberry.field(
         description="Non-null values sampled when the label was computed."
     )
-    distinct_values: int | None = strawberry.field(
-        description="Distinct values among them."
-    )
+    distinct_values: int | None = strawberry.field(description="Distinct values among them.")
     model_probability: float | None = strawberry.field(
         description="Probability (0-1) the classification model gave this type; null "
         "when the model did not run."

@@ -69,13 +69,16 @@ class FindingStatus(Enum):
     FALSE_POSITIVE = "FALSE_POSITIVE"
 
 
-@strawberry.type(description="One executable check: a scope over assets plus conditions that "
-                 "must all hold for each asset in scope.")
+@strawberry.type(
+    description="One executable check: a scope over assets plus conditions that "
+    "must all hold for each asset in scope."
+)
 class ComplianceCheck:
     key: str = strawberry.field(description="Check id, unique within its control.")
     description: str = strawberry.field(description="What the check verifies.")
     definition: JSON = strawberry.field(
-        description="The declarative definition: `{scope, conditions}` (see docs/compliance.md).")
+        description="The declarative definition: `{scope, conditions}` (see docs/compliance.md)."
+    )
 
     @classmethod
     def from_domain(cls, check: rules.Check) -> Self:
@@ -94,13 +97,20 @@ class ComplianceControl:
 
     @classmethod
     def from_domain(cls, control: rules.Control) -> Self:
-        return cls(key=control.id, title=control.title, requirement=control.requirement,
-                   severity=Severity(control.severity.value), description=control.description,
-                   checks=[ComplianceCheck.from_domain(c) for c in control.checks])
+        return cls(
+            key=control.id,
+            title=control.title,
+            requirement=control.requirement,
+            severity=Severity(control.severity.value),
+            description=control.description,
+            checks=[ComplianceCheck.from_domain(c) for c in control.checks],
+        )
 
 
-@strawberry.type(description="A versioned rule pack (GDPR, CCPA, HIPAA, PCI_DSS, SOC2) or the "
-                 "CUSTOM pack of rules created through the API.")
+@strawberry.type(
+    description="A versioned rule pack (GDPR, CCPA, HIPAA, PCI_DSS, SOC2) or the "
+    "CUSTOM pack of rules created through the API."
+)
 class ComplianceFramework:
     key: str = strawberry.field(description="Framework key, e.g. `PCI_DSS`.")
     name: str = strawberry.field(description="Display name.")
@@ -110,9 +120,13 @@ class ComplianceFramework:
 
     @classmethod
     def from_domain(cls, pack: rules.RulePack) -> Self:
-        return cls(key=pack.framework, name=pack.name, version=pack.version,
-                   description=pack.description,
-                   controls=[ComplianceControl.from_domain(c) for c in pack.controls])
+        return cls(
+            key=pack.framework,
+            name=pack.name,
+            version=pack.version,
+            description=pack.description,
+            controls=[ComplianceControl.from_domain(c) for c in pack.controls],
+        )
 
 
 @strawberry.type(description="A violation of one check by one asset, kept across evaluations.")
@@ -127,11 +141,13 @@ class ComplianceFinding(relay.Node):
     severity: Severity = strawberry.field(description="Severity of the control.")
     evidence: JSON = strawberry.field(
         description="Why it failed: the failed conditions, the asset's labels, sensitivity "
-        "and tags at the time of the last evaluation.")
+        "and tags at the time of the last evaluation."
+    )
     status: FindingStatus = strawberry.field(description="Current status.")
     status_reason: str | None = strawberry.field(description="Reason given with the status.")
     status_actor_id: strawberry.ID | None = strawberry.field(
-        description="Global id of the User who set the status (null: the system).")
+        description="Global id of the User who set the status (null: the system)."
+    )
     status_changed_at: datetime | None = strawberry.field(description="When (UTC).")
     first_seen: datetime = strawberry.field(description="First evaluation that found it (UTC).")
     last_seen: datetime = strawberry.field(description="Latest evaluation that found it (UTC).")
@@ -147,15 +163,25 @@ class ComplianceFinding(relay.Node):
     @classmethod
     def from_domain(cls, f: model.Finding) -> Self:
         return cls(
-            id=str(f.id), framework=f.framework, control_key=f.control_id, check_key=f.check_id,
-            asset_id=encode_id("Asset", f.asset_id), asset_name=f.asset_name,
+            id=str(f.id),
+            framework=f.framework,
+            control_key=f.control_id,
+            check_key=f.check_id,
+            asset_id=encode_id("Asset", f.asset_id),
+            asset_name=f.asset_name,
             source_id=None if f.source_id is None else encode_id("DataSource", f.source_id),
-            severity=Severity(f.severity.value), evidence=cast(JSON, f.evidence),
-            status=FindingStatus(f.status.value), status_reason=f.status_reason,
-            status_actor_id=None if f.status_actor_id is None
+            severity=Severity(f.severity.value),
+            evidence=cast(JSON, f.evidence),
+            status=FindingStatus(f.status.value),
+            status_reason=f.status_reason,
+            status_actor_id=None
+            if f.status_actor_id is None
             else encode_id("User", f.status_actor_id),
-            status_changed_at=f.status_changed_at, first_seen=f.first_seen,
-            last_seen=f.last_seen, _asset=f.asset_id)
+            status_changed_at=f.status_changed_at,
+            first_seen=f.first_seen,
+            last_seen=f.last_seen,
+            _asset=f.asset_id,
+        )
 
 
 @strawberry.type(description="One evaluation run (a background job with the same id).")
@@ -163,33 +189,45 @@ class ComplianceEvaluation(relay.Node):
     id: relay.NodeID[str]
     frameworks: list[str] = strawberry.field(description="Frameworks evaluated.")
     source_ids: list[strawberry.ID] | None = strawberry.field(
-        description="DataSources in scope (null: all).")
+        description="DataSources in scope (null: all)."
+    )
     state: EvaluationState = strawberry.field(description="Where it stands.")
     created_at: datetime = strawberry.field(description="Requested at (UTC).")
     finished_at: datetime | None = strawberry.field(description="Finished at (UTC).")
     scores: JSON = strawberry.field(
         description="Per framework: score, evaluated, failing, controls and sources when it "
-        "finished (history).")
+        "finished (history)."
+    )
     counts: JSON = strawberry.field(
-        description="new, resolved, reopened, evaluated and violations counts.")
+        description="new, resolved, reopened, evaluated and violations counts."
+    )
     error: str | None = strawberry.field(description="Why it failed, if it did.")
 
     @classmethod
     def from_domain(cls, run: model.EvaluationRun) -> Self:
         return cls(
-            id=str(run.id), frameworks=run.frameworks,
-            source_ids=None if run.source_ids is None
+            id=str(run.id),
+            frameworks=run.frameworks,
+            source_ids=None
+            if run.source_ids is None
             else [encode_id("DataSource", s) for s in run.source_ids],
-            state=EvaluationState(run.state), created_at=run.created_at,
+            state=EvaluationState(run.state),
+            created_at=run.created_at,
             finished_at=run.finished_at,
-            scores=cast(JSON, run.scores), counts=cast(JSON, run.counts), error=run.error)
+            scores=cast(JSON, run.scores),
+            counts=cast(JSON, run.counts),
+            error=run.error,
+        )
 
 
-@strawberry.type(description="A score: 100 * (evaluated - failing) / evaluated (100 when "
-                 "nothing was evaluated). Failing = OPEN findings.")
+@strawberry.type(
+    description="A score: 100 * (evaluated - failing) / evaluated (100 when "
+    "nothing was evaluated). Failing = OPEN findings."
+)
 class ComplianceScore:
     key: str = strawberry.field(
-        description="Control id, or DataSource global id ('' for assets outside sources).")
+        description="Control id, or DataSource global id ('' for assets outside sources)."
+    )
     score: float = strawberry.field(description="0-100.")
     evaluated: int = strawberry.field(description="(check, asset) pairs evaluated.")
     failing: int = strawberry.field(description="OPEN findings among them.")
@@ -197,8 +235,7 @@ class ComplianceScore:
     @classmethod
     def from_domain(cls, part: ScorePart, source: bool = False) -> Self:
         key = encode_id("DataSource", part.key) if source and part.key else part.key
-        return cls(key=str(key), score=part.score, evaluated=part.evaluated,
-                   failing=part.failing)
+        return cls(key=str(key), score=part.score, evaluated=part.evaluated, failing=part.failing)
 
 
 @strawberry.type(description="How many findings have a status.")
@@ -215,19 +252,23 @@ class ComplianceReport:
     failing: int = strawberry.field(description="OPEN findings.")
     controls: list[ComplianceScore] = strawberry.field(description="Score per control.")
     sources: list[ComplianceScore] = strawberry.field(description="Score per data source.")
-    status_counts: list[FindingStatusCount] = strawberry.field(
-        description="Findings per status.")
+    status_counts: list[FindingStatusCount] = strawberry.field(description="Findings per status.")
     history: list[ComplianceEvaluation] = strawberry.field(
         description="Latest evaluations that included the framework, newest first, with "
-        "their scores at the time.")
+        "their scores at the time."
+    )
 
     @strawberry.field(description="Its findings by asset name; ≤ 100 per page.")
     async def findings(
-        self, info: Info,
-        status: Annotated[list[FindingStatus] | None, strawberry.argument(
-            description="Only these statuses (default all).")] = None,
-        control_key: Annotated[str | None, strawberry.argument(
-            description="Only this control.")] = None,
+        self,
+        info: Info,
+        status: Annotated[
+            list[FindingStatus] | None,
+            strawberry.argument(description="Only these statuses (default all)."),
+        ] = None,
+        control_key: Annotated[
+            str | None, strawberry.argument(description="Only this control.")
+        ] = None,
         first: Annotated[int, strawberry.argument(description=PAGE)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[ComplianceFinding]:
@@ -236,16 +277,26 @@ class ComplianceReport:
         return await findings(info, self.framework, status, control_key, first, after)
 
     @classmethod
-    def build(cls, framework: str, score: FrameworkScore, counts: dict[str, int],
-              history: list[model.EvaluationRun]) -> Self:
+    def build(
+        cls,
+        framework: str,
+        score: FrameworkScore,
+        counts: dict[str, int],
+        history: list[model.EvaluationRun],
+    ) -> Self:
         return cls(
-            framework=framework, score=score.total.score, evaluated=score.total.evaluated,
+            framework=framework,
+            score=score.total.score,
+            evaluated=score.total.evaluated,
             failing=score.total.failing,
             controls=[ComplianceScore.from_domain(p) for p in score.controls.values()],
             sources=[ComplianceScore.from_domain(p, True) for p in score.sources.values()],
-            status_counts=[FindingStatusCount(status=FindingStatus(s), count=n)
-                           for s, n in sorted(counts.items())],
-            history=[ComplianceEvaluation.from_domain(r) for r in history])
+            status_counts=[
+                FindingStatusCount(status=FindingStatus(s), count=n)
+                for s, n in sorted(counts.items())
+            ],
+            history=[ComplianceEvaluation.from_domain(r) for r in history],
+        )
 
 
 @strawberry.type(description="A custom rule; updating it writes a new version.")
@@ -262,34 +313,43 @@ class ComplianceRule(relay.Node):
 
     @classmethod
     def from_domain(cls, r: model.CustomRule) -> Self:
-        return cls(id=str(r.rule_id), key=r.key, title=r.title,
-                   severity=Severity(r.severity.value), requirement=r.requirement,
-                   description=r.description, version=r.version,
-                   definition=cast(JSON, r.check.model_dump(
-                       mode="json", exclude={"id", "description"})),
-                   created_at=r.created_at)
+        return cls(
+            id=str(r.rule_id),
+            key=r.key,
+            title=r.title,
+            severity=Severity(r.severity.value),
+            requirement=r.requirement,
+            description=r.description,
+            version=r.version,
+            definition=cast(JSON, r.check.model_dump(mode="json", exclude={"id", "description"})),
+            created_at=r.created_at,
+        )
 
 
 @strawberry.input(description="Which assets to evaluate.")
 class ComplianceScopeInput:
     source_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="DataSource ids (≤ 100); null: every source.")
+        default=None, description="DataSource ids (≤ 100); null: every source."
+    )
 
 
 @strawberry.input(description="Evaluate one framework (or all) in the background. EDITOR+.")
 class EvaluateComplianceInput:
     framework: str | None = strawberry.field(
-        default=None, description="Framework key (GDPR, CCPA, HIPAA, PCI_DSS, SOC2, CUSTOM); "
-        "null: all.")
+        default=None,
+        description="Framework key (GDPR, CCPA, HIPAA, PCI_DSS, SOC2, CUSTOM); null: all.",
+    )
     scope: ComplianceScopeInput | None = strawberry.field(
-        default=None, description="Assets to evaluate (default all).")
+        default=None, description="Assets to evaluate (default all)."
+    )
 
 
 @strawberry.type(description="Result of `evaluateCompliance`.")
 class EvaluateCompliancePayload:
     errors: list[UserError] = strawberry.field(description="Expected failures.")
     evaluation: ComplianceEvaluation | None = strawberry.field(
-        default=None, description="The queued evaluation; follow it with `node(id:)`.")
+        default=None, description="The queued evaluation; follow it with `node(id:)`."
+    )
 
 
 @strawberry.input(description="Set a finding's status with a reason. STEWARD+.")
@@ -302,21 +362,21 @@ class SetFindingStatusInput:
 @strawberry.type(description="Result of `setFindingStatus`.")
 class SetFindingStatusPayload:
     errors: list[UserError] = strawberry.field(description="Expected failures.")
-    finding: ComplianceFinding | None = strawberry.field(default=None,
-                                                          description="The finding.")
+    finding: ComplianceFinding | None = strawberry.field(default=None, description="The finding.")
 
 
-@strawberry.input(description="Create a declarative rule. STEWARD+. No code runs: the "
-                  "definition is a scope and conditions (see docs/compliance.md).")
+@strawberry.input(
+    description="Create a declarative rule. STEWARD+. No code runs: the "
+    "definition is a scope and conditions (see docs/compliance.md)."
+)
 class CreateComplianceRuleInput:
     key: str = strawberry.field(description="Unique key: 1-64 of a-z, 0-9, `_`, `-`.")
     title: str = strawberry.field(description="1-200 characters.")
     definition: JSON = strawberry.field(
-        description="`{scope, conditions}`; unknown fields or classification types are "
-        "errors.")
+        description="`{scope, conditions}`; unknown fields or classification types are errors."
+    )
     severity: Severity = strawberry.field(default=Severity.MEDIUM, description="Severity.")
-    requirement: str | None = strawberry.field(default=None,
-                                               description="What it implements.")
+    requirement: str | None = strawberry.field(default=None, description="What it implements.")
     description: str | None = strawberry.field(default=None, description="Explanation.")
 
 
@@ -339,8 +399,7 @@ class CreateComplianceRulePayload:
 @strawberry.type(description="Result of `updateComplianceRule`.")
 class UpdateComplianceRulePayload:
     errors: list[UserError] = strawberry.field(description="Expected failures.")
-    rule: ComplianceRule | None = strawberry.field(default=None,
-                                                   description="The new version.")
+    rule: ComplianceRule | None = strawberry.field(default=None, description="The new version.")
 
 
 def as_json(value: Any) -> dict[str, Any]:

@@ -49,10 +49,12 @@ class ComplianceQuery:
         permission_classes=[IsViewer],
     )
     async def compliance_report(
-        self, info: Info,
+        self,
+        info: Info,
         framework: Annotated[str, strawberry.argument(description="Framework key.")],
-        history: Annotated[int, strawberry.argument(
-            description="Past evaluations to include, 0-100 (default 20).")] = 20,
+        history: Annotated[
+            int, strawberry.argument(description="Past evaluations to include, 0-100 (default 20).")
+        ] = 20,
     ) -> c.ComplianceReport:
         return await cr.compliance_report(info, framework, history)
 
@@ -62,9 +64,11 @@ class ComplianceQuery:
         permission_classes=[IsViewer],
     )
     async def quality_assertions(
-        self, info: Info,
-        asset_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Asset id.")] = None,
+        self,
+        info: Info,
+        asset_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Asset id.")
+        ] = None,
         first: Annotated[int, strawberry.argument(description=PAGE)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[q.QualityAssertion]:
@@ -76,20 +80,27 @@ class ComplianceQuery:
         permission_classes=[IsViewer],
     )
     async def quality_score(
-        self, info: Info,
+        self,
+        info: Info,
         asset_id: Annotated[strawberry.ID, strawberry.argument(description="Asset id.")],
     ) -> q.QualityScore:
         return await qr.quality_score(info, asset_id)
 
     @strawberry.field(
-        description="Incidents, newest first; ≤ 100 per page.", permission_classes=[IsViewer],
+        description="Incidents, newest first; ≤ 100 per page.",
+        permission_classes=[IsViewer],
     )
     async def incidents(
-        self, info: Info,
-        stages: Annotated[list[i.IncidentStage] | None, strawberry.argument(
-            description="Only these stages (default all).")] = None,
-        asset_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only incidents linked to this Asset.")] = None,
+        self,
+        info: Info,
+        stages: Annotated[
+            list[i.IncidentStage] | None,
+            strawberry.argument(description="Only these stages (default all)."),
+        ] = None,
+        asset_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only incidents linked to this Asset."),
+        ] = None,
         first: Annotated[int, strawberry.argument(description=PAGE)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[i.Incident]:
@@ -104,14 +115,14 @@ class ComplianceQuery:
         permission_classes=[IsAdmin],
     )
     async def webhook_deliveries(
-        self, info: Info,
+        self,
+        info: Info,
         first: Annotated[int, strawberry.argument(description=PAGE)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[i.WebhookDelivery]:
         return await ir.webhook_deliveries(info, None, first, after)
 
-    @strawberry.field(description="The caller's alert preference.",
-                      permission_classes=[IsViewer])
+    @strawberry.field(description="The caller's alert preference.", permission_classes=[IsViewer])
     async def notification_preference(self, info: Info) -> i.NotificationPreference:
         return await ir.notification_preference(info)
 
@@ -138,22 +149,26 @@ class ComplianceMutation:
     ) -> c.SetFindingStatusPayload:
         return await cr.set_finding_status(info, input)
 
-    @strawberry.mutation(description="Create a declarative custom rule. STEWARD+.",
-                         permission_classes=[IsSteward])
+    @strawberry.mutation(
+        description="Create a declarative custom rule. STEWARD+.", permission_classes=[IsSteward]
+    )
     async def create_compliance_rule(
         self, info: Info, input: Annotated[c.CreateComplianceRuleInput, INPUT]
     ) -> c.CreateComplianceRulePayload:
         return await cr.create_compliance_rule(info, input)
 
-    @strawberry.mutation(description="Write a new version of a custom rule. STEWARD+.",
-                         permission_classes=[IsSteward])
+    @strawberry.mutation(
+        description="Write a new version of a custom rule. STEWARD+.",
+        permission_classes=[IsSteward],
+    )
     async def update_compliance_rule(
         self, info: Info, input: Annotated[c.UpdateComplianceRuleInput, INPUT]
     ) -> c.UpdateComplianceRulePayload:
         return await cr.update_compliance_rule(info, input)
 
-    @strawberry.mutation(description="Define a data-quality assertion. EDITOR+.",
-                         permission_classes=[IsEditor])
+    @strawberry.mutation(
+        description="Define a data-quality assertion. EDITOR+.", permission_classes=[IsEditor]
+    )
     async def create_quality_assertion(
         self, info: Info, input: Annotated[q.CreateQualityAssertionInput, INPUT]
     ) -> q.CreateQualityAssertionPayload:
@@ -170,45 +185,55 @@ class ComplianceMutation:
     ) -> q.RunQualityAssertionPayload:
         return await qr.run_quality_assertion(info, input)
 
-    @strawberry.mutation(description="Move an incident to another stage. EDITOR+.",
-                         permission_classes=[IsEditor])
+    @strawberry.mutation(
+        description="Move an incident to another stage. EDITOR+.", permission_classes=[IsEditor]
+    )
     async def move_incident(
         self, info: Info, input: Annotated[i.MoveIncidentInput, INPUT]
     ) -> i.IncidentPayload:
         return await ir.move_incident(info, input)
 
-    @strawberry.mutation(description="Assign (or unassign) an incident. EDITOR+.",
-                         permission_classes=[IsEditor])
+    @strawberry.mutation(
+        description="Assign (or unassign) an incident. EDITOR+.", permission_classes=[IsEditor]
+    )
     async def assign_incident(
         self, info: Info, input: Annotated[i.AssignIncidentInput, INPUT]
     ) -> i.IncidentPayload:
         return await ir.assign_incident(info, input)
 
-    @strawberry.mutation(description="Register a signed webhook for alerts. ADMIN only.",
-                         permission_classes=[IsAdmin])
+    @strawberry.mutation(
+        description="Register a signed webhook for alerts. ADMIN only.",
+        permission_classes=[IsAdmin],
+    )
     async def create_webhook(
         self, info: Info, input: Annotated[i.CreateWebhookInput, INPUT]
     ) -> i.CreateWebhookPayload:
         return await ir.create_webhook(info, input)
 
-    @strawberry.mutation(description="Change a webhook's endpoint, alerts, secret or state"
-                         " (audited; the secret never shows). ADMIN only.",
-                         permission_classes=[IsAdmin])
+    @strawberry.mutation(
+        description="Change a webhook's endpoint, alerts, secret or state"
+        " (audited; the secret never shows). ADMIN only.",
+        permission_classes=[IsAdmin],
+    )
     async def update_webhook(
         self, info: Info, input: Annotated[i.UpdateWebhookInput, INPUT]
     ) -> i.WebhookPayload:
         return await ir.update_webhook(info, input)
 
-    @strawberry.mutation(description="Delete a webhook and its delivery log (audited);"
-                         " `updateWebhook(active: false)` keeps the log. ADMIN only.",
-                         permission_classes=[IsAdmin])
+    @strawberry.mutation(
+        description="Delete a webhook and its delivery log (audited);"
+        " `updateWebhook(active: false)` keeps the log. ADMIN only.",
+        permission_classes=[IsAdmin],
+    )
     async def delete_webhook(
         self, info: Info, input: Annotated[i.DeleteWebhookInput, INPUT]
     ) -> i.WebhookPayload:
         return await ir.delete_webhook(info, input)
 
-    @strawberry.mutation(description="Choose which alerts reach your `alerts` subscription.",
-                         permission_classes=[IsViewer])
+    @strawberry.mutation(
+        description="Choose which alerts reach your `alerts` subscription.",
+        permission_classes=[IsViewer],
+    )
     async def set_notification_preference(
         self, info: Info, input: Annotated[i.SetNotificationPreferenceInput, INPUT]
     ) -> i.SetNotificationPreferencePayload:

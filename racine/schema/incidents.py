@@ -53,14 +53,17 @@ class AlertKind(Enum):
     INCIDENT_RESOLVED = "INCIDENT_RESOLVED"
 
 
-@strawberry.type(description="Something to fix, opened by a failing assertion or a CRITICAL "
-                 "finding; one open incident per cause.")
+@strawberry.type(
+    description="Something to fix, opened by a failing assertion or a CRITICAL "
+    "finding; one open incident per cause."
+)
 class Incident(relay.Node):
     id: relay.NodeID[str]
     title: str = strawberry.field(description="What is wrong.")
     cause_kind: str = strawberry.field(description="FINDING or ASSERTION.")
     cause_id: strawberry.ID = strawberry.field(
-        description="Global id of the ComplianceFinding or QualityAssertion.")
+        description="Global id of the ComplianceFinding or QualityAssertion."
+    )
     severity: Severity = strawberry.field(description="Severity of the cause.")
     priority: str = strawberry.field(description="P1 (CRITICAL) … P4 (LOW).")
     stage: IncidentStage = strawberry.field(description="Where it stands.")
@@ -74,20 +77,31 @@ class Incident(relay.Node):
 
     @classmethod
     def from_domain(cls, i: model.Incident) -> Self:
-        cause_type = "ComplianceFinding" if i.cause_kind is model.CauseKind.FINDING \
-            else "QualityAssertion"
+        cause_type = (
+            "ComplianceFinding" if i.cause_kind is model.CauseKind.FINDING else "QualityAssertion"
+        )
         return cls(
-            id=str(i.id), title=i.title, cause_kind=i.cause_kind.value,
-            cause_id=encode_id(cause_type, i.cause_id), severity=Severity(i.severity),
-            priority=i.priority.value, stage=IncidentStage(i.stage.value),
+            id=str(i.id),
+            title=i.title,
+            cause_kind=i.cause_kind.value,
+            cause_id=encode_id(cause_type, i.cause_id),
+            severity=Severity(i.severity),
+            priority=i.priority.value,
+            stage=IncidentStage(i.stage.value),
             assignee_id=None if i.assignee_id is None else encode_id("User", i.assignee_id),
-            asset_ids=[encode_id("Asset", a) for a in i.asset_ids], occurrences=i.occurrences,
-            resolution=i.resolution, opened_at=i.opened_at, updated_at=i.updated_at,
-            fixed_at=i.fixed_at)
+            asset_ids=[encode_id("Asset", a) for a in i.asset_ids],
+            occurrences=i.occurrences,
+            resolution=i.resolution,
+            opened_at=i.opened_at,
+            updated_at=i.updated_at,
+            fixed_at=i.fixed_at,
+        )
 
 
-@strawberry.type(description="A live alert. `gap` true means alerts may have been missed: "
-                 "re-read `incidents` and `complianceReport`.")
+@strawberry.type(
+    description="A live alert. `gap` true means alerts may have been missed: "
+    "re-read `incidents` and `complianceReport`."
+)
 class AlertSignal:
     gap: bool = strawberry.field(description="Alerts may have been lost before this one.")
     gap_reason: str | None = strawberry.field(description="Why (reconnected, slow_consumer).")
@@ -95,14 +109,17 @@ class AlertSignal:
     severity: Severity | None = strawberry.field(description="How bad.")
     title: str | None = strawberry.field(description="Human-readable summary.")
     subject_id: strawberry.ID | None = strawberry.field(
-        description="Global id of the ComplianceFinding, QualityAssertion or Incident.")
+        description="Global id of the ComplianceFinding, QualityAssertion or Incident."
+    )
     asset_ids: list[strawberry.ID] = strawberry.field(description="Assets concerned.")
     details: JSON = strawberry.field(description="Kind-specific details.")
     occurred_at: datetime | None = strawberry.field(description="When (UTC).")
 
 
-@strawberry.type(description="A webhook endpoint. Deliveries are POSTed as JSON with header "
-                 "`X-Racine-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + '.' + body)>`.")
+@strawberry.type(
+    description="A webhook endpoint. Deliveries are POSTed as JSON with header "
+    "`X-Racine-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, t + '.' + body)>`."
+)
 class Webhook(relay.Node):
     id: relay.NodeID[str]
     url: str = strawberry.field(description="Endpoint.")
@@ -113,7 +130,8 @@ class Webhook(relay.Node):
 
     @strawberry.field(description="Its delivery log, newest first; ≤ 100 per page.")
     async def deliveries(
-        self, info: Info,
+        self,
+        info: Info,
         first: Annotated[int, strawberry.argument(description=PAGE)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[WebhookDelivery]:
@@ -123,9 +141,14 @@ class Webhook(relay.Node):
 
     @classmethod
     def from_domain(cls, w: model.Webhook) -> Self:
-        return cls(id=str(w.id), url=w.url, events=[AlertKind(e) for e in w.events],
-                   min_severity=Severity(w.min_severity), active=w.active,
-                   created_at=w.created_at)
+        return cls(
+            id=str(w.id),
+            url=w.url,
+            events=[AlertKind(e) for e in w.events],
+            min_severity=Severity(w.min_severity),
+            active=w.active,
+            created_at=w.created_at,
+        )
 
 
 @strawberry.type(description="One alert sent (or being sent) to one webhook.")
@@ -144,11 +167,19 @@ class WebhookDelivery:
 
     @classmethod
     def from_domain(cls, d: model.Delivery) -> Self:
-        return cls(id=strawberry.ID(str(d.id)), webhook_id=encode_id("Webhook", d.webhook_id),
-                   event=AlertKind(d.event), state=d.state.value, attempts=d.attempts,
-                   last_status=d.last_status, last_error=d.last_error,
-                   last_duration_ms=d.last_duration_ms, next_attempt_at=d.next_attempt_at,
-                   created_at=d.created_at, delivered_at=d.delivered_at)
+        return cls(
+            id=strawberry.ID(str(d.id)),
+            webhook_id=encode_id("Webhook", d.webhook_id),
+            event=AlertKind(d.event),
+            state=d.state.value,
+            attempts=d.attempts,
+            last_status=d.last_status,
+            last_error=d.last_error,
+            last_duration_ms=d.last_duration_ms,
+            next_attempt_at=d.next_attempt_at,
+            created_at=d.created_at,
+            delivered_at=d.delivered_at,
+        )
 
 
 @strawberry.type(description="Which alerts reach the caller's `alerts` subscription.")
@@ -172,7 +203,8 @@ class MoveIncidentInput:
 class AssignIncidentInput:
     id: strawberry.ID = strawberry.field(description="Incident id.")
     assignee_id: strawberry.ID | None = strawberry.field(
-        default=None, description="User id; null unassigns.")
+        default=None, description="User id; null unassigns."
+    )
 
 
 @strawberry.type(description="Result of `moveIncident` / `assignIncident`.")
@@ -183,18 +215,24 @@ class IncidentPayload:
 
 @strawberry.input(description="Register a webhook. ADMIN only.")
 class CreateWebhookInput:
-    url: str = strawberry.field(description=(
-        "http(s) URL (≤ 2000 characters, no credentials). Its host must resolve to public "
-        "addresses only: loopback, private, link-local (e.g. 169.254.169.254), "
-        "carrier-grade NAT, multicast, reserved and unspecified addresses are refused "
-        "(INVALID on `url`) unless in RACINE_WEBHOOK_ALLOWED_NETWORKS; checked again at "
-        "every delivery attempt."))
+    url: str = strawberry.field(
+        description=(
+            "http(s) URL (≤ 2000 characters, no credentials). Its host must resolve to public "
+            "addresses only: loopback, private, link-local (e.g. 169.254.169.254), "
+            "carrier-grade NAT, multicast, reserved and unspecified addresses are refused "
+            "(INVALID on `url`) unless in RACINE_WEBHOOK_ALLOWED_NETWORKS; checked again at "
+            "every delivery attempt."
+        )
+    )
     events: list[AlertKind] = strawberry.field(
-        default_factory=list, description="Alert kinds to send (empty: all).")
+        default_factory=list, description="Alert kinds to send (empty: all)."
+    )
     secret: str = strawberry.field(
-        description="Signing secret, 16-256 characters. Input only: never returned.")
-    min_severity: Severity = strawberry.field(default=Severity.LOW,
-                                              description="Lowest severity sent.")
+        description="Signing secret, 16-256 characters. Input only: never returned."
+    )
+    min_severity: Severity = strawberry.field(
+        default=Severity.LOW, description="Lowest severity sent."
+    )
 
 
 @strawberry.type(description="Result of `createWebhook`.")
@@ -207,17 +245,24 @@ class CreateWebhookPayload:
 class UpdateWebhookInput:
     id: strawberry.ID = strawberry.field(description="The Webhook.")
     url: str | None = strawberry.field(
-        default=None, description="New endpoint, checked as in `createWebhook`.")
+        default=None, description="New endpoint, checked as in `createWebhook`."
+    )
     events: list[AlertKind] | None = strawberry.field(
-        default=None, description="Alert kinds to send (empty: all).")
+        default=None, description="Alert kinds to send (empty: all)."
+    )
     secret: str | None = strawberry.field(
-        default=None, description="New signing secret, 16-256 characters, used from the next"
-        " attempt on. Input only: never returned.")
+        default=None,
+        description="New signing secret, 16-256 characters, used from the next"
+        " attempt on. Input only: never returned.",
+    )
     min_severity: Severity | None = strawberry.field(
-        default=None, description="Lowest severity sent.")
+        default=None, description="Lowest severity sent."
+    )
     active: bool | None = strawberry.field(
-        default=None, description="false: no new deliveries, and pending ones fail at their"
-        " next attempt; true: alerts are sent again.")
+        default=None,
+        description="false: no new deliveries, and pending ones fail at their"
+        " next attempt; true: alerts are sent again.",
+    )
 
 
 @strawberry.input(description="Delete a webhook with its delivery log. ADMIN only.")
@@ -229,34 +274,42 @@ class DeleteWebhookInput:
 class WebhookPayload:
     errors: list[UserError] = strawberry.field(description="Expected failures.")
     webhook: Webhook | None = strawberry.field(
-        default=None, description="The webhook after the change (as it was, once deleted).")
+        default=None, description="The webhook after the change (as it was, once deleted)."
+    )
 
 
 @strawberry.input(description="Set the caller's alert preference.")
 class SetNotificationPreferenceInput:
-    kinds: list[AlertKind] = strawberry.field(default_factory=list,
-                                              description="Alert kinds (empty: all).")
-    min_severity: Severity = strawberry.field(default=Severity.LOW,
-                                              description="Lowest severity.")
+    kinds: list[AlertKind] = strawberry.field(
+        default_factory=list, description="Alert kinds (empty: all)."
+    )
+    min_severity: Severity = strawberry.field(default=Severity.LOW, description="Lowest severity.")
 
 
 @strawberry.type(description="Result of `setNotificationPreference`.")
 class SetNotificationPreferencePayload:
     errors: list[UserError] = strawberry.field(description="Expected failures.")
     preference: NotificationPreference | None = strawberry.field(
-        default=None, description="The saved preference.")
+        default=None, description="The saved preference."
+    )
 
 
 def signal(payload: dict[str, object]) -> AlertSignal:
     """An AlertSignal from an ``Alert.to_json()`` event payload."""
     kind = model.AlertKind(str(payload["kind"]))
-    subject = {model.AlertKind.FINDING_NEW: "ComplianceFinding",
-               model.AlertKind.ASSERTION_FAILED: "QualityAssertion"}.get(kind, "Incident")
+    subject = {
+        model.AlertKind.FINDING_NEW: "ComplianceFinding",
+        model.AlertKind.ASSERTION_FAILED: "QualityAssertion",
+    }.get(kind, "Incident")
     assets = payload.get("assetIds") or []
     return AlertSignal(
-        gap=False, gap_reason=None, kind=AlertKind(kind.value),
-        severity=Severity(str(payload["severity"])), title=str(payload["title"]),
+        gap=False,
+        gap_reason=None,
+        kind=AlertKind(kind.value),
+        severity=Severity(str(payload["severity"])),
+        title=str(payload["title"]),
         subject_id=encode_id(subject, payload["subjectId"]),
         asset_ids=[encode_id("Asset", a) for a in cast(list[str], assets)],
         details=cast(JSON, payload.get("details") or {}),
-        occurred_at=datetime.fromisoformat(str(payload["occurredAt"])))
+        occurred_at=datetime.fromisoformat(str(payload["occurredAt"])),
+    )

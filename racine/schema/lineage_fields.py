@@ -28,7 +28,8 @@ INPUT = strawberry.argument(description="The mutation's input.")
 ASSET = strawberry.argument(description="Global id of the Asset to start from.")
 DEPTH = strawberry.argument(description="Hops to walk, 0-20 (default 3).")
 LEVEL = strawberry.argument(
-    description="TABLE or COLUMN; default follows the asset (COLUMN for a column).")
+    description="TABLE or COLUMN; default follows the asset (COLUMN for a column)."
+)
 DIRECTION = strawberry.argument(description="UPSTREAM, DOWNSTREAM or BOTH (default).")
 
 register_node("LineageEdge", lr.resolve_lineage_edge)
@@ -43,7 +44,9 @@ class LineageQuery:
         permission_classes=[IsViewer],
     )
     async def lineage(
-        self, info: Info, asset_id: Annotated[strawberry.ID, ASSET],
+        self,
+        info: Info,
+        asset_id: Annotated[strawberry.ID, ASSET],
         direction: Annotated[g.LineageDirection, DIRECTION] = g.LineageDirection.BOTH,
         depth: Annotated[int, DEPTH] = 3,
         level: Annotated[g.LineageLevel | None, LEVEL] = None,
@@ -57,7 +60,9 @@ class LineageQuery:
         permission_classes=[IsViewer],
     )
     async def lineage_impact(
-        self, info: Info, asset_id: Annotated[strawberry.ID, ASSET],
+        self,
+        info: Info,
+        asset_id: Annotated[strawberry.ID, ASSET],
         depth: Annotated[int, strawberry.argument(description="Hops, 1-20 (default 20).")] = 20,
     ) -> g.LineageImpact:
         return await lr.lineage_impact(info, asset_id, depth)

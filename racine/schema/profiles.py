@@ -89,8 +89,7 @@ class ColumnProfile:
         "sensitive column of fewer than 5 distinct values)."
     )
     std: float | None = strawberry.field(
-        description="Standard deviation, in the column's unit: seconds for dates and "
-        "timestamps."
+        description="Standard deviation, in the column's unit: seconds for dates and timestamps."
     )
     p25: str | None = strawberry.field(description="First quartile, in the column's kind.")
     median: str | None = strawberry.field(description="Median, in the column's kind.")

@@ -33,9 +33,11 @@ PAGE = "Page size, 0-100 (default 20)."
 AFTER = "Cursor from `pageInfo.endCursor` of the previous page."
 
 
-@strawberry.enum(description="What an assertion checks. NOT_NULL, UNIQUE, ACCEPTED_VALUES, "
-                 "RANGE, REGEX and FRESHNESS apply to a column; ROW_COUNT, SCHEMA and "
-                 "CUSTOM_SQL to a table or view.")
+@strawberry.enum(
+    description="What an assertion checks. NOT_NULL, UNIQUE, ACCEPTED_VALUES, "
+    "RANGE, REGEX and FRESHNESS apply to a column; ROW_COUNT, SCHEMA and "
+    "CUSTOM_SQL to a table or view."
+)
 class AssertionKind(Enum):
     NOT_NULL = "NOT_NULL"
     UNIQUE = "UNIQUE"
@@ -48,10 +50,12 @@ class AssertionKind(Enum):
     CUSTOM_SQL = "CUSTOM_SQL"
 
 
-@strawberry.enum(description="Outcome of one run. ERROR: could not be evaluated (source "
-                 "down, timeout, regex too slow) — says nothing about the data. SKIPPED: "
-                 "not run because a scan removed the asset from its source (recorded once; "
-                 "the assertion runs again once a scan finds the asset).")
+@strawberry.enum(
+    description="Outcome of one run. ERROR: could not be evaluated (source "
+    "down, timeout, regex too slow) — says nothing about the data. SKIPPED: "
+    "not run because a scan removed the asset from its source (recorded once; "
+    "the assertion runs again once a scan finds the asset)."
+)
 class ResultStatus(Enum):
     PASS = "PASS"
     FAIL = "FAIL"
@@ -68,18 +72,24 @@ class QualityResult:
         "`ageSeconds` (FRESHNESS), `sampled` (SQLite REGEX), `issues` (SCHEMA). Of a "
         "sensitive column (masked as its profile is) or CUSTOM_SQL reading one: "
         "`masked: true`, `newest` masked (`****`) without `ageSeconds`, and CUSTOM_SQL's "
-        "count withheld (`withheld: true`, `sensitiveColumns`); counts stay.")
-    message: str | None = strawberry.field(
-        description="Why it failed, errored or was skipped.")
+        "count withheld (`withheld: true`, `sensitiveColumns`); counts stay."
+    )
+    message: str | None = strawberry.field(description="Why it failed, errored or was skipped.")
     statement: str | None = strawberry.field(description="The SQL sent to the source.")
     duration_ms: float = strawberry.field(description="Wall time in milliseconds.")
     run_at: datetime = strawberry.field(description="When (UTC).")
 
     @classmethod
     def from_domain(cls, r: model.AssertionResult) -> Self:
-        return cls(id=strawberry.ID(str(r.id)), status=ResultStatus(r.status.value),
-                   observed=cast(JSON, r.observed), message=r.message, statement=r.statement,
-                   duration_ms=r.duration_ms, run_at=r.run_at)
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            status=ResultStatus(r.status.value),
+            observed=cast(JSON, r.observed),
+            message=r.message,
+            statement=r.statement,
+            duration_ms=r.duration_ms,
+            run_at=r.run_at,
+        )
 
 
 @strawberry.type(description="An expectation about a table or column's data.")
@@ -98,7 +108,8 @@ class QualityAssertion(relay.Node):
 
     @strawberry.field(description="Results, newest first; ≤ 100 per page.")
     async def results(
-        self, info: Info,
+        self,
+        info: Info,
         first: Annotated[int, strawberry.argument(description=PAGE)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[QualityResult]:
@@ -109,20 +120,28 @@ class QualityAssertion(relay.Node):
     @classmethod
     def from_domain(cls, a: model.Assertion) -> Self:
         return cls(
-            id=str(a.id), asset_id=encode_id("Asset", a.asset_id), kind=AssertionKind(a.kind.value),
-            params=cast(JSON, a.params), severity=Severity(a.severity),
-            description=a.description, schedule=a.schedule, next_run_at=a.next_run_at,
+            id=str(a.id),
+            asset_id=encode_id("Asset", a.asset_id),
+            kind=AssertionKind(a.kind.value),
+            params=cast(JSON, a.params),
+            severity=Severity(a.severity),
+            description=a.description,
+            schedule=a.schedule,
+            next_run_at=a.next_run_at,
             enabled=a.enabled,
             last_status=None if a.last_status is None else ResultStatus(a.last_status.value),
-            last_run_at=a.last_run_at)
+            last_run_at=a.last_run_at,
+        )
 
 
 @strawberry.type(description="Score of one quality dimension.")
 class QualityDimension:
     dimension: str = strawberry.field(
-        description="completeness, uniqueness, validity or freshness.")
+        description="completeness, uniqueness, validity or freshness."
+    )
     score: float | None = strawberry.field(
-        description="100 * passing / evaluated assertions (null: none evaluated).")
+        description="100 * passing / evaluated assertions (null: none evaluated)."
+    )
     passed: int = strawberry.field(description="Assertions whose latest run passed.")
     evaluated: int = strawberry.field(description="Assertions with a PASS or FAIL result.")
 
@@ -131,14 +150,22 @@ class QualityDimension:
 class QualityScore:
     asset_id: strawberry.ID = strawberry.field(description="Global id of the Asset.")
     score: float | None = strawberry.field(
-        description="Mean of the dimensions that have results (null: none).")
+        description="Mean of the dimensions that have results (null: none)."
+    )
     dimensions: list[QualityDimension] = strawberry.field(description="Per dimension.")
 
     @classmethod
     def from_domain(cls, s: DomainScore) -> Self:
-        return cls(asset_id=encode_id("Asset", s.asset_id), score=s.score, dimensions=[
-            QualityDimension(dimension=d.dimension, score=d.score, passed=d.passed,
-                             evaluated=d.evaluated) for d in s.dimensions])
+        return cls(
+            asset_id=encode_id("Asset", s.asset_id),
+            score=s.score,
+            dimensions=[
+                QualityDimension(
+                    dimension=d.dimension, score=d.score, passed=d.passed, evaluated=d.evaluated
+                )
+                for d in s.dimensions
+            ],
+        )
 
 
 @strawberry.input(description="Define an assertion. EDITOR+.")
@@ -146,22 +173,28 @@ class CreateQualityAssertionInput:
     asset_id: strawberry.ID = strawberry.field(description="Asset (column or table/view).")
     kind: AssertionKind = strawberry.field(description="What to check.")
     params: JSON | None = strawberry.field(
-        default=None, description="Kind parameters, e.g. `{values: [...]}`, `{min, max}`, "
+        default=None,
+        description="Kind parameters, e.g. `{values: [...]}`, `{min, max}`, "
         "`{pattern}`, `{max_age_seconds}`, `{columns: [{name, type}]}`, `{sql}` (one read-only "
-        "SELECT returning a violation count); `max_violations` (default 0).")
-    severity: Severity = strawberry.field(default=Severity.HIGH,
-                                          description="Severity of its incidents.")
+        "SELECT returning a violation count); `max_violations` (default 0).",
+    )
+    severity: Severity = strawberry.field(
+        default=Severity.HIGH, description="Severity of its incidents."
+    )
     description: str = strawberry.field(default="", description="Free text (≤ 2000).")
     schedule: str | None = strawberry.field(
-        default=None, description="Cron expression (5 fields) to run it on; null: on demand "
-        "and after scans only.")
+        default=None,
+        description="Cron expression (5 fields) to run it on; null: on demand "
+        "and after scans only.",
+    )
 
 
 @strawberry.type(description="Result of `createQualityAssertion`.")
 class CreateQualityAssertionPayload:
     errors: list[UserError] = strawberry.field(description="Expected failures.")
-    assertion: QualityAssertion | None = strawberry.field(default=None,
-                                                          description="The assertion.")
+    assertion: QualityAssertion | None = strawberry.field(
+        default=None, description="The assertion."
+    )
 
 
 @strawberry.input(description="Run an assertion now. EDITOR+.")
@@ -174,4 +207,5 @@ class RunQualityAssertionPayload:
     errors: list[UserError] = strawberry.field(description="Expected failures.")
     result: QualityResult | None = strawberry.field(default=None, description="The run.")
     assertion: QualityAssertion | None = strawberry.field(
-        default=None, description="The assertion, with its new status.")
+        default=None, description="The assertion, with its new status."
+    )

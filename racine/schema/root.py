@@ -39,9 +39,7 @@ register_node("AuditEvent", audit_resolvers.resolve_audit_event)
 
 
 @strawberry.type(description="Read the platform.")
-class Query(
-    CatalogQuery, ClassificationQuery, CollaborationQuery, LineageQuery, ComplianceQuery
-):
+class Query(CatalogQuery, ClassificationQuery, CollaborationQuery, LineageQuery, ComplianceQuery):
     @strawberry.field(description="The caller.", permission_classes=[IsAuthenticated])
     async def viewer(self, info: Info) -> access.User:
         return await access_resolvers.viewer(info)

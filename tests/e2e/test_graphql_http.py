@@ -145,14 +145,24 @@ async def test_roles_deny_by_default(gql) -> None:
     assert body["createApiToken"]["errors"][0]["code"] == "FORBIDDEN"
     # And the two refused mutations are in the audit trail as her failures (the
     # refused read is not: it changed nothing), newest first.
-    refused = (await gql.ok(DENIED, {"first": 10, "filter": {"actionPrefix": "access."}}))
+    refused = await gql.ok(DENIED, {"first": 10, "filter": {"actionPrefix": "access."}})
     assert [e["node"] for e in refused["auditEvents"]["edges"]] == [
-        {"action": "access.denied", "actorName": "vera", "targetType": "Mutation",
-         "targetId": "createApiToken", "outcome": "FAILURE",
-         "diff": {"reason": body["createApiToken"]["errors"][0]["message"]}},
-        {"action": "access.denied", "actorName": "vera", "targetType": "Mutation",
-         "targetId": "createUser", "outcome": "FAILURE",
-         "diff": {"reason": "requires the ADMIN role"}},
+        {
+            "action": "access.denied",
+            "actorName": "vera",
+            "targetType": "Mutation",
+            "targetId": "createApiToken",
+            "outcome": "FAILURE",
+            "diff": {"reason": body["createApiToken"]["errors"][0]["message"]},
+        },
+        {
+            "action": "access.denied",
+            "actorName": "vera",
+            "targetType": "Mutation",
+            "targetId": "createUser",
+            "outcome": "FAILURE",
+            "diff": {"reason": "requires the ADMIN role"},
+        },
     ]
     # Duplicate names conflict.
     dup = (await gql.ok(CREATE_USER, {"name": "vera", "role": "EDITOR"}))["createUser"]
@@ -166,12 +176,14 @@ async def test_a_caller_who_keeps_being_refused_is_paced_and_counted(app, gql) -
     now = [0.0]
     app.state.runtime.services.denials = DenialPacer(rate=1.0, burst=3, clock=lambda: now[0])
     user = (await gql.ok(CREATE_USER, {"name": "mallory", "role": "VIEWER"}))["createUser"]
-    issued = (
-        await gql.ok(CREATE_TOKEN, {"input": {"name": "m", "userId": user["user"]["id"]}})
-    )["createApiToken"]
+    issued = (await gql.ok(CREATE_TOKEN, {"input": {"name": "m", "userId": user["user"]["id"]}}))[
+        "createApiToken"
+    ]
     # When a VIEWER sends 8 mutations she may not, and one more a second later
     for i in range(8):
-        denied = await gql(CREATE_USER, {"name": f"eve{i}", "role": "ADMIN"}, token=issued["secret"])
+        denied = await gql(
+            CREATE_USER, {"name": f"eve{i}", "role": "ADMIN"}, token=issued["secret"]
+        )
         assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # each is refused
     now[0] += 1.0
     denied = await gql(CREATE_USER, {"name": "eve9", "role": "ADMIN"}, token=issued["secret"])

@@ -244,8 +244,10 @@ async def test_a_key_saved_twice_at_once_is_one_row_and_one_conflict(
             # Then one save succeeds, the other is a CONFLICT on the key's field
             payloads = [a[save.mutation] for a in answers]
             outcome = (n, payloads)
-            if dialect != "postgresql" and save.sequential and not any(
-                p["errors"] for p in payloads
+            if (
+                dialect != "postgresql"
+                and save.sequential
+                and not any(p["errors"] for p in payloads)
             ):
                 assert save.sequential(payloads), outcome  # they did not overlap
                 assert await save.rows() == 1, outcome

@@ -73,21 +73,24 @@ class CustomRule:
                 "a rule needs a name pattern, a value pattern or a dictionary",
                 field="valuePattern",
             )
-        for fname, pattern in (("namePattern", self.name_pattern),
-                               ("valuePattern", self.value_pattern)):
+        for fname, pattern in (
+            ("namePattern", self.name_pattern),
+            ("valuePattern", self.value_pattern),
+        ):
             if pattern is None:
                 continue
             if len(pattern) > _MAX_PATTERN:
-                raise ValidationFailed(f"pattern longer than {_MAX_PATTERN} characters",
-                                       field=fname)
+                raise ValidationFailed(
+                    f"pattern longer than {_MAX_PATTERN} characters", field=fname
+                )
             try:
                 regex.compile(pattern)
             except (regex.error, OverflowError, RecursionError) as exc:
-                raise ValidationFailed(f"invalid regular expression: {exc}",
-                                       field=fname) from None
+                raise ValidationFailed(f"invalid regular expression: {exc}", field=fname) from None
         if self.dictionary is not None and not 0 < len(self.dictionary) <= _MAX_DICTIONARY:
-            raise ValidationFailed(f"dictionary must hold 1-{_MAX_DICTIONARY} entries",
-                                   field="dictionary")
+            raise ValidationFailed(
+                f"dictionary must hold 1-{_MAX_DICTIONARY} entries", field="dictionary"
+            )
         if self.min_match_ratio is not None and not 0 < self.min_match_ratio <= 1:
             raise ValidationFailed("minMatchRatio must be in (0, 1]", field="minMatchRatio")
         if not 0 < self.confidence <= 1:
@@ -128,8 +131,9 @@ class ClassifierConfig:
         if self.enabled_types is not None:
             unknown = sorted(set(self.enabled_types) - known)
             if unknown:
-                raise ValidationFailed(f"unknown types: {', '.join(unknown[:5])}",
-                                       field="enabledTypes")
+                raise ValidationFailed(
+                    f"unknown types: {', '.join(unknown[:5])}", field="enabledTypes"
+                )
         for rule in self.custom_rules:
             if rule.type_key not in known:
                 raise ValidationFailed(f"unknown type {rule.type_key}", field="customRules")

@@ -30,7 +30,8 @@ def country_names() -> frozenset[str]:
     """Lower-cased country names and alpha-3 codes."""
     data = _load()
     return frozenset(n.lower() for n in data["names"]) | frozenset(
-        c.lower() for c in data["alpha3"])
+        c.lower() for c in data["alpha3"]
+    )
 
 
 @lru_cache(maxsize=1)

@@ -16,12 +16,32 @@ from racine.domain.classification.types import BUILTIN_TYPES, Sensitivity
 __all__ = ["FULL_MASK", "mask_value", "mask_values"]
 
 FULL_MASK = "****"
-_TAIL_TYPES = frozenset({
-    "CREDIT_CARD", "IBAN", "BANK_ACCOUNT", "PHONE", "US_SSN", "UK_NINO", "DE_TAX_ID",
-    "FR_NIR", "ES_DNI", "ES_NIE", "NL_BSN", "PL_PESEL", "BR_CPF", "BR_CNPJ", "PASSPORT_NUMBER",
-    "DRIVER_LICENSE", "TAX_ID", "IMEI", "VIN", "MEDICAL_RECORD_NUMBER", "US_ROUTING_NUMBER",
-    "IT_CODICE_FISCALE",
-})
+_TAIL_TYPES = frozenset(
+    {
+        "CREDIT_CARD",
+        "IBAN",
+        "BANK_ACCOUNT",
+        "PHONE",
+        "US_SSN",
+        "UK_NINO",
+        "DE_TAX_ID",
+        "FR_NIR",
+        "ES_DNI",
+        "ES_NIE",
+        "NL_BSN",
+        "PL_PESEL",
+        "BR_CPF",
+        "BR_CNPJ",
+        "PASSPORT_NUMBER",
+        "DRIVER_LICENSE",
+        "TAX_ID",
+        "IMEI",
+        "VIN",
+        "MEDICAL_RECORD_NUMBER",
+        "US_ROUTING_NUMBER",
+        "IT_CODICE_FISCALE",
+    }
+)
 
 
 def mask_value(value: object, type_key: str) -> str | None:
@@ -40,21 +60,30 @@ def mask_value(value: object, type_key: str) -> str | None:
 
 
 def mask_values(
-    values: Sequence[object], labels: Iterable[Label],
+    values: Sequence[object],
+    labels: Iterable[Label],
     minimum: Sensitivity = Sensitivity.INTERNAL,
 ) -> list[object]:
     """Mask a column's sample values when a live label at ``minimum`` or above applies."""
     live = [lb for lb in labels if lb.state is not LabelState.REJECTED]
     ranked = sorted(
         live,
-        key=lambda lb: -(BUILTIN_TYPES[lb.type_key].sensitivity
-                         if lb.type_key in BUILTIN_TYPES else Sensitivity.CONFIDENTIAL),
+        key=lambda lb: (
+            -(
+                BUILTIN_TYPES[lb.type_key].sensitivity
+                if lb.type_key in BUILTIN_TYPES
+                else Sensitivity.CONFIDENTIAL
+            )
+        ),
     )
     if not ranked:
         return list(values)
     top = ranked[0]
-    level = BUILTIN_TYPES[top.type_key].sensitivity if top.type_key in BUILTIN_TYPES \
+    level = (
+        BUILTIN_TYPES[top.type_key].sensitivity
+        if top.type_key in BUILTIN_TYPES
         else Sensitivity.CONFIDENTIAL
+    )
     if level < minimum:
         return list(values)
     return [mask_value(v, top.type_key) for v in values]

@@ -44,8 +44,13 @@ class Model:
         return exp / exp.sum(axis=1, keepdims=True)
 
     def save(self, path: Path = MODEL_PATH) -> None:
-        np.savez_compressed(path, weights=self.weights.astype(np.float16), bias=self.bias,
-                            classes=np.array(self.classes), layout=np.array(FEATURE_LAYOUT))
+        np.savez_compressed(
+            path,
+            weights=self.weights.astype(np.float16),
+            bias=self.bias,
+            classes=np.array(self.classes),
+            layout=np.array(FEATURE_LAYOUT),
+        )
 
 
 @lru_cache(maxsize=1)
@@ -83,10 +88,12 @@ def load_model(path: Path = MODEL_PATH) -> Model | None:
         try:
             layout = str(data["layout"]) if "layout" in data.files else "none"
             if layout != FEATURE_LAYOUT:
-                raise ValueError(f"trained on feature layout {layout!r}, "
-                                 f"features are {FEATURE_LAYOUT!r}")
-            return Model(data["weights"].astype(np.float32), data["bias"],
-                         [str(c) for c in data["classes"]])
+                raise ValueError(
+                    f"trained on feature layout {layout!r}, features are {FEATURE_LAYOUT!r}"
+                )
+            return Model(
+                data["weights"].astype(np.float32), data["bias"], [str(c) for c in data["classes"]]
+            )
         except ValueError as exc:
             warnings.warn(f"classification model ignored: {exc}", stacklevel=2)
             return None

@@ -107,9 +107,9 @@ async def set_column_classification(
         if column.kind is not AssetKind.COLUMN:
             raise ValidationFailed("only columns carry classifications", field="columnId")
         await _require_type(uow, cmd.type_key, "typeKey")
-        rows: list[ColumnClassification] = (
-            await uow.catalog.classifications_for([column.id])
-        ).get(column.id, [])
+        rows: list[ColumnClassification] = (await uow.catalog.classifications_for([column.id])).get(
+            column.id, []
+        )
         previous = next((r for r in rows if r.type_key == cmd.type_key), None)
         evidence: dict[str, Any] = {"reason": reason} if reason else {}
         if previous is not None and previous.source != LabelSource.MANUAL.value:
@@ -178,9 +178,7 @@ def _type_json(t: StoredType) -> dict[str, Any]:
             "sensitivity": t.sensitivity.name, "description": t.description}  # fmt: skip
 
 
-async def create_type(
-    uow: ClassificationUnitOfWork, actor: Principal, cmd: SaveType
-) -> StoredType:
+async def create_type(uow: ClassificationUnitOfWork, actor: Principal, cmd: SaveType) -> StoredType:
     actor.require(Role.STEWARD)
     stored = StoredType(key=cmd.key.strip(), name=cmd.name or "", created_by=actor.user_id)
     _apply_type(stored, cmd)
@@ -197,9 +195,7 @@ async def create_type(
     return stored
 
 
-async def update_type(
-    uow: ClassificationUnitOfWork, actor: Principal, cmd: SaveType
-) -> StoredType:
+async def update_type(uow: ClassificationUnitOfWork, actor: Principal, cmd: SaveType) -> StoredType:
     """Change a custom type; a new sensitivity re-levels every column carrying it."""
     actor.require(Role.STEWARD)
     async with uow:
@@ -241,8 +237,13 @@ async def delete_type(uow: ClassificationUnitOfWork, actor: Principal, key: str)
         await uow.classification.delete_type(key)
         if columns:
             await refresh_sensitivity(uow, columns)
-            uow.emit(Event(Channels.CATALOG, "CLASSIFICATION_CHANGED",
-                           {"assetIds": [str(c) for c in columns[:1000]], "typeKey": key}))
+            uow.emit(
+                Event(
+                    Channels.CATALOG,
+                    "CLASSIFICATION_CHANGED",
+                    {"assetIds": [str(c) for c in columns[:1000]], "typeKey": key},
+                )
+            )
         await record(uow, actor, "classification.type.delete", "ClassificationType", key,
                      {**_type_json(stored), "labelsRemoved": len(columns)})  # fmt: skip
         await uow.commit()
@@ -303,9 +304,7 @@ def _rule_json(r: StoredRule) -> dict[str, Any]:
             "ruleSetId": None if r.rule_set_id is None else str(r.rule_set_id)}  # fmt: skip
 
 
-async def create_rule(
-    uow: ClassificationUnitOfWork, actor: Principal, cmd: SaveRule
-) -> StoredRule:
+async def create_rule(uow: ClassificationUnitOfWork, actor: Principal, cmd: SaveRule) -> StoredRule:
     actor.require(Role.STEWARD)
     if not cmd.type_key:
         raise ValidationFailed("typeKey is required", field="typeKey")
@@ -325,9 +324,7 @@ async def create_rule(
     return rule
 
 
-async def update_rule(
-    uow: ClassificationUnitOfWork, actor: Principal, cmd: SaveRule
-) -> StoredRule:
+async def update_rule(uow: ClassificationUnitOfWork, actor: Principal, cmd: SaveRule) -> StoredRule:
     actor.require(Role.STEWARD)
     assert cmd.rule_id is not None
     async with uow:

@@ -50,14 +50,15 @@ def parse_check(definition: dict[str, Any], known_types: Collection[str] | None 
     try:
         check = Check.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(f"invalid rule: {describe_errors(exc)}",
-                               field="definition") from None
+        raise ValidationFailed(
+            f"invalid rule: {describe_errors(exc)}", field="definition"
+        ) from None
     known = set(BUILTIN_TYPES) if known_types is None else set(known_types)
     missing = referenced_types(check.conditions, check.scope) - known
     if missing:
         raise ValidationFailed(
-            f"unknown classification type(s): {', '.join(sorted(missing))}",
-            field="definition")
+            f"unknown classification type(s): {', '.join(sorted(missing))}", field="definition"
+        )
     return check
 
 
@@ -71,15 +72,27 @@ async def create_rule(uow: IncidentsUnitOfWork, actor: Principal, cmd: SaveRule)
     if not 1 <= len(title) <= 200:
         raise ValidationFailed("title must be 1-200 characters", field="title")
     check = parse_check(cmd.definition)
-    rule = CustomRule(key=key, title=title, severity=cmd.severity or Severity.MEDIUM,
-                      check=check, requirement=(cmd.requirement or "custom")[:200],
-                      description=cmd.description or "", created_by=actor.user_id)
+    rule = CustomRule(
+        key=key,
+        title=title,
+        severity=cmd.severity or Severity.MEDIUM,
+        check=check,
+        requirement=(cmd.requirement or "custom")[:200],
+        description=cmd.description or "",
+        created_by=actor.user_id,
+    )
     async with uow:
         if await uow.compliance.rule_by_key(key) is not None:
             raise Conflict("a rule with this key exists", field="key")
         await uow.compliance.add_rule(rule)
-        await record(uow, actor, "compliance.rule.create", "ComplianceRule", rule.rule_id,
-                     {"key": key, "version": 1, "definition": cmd.definition})
+        await record(
+            uow,
+            actor,
+            "compliance.rule.create",
+            "ComplianceRule",
+            rule.rule_id,
+            {"key": key, "version": 1, "definition": cmd.definition},
+        )
         await uow.commit()
     return rule
 
@@ -98,13 +111,24 @@ async def update_rule(uow: IncidentsUnitOfWork, actor: Principal, cmd: SaveRule)
         if not 1 <= len(title) <= 200:
             raise ValidationFailed("title must be 1-200 characters", field="title")
         rule = CustomRule(
-            key=current.key, title=title, severity=cmd.severity or current.severity,
-            check=check, requirement=(cmd.requirement or current.requirement)[:200],
+            key=current.key,
+            title=title,
+            severity=cmd.severity or current.severity,
+            check=check,
+            requirement=(cmd.requirement or current.requirement)[:200],
             description=current.description if cmd.description is None else cmd.description,
-            rule_id=current.rule_id, version=current.version + 1, created_by=actor.user_id)
+            rule_id=current.rule_id,
+            version=current.version + 1,
+            created_by=actor.user_id,
+        )
         await uow.compliance.add_rule(rule)
-        await record(uow, actor, "compliance.rule.update", "ComplianceRule", rule.rule_id,
-                     {"version": [current.version, rule.version],
-                      "definition": cmd.definition})
+        await record(
+            uow,
+            actor,
+            "compliance.rule.update",
+            "ComplianceRule",
+            rule.rule_id,
+            {"version": [current.version, rule.version], "definition": cmd.definition},
+        )
         await uow.commit()
     return rule

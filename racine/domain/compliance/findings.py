@@ -37,8 +37,9 @@ async def set_finding_status(
     actor.require(Role.STEWARD)
     reason = cmd.reason.strip()
     if not reason or len(reason) > _REASON_MAX:
-        raise ValidationFailed(f"a reason of 1-{_REASON_MAX} characters is required",
-                               field="reason")
+        raise ValidationFailed(
+            f"a reason of 1-{_REASON_MAX} characters is required", field="reason"
+        )
     async with uow:
         finding: Finding | None = await uow.compliance.get_finding(cmd.finding_id)
         if finding is None:
@@ -48,12 +49,24 @@ async def set_finding_status(
         finding.status_actor_id, finding.status_changed_at = actor.user_id, utcnow()
         await uow.compliance.save_findings([], [finding])
         if cmd.status is not FindingStatus.OPEN:
-            await resolve_incidents(uow, CauseKind.FINDING, [finding.id],
-                                    f"finding marked {cmd.status.value}: {reason}")
-        await record(uow, actor, "compliance.finding.status", "ComplianceFinding", finding.id,
-                     {"status": [before.value, cmd.status.value], "reason": reason})
-        uow.emit(Event(Channels.CATALOG, "COMPLIANCE_FINDING_CHANGED",
-                       {"id": str(finding.id), "status": cmd.status.value}))
+            await resolve_incidents(
+                uow, CauseKind.FINDING, [finding.id], f"finding marked {cmd.status.value}: {reason}"
+            )
+        await record(
+            uow,
+            actor,
+            "compliance.finding.status",
+            "ComplianceFinding",
+            finding.id,
+            {"status": [before.value, cmd.status.value], "reason": reason},
+        )
+        uow.emit(
+            Event(
+                Channels.CATALOG,
+                "COMPLIANCE_FINDING_CHANGED",
+                {"id": str(finding.id), "status": cmd.status.value},
+            )
+        )
         await uow.commit()
     return finding
 
@@ -79,8 +92,9 @@ async def compliance_report(
         if key not in {p.framework for p in await available_packs(uow)}:
             raise NotFound("ComplianceFramework", framework, field="framework")
         tallies = await uow.compliance.tallies([key])
-        failing: Counter[tuple[str, str, uuid.UUID | None]] = (
-            await uow.compliance.failing_counts([key]))
+        failing: Counter[tuple[str, str, uuid.UUID | None]] = await uow.compliance.failing_counts(
+            [key]
+        )
         runs = await uow.compliance.recent_runs(key, history)
         counts = await uow.compliance.status_counts(key)
     score = score_frameworks([key], tallies, failing)[key]

@@ -28,14 +28,20 @@ class AfterScan:
     quality_run_id: uuid.UUID | None
 
 
-async def after_scan(uow_factory: Callable[[], IncidentsUnitOfWork], queue: JobQueue,
-                     source_id: uuid.UUID) -> AfterScan:
+async def after_scan(
+    uow_factory: Callable[[], IncidentsUnitOfWork], queue: JobQueue, source_id: uuid.UUID
+) -> AfterScan:
     evaluation = await evaluate_after_scan(uow_factory(), queue, source_id)
     async with uow_factory() as uow:
         assertions = await uow.quality.for_source(source_id)
     quality = None
     if assertions:
-        run = await submit_run(uow_factory(), queue, QUALITY_RUN_KIND,
-                               {"assertion_ids": [str(a.id) for a in assertions]}, None)
+        run = await submit_run(
+            uow_factory(),
+            queue,
+            QUALITY_RUN_KIND,
+            {"assertion_ids": [str(a.id) for a in assertions]},
+            None,
+        )
         quality = run.id
     return AfterScan(evaluation.id, quality)

@@ -47,8 +47,11 @@ def check_types(pack: RulePack, known: Collection[str], origin: str) -> None:
                 )
 
 
-def parse_pack(data: str | bytes | dict[str, Any], origin: str = "rule pack",
-               known_types: Collection[str] | None = None) -> RulePack:
+def parse_pack(
+    data: str | bytes | dict[str, Any],
+    origin: str = "rule pack",
+    known_types: Collection[str] | None = None,
+) -> RulePack:
     """Validate one pack; ``origin`` names it in error messages."""
     try:
         if isinstance(data, dict):
@@ -56,8 +59,9 @@ def parse_pack(data: str | bytes | dict[str, Any], origin: str = "rule pack",
         else:
             pack = RulePack.model_validate(json.loads(data))
     except json.JSONDecodeError as exc:
-        raise ValidationFailed(f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno})",
-                               field="pack") from None
+        raise ValidationFailed(
+            f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno})", field="pack"
+        ) from None
     except ValidationError as exc:
         raise ValidationFailed(f"{origin}: {describe_errors(exc)}", field="pack") from None
     check_types(pack, BUILTIN_TYPES.keys() if known_types is None else known_types, origin)

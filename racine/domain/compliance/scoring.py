@@ -33,8 +33,12 @@ class ScorePart:
         return round(100.0 * passing / self.evaluated, 2)
 
     def to_json(self) -> dict[str, object]:
-        return {"key": self.key, "evaluated": self.evaluated, "failing": self.failing,
-                "score": self.score}
+        return {
+            "key": self.key,
+            "evaluated": self.evaluated,
+            "failing": self.failing,
+            "score": self.score,
+        }
 
 
 @dataclass

@@ -35,9 +35,11 @@ from racine.domain.errors import ValidationFailed
 
 __all__ = ["REFUSED", "UNRESOLVED", "DestinationPolicy", "refused_address"]
 
-REFUSED = ("url resolves to a loopback, private, link-local or otherwise non-public "
-           "address, which webhooks may not reach (an operator can allow a network with "
-           "RACINE_WEBHOOK_ALLOWED_NETWORKS)")
+REFUSED = (
+    "url resolves to a loopback, private, link-local or otherwise non-public "
+    "address, which webhooks may not reach (an operator can allow a network with "
+    "RACINE_WEBHOOK_ALLOWED_NETWORKS)"
+)
 UNRESOLVED = "url host does not resolve to any address"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -63,10 +65,16 @@ def _embedded(address: IPAddress) -> list[IPAddress]:
 
 
 def _non_public(address: IPAddress) -> bool:
-    return (address.is_loopback or address.is_private or address.is_link_local
-            or address.is_multicast or address.is_reserved or address.is_unspecified
-            or (isinstance(address, ipaddress.IPv4Address) and address in _CGNAT)
-            or (isinstance(address, ipaddress.IPv6Address) and address.is_site_local))
+    return (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or (isinstance(address, ipaddress.IPv4Address) and address in _CGNAT)
+        or (isinstance(address, ipaddress.IPv6Address) and address.is_site_local)
+    )
 
 
 def refused_address(address: IPAddress, allowed: Iterable[IPNetwork] = ()) -> bool:
@@ -85,7 +93,8 @@ class DestinationPolicy:
 
     def __init__(self, allowed_networks: Iterable[str] = ()) -> None:
         self.allowed: tuple[IPNetwork, ...] = tuple(
-            ipaddress.ip_network(n.strip(), strict=False) for n in allowed_networks)
+            ipaddress.ip_network(n.strip(), strict=False) for n in allowed_networks
+        )
 
     def refuses(self, address: IPAddress) -> bool:
         return refused_address(address, self.allowed)

@@ -107,9 +107,13 @@ class Alert:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": str(self.id), "kind": self.kind.value, "severity": self.severity,
-            "title": self.title, "subjectId": str(self.subject_id),
-            "assetIds": [str(a) for a in self.asset_ids], "details": self.details,
+            "id": str(self.id),
+            "kind": self.kind.value,
+            "severity": self.severity,
+            "title": self.title,
+            "subjectId": str(self.subject_id),
+            "assetIds": [str(a) for a in self.asset_ids],
+            "details": self.details,
             "occurredAt": self.occurred_at.isoformat(),
         }
 
@@ -130,8 +134,11 @@ class Webhook:
     created_at: datetime = field(default_factory=utcnow)
 
     def wants(self, alert: Alert) -> bool:
-        return self.active and (not self.events or alert.kind.value in self.events) and (
-            severity_rank(alert.severity) >= severity_rank(self.min_severity))
+        return (
+            self.active
+            and (not self.events or alert.kind.value in self.events)
+            and (severity_rank(alert.severity) >= severity_rank(self.min_severity))
+        )
 
 
 class DeliveryState(StrEnum):
@@ -168,4 +175,5 @@ class NotificationPreference:
 
     def wants(self, kind: str, severity: str) -> bool:
         return (not self.kinds or kind in self.kinds) and (
-            severity_rank(severity) >= severity_rank(self.min_severity))
+            severity_rank(severity) >= severity_rank(self.min_severity)
+        )

@@ -54,11 +54,11 @@ def _url(value: str) -> str:
     url = value.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 2000:
-        raise ValidationFailed("url must be an http(s) URL of at most 2000 characters",
-                               field="url")
+        raise ValidationFailed("url must be an http(s) URL of at most 2000 characters", field="url")
     if parts.username or parts.password:
-        raise ValidationFailed("url must not carry credentials: use the signing secret",
-                               field="url")
+        raise ValidationFailed(
+            "url must not carry credentials: use the signing secret", field="url"
+        )
     return url
 
 
@@ -82,8 +82,10 @@ def _kinds(values: Sequence[str], field: str) -> list[str]:
     kinds = [v.strip().upper() for v in values]
     unknown = sorted(set(kinds) - set(ALERT_KINDS))
     if unknown:
-        raise ValidationFailed(f"unknown alert kind(s): {', '.join(unknown)}; known: "
-                               f"{', '.join(ALERT_KINDS)}", field=field)
+        raise ValidationFailed(
+            f"unknown alert kind(s): {', '.join(unknown)}; known: {', '.join(ALERT_KINDS)}",
+            field=field,
+        )
     return list(dict.fromkeys(kinds))
 
 
@@ -93,8 +95,13 @@ def _severity(value: str, field: str) -> str:
     return value.upper()
 
 
-async def create_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: CredentialCipher,
-                         cmd: CreateWebhook, destinations: DestinationPolicy) -> Webhook:
+async def create_webhook(
+    uow: IncidentsUnitOfWork,
+    actor: Principal,
+    cipher: CredentialCipher,
+    cmd: CreateWebhook,
+    destinations: DestinationPolicy,
+) -> Webhook:
     """ADMIN only (a webhook makes the server call out). The secret (16-256
     characters) is stored encrypted and never shown again. The URL's host must
     resolve to addresses ``destinations`` lets webhooks reach (checked last,
@@ -104,19 +111,34 @@ async def create_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: Cre
     events = _kinds(cmd.events, "events")
     min_severity = _severity(cmd.min_severity, "minSeverity")
     await destinations.check_url(url)
-    hook = Webhook(url=url, events=events, secret=cipher.encrypt(secret),
-                   min_severity=min_severity, created_by=actor.user_id)
+    hook = Webhook(
+        url=url,
+        events=events,
+        secret=cipher.encrypt(secret),
+        min_severity=min_severity,
+        created_by=actor.user_id,
+    )
     async with uow:
         await uow.notifications.add_webhook(hook)
-        await record(uow, actor, "webhook.create", "Webhook", hook.id,
-                     {"url": shown_url(hook.url), "events": hook.events,
-                      "minSeverity": hook.min_severity})
+        await record(
+            uow,
+            actor,
+            "webhook.create",
+            "Webhook",
+            hook.id,
+            {"url": shown_url(hook.url), "events": hook.events, "minSeverity": hook.min_severity},
+        )
         await uow.commit()
     return hook
 
 
-async def update_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: CredentialCipher,
-                         cmd: UpdateWebhook, destinations: DestinationPolicy) -> Webhook:
+async def update_webhook(
+    uow: IncidentsUnitOfWork,
+    actor: Principal,
+    cipher: CredentialCipher,
+    cmd: UpdateWebhook,
+    destinations: DestinationPolicy,
+) -> Webhook:
     """ADMIN only. A new URL is checked as on creation; a new secret signs the next
     attempts (the history says it was rotated, never what it is). A deactivated
     webhook gets no new deliveries, and its pending ones fail at their next attempt."""
@@ -124,8 +146,7 @@ async def update_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: Cre
     url = None if cmd.url is None else _url(cmd.url)
     secret = None if cmd.secret is None else _secret(cmd.secret)
     events = None if cmd.events is None else _kinds(cmd.events, "events")
-    min_severity = None if cmd.min_severity is None else _severity(cmd.min_severity,
-                                                                   "minSeverity")
+    min_severity = None if cmd.min_severity is None else _severity(cmd.min_severity, "minSeverity")
     if url is not None:
         await destinations.check_url(url)
     async with uow:
@@ -133,9 +154,12 @@ async def update_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: Cre
         if hook is None:
             raise NotFound("Webhook", cmd.webhook_id, field="id")
         diff: dict[str, Any] = {}
-        for name, key, value in (("url", "url", url), ("events", "events", events),
-                                 ("min_severity", "minSeverity", min_severity),
-                                 ("active", "active", cmd.active)):
+        for name, key, value in (
+            ("url", "url", url),
+            ("events", "events", events),
+            ("min_severity", "minSeverity", min_severity),
+            ("active", "active", cmd.active),
+        ):
             if value is not None and value != getattr(hook, name):
                 before, after = getattr(hook, name), value
                 if isinstance(value, str) and name == "url":
@@ -154,8 +178,7 @@ async def update_webhook(uow: IncidentsUnitOfWork, actor: Principal, cipher: Cre
     return hook
 
 
-async def delete_webhook(uow: IncidentsUnitOfWork, actor: Principal, hook_id: uuid.UUID
-                         ) -> Webhook:
+async def delete_webhook(uow: IncidentsUnitOfWork, actor: Principal, hook_id: uuid.UUID) -> Webhook:
     """ADMIN only: the webhook goes, with its delivery log (to keep the log, set it
     inactive instead)."""
     actor.require(Role.ADMIN)
@@ -164,8 +187,7 @@ async def delete_webhook(uow: IncidentsUnitOfWork, actor: Principal, hook_id: uu
         if hook is None:
             raise NotFound("Webhook", hook_id, field="id")
         await uow.notifications.delete_webhook(hook_id)
-        await record(uow, actor, "webhook.delete", "Webhook", hook_id,
-                     {"url": shown_url(hook.url)})
+        await record(uow, actor, "webhook.delete", "Webhook", hook_id, {"url": shown_url(hook.url)})
         await uow.commit()
     return hook
 
@@ -176,11 +198,18 @@ async def set_notification_preference(
     """The caller's own preference: which alert kinds (empty: all) at or above
     which severity reach their ``alerts`` subscription."""
     actor.require(Role.VIEWER)
-    pref = NotificationPreference(actor.user_id, _kinds(kinds, "kinds"),
-                                  _severity(min_severity, "minSeverity"))
+    pref = NotificationPreference(
+        actor.user_id, _kinds(kinds, "kinds"), _severity(min_severity, "minSeverity")
+    )
     async with uow:
         await uow.notifications.save_preference(pref, datetime.now(UTC))
-        await record(uow, actor, "notification.preference", "User", actor.user_id,
-                     {"kinds": pref.kinds, "minSeverity": pref.min_severity})
+        await record(
+            uow,
+            actor,
+            "notification.preference",
+            "User",
+            actor.user_id,
+            {"kinds": pref.kinds, "minSeverity": pref.min_severity},
+        )
         await uow.commit()
     return pref

@@ -80,7 +80,9 @@ class AssetIndex:
         if found is not None:
             return found
         table = Asset(
-            kind=AssetKind.EXTERNAL, name=name.rsplit(".", 1)[-1] or name, qualified_name=name,
+            kind=AssetKind.EXTERNAL,
+            name=name.rsplit(".", 1)[-1] or name,
+            qualified_name=name,
             source_id=self.source_id,
             detail={"placeholder": True, "origin": self.origin, **(detail or {})},
         )
@@ -98,8 +100,13 @@ class AssetIndex:
         if data_type:
             detail["dataType"] = data_type
         asset = Asset(
-            kind=AssetKind.COLUMN, name=column, qualified_name=f"{table.qualified_name}.{column}",
-            source_id=table.source_id, parent_id=table.id, position=len(known), detail=detail,
+            kind=AssetKind.COLUMN,
+            name=column,
+            qualified_name=f"{table.qualified_name}.{column}",
+            source_id=table.source_id,
+            parent_id=table.id,
+            position=len(known),
+            detail=detail,
         )
         known[column.casefold()] = asset
         self._new(asset)

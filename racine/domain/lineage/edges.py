@@ -44,7 +44,8 @@ class LineageEdge:
     level: EdgeLevel
     provenance: Provenance
     transformation: Transformation = field(
-        default_factory=lambda: Transformation(TransformationType.DIRECT))
+        default_factory=lambda: Transformation(TransformationType.DIRECT)
+    )
     job_id: uuid.UUID | None = None
     run_id: uuid.UUID | None = None
     blocked: bool = False

@@ -102,8 +102,11 @@ async def ingest_sql_lineage(
             "placeholders": [a.qualified_name for a in index.created
                              if a.kind is not AssetKind.COLUMN],
         })  # fmt: skip
-        uow.emit(lineage_changed([e.id for e in edges], await _origins(uow, edges),
-                                 sourceId=str(cmd.source_id)))
+        uow.emit(
+            lineage_changed(
+                [e.id for e in edges], await _origins(uow, edges), sourceId=str(cmd.source_id)
+            )
+        )
         await uow.commit()
     return SqlIngestResult(result.statements, True, stored, index.created)
 
@@ -147,7 +150,8 @@ async def ingest_view_lineage(
         await index.load_all()
         view = index.table(view_asset.qualified_name) or view_asset
         old = await uow.lineage.neighbours(
-            [view.id, *(c.id for c in index.columns(view))], Direction.UPSTREAM, None)
+            [view.id, *(c.id for c in index.columns(view))], Direction.UPSTREAM, None
+        )
         before = {e.id: e for e in old if e.provenance is Provenance.VIEW}
         # Upsert first, then drop what the definition no longer gives: an edge the
         # view still has keeps its id and a steward's ``blocked`` (a re-scan used to
@@ -162,8 +166,13 @@ async def ingest_view_lineage(
         if stale or any(
             e.id not in before or before[e.id].transformation != e.transformation for e in edges
         ):  # an unchanged definition changes nothing: no LINEAGE_CHANGED
-            uow.emit(lineage_changed([e.id for e in edges + old],
-                                     await _origins(uow, edges + old), sourceId=str(source_id)))
+            uow.emit(
+                lineage_changed(
+                    [e.id for e in edges + old],
+                    await _origins(uow, edges + old),
+                    sourceId=str(source_id),
+                )
+            )
         await uow.commit()
     return SqlIngestResult(result.statements, True, stored, index.created)
 
@@ -187,8 +196,7 @@ async def _write(
         target_name = statement.target
         provenance = statement.provenance
         target: Asset | None = None
-        if view is not None and statement.kind in (StatementKind.SELECT,
-                                                   StatementKind.CREATE_VIEW):
+        if view is not None and statement.kind in (StatementKind.SELECT, StatementKind.CREATE_VIEW):
             target, provenance = view, Provenance.VIEW
         elif target_name is not None:
             target = index.ensure_table(target_name)
@@ -202,8 +210,11 @@ async def _write(
         for edge in statement.column_edges:
             source_table = index.ensure_table(edge.source.table)
             source = index.ensure_column(source_table, edge.source.column)
-            sink = target if edge.target_column is None else index.ensure_column(
-                target, edge.target_column)
+            sink = (
+                target
+                if edge.target_column is None
+                else index.ensure_column(target, edge.target_column)
+            )
             if source.id != sink.id:
                 rows.append((EdgeLevel.COLUMN, source, sink, edge.transformation, provenance))
         planned[statement.index] = rows
@@ -221,4 +232,3 @@ async def _write(
 def _sources_as_edges(statement: StatementLineage) -> list[TableEdge]:
     """A view's SELECT has sources but no table edges (no target in the text)."""
     return [TableEdge(s, "") for s in statement.sources]
-

@@ -118,7 +118,8 @@ class _Datasets:
         if source_id is None:
             return index.ensure_table(
                 job_name(ref.namespace, ref.name),
-                {"openlineage": {"namespace": ref.namespace, "name": ref.name}})
+                {"openlineage": {"namespace": ref.namespace, "name": ref.name}},
+            )
         catalog = self.catalogs[source_id]
         hint = namespace_to_source_hint(ref.namespace)
         parts = tuple(p for p in ref.name.split(".") if p)
@@ -131,7 +132,8 @@ class _Datasets:
     def column(self, ref: DatasetRef, name: str, data_type: str | None = None) -> Asset:
         table = self.table(ref)
         return self.indexes[self.spaces.source_for(ref.namespace)].ensure_column(
-            table, name, data_type)
+            table, name, data_type
+        )
 
     async def flush(self) -> list[Asset]:
         created: list[Asset] = []
@@ -173,16 +175,37 @@ async def ingest_openlineage(
             for target in outputs:
                 a, b = datasets.table(source.ref), datasets.table(target.ref)
                 if a.id != b.id:
-                    edges.append(LineageEdge(a.id, b.id, EdgeLevel.TABLE, Provenance.OPENLINEAGE,
-                                             direct, job_id, run_id))
+                    edges.append(
+                        LineageEdge(
+                            a.id,
+                            b.id,
+                            EdgeLevel.TABLE,
+                            Provenance.OPENLINEAGE,
+                            direct,
+                            job_id,
+                            run_id,
+                        )
+                    )
         for target in outputs:
             for f in target.column_edges:
                 a = datasets.column(f.source, f.source_field)
-                b = (datasets.table(f.target) if f.target_field is None
-                     else datasets.column(f.target, f.target_field))
+                b = (
+                    datasets.table(f.target)
+                    if f.target_field is None
+                    else datasets.column(f.target, f.target_field)
+                )
                 if a.id != b.id:
-                    edges.append(LineageEdge(a.id, b.id, EdgeLevel.COLUMN, Provenance.OPENLINEAGE,
-                                             f.transformation, job_id, run_id))
+                    edges.append(
+                        LineageEdge(
+                            a.id,
+                            b.id,
+                            EdgeLevel.COLUMN,
+                            Provenance.OPENLINEAGE,
+                            f.transformation,
+                            job_id,
+                            run_id,
+                        )
+                    )
         created = await datasets.flush()
         stored = await uow.lineage.upsert_edges(merge_edges(edges)) if edges else []
         await record(uow, actor, "lineage.openlineage", "OpenLineageEvent", None, {
@@ -191,8 +214,9 @@ async def ingest_openlineage(
         })  # fmt: skip
         columns = [e.source_id for e in stored if e.level is EdgeLevel.COLUMN]
         copies = await uow.lineage.propagated(assets=columns)
-        uow.emit(lineage_changed([e.id for e in stored],
-                                 {*columns, *(c.source_asset for c in copies)}))
+        uow.emit(
+            lineage_changed([e.id for e in stored], {*columns, *(c.source_asset for c in copies)})
+        )
         await uow.commit()
     return IntakeOutcome(event.idempotency_key, kind, False, len(stored))
 
@@ -229,8 +253,9 @@ async def _job_and_run(
     job = found.get(name)
     detail = {"namespace": ref.namespace, "name": ref.name, "sql": ref.sql}
     if job is None:
-        job = Asset(kind=AssetKind.JOB, name=ref.name, qualified_name=name, source_id=None,
-                    detail=detail)
+        job = Asset(
+            kind=AssetKind.JOB, name=ref.name, qualified_name=name, source_id=None, detail=detail
+        )
         await uow.catalog.save_many([job], [])
         await uow.catalog.reindex([job.id])
     elif ref.sql and job.detail.get("sql") != ref.sql:
@@ -254,8 +279,7 @@ async def _job_and_run(
     states = [*run.detail.get("states", []), state]
     states.sort(key=lambda s: s["at"])
     latest = states[-1]
-    run.detail = {**run.detail, "states": states, "state": latest["state"],
-                  "stateAt": latest["at"]}
+    run.detail = {**run.detail, "states": states, "state": latest["state"], "stateAt": latest["at"]}
     run.updated_at = utcnow()
     await uow.catalog.save(run)
     return job, run

@@ -88,9 +88,7 @@ def _dataset_data(asset: Asset, ns: str, name: str, columns: list[Asset]) -> Jso
     }  # fmt: skip
 
 
-async def lineage_graph(
-    uow: LineageUnitOfWork, actor: Principal, node_id: str, depth: int
-) -> Json:
+async def lineage_graph(uow: LineageUnitOfWork, actor: Principal, node_id: str, depth: int) -> Json:
     """``{"graph": [...]}`` around ``dataset:ns:name`` (or ``job:ns:name``)."""
     actor.require(Role.VIEWER)
     kind, _, rest = node_id.partition(":")
@@ -100,8 +98,9 @@ async def lineage_graph(
             start = await _dataset(uow, spaces, rest)
         elif kind == "job":
             ns, _, name = rest.rpartition(":")
-            found = await uow.lineage.by_qualified_names(None, [job_name(ns, name)],
-                                                         [AssetKind.JOB])
+            found = await uow.lineage.by_qualified_names(
+                None, [job_name(ns, name)], [AssetKind.JOB]
+            )
             job = found.get(job_name(ns, name))
             if job is None:
                 raise NotFound("Job", field="nodeId")
@@ -115,8 +114,9 @@ async def lineage_graph(
         if not written:
             return {"graph": []}
         start_id = written[0].source_id
-    graph = await read_lineage(uow, actor, LineageQuery(
-        start_id, Direction.BOTH, _depth(depth), EdgeLevel.TABLE))
+    graph = await read_lineage(
+        uow, actor, LineageQuery(start_id, Direction.BOTH, _depth(depth), EdgeLevel.TABLE)
+    )
     async with uow:
         job_ids = list({e.job_id for e, _ in graph.edges if e.job_id})
         jobs_by_id: dict[uuid.UUID, Asset] = await uow.catalog.get_many(job_ids)
@@ -124,8 +124,9 @@ async def lineage_graph(
     nodes: dict[str, Json] = {}
 
     def node(node_key: str, kind_: str, data: Json) -> Json:
-        return nodes.setdefault(node_key, {"id": node_key, "type": kind_, "data": data,
-                                           "inEdges": [], "outEdges": []})
+        return nodes.setdefault(
+            node_key, {"id": node_key, "type": kind_, "data": data, "inEdges": [], "outEdges": []}
+        )
 
     names: dict[uuid.UUID, str] = {}
     for asset, _hop in graph.nodes:
@@ -150,12 +151,23 @@ async def lineage_graph(
             continue
         ns, name = str(job.detail.get("namespace", "racine")), str(job.detail.get("name", job.name))
         key = f"job:{ns}:{name}"
-        data = node(key, "JOB", {"id": {"namespace": ns, "name": name}, "type": "BATCH",
-                                 "name": name, "namespace": ns, "inputs": [], "outputs": []})
+        data = node(
+            key,
+            "JOB",
+            {
+                "id": {"namespace": ns, "name": name},
+                "type": "BATCH",
+                "name": name,
+                "namespace": ns,
+                "inputs": [],
+                "outputs": [],
+            },
+        )
         data = data["data"]
         for side, ref in (("inputs", source), ("outputs", target)):
-            ident = dict(zip(("namespace", "name"), ref.split(":", 1)[1].rsplit(":", 1),
-                             strict=False))
+            ident = dict(
+                zip(("namespace", "name"), ref.split(":", 1)[1].rsplit(":", 1), strict=False)
+            )
             if ident not in data[side]:
                 data[side].append(ident)
         link(source, key)
@@ -177,15 +189,18 @@ async def column_lineage_graph(
         table = await _dataset(uow, spaces, dataset_text)
         columns = (await uow.lineage.columns_of([table.id])).get(table.id, [])
     column = next((c for c in columns if c.name == field_name), None) or next(
-        (c for c in columns if c.name.casefold() == field_name.casefold()), None)
+        (c for c in columns if c.name.casefold() == field_name.casefold()), None
+    )
     if column is None:
         raise NotFound("DatasetField", field="nodeId")
-    graph = await read_lineage(uow, actor, LineageQuery(
-        column.id, Direction.BOTH, _depth(depth), EdgeLevel.COLUMN))
+    graph = await read_lineage(
+        uow, actor, LineageQuery(column.id, Direction.BOTH, _depth(depth), EdgeLevel.COLUMN)
+    )
     fields = {a.id: a for a, _ in graph.nodes if a.kind is AssetKind.COLUMN}
     async with uow:
         parents: dict[uuid.UUID, Asset] = await uow.catalog.get_many(
-            list({a.parent_id for a in fields.values() if a.parent_id}))
+            list({a.parent_id for a in fields.values() if a.parent_id})
+        )
     keys: dict[uuid.UUID, tuple[str, str, str]] = {}
     for asset in fields.values():
         parent = parents.get(asset.parent_id) if asset.parent_id else None

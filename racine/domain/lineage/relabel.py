@@ -52,7 +52,8 @@ class PropagationOutcome:
 
 
 async def propagate_from(
-    uow: LineageUnitOfWork, asset_ids: Iterable[uuid.UUID],
+    uow: LineageUnitOfWork,
+    asset_ids: Iterable[uuid.UUID],
     policy: PropagationPolicy | None = None,
 ) -> PropagationOutcome:
     """Recompute the copies owned by ``asset_ids`` (and by the origins of copies
@@ -66,11 +67,18 @@ async def propagate_from(
             found = await uow.lineage.neighbours(frontier, way, EdgeLevel.COLUMN)
             return [Edge(e.source_id, e.target_id, e) for e in found]
 
-        walked = await traverse(sources, Direction.DOWNSTREAM, MAX_DEPTH, neighbours,
-                                max_nodes=MAX_CLOSURE, max_edges=MAX_CLOSURE * 5)
+        walked = await traverse(
+            sources,
+            Direction.DOWNSTREAM,
+            MAX_DEPTH,
+            neighbours,
+            max_nodes=MAX_CLOSURE,
+            max_edges=MAX_CLOSURE * 5,
+        )
         edges = [
             PropagationEdge(e.source, e.target, e.data.transformation, e.data.blocked)
-            for e in walked.edges if isinstance(e.data, LineageEdge)
+            for e in walked.edges
+            if isinstance(e.data, LineageEdge)
         ]
         assigned = await uow.lineage.assigned_labels(sources)
         current = await uow.lineage.propagated(sources=sources)
@@ -92,7 +100,8 @@ async def _mirror(
 ) -> None:
     touched = {
         (p.asset, p.label.name)
-        for p in (*added, *removed) if p.label.kind is LabelKind.CLASSIFICATION
+        for p in (*added, *removed)
+        if p.label.kind is LabelKind.CLASSIFICATION
     }
     if not touched:
         return
@@ -103,7 +112,8 @@ async def _mirror(
             origins.setdefault((copy.asset, copy.label.name), []).append(str(copy.source_asset))
     keep = {
         key: {"propagated": True, "label": key[1], "sourceAssetIds": sorted(found)}
-        for key, found in origins.items() if key in touched
+        for key, found in origins.items()
+        if key in touched
     }
     await uow.lineage.mirror_classifications(keep, [k for k in touched if k not in keep])
     # Propagated labels change the stored sensitivity of their columns and tables, and

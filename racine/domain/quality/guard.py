@@ -25,24 +25,78 @@ __all__ = ["MAX_SQL", "checked_select"]
 MAX_SQL = 10_000
 
 _FORBIDDEN: tuple[type[exp.Expression], ...] = tuple(
-    t for t in (
-        getattr(exp, name, None) for name in (
-            "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "TruncateTable",
-            "Command", "Set", "Pragma", "Copy", "Into", "Grant", "Revoke", "Use", "Transaction",
-            "Commit", "Rollback", "LoadData", "Analyze", "Attach", "Detach", "Lock",
+    t
+    for t in (
+        getattr(exp, name, None)
+        for name in (
+            "Insert",
+            "Update",
+            "Delete",
+            "Merge",
+            "Create",
+            "Drop",
+            "Alter",
+            "TruncateTable",
+            "Command",
+            "Set",
+            "Pragma",
+            "Copy",
+            "Into",
+            "Grant",
+            "Revoke",
+            "Use",
+            "Transaction",
+            "Commit",
+            "Rollback",
+            "LoadData",
+            "Analyze",
+            "Attach",
+            "Detach",
+            "Lock",
         )
-    ) if isinstance(t, type)
+    )
+    if isinstance(t, type)
 )
 
-_SIDE_EFFECTS = frozenset({
-    "nextval", "setval", "set_config", "pg_advisory_lock", "pg_advisory_xact_lock",
-    "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_read_file",
-    "pg_read_binary_file", "pg_ls_dir", "lo_import", "lo_export", "lo_unlink", "dblink",
-    "dblink_exec", "pg_notify", "txid_current", "load_extension", "writefile", "readfile",
-    "sleep", "benchmark", "get_lock", "release_lock", "load_file", "sys_exec", "sys_eval",
-})
-_SQL_AS_TEXT = ("query_to_xml", "table_to_xml", "cursor_to_xml", "schema_to_xml",
-                "database_to_xml")  # each a prefix: ..._and_xmlschema, ...xmlschema
+_SIDE_EFFECTS = frozenset(
+    {
+        "nextval",
+        "setval",
+        "set_config",
+        "pg_advisory_lock",
+        "pg_advisory_xact_lock",
+        "pg_terminate_backend",
+        "pg_cancel_backend",
+        "pg_reload_conf",
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_ls_dir",
+        "lo_import",
+        "lo_export",
+        "lo_unlink",
+        "dblink",
+        "dblink_exec",
+        "pg_notify",
+        "txid_current",
+        "load_extension",
+        "writefile",
+        "readfile",
+        "sleep",
+        "benchmark",
+        "get_lock",
+        "release_lock",
+        "load_file",
+        "sys_exec",
+        "sys_eval",
+    }
+)
+_SQL_AS_TEXT = (
+    "query_to_xml",
+    "table_to_xml",
+    "cursor_to_xml",
+    "schema_to_xml",
+    "database_to_xml",
+)  # each a prefix: ..._and_xmlschema, ...xmlschema
 
 
 def checked_select(sql: str, dialect: str) -> str:
@@ -66,16 +120,16 @@ def checked_select(sql: str, dialect: str) -> str:
         if isinstance(node, _FORBIDDEN):
             raise ValidationFailed(
                 f"custom SQL may only read: {type(node).__name__.upper()} is not allowed",
-                field=field)
+                field=field,
+            )
         if isinstance(node, exp.Select) and node.args.get("locks"):
-            raise ValidationFailed("custom SQL may not lock rows (FOR UPDATE/SHARE)",
-                                   field=field)
+            raise ValidationFailed("custom SQL may not lock rows (FOR UPDATE/SHARE)", field=field)
         if isinstance(node, exp.Func):
             name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
             if name in _SIDE_EFFECTS:
                 raise ValidationFailed(f"custom SQL may not call {name}()", field=field)
             if name.startswith(_SQL_AS_TEXT):
                 raise ValidationFailed(
-                    f"custom SQL may not call {name}() (it runs SQL given as text)",
-                    field=field)
+                    f"custom SQL may not call {name}() (it runs SQL given as text)", field=field
+                )
     return statement.sql(dialect=read)

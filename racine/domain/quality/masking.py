@@ -68,8 +68,9 @@ class ResultMask:
         return self.type_key is not None or bool(self.columns)
 
 
-def sensitive_reads(sql: str, dialect: str,
-                    sensitive: Mapping[str, Iterable[str]]) -> tuple[str, ...]:
+def sensitive_reads(
+    sql: str, dialect: str, sensitive: Mapping[str, Iterable[str]]
+) -> tuple[str, ...]:
     """``table.column`` of the ``sensitive`` columns (table -> column names, of the
     source) that ``sql`` may read, conservatively: a table it names (or names in a
     string) whose sensitive column it names, or whose every column it reads (a
@@ -81,14 +82,18 @@ def sensitive_reads(sql: str, dialect: str,
         tree = None
     if tree is None:
         return tuple(sorted(f"{t}.{c}" for t, cols in sensitive.items() for c in cols))
-    words = {w.lower() for lit in tree.find_all(exp.Literal) if lit.is_string
-             for w in _WORD.findall(lit.this)}
+    words = {
+        w.lower()
+        for lit in tree.find_all(exp.Literal)
+        if lit.is_string
+        for w in _WORD.findall(lit.this)
+    }
     tables = {t.name.lower() for t in tree.find_all(exp.Table)} | words
     names = {i.name.lower() for i in tree.find_all(exp.Identifier)} | words
     row_refs = {t.alias_or_name.lower() for t in tree.find_all(exp.Table)} | tables
-    whole_rows = (any(not isinstance(s.parent, exp.Count) for s in tree.find_all(exp.Star))
-                  or any(not c.table and c.name.lower() in row_refs
-                         for c in tree.find_all(exp.Column)))
+    whole_rows = any(not isinstance(s.parent, exp.Count) for s in tree.find_all(exp.Star)) or any(
+        not c.table and c.name.lower() in row_refs for c in tree.find_all(exp.Column)
+    )
     found = []
     for table, columns in sensitive.items():
         if table.lower() not in tables:
@@ -97,8 +102,9 @@ def sensitive_reads(sql: str, dialect: str,
     return tuple(sorted(found))
 
 
-async def result_masks(uow: IncidentsUnitOfWork, assertions: Sequence[Assertion]
-                       ) -> dict[uuid.UUID, ResultMask]:
+async def result_masks(
+    uow: IncidentsUnitOfWork, assertions: Sequence[Assertion]
+) -> dict[uuid.UUID, ResultMask]:
     """The mask of each of ``assertions`` with the labels stored now, read in the
     open unit of work; the ones with nothing to mask are left out."""
     columns = [a for a in assertions if a.kind in COLUMN_KINDS]
@@ -132,12 +138,17 @@ async def result_masks(uow: IncidentsUnitOfWork, assertions: Sequence[Assertion]
     return masks
 
 
-def mask_result(result: AssertionResult, kind: AssertionKind, mask: ResultMask | None
-                ) -> AssertionResult:
+def mask_result(
+    result: AssertionResult, kind: AssertionKind, mask: ResultMask | None
+) -> AssertionResult:
     """``result`` itself when ``mask`` asks for nothing or it is masked already,
     else a masked copy."""
-    if (mask is None or not mask.active or result.observed.get("masked")
-            or result.status is ResultStatus.SKIPPED):
+    if (
+        mask is None
+        or not mask.active
+        or result.observed.get("masked")
+        or result.status is ResultStatus.SKIPPED
+    ):
         return result
     observed = dict(result.observed)
     message = result.message
@@ -154,7 +165,9 @@ def mask_result(result: AssertionResult, kind: AssertionKind, mask: ResultMask |
         observed["withheld"] = True
         observed["sensitiveColumns"] = list(mask.columns)
         if result.status is ResultStatus.FAIL:
-            message = ("more violating rows than allowed (the count is withheld: the SQL "
-                       f"reads sensitive column(s) {', '.join(mask.columns)})")
+            message = (
+                "more violating rows than allowed (the count is withheld: the SQL "
+                f"reads sensitive column(s) {', '.join(mask.columns)})"
+            )
     observed["masked"] = True
     return replace(result, observed=observed, message=message)

@@ -49,9 +49,16 @@ class AssertionKind(StrEnum):
     CUSTOM_SQL = "CUSTOM_SQL"
 
 
-COLUMN_KINDS = frozenset({AssertionKind.NOT_NULL, AssertionKind.UNIQUE,
-                          AssertionKind.ACCEPTED_VALUES, AssertionKind.RANGE,
-                          AssertionKind.REGEX, AssertionKind.FRESHNESS})
+COLUMN_KINDS = frozenset(
+    {
+        AssertionKind.NOT_NULL,
+        AssertionKind.UNIQUE,
+        AssertionKind.ACCEPTED_VALUES,
+        AssertionKind.RANGE,
+        AssertionKind.REGEX,
+        AssertionKind.FRESHNESS,
+    }
+)
 """Kinds that need a column; the others apply to a table (or view)."""
 
 DIMENSIONS: dict[AssertionKind, str] = {

@@ -36,12 +36,18 @@ def compile_pattern(pattern: str) -> regex.Pattern[str]:
     try:
         return regex.compile(pattern)
     except regex.error as exc:
-        raise ValidationFailed(f"invalid regular expression: {exc}",
-                               field="params.pattern") from None
+        raise ValidationFailed(
+            f"invalid regular expression: {exc}", field="params.pattern"
+        ) from None
 
 
-def match_sample(pattern: str, values: Iterable[object], *, per_value_s: float = PER_VALUE_S,
-                 total_s: float = TOTAL_S) -> SampleOutcome:
+def match_sample(
+    pattern: str,
+    values: Iterable[object],
+    *,
+    per_value_s: float = PER_VALUE_S,
+    total_s: float = TOTAL_S,
+) -> SampleOutcome:
     """Count values that do not match ``pattern`` (searched, like ``~``/REGEXP)."""
     compiled = compile_pattern(pattern)
     deadline = time.monotonic() + total_s
@@ -57,7 +63,8 @@ def match_sample(pattern: str, values: Iterable[object], *, per_value_s: float =
         except TimeoutError:
             raise RegexTimeout(
                 f"the pattern took longer than {per_value_s:g}s on one value "
-                "(catastrophic backtracking?)") from None
+                "(catastrophic backtracking?)"
+            ) from None
         total += 1
         if found is None:
             violations += 1

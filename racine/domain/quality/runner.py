@@ -60,8 +60,9 @@ class Location:
     catalog_columns: tuple[tuple[str, str | None], ...] = ()
 
 
-async def _fetch(source: QuerySource, sql: str, limit: int, backstop_s: float
-                 ) -> list[Sequence[Any]]:
+async def _fetch(
+    source: QuerySource, sql: str, limit: int, backstop_s: float
+) -> list[Sequence[Any]]:
     async with asyncio.timeout(backstop_s), source.connection() as conn:
         result = await conn.exec_driver_sql(sql)
         return list(result.fetchmany(limit))
@@ -74,8 +75,7 @@ def _as_datetime(value: Any) -> datetime | None:
     return as_utc(value)
 
 
-def _schema_issues(params: SchemaParams, columns: Sequence[tuple[str, str | None]]
-                   ) -> list[str]:
+def _schema_issues(params: SchemaParams, columns: Sequence[tuple[str, str | None]]) -> list[str]:
     actual = {name.lower(): (kind or "") for name, kind in columns}
     issues = []
     expected = {c.name.lower() for c in params.columns}
@@ -91,8 +91,12 @@ def _schema_issues(params: SchemaParams, columns: Sequence[tuple[str, str | None
 
 
 async def execute_assertion(
-    assertion: Assertion, where: Location, source: QuerySource | None, *,
-    now: datetime | None = None, backstop_s: float = BACKSTOP_S,
+    assertion: Assertion,
+    where: Location,
+    source: QuerySource | None,
+    *,
+    now: datetime | None = None,
+    backstop_s: float = BACKSTOP_S,
 ) -> AssertionResult:
     """Evaluate ``assertion``; ``source`` may be None only for SCHEMA."""
     started = time.perf_counter()
@@ -117,14 +121,23 @@ def _verdict(result: AssertionResult, violations: int, allowed: int) -> None:
         result.message = f"{violations} violating row(s) (allowed {allowed})"
 
 
-async def _evaluate(assertion: Assertion, where: Location, source: QuerySource | None,
-                    result: AssertionResult, now: datetime, backstop_s: float) -> None:
+async def _evaluate(
+    assertion: Assertion,
+    where: Location,
+    source: QuerySource | None,
+    result: AssertionResult,
+    now: datetime,
+    backstop_s: float,
+) -> None:
     kind = assertion.kind
     params = PARAMS[kind].model_validate(assertion.params)
     if isinstance(params, SchemaParams):
         issues = _schema_issues(params, where.catalog_columns)
-        result.observed = {"violations": len(issues), "issues": issues[:50],
-                           "columns": len(where.catalog_columns)}
+        result.observed = {
+            "violations": len(issues),
+            "issues": issues[:50],
+            "columns": len(where.catalog_columns),
+        }
         _verdict(result, len(issues), 0)
         if issues:
             result.message = "; ".join(issues[:5])
@@ -142,15 +155,19 @@ async def _evaluate(assertion: Assertion, where: Location, source: QuerySource |
         result.observed = {"violations": int(value)}
         _verdict(result, int(value), params.max_violations)
         return
-    statement = build_statement(kind, params, where.dialect, where.schema, where.table,
-                                where.column)
+    statement = build_statement(
+        kind, params, where.dialect, where.schema, where.table, where.column
+    )
     result.statement = statement.sql
     if statement.shape == "sample":
         assert isinstance(params, RegexParams)
         rows = await _fetch(source, statement.sql, params.sample_size, backstop_s)
         outcome = await asyncio.to_thread(match_sample, params.pattern, [r[0] for r in rows])
-        result.observed = {"total": outcome.total, "violations": outcome.violations,
-                           "sampled": True}
+        result.observed = {
+            "total": outcome.total,
+            "violations": outcome.violations,
+            "sampled": True,
+        }
         _verdict(result, outcome.violations, params.max_violations)
         return
     rows = await _fetch(source, statement.sql, 1, backstop_s)
@@ -172,8 +189,7 @@ async def _evaluate(assertion: Assertion, where: Location, source: QuerySource |
             return
         age = (now - newest).total_seconds()
         result.observed = {"newest": newest.isoformat(), "ageSeconds": round(age, 1)}
-        result.status = (ResultStatus.PASS if age <= params.max_age_seconds
-                         else ResultStatus.FAIL)
+        result.status = ResultStatus.PASS if age <= params.max_age_seconds else ResultStatus.FAIL
         if result.status is ResultStatus.FAIL:
             result.message = f"newest value is {age:.0f}s old (max {params.max_age_seconds}s)"
         return

@@ -43,8 +43,10 @@ class QualityScore:
 
 
 def score_assertions(asset_id: uuid.UUID, assertions: Sequence[Assertion]) -> QualityScore:
-    parts = {name: DimensionScore(name) for name in
-             ("completeness", "uniqueness", "validity", "freshness")}
+    parts = {
+        name: DimensionScore(name)
+        for name in ("completeness", "uniqueness", "validity", "freshness")
+    }
     for a in assertions:
         if a.last_status in (None, ResultStatus.ERROR, ResultStatus.SKIPPED):
             continue
@@ -54,8 +56,9 @@ def score_assertions(asset_id: uuid.UUID, assertions: Sequence[Assertion]) -> Qu
     return QualityScore(asset_id, list(parts.values()))
 
 
-async def quality_score(uow: IncidentsUnitOfWork, actor: Principal, asset_id: uuid.UUID
-                        ) -> QualityScore:
+async def quality_score(
+    uow: IncidentsUnitOfWork, actor: Principal, asset_id: uuid.UUID
+) -> QualityScore:
     """VIEWER or above. An asset a scan removed is scored too: it stays readable
     (its assertions' SKIPPED results are left out, like ERROR ones)."""
     actor.require(Role.VIEWER)

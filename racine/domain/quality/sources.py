@@ -18,8 +18,11 @@ from racine.domain.scanning.credentials import CredentialCipher
 __all__ = ["source_opener"]
 
 
-def source_opener(uow_factory: Callable[[], IncidentsUnitOfWork], cipher: CredentialCipher,
-                  connectors: Callable[[str], QuerySource]) -> SourceOpener:
+def source_opener(
+    uow_factory: Callable[[], IncidentsUnitOfWork],
+    cipher: CredentialCipher,
+    connectors: Callable[[str], QuerySource],
+) -> SourceOpener:
     async def open_source(source_id: uuid.UUID) -> QuerySource:
         async with uow_factory() as uow:
             source = await uow.sources.get(source_id)

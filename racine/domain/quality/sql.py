@@ -53,8 +53,7 @@ def _count_if(condition: Node) -> Node:
     return exp.func("COALESCE", exp.func("SUM", case), exp.Literal.number(0))
 
 
-def _counts(total: Node, violations: Node, source: exp.Table,
-            dialect: str) -> Statement:
+def _counts(total: Node, violations: Node, source: exp.Table, dialect: str) -> Statement:
     query = exp.select(total.as_("total"), violations.as_("violations")).from_(source)
     return Statement(query.sql(dialect=dialect, identify=True), "counts")
 
@@ -63,16 +62,23 @@ def _literal(value: Any) -> Node:
     return exp.convert(value)
 
 
-def build_statement(kind: AssertionKind, params: Any, dialect: str, schema: str | None,
-                    table: str, column: str | None) -> Statement:
+def build_statement(
+    kind: AssertionKind,
+    params: Any,
+    dialect: str,
+    schema: str | None,
+    table: str,
+    column: str | None,
+) -> Statement:
     """The statement for one assertion (not for SCHEMA or CUSTOM_SQL)."""
     d = sqlglot_dialect(dialect)
     source = _table(schema, table)
     col = exp.column(column, quoted=True) if column is not None else None
     star = exp.func("COUNT", exp.Star())
     if kind is AssertionKind.ROW_COUNT:
-        return Statement(exp.select(star.as_("row_count")).from_(source)
-                         .sql(dialect=d, identify=True), "value")
+        return Statement(
+            exp.select(star.as_("row_count")).from_(source).sql(dialect=d, identify=True), "value"
+        )
     assert col is not None
     present = exp.not_(col.is_(exp.null()))
     if kind is AssertionKind.NOT_NULL:
@@ -80,8 +86,12 @@ def build_statement(kind: AssertionKind, params: Any, dialect: str, schema: str 
         return _counts(star, _count_if(col.is_(exp.null())), source, d)
     if kind is AssertionKind.UNIQUE:
         distinct = exp.func("COUNT", exp.Distinct(expressions=[col]))
-        return _counts(exp.func("COUNT", col), exp.Sub(this=exp.func("COUNT", col),
-                                                       expression=distinct), source, d)
+        return _counts(
+            exp.func("COUNT", col),
+            exp.Sub(this=exp.func("COUNT", col), expression=distinct),
+            source,
+            d,
+        )
     if kind is AssertionKind.ACCEPTED_VALUES:
         assert isinstance(params, AcceptedValues)
         outside = exp.not_(col.isin(*[_literal(v) for v in params.values]))
@@ -97,8 +107,7 @@ def build_statement(kind: AssertionKind, params: Any, dialect: str, schema: str 
     if kind is AssertionKind.REGEX:
         assert isinstance(params, RegexParams)
         if dialect == "sqlite":
-            query = (exp.select(col).from_(source).where(present)
-                     .limit(params.sample_size))
+            query = exp.select(col).from_(source).where(present).limit(params.sample_size)
             return Statement(query.sql(dialect=d, identify=True), "sample")
         pattern = exp.Literal.string(params.pattern)
         if dialect == "mysql":
@@ -111,10 +120,15 @@ def build_statement(kind: AssertionKind, params: Any, dialect: str, schema: str 
             return Statement(
                 f"SELECT {total} AS `total`, COALESCE(SUM(CASE WHEN {where} THEN 1 ELSE 0 "
                 f"END), 0) AS `violations` FROM {source.sql(dialect=d, identify=True)}",
-                "counts")
+                "counts",
+            )
         matches = exp.RegexpLike(this=exp.cast(col, "TEXT"), expression=pattern)
         return _counts(star, _count_if(exp.and_(present, exp.not_(matches))), source, d)
     if kind is AssertionKind.FRESHNESS:
-        return Statement(exp.select(exp.func("MAX", col).as_("newest")).from_(source)
-                         .sql(dialect=d, identify=True), "value")
+        return Statement(
+            exp.select(exp.func("MAX", col).as_("newest"))
+            .from_(source)
+            .sql(dialect=d, identify=True),
+            "value",
+        )
     raise ValueError(f"{kind.value} has no generated statement")

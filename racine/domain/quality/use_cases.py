@@ -99,13 +99,11 @@ async def create_assertion(
     dialect; a REGEX must compile; SCHEMA without columns takes the catalog's."""
     actor.require(Role.EDITOR)
     if cmd.severity not in SEVERITIES:
-        raise ValidationFailed("severity must be LOW, MEDIUM, HIGH or CRITICAL",
-                               field="severity")
+        raise ValidationFailed("severity must be LOW, MEDIUM, HIGH or CRITICAL", field="severity")
     try:
         params = PARAMS[cmd.kind].model_validate(cmd.params or {})
     except ValidationError as exc:
-        raise ValidationFailed(f"invalid params: {describe_errors(exc)}",
-                               field="params") from None
+        raise ValidationFailed(f"invalid params: {describe_errors(exc)}", field="params") from None
     schedule = (cmd.schedule or "").strip() or None
     if schedule is not None and (len(schedule) > 100 or not croniter.is_valid(schedule)):
         raise ValidationFailed("not a valid cron expression", field="schedule")
@@ -118,8 +116,7 @@ async def create_assertion(
         if cmd.kind in COLUMN_KINDS and asset_kind != "COLUMN":
             raise ValidationFailed(f"{cmd.kind.value} applies to a column", field="assetId")
         if cmd.kind not in COLUMN_KINDS and asset_kind not in ("TABLE", "VIEW"):
-            raise ValidationFailed(f"{cmd.kind.value} applies to a table or view",
-                                   field="assetId")
+            raise ValidationFailed(f"{cmd.kind.value} applies to a table or view", field="assetId")
         if isinstance(params, RegexParams):
             compile_pattern(params.pattern)
         if cmd.kind is AssertionKind.CUSTOM_SQL:
@@ -129,21 +126,42 @@ async def create_assertion(
             stored["columns"] = [{"name": n, "type": t} for n, t in where.catalog_columns]
         now = datetime.now(UTC)
         assertion = Assertion(
-            asset_id=cmd.asset_id, table_id=table_id, source_id=source_id, kind=cmd.kind,
-            params=stored, severity=cmd.severity, description=cmd.description[:2000],
-            schedule=schedule, next_run_at=_next_tick(schedule, now) if schedule else None,
-            created_by=actor.user_id)
+            asset_id=cmd.asset_id,
+            table_id=table_id,
+            source_id=source_id,
+            kind=cmd.kind,
+            params=stored,
+            severity=cmd.severity,
+            description=cmd.description[:2000],
+            schedule=schedule,
+            next_run_at=_next_tick(schedule, now) if schedule else None,
+            created_by=actor.user_id,
+        )
         await uow.quality.add(assertion)
-        await record(uow, actor, "quality.assertion.create", "QualityAssertion", assertion.id,
-                     {"kind": cmd.kind.value, "asset": str(cmd.asset_id), "params": stored,
-                      "schedule": schedule})
+        await record(
+            uow,
+            actor,
+            "quality.assertion.create",
+            "QualityAssertion",
+            assertion.id,
+            {
+                "kind": cmd.kind.value,
+                "asset": str(cmd.asset_id),
+                "params": stored,
+                "schedule": schedule,
+            },
+        )
         await uow.commit()
     return assertion
 
 
 async def run_assertions(
-    uow_factory: Callable[[], IncidentsUnitOfWork], opener: SourceOpener,
-    assertion_ids: Sequence[uuid.UUID], actor: Principal, *, now: datetime | None = None,
+    uow_factory: Callable[[], IncidentsUnitOfWork],
+    opener: SourceOpener,
+    assertion_ids: Sequence[uuid.UUID],
+    actor: Principal,
+    *,
+    now: datetime | None = None,
 ) -> RunOutcome:
     """Run assertions (EDITOR or above; schedules run as the system). One source
     connection per source; results, incidents and alerts commit together."""
@@ -160,9 +178,11 @@ async def run_assertions(
             if found is not None:
                 places[a.id] = found[3]
         unplaced = [a.asset_id for a in assertions.values() if a.id not in places]
-        removed = {i: x.qualified_name for i, x in
-                   (await uow.catalog.get_many(unplaced) if unplaced else {}).items()
-                   if x.deleted}
+        removed = {
+            i: x.qualified_name
+            for i, x in (await uow.catalog.get_many(unplaced) if unplaced else {}).items()
+            if x.deleted
+        }
         masks = await result_masks(uow, list(assertions.values()))
     results: list[AssertionResult] = []
     skipped: dict[uuid.UUID, str] = {}
@@ -171,11 +191,16 @@ async def run_assertions(
         if a.id in places or a.asset_id not in removed:
             by_source.setdefault(a.source_id, []).append(a)
             continue
-        skipped[a.id] = (f"{removed[a.asset_id]} was removed from its source (a scan no "
-                         "longer finds it): the assertion is not run until a scan finds it")
+        skipped[a.id] = (
+            f"{removed[a.asset_id]} was removed from its source (a scan no "
+            "longer finds it): the assertion is not run until a scan finds it"
+        )
         if a.last_status is not ResultStatus.SKIPPED:
-            results.append(AssertionResult(a.id, a.asset_id, ResultStatus.SKIPPED,
-                                           message=skipped[a.id], run_at=now))
+            results.append(
+                AssertionResult(
+                    a.id, a.asset_id, ResultStatus.SKIPPED, message=skipped[a.id], run_at=now
+                )
+            )
     for source_id, items in by_source.items():
         source: QuerySource | None = None
         try:
@@ -184,29 +209,43 @@ async def run_assertions(
             for a in items:
                 where = places.get(a.id)
                 if where is None:
-                    results.append(AssertionResult(a.id, a.asset_id, ResultStatus.ERROR,
-                                                   message="the asset no longer exists",
-                                                   run_at=now))
+                    results.append(
+                        AssertionResult(
+                            a.id,
+                            a.asset_id,
+                            ResultStatus.ERROR,
+                            message="the asset no longer exists",
+                            run_at=now,
+                        )
+                    )
                     continue
                 results.append(await execute_assertion(a, where, source, now=now))
         except Exception as exc:  # opening the source failed: every run is an ERROR
             message = getattr(exc, "message", None) or "the source could not be opened"
             done = {r.assertion_id for r in results}
-            results += [AssertionResult(a.id, a.asset_id, ResultStatus.ERROR, message=message,
-                                        run_at=now) for a in items if a.id not in done]
+            results += [
+                AssertionResult(a.id, a.asset_id, ResultStatus.ERROR, message=message, run_at=now)
+                for a in items
+                if a.id not in done
+            ]
         finally:
             if source is not None:
                 await source.close()
-    results = [mask_result(r, assertions[r.assertion_id].kind, masks.get(r.assertion_id))
-               for r in results]  # before they are stored, alerted or returned
+    results = [
+        mask_result(r, assertions[r.assertion_id].kind, masks.get(r.assertion_id)) for r in results
+    ]  # before they are stored, alerted or returned
     outcome = await _store(uow_factory, assertions, results, now)
     outcome.skipped = skipped
     return outcome
 
 
 async def run_assertion(
-    uow_factory: Callable[[], IncidentsUnitOfWork], opener: SourceOpener,
-    assertion_id: uuid.UUID, actor: Principal, *, now: datetime | None = None,
+    uow_factory: Callable[[], IncidentsUnitOfWork],
+    opener: SourceOpener,
+    assertion_id: uuid.UUID,
+    actor: Principal,
+    *,
+    now: datetime | None = None,
 ) -> RunOutcome:
     """``run_assertions`` for one assertion, on demand (its result is the first), or
     CONFLICT on ``id`` when a scan removed its asset (it was not run)."""
@@ -216,9 +255,9 @@ async def run_assertion(
     return outcome
 
 
-async def assertion_results(uow: IncidentsUnitOfWork, actor: Principal,
-                            assertion_id: uuid.UUID, request: PageRequest
-                            ) -> Page[AssertionResult]:
+async def assertion_results(
+    uow: IncidentsUnitOfWork, actor: Principal, assertion_id: uuid.UUID, request: PageRequest
+) -> Page[AssertionResult]:
     """VIEWER or above. An assertion's results, newest first, masked with the
     labels of now (a result stored before its column was labelled included)."""
     actor.require(Role.VIEWER)
@@ -227,14 +266,18 @@ async def assertion_results(uow: IncidentsUnitOfWork, actor: Principal,
         assertion = await uow.quality.get(assertion_id) if page.items else None
         masks = {} if assertion is None else await result_masks(uow, [assertion])
     if assertion is not None and assertion.id in masks:
-        page = replace(page, items=[mask_result(r, assertion.kind, masks[assertion.id])
-                                    for r in page.items])
+        page = replace(
+            page, items=[mask_result(r, assertion.kind, masks[assertion.id]) for r in page.items]
+        )
     return page
 
 
-async def _store(uow_factory: Callable[[], IncidentsUnitOfWork],
-                 assertions: dict[uuid.UUID, Assertion], results: list[AssertionResult],
-                 now: datetime) -> RunOutcome:
+async def _store(
+    uow_factory: Callable[[], IncidentsUnitOfWork],
+    assertions: dict[uuid.UUID, Assertion],
+    results: list[AssertionResult],
+    now: datetime,
+) -> RunOutcome:
     alerts: list[Alert] = []
     async with uow_factory() as uow:
         await uow.quality.add_results(results)
@@ -249,15 +292,29 @@ async def _store(uow_factory: Callable[[], IncidentsUnitOfWork],
         names = await uow.quality.asset_names([a.asset_id for a, _ in failed])
         for a, r in failed:
             title = f"{a.kind.value} failed on {names.get(a.asset_id, str(a.asset_id))}"
-            alerts.append(Alert(AlertKind.ASSERTION_FAILED, a.severity, title, a.id,
-                                (a.asset_id,), {"message": r.message,
-                                                "observed": r.observed,
-                                                "resultId": str(r.id)}))
-        alerts += await open_incidents(uow, [
-            Cause(CauseKind.ASSERTION, a.id,
-                  f"{a.kind.value} failing on {names.get(a.asset_id, str(a.asset_id))}",
-                  a.severity, tuple(dict.fromkeys((a.asset_id, a.table_id))))
-            for a, _ in failed])
+            alerts.append(
+                Alert(
+                    AlertKind.ASSERTION_FAILED,
+                    a.severity,
+                    title,
+                    a.id,
+                    (a.asset_id,),
+                    {"message": r.message, "observed": r.observed, "resultId": str(r.id)},
+                )
+            )
+        alerts += await open_incidents(
+            uow,
+            [
+                Cause(
+                    CauseKind.ASSERTION,
+                    a.id,
+                    f"{a.kind.value} failing on {names.get(a.asset_id, str(a.asset_id))}",
+                    a.severity,
+                    tuple(dict.fromkeys((a.asset_id, a.table_id))),
+                )
+                for a, _ in failed
+            ],
+        )
         alerts += await resolve_incidents(uow, CauseKind.ASSERTION, passed, "assertion passes")
         delivery_ids = await raise_alerts(uow, alerts)
         await uow.commit()
@@ -265,7 +322,8 @@ async def _store(uow_factory: Callable[[], IncidentsUnitOfWork],
 
 
 async def fire_due_assertions(
-    uow_factory: Callable[[], IncidentsUnitOfWork], queue: JobQueue,
+    uow_factory: Callable[[], IncidentsUnitOfWork],
+    queue: JobQueue,
     now: datetime | None = None,
 ) -> list[uuid.UUID]:
     """Queue one ``quality.run`` for the assertions whose cron tick has come and
@@ -281,9 +339,17 @@ async def fire_due_assertions(
                 await uow.quality.set_next_run(a.id, _next_tick(a.schedule, now))
         assets = await uow.catalog.get_many([a.asset_id for a in due]) if due else {}
         await uow.commit()
-    ids = [a.id for a in due if not (a.last_status is ResultStatus.SKIPPED
-                                     and a.asset_id in assets and assets[a.asset_id].deleted)]
+    ids = [
+        a.id
+        for a in due
+        if not (
+            a.last_status is ResultStatus.SKIPPED
+            and a.asset_id in assets
+            and assets[a.asset_id].deleted
+        )
+    ]
     if ids:
-        await submit_run(uow_factory(), queue, QUALITY_RUN_KIND,
-                         {"assertion_ids": [str(i) for i in ids]}, None)
+        await submit_run(
+            uow_factory(), queue, QUALITY_RUN_KIND, {"assertion_ids": [str(i) for i in ids]}, None
+        )
     return ids

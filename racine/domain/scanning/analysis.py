@@ -84,9 +84,7 @@ def analyze_table(
     values = {name: _as_list(samples.get(name, ())) for name, _ in columns}
     out = {name: ColumnAnalysis() for name, _ in columns}
     if config is not None:
-        inputs = [
-            ColumnInput(name, values[name], table, data_type) for name, data_type in columns
-        ]
+        inputs = [ColumnInput(name, values[name], table, data_type) for name, data_type in columns]
         for verdict in classify_columns(inputs, config):
             out[verdict.column_name].labels = list(verdict.labels)
     # Date columns kept as ISO text (SQLite) are profiled as dates; the classifier reads

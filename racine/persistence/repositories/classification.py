@@ -29,7 +29,6 @@ _TYPE_KEY = UniqueKey.of(
 )
 
 
-
 def _type(row: ClassificationTypeRow) -> StoredType:
     return StoredType(
         key=row.key, name=row.name, description=row.description or "",
@@ -146,15 +145,12 @@ class ClassificationRepository:
 
     async def count_rules(self) -> int:
         return int(
-            await self.session.scalar(select(func.count()).select_from(ClassificationRuleRow))
-            or 0
+            await self.session.scalar(select(func.count()).select_from(ClassificationRuleRow)) or 0
         )
 
     async def rules_using(self, key: str) -> int:
         r = ClassificationRuleRow
-        return int(
-            await self.session.scalar(select(func.count()).where(r.type_key == key)) or 0
-        )
+        return int(await self.session.scalar(select(func.count()).where(r.type_key == key)) or 0)
 
     async def add_rule(self, rule: StoredRule) -> None:
         await self.session.execute(insert(ClassificationRuleRow), [_rule_values(rule)])

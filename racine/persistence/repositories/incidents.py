@@ -24,20 +24,39 @@ _INCIDENTS = cast(Table, IncidentRow.__table__)
 
 def _incident(r: IncidentRow) -> Incident:
     return Incident(
-        id=r.id, title=r.title, cause_kind=CauseKind(r.cause_kind), cause_id=r.cause_id,
-        severity=r.severity, priority=Priority(r.priority), stage=IncidentStage(r.stage),
-        assignee_id=r.assignee_id, asset_ids=[uuid.UUID(a) for a in r.asset_ids or []],
-        occurrences=r.occurrences, resolution=r.resolution, opened_at=r.opened_at,
-        updated_at=r.updated_at, fixed_at=r.fixed_at)
+        id=r.id,
+        title=r.title,
+        cause_kind=CauseKind(r.cause_kind),
+        cause_id=r.cause_id,
+        severity=r.severity,
+        priority=Priority(r.priority),
+        stage=IncidentStage(r.stage),
+        assignee_id=r.assignee_id,
+        asset_ids=[uuid.UUID(a) for a in r.asset_ids or []],
+        occurrences=r.occurrences,
+        resolution=r.resolution,
+        opened_at=r.opened_at,
+        updated_at=r.updated_at,
+        fixed_at=r.fixed_at,
+    )
 
 
 def _values(i: Incident) -> dict[str, Any]:
     return {
-        "id": i.id, "title": i.title, "cause_kind": i.cause_kind.value, "cause_id": i.cause_id,
-        "severity": i.severity, "priority": i.priority.value, "stage": i.stage.value,
-        "assignee_id": i.assignee_id, "asset_ids": [str(a) for a in i.asset_ids],
-        "occurrences": i.occurrences, "resolution": i.resolution, "opened_at": i.opened_at,
-        "updated_at": i.updated_at, "fixed_at": i.fixed_at,
+        "id": i.id,
+        "title": i.title,
+        "cause_kind": i.cause_kind.value,
+        "cause_id": i.cause_id,
+        "severity": i.severity,
+        "priority": i.priority.value,
+        "stage": i.stage.value,
+        "assignee_id": i.assignee_id,
+        "asset_ids": [str(a) for a in i.asset_ids],
+        "occurrences": i.occurrences,
+        "resolution": i.resolution,
+        "opened_at": i.opened_at,
+        "updated_at": i.updated_at,
+        "fixed_at": i.fixed_at,
     }
 
 
@@ -65,8 +84,9 @@ class IncidentRepository:
 
     async def save_many(self, incidents: Sequence[Incident]) -> None:
         for i in range(0, len(incidents), _CHUNK):
-            await self.session.execute(update(IncidentRow),
-                                       [_values(x) for x in incidents[i:i + _CHUNK]])
+            await self.session.execute(
+                update(IncidentRow), [_values(x) for x in incidents[i : i + _CHUNK]]
+            )
 
     async def get(self, incident_id: uuid.UUID) -> Incident | None:
         row = await self.session.get(IncidentRow, incident_id, populate_existing=True)
@@ -79,22 +99,28 @@ class IncidentRepository:
         ids = list(dict.fromkeys(cause_ids))
         r = IncidentRow
         for i in range(0, len(ids), _CHUNK):
-            rows = await self.session.scalars(select(r).where(
-                r.cause_kind == kind.value, r.cause_id.in_(ids[i:i + _CHUNK]),
-                r.stage != IncidentStage.FIXED.value))
+            rows = await self.session.scalars(
+                select(r).where(
+                    r.cause_kind == kind.value,
+                    r.cause_id.in_(ids[i : i + _CHUNK]),
+                    r.stage != IncidentStage.FIXED.value,
+                )
+            )
             out.update({x.cause_id: _incident(x) for x in rows})
         return out
 
-    async def page(self, stages: Sequence[str], page: PageRequest,
-                   asset_id: uuid.UUID | None = None) -> Page[Incident]:
+    async def page(
+        self, stages: Sequence[str], page: PageRequest, asset_id: uuid.UUID | None = None
+    ) -> Page[Incident]:
         """Newest first; ``asset_id`` keeps incidents linked to that asset."""
         r = IncidentRow
         conditions: list[Any] = []
         if stages:
             conditions.append(r.stage.in_(list(stages)))
         if asset_id is not None:
-            rows = await self.session.scalars(select(r).where(*conditions)
-                                              .order_by(r.opened_at.desc(), r.id).limit(1000))
+            rows = await self.session.scalars(
+                select(r).where(*conditions).order_by(r.opened_at.desc(), r.id).limit(1000)
+            )
             hits = [x for x in rows if str(asset_id) in (x.asset_ids or [])]
             conditions.append(r.id.in_([x.id for x in hits]))
         total = await self.session.scalar(select(func.count()).select_from(r).where(*conditions))
@@ -105,14 +131,16 @@ class IncidentRepository:
 
             when = datetime.fromisoformat(str(position[0]))
             ident = uuid.UUID(str(position[1]))
-            query = query.where(or_(r.opened_at < when,
-                                    and_(r.opened_at == when, r.id > ident)))
+            query = query.where(or_(r.opened_at < when, and_(r.opened_at == when, r.id > ident)))
         rows_ = list(await self.session.scalars(query.limit(page.first + 1)))
         items = [_incident(x) for x in rows_[: page.first]]
-        return Page(items=items,
-                    cursors=[encode_cursor([x.opened_at.isoformat(), str(x.id)]) for x in items],
-                    total_count=int(total or 0), has_next_page=len(rows_) > page.first,
-                    has_previous_page=position is not None)
+        return Page(
+            items=items,
+            cursors=[encode_cursor([x.opened_at.isoformat(), str(x.id)]) for x in items],
+            total_count=int(total or 0),
+            has_next_page=len(rows_) > page.first,
+            has_previous_page=position is not None,
+        )
 
 
 register_repository("incidents", IncidentRepository)

@@ -40,7 +40,6 @@ _COLUMNS = (
 )
 
 
-
 _LEVELS = {m.value: m for m in EdgeLevel}
 _PROVENANCES = {m.value: m for m in Provenance}
 _WAYS: dict[tuple[Any, ...], Transformation] = {}

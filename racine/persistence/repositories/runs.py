@@ -18,11 +18,21 @@ __all__ = ["RunRepository"]
 
 def _run(row: JobRunRow) -> JobRun:
     return JobRun(
-        id=row.id, kind=row.kind, payload=row.payload, state=RunState(row.state),
-        reason=row.reason, attempts=row.attempts, max_attempts=row.max_attempts,
-        progress=row.progress, result=row.result, cancel_requested=row.cancel_requested,
-        created_by=row.created_by, created_at=row.created_at, started_at=row.started_at,
-        finished_at=row.finished_at, heartbeat_at=row.heartbeat_at,
+        id=row.id,
+        kind=row.kind,
+        payload=row.payload,
+        state=RunState(row.state),
+        reason=row.reason,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        progress=row.progress,
+        result=row.result,
+        cancel_requested=row.cancel_requested,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        heartbeat_at=row.heartbeat_at,
     )
 
 
@@ -33,11 +43,21 @@ class RunRepository:
     async def add(self, run: JobRun) -> None:
         self.session.add(
             JobRunRow(
-                id=run.id, kind=run.kind, payload=run.payload, state=run.state.value,
-                reason=run.reason, attempts=run.attempts, max_attempts=run.max_attempts,
-                progress=run.progress, result=run.result, cancel_requested=run.cancel_requested,
-                created_by=run.created_by, created_at=run.created_at, started_at=run.started_at,
-                finished_at=run.finished_at, heartbeat_at=run.heartbeat_at,
+                id=run.id,
+                kind=run.kind,
+                payload=run.payload,
+                state=run.state.value,
+                reason=run.reason,
+                attempts=run.attempts,
+                max_attempts=run.max_attempts,
+                progress=run.progress,
+                result=run.result,
+                cancel_requested=run.cancel_requested,
+                created_by=run.created_by,
+                created_at=run.created_at,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                heartbeat_at=run.heartbeat_at,
             )
         )
         await self.session.flush()

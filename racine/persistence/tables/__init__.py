@@ -15,6 +15,15 @@ from racine.persistence.tables import (
 from racine.persistence.tables.base import Base
 
 __all__ = [
-    "Base", "access", "audit", "catalog", "classification", "collaboration", "compliance",
-    "lineage", "quality", "runs", "sources",
+    "Base",
+    "access",
+    "audit",
+    "catalog",
+    "classification",
+    "collaboration",
+    "compliance",
+    "lineage",
+    "quality",
+    "runs",
+    "sources",
 ]

@@ -54,12 +54,8 @@ class LineageEdgeRow(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    source_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey(_ASSET_FK, ondelete="CASCADE")
-    )
-    target_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey(_ASSET_FK, ondelete="CASCADE")
-    )
+    source_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ASSET_FK, ondelete="CASCADE"))
+    target_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey(_ASSET_FK, ondelete="CASCADE"))
     level: Mapped[str] = mapped_column(String(8))
     provenance: Mapped[str] = mapped_column(String(16))
     transformation_type: Mapped[str] = mapped_column(String(16))

@@ -20,7 +20,8 @@ class AssertionRow(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     asset_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+        Uuid, ForeignKey("assets.id", ondelete="CASCADE"), index=True
+    )
     table_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     source_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -43,7 +44,8 @@ class AssertionResultRow(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     assertion_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("quality_assertions.id", ondelete="CASCADE"))
+        Uuid, ForeignKey("quality_assertions.id", ondelete="CASCADE")
+    )
     asset_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     status: Mapped[str] = mapped_column(String(8))
     observed: Mapped[dict[str, Any]] = mapped_column(Json)

@@ -87,7 +87,6 @@ async def test_url_parameters_are_passed_to_the_driver_or_refused_by_name(gql: A
         assert repr(option) in message and make_url(my).host not in message, message
 
 
-
 async def test_url_options_the_driver_does_not_take_are_refused_when_saved(gql: Any) -> None:
     # Given PostgreSQL URLs with an option asyncpg takes and one it does not
     if not POSTGRES:

@@ -43,7 +43,9 @@ async def test_a_queued_scan_reports_no_progress(
     blocker = await _start(gql, await _source(gql, held, await _rule_set(gql, held.schema)))
     # and a second source whose scan therefore waits
     created = (
-        await gql.ok(CREATE_SOURCE, {"input": {"name": "waiting", "url": f"sqlite:///{shop_sqlite}"}})
+        await gql.ok(
+            CREATE_SOURCE, {"input": {"name": "waiting", "url": f"sqlite:///{shop_sqlite}"}}
+        )
     )["createDataSource"]
     waiting = await _start(gql, created["dataSource"]["id"])
     assert (await _state(gql, waiting))["state"] == "QUEUED"

@@ -52,7 +52,7 @@ def user_with_role(gql: Any) -> Any:
         name = f"{role.lower()}_{uuid.uuid4().hex[:6]}"
         user = (await gql.ok(_CREATE_USER, {"name": name, "role": role}))["createUser"]
         assert user["errors"] == [], user
-        issued = (await gql.ok(_CREATE_TOKEN, {"name": name, "user": user["user"]["id"]}))
+        issued = await gql.ok(_CREATE_TOKEN, {"name": name, "user": user["user"]["id"]})
         assert issued["createApiToken"]["errors"] == [], issued
         return user["user"]["id"], issued["createApiToken"]["secret"]
 
@@ -108,8 +108,11 @@ class Subscriber:
         self.ws = ws
 
     async def start(self, query: str, op: str = "1") -> str:
-        await self.ws.send_text(json.dumps(
-            {"id": op, "type": "subscribe", "payload": {"query": query, "variables": {}}}))
+        await self.ws.send_text(
+            json.dumps(
+                {"id": op, "type": "subscribe", "payload": {"query": query, "variables": {}}}
+            )
+        )
         return op
 
     async def next_matching(self, op: str, match: Any, timeout: float = 30) -> dict[str, Any]:
@@ -133,14 +136,16 @@ def subscribe(app: Any, admin_token: str) -> Any:
         async with httpx.AsyncClient(
             transport=ASGIWebSocketTransport(app), base_url="http://racine.test"
         ) as client:
-            connection: Any = aconnect_ws(
-                "/graphql", client, subprotocols=["graphql-transport-ws"]
-            )
+            connection: Any = aconnect_ws("/graphql", client, subprotocols=["graphql-transport-ws"])
             async with connection as ws:
-                await ws.send_text(json.dumps({
-                    "type": "connection_init",
-                    "payload": {"authorization": f"Bearer {admin_token}"},
-                }))
+                await ws.send_text(
+                    json.dumps(
+                        {
+                            "type": "connection_init",
+                            "payload": {"authorization": f"Bearer {admin_token}"},
+                        }
+                    )
+                )
                 ack = json.loads(await asyncio.wait_for(ws.receive_text(), 10))
                 assert ack["type"] == "connection_ack", ack
                 yield Subscriber(ws)

@@ -86,10 +86,14 @@ async def test_demo_labels_with_evidence_and_a_rejection_survives_rescan(
 
     # Then personal and financial columns carry labels
     expected = {
-        "customers.email": "EMAIL", "employees.email": "EMAIL",
-        "customers.phone": "PHONE", "employees.phone": "PHONE",
-        "customers.first_name": "FIRST_NAME", "customers.last_name": "LAST_NAME",
-        "employees.full_name": "PERSON_NAME", "payments.card_number": "CREDIT_CARD",
+        "customers.email": "EMAIL",
+        "employees.email": "EMAIL",
+        "customers.phone": "PHONE",
+        "employees.phone": "PHONE",
+        "customers.first_name": "FIRST_NAME",
+        "customers.last_name": "LAST_NAME",
+        "employees.full_name": "PERSON_NAME",
+        "payments.card_number": "CREDIT_CARD",
         "customers.iban": "IBAN",
     }
     for column, key in expected.items():
@@ -99,8 +103,11 @@ async def test_demo_labels_with_evidence_and_a_rejection_survives_rescan(
     # And each label says why, in fields a steward can read
     card = _types(columns["payments.card_number"])["CREDIT_CARD"]
     assert (card["state"], card["source"]) == ("CONFIRMED", "RULE")
-    assert card["type"] == {"name": "Payment card number", "category": "FINANCIAL",
-                            "sensitivity": "RESTRICTED"}
+    assert card["type"] == {
+        "name": "Payment card number",
+        "category": "FINANCIAL",
+        "sensitivity": "RESTRICTED",
+    }
     why = card["explanation"]
     assert "value:credit_card" in why["rulesFired"] and why["strength"] == "STRONG"
     assert why["matchRatio"] >= 0.9 and why["sampleSize"] > 0 and why["distinctValues"] > 0
@@ -119,16 +126,32 @@ async def test_demo_labels_with_evidence_and_a_rejection_survives_rescan(
     email = columns["customers.email"]
     async with subscribe() as live:
         op = await live.start(CHANGES)
-        result = (await gql.ok(SET, {"input": {
-            "columnId": email["id"], "typeKey": "EMAIL", "state": "REJECTED",
-            "reason": "synthetic test addresses"}}, token=token))["setColumnClassification"]
+        result = (
+            await gql.ok(
+                SET,
+                {
+                    "input": {
+                        "columnId": email["id"],
+                        "typeKey": "EMAIL",
+                        "state": "REJECTED",
+                        "reason": "synthetic test addresses",
+                    }
+                },
+                token=token,
+            )
+        )["setColumnClassification"]
         event = await live.next_matching(
-            op, lambda d: d["catalogChanges"]["type"] == "CLASSIFICATION_CHANGED")
+            op, lambda d: d["catalogChanges"]["type"] == "CLASSIFICATION_CHANGED"
+        )
     assert result["errors"] == []
     assert result["classification"] == {
-        "typeKey": "EMAIL", "state": "REJECTED", "source": "MANUAL", "confidence": 1.0,
+        "typeKey": "EMAIL",
+        "state": "REJECTED",
+        "source": "MANUAL",
+        "confidence": 1.0,
         "actor": {"name": result["classification"]["actor"]["name"]},
-        "explanation": {"reason": "synthetic test addresses"}}
+        "explanation": {"reason": "synthetic test addresses"},
+    }
     assert result["classification"]["actor"]["name"].startswith("steward_")
     # Then it is announced with the column's id (lineage propagates from it) and audited
     change = event["catalogChanges"]
@@ -161,8 +184,10 @@ async def test_sensitive_values_are_masked_and_sensitivity_filters(
     columns = await _columns(gql)
 
     # The card and email columns' profiles hold none of their values
-    for column, sql in (("payments.card_number", "SELECT card_number FROM payments"),
-                        ("customers.email", "SELECT email FROM customers")):
+    for column, sql in (
+        ("payments.card_number", "SELECT card_number FROM payments"),
+        ("customers.email", "SELECT email FROM customers"),
+    ):
         raw = _raw(settings, sql)
         profile = json.dumps(columns[column]["profile"])
         assert raw and not any(value in profile for value in raw), column
@@ -176,17 +201,23 @@ async def test_sensitive_values_are_masked_and_sensitivity_filters(
     assert order["sensitivity"] is None
 
     # When a steward confirms them as card numbers
-    confirmed = (await gql.ok(SET, {"input": {
-        "columnId": order["id"], "typeKey": "CREDIT_CARD", "state": "CONFIRMED"}}))
+    confirmed = await gql.ok(
+        SET, {"input": {"columnId": order["id"], "typeKey": "CREDIT_CARD", "state": "CONFIRMED"}}
+    )
     assert confirmed["setColumnClassification"]["errors"] == []
     assert confirmed["setColumnClassification"]["column"]["sensitivity"] == "RESTRICTED"
 
     # Then their profile shows only masked values keeping the last four digits
     masked = (await _columns(gql))["orders.order_number"]["profile"]
     tails = {n[-4:] for n in numbers}
-    assert masked["masked"] is True and masked["topValues"] and all(
-        re.fullmatch(r"\*{4}\d{4}", t["value"]) and t["value"][4:] in tails
-        for t in masked["topValues"])
+    assert (
+        masked["masked"] is True
+        and masked["topValues"]
+        and all(
+            re.fullmatch(r"\*{4}\d{4}", t["value"]) and t["value"][4:] in tails
+            for t in masked["topValues"]
+        )
+    )
     assert not any(n in json.dumps(masked) for n in numbers)
     assert masked["histogram"] == [] and masked["median"] is None
     # And the stored profile was scrubbed too, not only the answer
@@ -209,8 +240,9 @@ async def test_sensitive_values_are_masked_and_sensitivity_filters(
     assert recomputed["errors"] == [] and recomputed["assetsWithSensitivity"] > 20
 
     # Then tables are filtered and faceted by sensitivity
-    tables = (await gql.ok(FILTERED, {"levels": ["RESTRICTED", "CONFIDENTIAL"],
-                                      "kinds": ["TABLE"]}))["assets"]["edges"]
+    tables = (
+        await gql.ok(FILTERED, {"levels": ["RESTRICTED", "CONFIDENTIAL"], "kinds": ["TABLE"]})
+    )["assets"]["edges"]
     levels = {_short(e["node"]["qualifiedName"]): e["node"]["sensitivity"] for e in tables}
     assert levels["payments"] == levels["orders"] == "RESTRICTED"
     assert levels["customers"] in ("CONFIDENTIAL", "RESTRICTED")
@@ -224,6 +256,6 @@ async def test_sensitive_values_are_masked_and_sensitivity_filters(
 
 
 async def test_a_scan_alone_stores_sensitivity(gql: Any, demo: str) -> None:
-    tables = (await gql.ok(FILTERED, {"levels": ["RESTRICTED"], "kinds": ["TABLE"]}))
+    tables = await gql.ok(FILTERED, {"levels": ["RESTRICTED"], "kinds": ["TABLE"]})
     names = {_short(e["node"]["qualifiedName"]) for e in tables["assets"]["edges"]}
     assert "payments" in names

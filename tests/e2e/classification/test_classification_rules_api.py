@@ -72,14 +72,37 @@ async def test_types_list_builtins_then_custom_and_reject_bad_input(gql: Any) ->
     assert by_key["CREDIT_CARD"]["sensitivity"] == "RESTRICTED"
     assert by_key["EMAIL"]["sensitivity"] == "CONFIDENTIAL"
     assert {t["category"] for t in builtin} == {
-        "PERSONAL", "FINANCIAL", "HEALTH", "CREDENTIALS", "TECHNICAL"}
+        "PERSONAL",
+        "FINANCIAL",
+        "HEALTH",
+        "CREDENTIALS",
+        "TECHNICAL",
+    }
 
     # When a steward defines a type, it follows the built-ins
-    created = (await gql.ok(CREATE_TYPE, {"input": {
-        "key": "EMPLOYEE_ID", "name": "Employee id", "category": "PERSONAL",
-        "sensitivity": "INTERNAL"}}))["createClassificationType"]
-    assert created == {"errors": [], "type": {"key": "EMPLOYEE_ID", "name": "Employee id",
-                       "category": "PERSONAL", "sensitivity": "INTERNAL", "builtIn": False}}
+    created = (
+        await gql.ok(
+            CREATE_TYPE,
+            {
+                "input": {
+                    "key": "EMPLOYEE_ID",
+                    "name": "Employee id",
+                    "category": "PERSONAL",
+                    "sensitivity": "INTERNAL",
+                }
+            },
+        )
+    )["createClassificationType"]
+    assert created == {
+        "errors": [],
+        "type": {
+            "key": "EMPLOYEE_ID",
+            "name": "Employee id",
+            "category": "PERSONAL",
+            "sensitivity": "INTERNAL",
+            "builtIn": False,
+        },
+    }
     listed = (await gql.ok(TYPES))["classificationTypes"]
     assert listed[-1]["key"] == "EMPLOYEE_ID" and listed[-1]["createdAt"]
     health = (await gql.ok(TYPES, {"category": "HEALTH"}))["classificationTypes"]
@@ -97,12 +120,14 @@ async def test_types_list_builtins_then_custom_and_reject_bad_input(gql: Any) ->
         assert (result["errors"][0]["code"], result["errors"][0]["field"]) == (code, field), bad
 
     # And updates apply, built-ins stay read-only
-    raised = (await gql.ok(UPDATE_TYPE, {"input": {"key": "EMPLOYEE_ID",
-                                                    "sensitivity": "RESTRICTED"}}))
+    raised = await gql.ok(
+        UPDATE_TYPE, {"input": {"key": "EMPLOYEE_ID", "sensitivity": "RESTRICTED"}}
+    )
     assert raised["updateClassificationType"]["type"]["sensitivity"] == "RESTRICTED"
-    builtin_edit = (await gql.ok(UPDATE_TYPE, {"input": {"key": "EMAIL", "name": "Mail"}}))
+    builtin_edit = await gql.ok(UPDATE_TYPE, {"input": {"key": "EMAIL", "name": "Mail"}})
     assert builtin_edit["updateClassificationType"]["errors"] == [
-        {"code": "INVALID", "field": "key"}]
+        {"code": "INVALID", "field": "key"}
+    ]
 
 
 async def test_rules_are_validated_stored_and_applied(gql: Any) -> None:
@@ -110,31 +135,47 @@ async def test_rules_are_validated_stored_and_applied(gql: Any) -> None:
     await gql.ok(CREATE_TYPE, {"input": {"key": "EMPLOYEE_ID", "name": "Employee id"}})
 
     # A rule for a type that does not exist, or with a broken regex, is a typed error
-    missing = (await gql.ok(CREATE_RULE, {"input": {"typeKey": "NOPE", "valuePattern": "x"}}))
+    missing = await gql.ok(CREATE_RULE, {"input": {"typeKey": "NOPE", "valuePattern": "x"}})
     assert missing["createClassificationRule"]["errors"][0]["code"] == "NOT_FOUND"
     assert missing["createClassificationRule"]["errors"][0]["field"] == "typeKey"
-    for bad, field in (({"valuePattern": "(unclosed"}, "valuePattern"),
-                       ({"namePattern": "[z-a]"}, "namePattern"),
-                       ({}, "valuePattern"),
-                       ({"valuePattern": "x", "confidence": 1.5}, "confidence"),
-                       ({"valuePattern": "x", "minMatchRatio": 0}, "minMatchRatio")):
-        result = (await gql.ok(CREATE_RULE, {"input": {"typeKey": "EMPLOYEE_ID", **bad}}))
+    for bad, field in (
+        ({"valuePattern": "(unclosed"}, "valuePattern"),
+        ({"namePattern": "[z-a]"}, "namePattern"),
+        ({}, "valuePattern"),
+        ({"valuePattern": "x", "confidence": 1.5}, "confidence"),
+        ({"valuePattern": "x", "minMatchRatio": 0}, "minMatchRatio"),
+    ):
+        result = await gql.ok(CREATE_RULE, {"input": {"typeKey": "EMPLOYEE_ID", **bad}})
         errors = result["createClassificationRule"]["errors"]
         assert (errors[0]["code"], errors[0]["field"]) == ("INVALID", field), bad
 
     # When a valid rule is stored
-    rule = (await gql.ok(CREATE_RULE, {"input": {
-        "typeKey": "EMPLOYEE_ID", "valuePattern": r"EMP-\d{6}", "confidence": 0.95,
-        "description": "HR badge numbers"}}))["createClassificationRule"]
+    rule = (
+        await gql.ok(
+            CREATE_RULE,
+            {
+                "input": {
+                    "typeKey": "EMPLOYEE_ID",
+                    "valuePattern": r"EMP-\d{6}",
+                    "confidence": 0.95,
+                    "description": "HR badge numbers",
+                }
+            },
+        )
+    )["createClassificationRule"]
     assert rule["errors"] == [] and rule["rule"]["ruleSetId"] is None
     rule_id = rule["rule"]["id"]
-    node = await gql.ok("query($id: ID!) { node(id: $id) { ... on ClassificationRule "
-                        "{ valuePattern } } }", {"id": rule_id})
+    node = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on ClassificationRule { valuePattern } } }",
+        {"id": rule_id},
+    )
     assert node["node"]["valuePattern"] == r"EMP-\d{6}"
 
     # Then the classifier uses it, and its evidence names the rule
-    verdict = (await gql.ok(CLASSIFY, {"input": {
-        "columnName": "staff_code", "values": [f"EMP-{i:06d}" for i in range(50)]}}))
+    verdict = await gql.ok(
+        CLASSIFY,
+        {"input": {"columnName": "staff_code", "values": [f"EMP-{i:06d}" for i in range(50)]}},
+    )
     top = verdict["classifyValues"]["labels"][0]
     assert top["typeKey"] == "EMPLOYEE_ID" and top["source"] == "RULE"
     assert top["sensitivity"] == "CONFIDENTIAL"
@@ -144,7 +185,7 @@ async def test_rules_are_validated_stored_and_applied(gql: Any) -> None:
     # And a type used by a rule cannot be deleted until the rule is gone
     blocked = (await gql.ok(DELETE_TYPE, {"key": "EMPLOYEE_ID"}))["deleteClassificationType"]
     assert blocked["errors"] == [{"code": "CONFLICT", "field": "key"}]
-    renamed = (await gql.ok(UPDATE_RULE, {"input": {"id": rule_id, "namePattern": "staff"}}))
+    renamed = await gql.ok(UPDATE_RULE, {"input": {"id": rule_id, "namePattern": "staff"}})
     assert renamed["updateClassificationRule"]["rule"]["namePattern"] == "staff"
     assert (await gql.ok(RULES, {"type": "EMPLOYEE_ID"}))["classificationRules"]["totalCount"] == 1
     assert (await gql.ok(DELETE_RULE, {"id": rule_id}))["deleteClassificationRule"]["errors"] == []
@@ -158,15 +199,17 @@ async def test_pathological_regex_stops_at_the_timeout(gql: Any) -> None:
     # exponentially: without the engine's timeout it would not finish in our lifetime)
     await gql.ok(CREATE_TYPE, {"input": {"key": "A_RUN", "name": "Runs of a"}})
     for pattern in ("(a+)+$", "(a|aa)+$"):
-        created = (await gql.ok(CREATE_RULE, {"input": {"typeKey": "A_RUN",
-                                                        "valuePattern": pattern}}))
+        created = await gql.ok(
+            CREATE_RULE, {"input": {"typeKey": "A_RUN", "valuePattern": pattern}}
+        )
         assert created["createClassificationRule"]["errors"] == []
     values = ["a" * (250 - i) + "!" for i in range(60)]
 
     # When values that trigger it are classified through the API
     started = time.monotonic()
-    verdict = (await gql.ok(CLASSIFY, {"input": {"columnName": "payload",
-                                                 "values": values}}))["classifyValues"]
+    verdict = (await gql.ok(CLASSIFY, {"input": {"columnName": "payload", "values": values}}))[
+        "classifyValues"
+    ]
     elapsed = time.monotonic() - started
 
     # Then the answer comes back quickly, without the rule's type, and the API still serves
@@ -176,7 +219,9 @@ async def test_pathological_regex_stops_at_the_timeout(gql: Any) -> None:
     assert (await gql.ok("{ viewer { name } }"))["viewer"]["name"]
 
 
-async def test_only_stewards_define_types_rules_and_decisions(gql: Any, user_with_role: Any) -> None:
+async def test_only_stewards_define_types_rules_and_decisions(
+    gql: Any, user_with_role: Any
+) -> None:
     _, editor = await user_with_role("EDITOR")
     _, viewer = await user_with_role("VIEWER")
     listed = await gql(TYPES, token=viewer)

@@ -113,15 +113,20 @@ def hook_server() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
 
 @asynccontextmanager
 async def subscription(app: Any, token: str, query: str) -> AsyncIterator[Any]:
-    async with httpx.AsyncClient(transport=ASGIWebSocketTransport(app),
-                                 base_url="http://racine.test") as client, \
-            aconnect_ws("/graphql", client, subprotocols=["graphql-transport-ws"]) as ws:
-        await ws.send_text(json.dumps({"type": "connection_init",
-                                       "payload": {"authorization": f"Bearer {token}"}}))
+    async with (
+        httpx.AsyncClient(
+            transport=ASGIWebSocketTransport(app), base_url="http://racine.test"
+        ) as client,
+        aconnect_ws("/graphql", client, subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        await ws.send_text(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
         ack = json.loads(await asyncio.wait_for(ws.receive_text(), 10))
         assert ack["type"] == "connection_ack", ack
-        await ws.send_text(json.dumps({"id": "1", "type": "subscribe",
-                                       "payload": {"query": query}}))
+        await ws.send_text(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}})
+        )
         yield ws
 
 
@@ -140,8 +145,9 @@ async def test_scan_evaluate_accept_risk_and_alert_live(
     app, gql, admin_token: str, demo_db: Path, hook_server
 ) -> None:
     # Given the demo shop, registered and scanned
-    source = (await gql.ok(CREATE_SOURCE, {"name": "demo-shop", "url": f"sqlite:///{demo_db}"})
-              )["createDataSource"]
+    source = (await gql.ok(CREATE_SOURCE, {"name": "demo-shop", "url": f"sqlite:///{demo_db}"}))[
+        "createDataSource"
+    ]
     assert source["errors"] == []
     scan = (await gql.ok(START_SCAN, {"id": source["dataSource"]["id"]}))["startScan"]
     assert (await until(gql, scan["scan"]["id"]))["state"] == "SUCCEEDED"
@@ -157,8 +163,11 @@ async def test_scan_evaluate_accept_risk_and_alert_live(
     # Then the report flags the unmasked card column, with its evidence
     report = (await gql.ok(REPORT, {"f": "PCI_DSS"}))["complianceReport"]
     findings = [e["node"] for e in report["findings"]["edges"]]
-    pan = next(f for f in findings if f["checkKey"] == "pan-masked"
-               and f["assetName"].endswith(".payments.card_number"))
+    pan = next(
+        f
+        for f in findings
+        if f["checkKey"] == "pan-masked" and f["assetName"].endswith(".payments.card_number")
+    )
     assert pan["controlKey"] == "3.4" and pan["severity"] == "CRITICAL"
     assert pan["status"] == "OPEN" and "CREDIT_CARD" in pan["evidence"]["labels"]
     assert pan["evidence"]["failed"][0]["op"] == "any_of"
@@ -167,8 +176,11 @@ async def test_scan_evaluate_accept_risk_and_alert_live(
     assert report["failing"] >= 1 and report["history"][0]["id"] == queued["evaluation"]["id"]
 
     # When a steward accepts the risk with a reason
-    changed = (await gql.ok(SET_STATUS, {"id": pan["id"], "s": "ACCEPTED_RISK",
-                                         "r": "tokenised by the PSP"}))["setFindingStatus"]
+    changed = (
+        await gql.ok(
+            SET_STATUS, {"id": pan["id"], "s": "ACCEPTED_RISK", "r": "tokenised by the PSP"}
+        )
+    )["setFindingStatus"]
     assert changed["errors"] == [] and changed["finding"]["status"] == "ACCEPTED_RISK"
     after = (await gql.ok(REPORT, {"f": "PCI_DSS"}))["complianceReport"]
     # Then the score changes
@@ -180,22 +192,22 @@ async def test_scan_evaluate_accept_risk_and_alert_live(
     hook = (await gql.ok(CREATE_HOOK, {"url": url, "secret": SIGNING}))["createWebhook"]
     assert hook["errors"] == []
     columns = (await gql.ok(ASSETS, {"name": "email"}))["assets"]["edges"]
-    email = next(c["node"] for c in columns
-                 if c["node"]["qualifiedName"].endswith("employees.email"))
+    email = next(
+        c["node"] for c in columns if c["node"]["qualifiedName"].endswith("employees.email")
+    )
     async with subscription(app, admin_token, ALERTS) as ws:
         # (a second dashboard of the same user, opened after narrowing the preference)
-        pref = (await gql.ok(SET_PREF, {"kinds": ["INCIDENT_OPENED"]})
-                )["setNotificationPreference"]
+        pref = (await gql.ok(SET_PREF, {"kinds": ["INCIDENT_OPENED"]}))["setNotificationPreference"]
         assert pref["preference"]["kinds"] == ["INCIDENT_OPENED"]
         narrow_cm = subscription(app, admin_token, ALERTS)
         narrow = await narrow_cm.__aenter__()
         await asyncio.sleep(0.3)  # let the subscriptions reach the bus
         # When a NOT_NULL assertion on a column with nulls runs
-        created = (await gql.ok(CREATE_ASSERTION, {"asset": email["id"]})
-                   )["createQualityAssertion"]
+        created = (await gql.ok(CREATE_ASSERTION, {"asset": email["id"]}))["createQualityAssertion"]
         assert created["errors"] == []
-        ran = (await gql.ok(RUN_ASSERTION, {"id": created["assertion"]["id"]})
-               )["runQualityAssertion"]
+        ran = (await gql.ok(RUN_ASSERTION, {"id": created["assertion"]["id"]}))[
+            "runQualityAssertion"
+        ]
         assert ran["errors"] == []
         assert ran["result"]["status"] == "FAIL" and ran["result"]["observed"]["violations"] == 5
         assert ran["assertion"]["lastStatus"] == "FAIL"

@@ -45,11 +45,17 @@ def _job_secret(monkeypatch: pytest.MonkeyPatch) -> None:
 def hr_db(tmp_path: Path) -> Path:
     path = tmp_path / "hr.db"
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE staff (id INTEGER PRIMARY KEY, birth_date TEXT, pay INTEGER, "
-                 "synced_at TEXT, note TEXT)")
-    conn.executemany("INSERT INTO staff VALUES (?, ?, ?, ?, ?)", [
-        (i + 1, b, s, f"2019-0{i + 1}-15T08:30:00", None if i else "x")
-        for i, (b, s) in enumerate(zip(BIRTHS, SALARIES, strict=True))])
+    conn.execute(
+        "CREATE TABLE staff (id INTEGER PRIMARY KEY, birth_date TEXT, pay INTEGER, "
+        "synced_at TEXT, note TEXT)"
+    )
+    conn.executemany(
+        "INSERT INTO staff VALUES (?, ?, ?, ?, ?)",
+        [
+            (i + 1, b, s, f"2019-0{i + 1}-15T08:30:00", None if i else "x")
+            for i, (b, s) in enumerate(zip(BIRTHS, SALARIES, strict=True))
+        ],
+    )
     conn.commit()
     conn.close()
     return path
@@ -64,7 +70,10 @@ async def _scanned(gql: Any, path: Path) -> dict[str, str]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60
     while (await gql.ok(SCAN_STATE, {"id": scan}))["node"]["state"] not in (
-            "SUCCEEDED", "FAILED", "CANCELLED"):
+        "SUCCEEDED",
+        "FAILED",
+        "CANCELLED",
+    ):
         assert loop.time() < deadline
         await asyncio.sleep(0.1)
     edges = (await gql.ok(COLUMNS, {"id": source_id}))["assets"]["edges"]
@@ -72,14 +81,16 @@ async def _scanned(gql: Any, path: Path) -> dict[str, str]:
 
 
 async def _label(gql: Any, column: str, type_key: str) -> None:
-    done = (await gql.ok(CLASSIFY, {"column": column, "type": type_key}))
+    done = await gql.ok(CLASSIFY, {"column": column, "type": type_key})
     assert done["setColumnClassification"]["errors"] == [], done
 
 
-async def _run(gql: Any, asset: str, kind: str, params: dict[str, Any]
-               ) -> tuple[str, dict[str, Any]]:
-    created = (await gql.ok(CREATE, {"asset": asset, "kind": kind, "params": params})
-               )["createQualityAssertion"]
+async def _run(
+    gql: Any, asset: str, kind: str, params: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    created = (await gql.ok(CREATE, {"asset": asset, "kind": kind, "params": params}))[
+        "createQualityAssertion"
+    ]
     assert created["errors"] == [], created
     ran = (await gql.ok(RUN, {"id": created["assertion"]["id"]}))["runQualityAssertion"]
     assert ran["errors"] == [], ran
@@ -129,17 +140,22 @@ async def test_results_of_sensitive_columns_carry_no_raw_value(gql: Any, hr_db: 
     _raw_free(ranged["observed"], raws)
 
     # When custom SQL probes the pay (its first column would be the raw maximum)
-    probe, custom = await _run(gql, ids["staff"], "CUSTOM_SQL",
-                               {"sql": "SELECT max(pay) FROM staff", "max_violations": 0})
+    probe, custom = await _run(
+        gql, ids["staff"], "CUSTOM_SQL", {"sql": "SELECT max(pay) FROM staff", "max_violations": 0}
+    )
     # Then its number is withheld; PASS/FAIL still says it exceeded the allowance
     assert custom["status"] == "FAIL", custom
-    assert custom["observed"] == {"withheld": True, "sensitiveColumns": ["staff.pay"],
-                                  "masked": True}, custom
+    assert custom["observed"] == {
+        "withheld": True,
+        "sensitiveColumns": ["staff.pay"],
+        "masked": True,
+    }, custom
     assert "withheld" in custom["message"]
     _raw_free(custom["observed"], raws)
     _raw_free(custom["message"], raws)
     _raw_free(await _history(gql, probe), raws)
     # while custom SQL that reads no sensitive column keeps its count.
-    _, plain = await _run(gql, ids["staff"], "CUSTOM_SQL",
-                          {"sql": "SELECT COUNT(*) FROM staff WHERE note IS NULL"})
+    _, plain = await _run(
+        gql, ids["staff"], "CUSTOM_SQL", {"sql": "SELECT COUNT(*) FROM staff WHERE note IS NULL"}
+    )
     assert plain["observed"] == {"violations": 2}, plain

@@ -25,9 +25,14 @@ def settings_overrides() -> dict[str, Any]:
 
 async def test_create_webhook_refuses_non_public_destinations(gql: Any) -> None:
     # Given an operator allowlist of 10.1.0.0/16 only
-    for url in ["http://127.0.0.1:8080/hook", "http://10.2.3.4/hook",
-                "http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/hook",
-                "http://[::ffff:127.0.0.1]/hook", "https://localhost/hook"]:
+    for url in [
+        "http://127.0.0.1:8080/hook",
+        "http://10.2.3.4/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:8080/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "https://localhost/hook",
+    ]:
         # When an admin registers a webhook there
         result = (await gql.ok(CREATE_HOOK, {"url": url}))["createWebhook"]
         # Then it is refused on the url field, without naming any resolved address
@@ -56,35 +61,51 @@ async def test_a_webhook_is_changed_and_deleted_by_an_admin_only(gql: Any) -> No
     hook_id = made["webhook"]["id"]
 
     # When an admin changes its endpoint, alerts, severity, secret and state
-    changes = {"id": hook_id, "url": "http://10.1.9.9/alerts", "events": ["INCIDENT_OPENED"],
-               "minSeverity": "HIGH", "active": False, "secret": "rotated-secret-0123456"}
+    changes = {
+        "id": hook_id,
+        "url": "http://10.1.9.9/alerts",
+        "events": ["INCIDENT_OPENED"],
+        "minSeverity": "HIGH",
+        "active": False,
+        "secret": "rotated-secret-0123456",
+    }
     changed = (await gql.ok(UPDATE_HOOK, {"input": changes}))["updateWebhook"]
 
     # Then the webhook shows them, never the secret
     assert changed["errors"] == []
-    assert changed["webhook"] == {"id": hook_id, "url": "http://10.1.9.9/alerts",
-                                  "events": ["INCIDENT_OPENED"], "minSeverity": "HIGH",
-                                  "active": False}
+    assert changed["webhook"] == {
+        "id": hook_id,
+        "url": "http://10.1.9.9/alerts",
+        "events": ["INCIDENT_OPENED"],
+        "minSeverity": "HIGH",
+        "active": False,
+    }
 
     # A refused destination, a missing webhook or a wrong id are typed errors
     for variables, code, field in (
         ({"id": hook_id, "url": "http://127.0.0.1/hook"}, "INVALID", "url"),
         ({"id": hook_id, "secret": "short"}, "INVALID", "secret"),
-        ({"id": str(relay.GlobalID("Webhook", str(uuid.uuid4()))), "active": True},
-         "NOT_FOUND", "id"),
+        (
+            {"id": str(relay.GlobalID("Webhook", str(uuid.uuid4()))), "active": True},
+            "NOT_FOUND",
+            "id",
+        ),
         ({"id": "not-an-id", "active": True}, "INVALID", "id"),
     ):
         bad = (await gql.ok(UPDATE_HOOK, {"input": variables}))["updateWebhook"]
         assert [(e["code"], e["field"]) for e in bad["errors"]] == [(code, field)], bad
         assert bad["webhook"] is None
     assert (await gql.ok(HOOKS))["webhooks"] == [
-        {"id": hook_id, "url": "http://10.1.9.9/alerts", "active": False}]
+        {"id": hook_id, "url": "http://10.1.9.9/alerts", "active": False}
+    ]
 
     # A non-admin can neither change nor delete it
     user = (await gql.ok(STEWARD, {"name": "stew_hooks"}))["createUser"]["user"]["id"]
     token = (await gql.ok(TOKEN, {"user": user}))["createApiToken"]["secret"]
-    for document, variables in ((UPDATE_HOOK, {"input": {"id": hook_id, "active": True}}),
-                                (DELETE_HOOK, {"id": hook_id})):
+    for document, variables in (
+        (UPDATE_HOOK, {"input": {"id": hook_id, "active": True}}),
+        (DELETE_HOOK, {"id": hook_id}),
+    ):
         denied = await gql(document, variables, token=token)
         assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN", denied
 

@@ -58,12 +58,28 @@ async def test_email_label_propagates_and_goes_away(gql: Any, runtime: Any) -> N
     source = cat.gid("shop.public.customers.email")
     copy, copy2 = cat.gid("shop.staging.contacts.email"), cat.gid("shop.mart.mailing.email")
     hashed = cat.gid("shop.staging.contacts.email_hash")
-    added = (await gql.ok(ADD, {"input": {"edges": [
-        {"sourceId": source, "targetId": copy},
-        {"sourceId": copy, "targetId": copy2},
-        {"sourceId": source, "targetId": hashed,
-         "transformation": {"type": "DIRECT", "subtype": "TRANSFORMATION", "masking": True}},
-    ]}}))["addLineageEdges"]
+    added = (
+        await gql.ok(
+            ADD,
+            {
+                "input": {
+                    "edges": [
+                        {"sourceId": source, "targetId": copy},
+                        {"sourceId": copy, "targetId": copy2},
+                        {
+                            "sourceId": source,
+                            "targetId": hashed,
+                            "transformation": {
+                                "type": "DIRECT",
+                                "subtype": "TRANSFORMATION",
+                                "masking": True,
+                            },
+                        },
+                    ]
+                }
+            },
+        )
+    )["addLineageEdges"]
     first_edge = added["edges"][0]["id"]
     assert [e["propagates"] for e in added["edges"]] == [True, True, False]
 
@@ -78,17 +94,21 @@ async def test_email_label_propagates_and_goes_away(gql: Any, runtime: Any) -> N
     await eventually(propagated)
     on_copy = (await labels(gql, copy))["EMAIL"]
     assert on_copy["source"] == "PROPAGATED"
-    assert on_copy["evidence"]["sourceAssetIds"] == [str(cat.columns[
-        "shop.public.customers.email"].id)]
+    assert on_copy["evidence"]["sourceAssetIds"] == [
+        str(cat.columns["shop.public.customers.email"].id)
+    ]
     assert "EMAIL" not in await labels(gql, hashed)
     assert (await labels(gql, source))["EMAIL"]["source"] == "MANUAL"
     # The catalog's filters see propagated labels
     found = {e["node"]["qualifiedName"] for e in (await gql.ok(SEARCH))["assets"]["edges"]}
-    assert found == {"shop.public.customers.email", "shop.staging.contacts.email",
-                     "shop.mart.mailing.email"}
+    assert found == {
+        "shop.public.customers.email",
+        "shop.staging.contacts.email",
+        "shop.mart.mailing.email",
+    }
 
     # When a steward blocks the first edge, the copies go; unblocking brings them back
-    blocked = (await gql.ok(BLOCK, {"id": first_edge, "blocked": True}))
+    blocked = await gql.ok(BLOCK, {"id": first_edge, "blocked": True})
     assert blocked["setLineageEdgePropagation"]["edge"] == {"blocked": True, "propagates": False}
 
     async def gone() -> bool:
@@ -108,4 +128,6 @@ async def test_email_label_propagates_and_goes_away(gql: Any, runtime: Any) -> N
     await classify(runtime, cat.columns["shop.public.customers.email"], "EMAIL", remove=True)
     await eventually(gone)
     async with runtime.uow() as uow:
-        assert await uow.lineage.propagated(assets=[cat.columns["shop.mart.mailing.email"].id]) == []
+        assert (
+            await uow.lineage.propagated(assets=[cat.columns["shop.mart.mailing.email"].id]) == []
+        )

@@ -59,11 +59,26 @@ async def test_compact_arrays_match_nodes_and_edges(gql: GraphQLClient, runtime)
     cat = await seed_catalog(runtime, TABLES)
     c, o, co, m = (cat.gid(col(n)) for n in TABLES)
     # Given a diamond (c -> o -> co, c -> co), a cycle (co -> m -> o) and an INDIRECT edge
-    result = (await gql.ok(ADD, {"input": {"edges": [
-        {"sourceId": c, "targetId": o}, {"sourceId": o, "targetId": co},
-        {"sourceId": c, "targetId": co}, {"sourceId": co, "targetId": m},
-        {"sourceId": m, "targetId": o,
-         "transformation": {"type": "INDIRECT", "subtype": "JOIN"}}]}}))["addLineageEdges"]
+    result = (
+        await gql.ok(
+            ADD,
+            {
+                "input": {
+                    "edges": [
+                        {"sourceId": c, "targetId": o},
+                        {"sourceId": o, "targetId": co},
+                        {"sourceId": c, "targetId": co},
+                        {"sourceId": co, "targetId": m},
+                        {
+                            "sourceId": m,
+                            "targetId": o,
+                            "transformation": {"type": "INDIRECT", "subtype": "JOIN"},
+                        },
+                    ]
+                }
+            },
+        )
+    )["addLineageEdges"]
     assert result["errors"] == []
 
     # When the graph is read both as objects and as arrays
@@ -78,8 +93,12 @@ async def test_compact_arrays_match_nodes_and_edges(gql: GraphQLClient, runtime)
     assert packed["names"] == [n["asset"]["name"] for n in nodes]
     assert packed["qualifiedNames"] == [n["asset"]["qualifiedName"] for n in nodes]
     hops = dict(zip(packed["qualifiedNames"], packed["hops"], strict=True))
-    assert hops == {col("shop.public.orders"): 0, col("shop.public.customers"): 1,
-                    col("shop.analytics.customer_orders"): 1, col("shop.analytics.mailing"): 1}
+    assert hops == {
+        col("shop.public.orders"): 0,
+        col("shop.public.customers"): 1,
+        col("shop.analytics.customer_orders"): 1,
+        col("shop.analytics.mailing"): 1,
+    }
     # and entry j of every edge array describes edges[j], its ends as node indexes
     edges = graph["edges"]
     assert len(edges) == len(packed["edgeIds"]) == 5
@@ -94,10 +113,15 @@ async def test_compact_arrays_match_nodes_and_edges(gql: GraphQLClient, runtime)
     # A compact-only read gives the same downstream facts
     down = (await gql.ok(COMPACT_ONLY, {"id": c}))["lineage"]["compact"]
     assert dict(zip(down["qualifiedNames"], down["hops"], strict=True)) == {
-        col("shop.public.customers"): 0, col("shop.public.orders"): 1,
-        col("shop.analytics.customer_orders"): 1, col("shop.analytics.mailing"): 2}
-    pairs = {(down["qualifiedNames"][s], down["qualifiedNames"][t])
-             for s, t in zip(down["edgeSources"], down["edgeTargets"], strict=True)}
+        col("shop.public.customers"): 0,
+        col("shop.public.orders"): 1,
+        col("shop.analytics.customer_orders"): 1,
+        col("shop.analytics.mailing"): 2,
+    }
+    pairs = {
+        (down["qualifiedNames"][s], down["qualifiedNames"][t])
+        for s, t in zip(down["edgeSources"], down["edgeTargets"], strict=True)
+    }
     assert (col("shop.analytics.mailing"), col("shop.public.orders")) in pairs
     assert len(pairs) == 5
 
@@ -143,11 +167,23 @@ async def test_edges_read_in_full_only_when_a_detail_is_selected(
     cat = await seed_catalog(runtime, TABLES)
     c, o, co, m = (cat.gid(col(n)) for n in TABLES)
     # Given a chain with a cycle and an INDIRECT JOIN edge
-    await gql.ok(ADD, {"input": {"edges": [
-        {"sourceId": c, "targetId": o}, {"sourceId": o, "targetId": co},
-        {"sourceId": co, "targetId": m},
-        {"sourceId": m, "targetId": o,
-         "transformation": {"type": "INDIRECT", "subtype": "JOIN"}}]}})
+    await gql.ok(
+        ADD,
+        {
+            "input": {
+                "edges": [
+                    {"sourceId": c, "targetId": o},
+                    {"sourceId": o, "targetId": co},
+                    {"sourceId": co, "targetId": m},
+                    {
+                        "sourceId": m,
+                        "targetId": o,
+                        "transformation": {"type": "INDIRECT", "subtype": "JOIN"},
+                    },
+                ]
+            }
+        },
+    )
     # When edges are read with only their ends, in full, and through a fragment
     ends = (await gql.ok(EDGE_ENDS, {"id": o}))["lineage"]["edges"]
     full = (await gql.ok(EDGES_IN_FULL, {"id": o}))["lineage"]["edges"]

@@ -71,33 +71,68 @@ def emit_with_real_client(url: str, token: str, run_id: str) -> None:
         HttpTransport,
     )
 
-    transport = HttpTransport(HttpConfig(
-        url=url, auth=ApiKeyTokenProvider({"apiKey": token}), compression=HttpCompression.GZIP))
+    transport = HttpTransport(
+        HttpConfig(
+            url=url, auth=ApiKeyTokenProvider({"apiKey": token}), compression=HttpCompression.GZIP
+        )
+    )
     client = OpenLineageClient(transport=transport)
 
     def field(name: str, column: str, subtype: str, masking: bool = False) -> cl.InputField:
-        return cl.InputField(NS, name, column, transformations=[
-            cl.Transformation(type="DIRECT", subtype=subtype, masking=masking)])
+        return cl.InputField(
+            NS,
+            name,
+            column,
+            transformations=[cl.Transformation(type="DIRECT", subtype=subtype, masking=masking)],
+        )
 
-    output = OutputDataset(NS, "shop.analytics.customer_orders", facets={
-        "schema": sd.SchemaDatasetFacet(fields=[
-            sd.SchemaDatasetFacetFields("customer_id", "integer"),
-            sd.SchemaDatasetFacetFields("email", "text"),
-            sd.SchemaDatasetFacetFields("total", "numeric"),
-            sd.SchemaDatasetFacetFields("loaded_at", "timestamp")]),
-        "columnLineage": cl.ColumnLineageDatasetFacet(fields={
-            "customer_id": cl.Fields(inputFields=[field("shop.public.customers", "id", "IDENTITY")]),
-            "email": cl.Fields(inputFields=[field("shop.public.customers", "email", "IDENTITY")]),
-            "total": cl.Fields(inputFields=[field("shop.public.orders", "amount", "AGGREGATION")]),
-        }),
-    })
+    output = OutputDataset(
+        NS,
+        "shop.analytics.customer_orders",
+        facets={
+            "schema": sd.SchemaDatasetFacet(
+                fields=[
+                    sd.SchemaDatasetFacetFields("customer_id", "integer"),
+                    sd.SchemaDatasetFacetFields("email", "text"),
+                    sd.SchemaDatasetFacetFields("total", "numeric"),
+                    sd.SchemaDatasetFacetFields("loaded_at", "timestamp"),
+                ]
+            ),
+            "columnLineage": cl.ColumnLineageDatasetFacet(
+                fields={
+                    "customer_id": cl.Fields(
+                        inputFields=[field("shop.public.customers", "id", "IDENTITY")]
+                    ),
+                    "email": cl.Fields(
+                        inputFields=[field("shop.public.customers", "email", "IDENTITY")]
+                    ),
+                    "total": cl.Fields(
+                        inputFields=[field("shop.public.orders", "amount", "AGGREGATION")]
+                    ),
+                }
+            ),
+        },
+    )
     inputs = [InputDataset(NS, "shop.public.customers"), InputDataset(NS, "shop.public.orders")]
-    job = Job("etl", "build_customer_orders", facets={
-        "sql": sql_job.SQLJobFacet(query="insert into analytics.customer_orders select ...")})
+    job = Job(
+        "etl",
+        "build_customer_orders",
+        facets={
+            "sql": sql_job.SQLJobFacet(query="insert into analytics.customer_orders select ...")
+        },
+    )
     for state in (RunState.START, RunState.COMPLETE):
-        client.emit(RunEvent(eventType=state, eventTime=datetime.now(UTC).isoformat(),
-                             run=Run(runId=run_id), job=job, producer="racine-tests",
-                             inputs=inputs, outputs=[output]))
+        client.emit(
+            RunEvent(
+                eventType=state,
+                eventTime=datetime.now(UTC).isoformat(),
+                run=Run(runId=run_id),
+                job=job,
+                producer="racine-tests",
+                inputs=inputs,
+                outputs=[output],
+            )
+        )
 
 
 async def test_real_openlineage_client_two_inputs_one_output(
@@ -111,22 +146,32 @@ async def test_real_openlineage_client_two_inputs_one_output(
 
     headers = {"authorization": f"Bearer {admin_token}"}
     async with httpx.AsyncClient(base_url=live_server.http, headers=headers, timeout=30) as http:
+
         async def gql(query: str, variables: dict[str, Any]) -> Any:
-            body = (await http.post("/graphql", json={"query": query,
-                                                       "variables": variables})).json()
+            body = (
+                await http.post("/graphql", json={"query": query, "variables": variables})
+            ).json()
             assert not body.get("errors"), body
             return body["data"]
 
         # GraphQL: table edges both ways, written by the job and its run
-        up = (await gql(LINEAGE, {"id": cat.gid("shop.analytics.customer_orders"),
-                                  "direction": "UPSTREAM"}))["lineage"]
+        up = (
+            await gql(
+                LINEAGE, {"id": cat.gid("shop.analytics.customer_orders"), "direction": "UPSTREAM"}
+            )
+        )["lineage"]
         assert {n["asset"]["qualifiedName"] for n in up["nodes"] if n["hop"] == 1} == {
-            "shop.public.customers", "shop.public.orders"}
+            "shop.public.customers",
+            "shop.public.orders",
+        }
         assert {e["provenance"] for e in up["edges"]} == {"OPENLINEAGE"}
-        down = (await gql(LINEAGE, {"id": cat.gid("shop.public.orders"),
-                                    "direction": "DOWNSTREAM"}))["lineage"]
+        down = (
+            await gql(LINEAGE, {"id": cat.gid("shop.public.orders"), "direction": "DOWNSTREAM"})
+        )["lineage"]
         assert {n["asset"]["qualifiedName"] for n in down["nodes"]} == {
-            "shop.public.orders", "shop.analytics.customer_orders"}
+            "shop.public.orders",
+            "shop.analytics.customer_orders",
+        }
         run = (await gql(RUN, {"id": down["edges"][0]["runId"]}))["node"]
         assert run["kind"] == "RUN" and run["detail"]["state"] == "COMPLETE"
         assert [s["state"] for s in run["detail"]["states"]] == ["START", "COMPLETE"]
@@ -134,28 +179,47 @@ async def test_real_openlineage_client_two_inputs_one_output(
         assert job["kind"] == "JOB" and job["name"] == "build_customer_orders"
 
         # Column edges both ways; the schema facet added the unknown column
-        total = (await gql(LINEAGE, {"id": cat.gid("shop.analytics.customer_orders.total"),
-                                     "direction": "UPSTREAM"}))["lineage"]
+        total = (
+            await gql(
+                LINEAGE,
+                {"id": cat.gid("shop.analytics.customer_orders.total"), "direction": "UPSTREAM"},
+            )
+        )["lineage"]
         assert {n["asset"]["qualifiedName"] for n in total["nodes"]} == {
-            "shop.analytics.customer_orders.total", "shop.public.orders.amount"}
+            "shop.analytics.customer_orders.total",
+            "shop.public.orders.amount",
+        }
         assert total["edges"][0]["transformationSubtype"] == "AGGREGATION"
-        email = (await gql(LINEAGE, {"id": cat.gid("shop.public.customers.email"),
-                                     "direction": "DOWNSTREAM"}))["lineage"]
+        email = (
+            await gql(
+                LINEAGE, {"id": cat.gid("shop.public.customers.email"), "direction": "DOWNSTREAM"}
+            )
+        )["lineage"]
         assert "shop.analytics.customer_orders.email" in {
-            n["asset"]["qualifiedName"] for n in email["nodes"]}
+            n["asset"]["qualifiedName"] for n in email["nodes"]
+        }
 
         # Marquez-compatible reads
         node = f"dataset:{NS}:shop.analytics.customer_orders"
         graph = (await http.get("/api/v1/lineage", params={"nodeId": node, "depth": 5})).json()
         ids = {n["id"] for n in graph["graph"]}
-        assert {node, f"dataset:{NS}:shop.public.orders", f"dataset:{NS}:shop.public.customers",
-                "job:etl:build_customer_orders"} <= ids
+        assert {
+            node,
+            f"dataset:{NS}:shop.public.orders",
+            f"dataset:{NS}:shop.public.customers",
+            "job:etl:build_customer_orders",
+        } <= ids
         target = next(n for n in graph["graph"] if n["id"] == node)
-        assert target["inEdges"] == [{"origin": "job:etl:build_customer_orders",
-                                      "destination": node}]
+        assert target["inEdges"] == [
+            {"origin": "job:etl:build_customer_orders", "destination": node}
+        ]
         assert "loaded_at" in {f["name"] for f in target["data"]["fields"]}
-        fields = (await http.get("/api/v1/column-lineage", params={
-            "nodeId": f"datasetField:{NS}:shop.analytics.customer_orders:total"})).json()
+        fields = (
+            await http.get(
+                "/api/v1/column-lineage",
+                params={"nodeId": f"datasetField:{NS}:shop.analytics.customer_orders:total"},
+            )
+        ).json()
         by_id = {n["id"]: n for n in fields["graph"]}
         total_node = by_id[f"datasetField:{NS}:shop.analytics.customer_orders:total"]
         assert total_node["data"]["inputFields"][0]["field"] == "amount"
@@ -164,10 +228,12 @@ async def test_real_openlineage_client_two_inputs_one_output(
 
 def _event(**overrides: Any) -> dict[str, Any]:
     event: dict[str, Any] = {
-        "eventType": "COMPLETE", "eventTime": "2026-01-02T03:04:05.000Z",
-        "producer": "https://example.com/producer", "schemaURL":
-        "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-        "run": {"runId": str(uuid.uuid4())}, "job": {"namespace": "airflow", "name": "daily"},
+        "eventType": "COMPLETE",
+        "eventTime": "2026-01-02T03:04:05.000Z",
+        "producer": "https://example.com/producer",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": str(uuid.uuid4())},
+        "job": {"namespace": "airflow", "name": "daily"},
         "inputs": [{"namespace": "s3://bucket", "name": "raw/orders"}],
         "outputs": [{"namespace": "s3://bucket", "name": "clean/orders"}],
     }
@@ -175,8 +241,9 @@ def _event(**overrides: Any) -> dict[str, Any]:
     return event
 
 
-async def test_intake_is_validated_idempotent_and_guarded(client: httpx.AsyncClient,
-                                                         runtime: Any) -> None:
+async def test_intake_is_validated_idempotent_and_guarded(
+    client: httpx.AsyncClient, runtime: Any
+) -> None:
     # Without a token: 401
     event = _event()
     anonymous = await client.post("/api/v1/lineage", json=event, headers={"authorization": ""})
@@ -198,8 +265,9 @@ async def test_intake_is_validated_idempotent_and_guarded(client: httpx.AsyncCli
         assert out["s3://bucket/clean/orders"].kind == "EXTERNAL"
 
     # DatasetEvent and JobEvent are accepted
-    dataset_event = {k: v for k, v in _event().items() if k in ("eventTime", "producer",
-                                                                 "schemaURL")}
+    dataset_event = {
+        k: v for k, v in _event().items() if k in ("eventTime", "producer", "schemaURL")
+    }
     dataset_event["dataset"] = {"namespace": "s3://bucket", "name": "ref/countries"}
     assert (await client.post("/api/v1/lineage", json=dataset_event)).status_code == 201
     job_event = {k: v for k, v in _event().items() if k not in ("run", "eventType")}
@@ -216,25 +284,36 @@ async def test_intake_is_validated_idempotent_and_guarded(client: httpx.AsyncCli
 
     # Gzip works; a gzip bomb and an oversized event are refused with a reason
     zipped = gzip.compress(json.dumps(_event()).encode())
-    ok = await client.post("/api/v1/lineage", content=zipped,
-                           headers={"content-encoding": "gzip",
-                                    "content-type": "application/json"})
+    ok = await client.post(
+        "/api/v1/lineage",
+        content=zipped,
+        headers={"content-encoding": "gzip", "content-type": "application/json"},
+    )
     assert ok.status_code == 201, ok.text
     bomb = gzip.compress(b"[" + b" " * (200 * 1024 * 1024) + b"]", compresslevel=9)
     assert len(bomb) < 1024 * 1024
-    refused = await client.post("/api/v1/lineage", content=bomb,
-                                headers={"content-encoding": "gzip"})
+    refused = await client.post(
+        "/api/v1/lineage", content=bomb, headers={"content-encoding": "gzip"}
+    )
     assert refused.status_code == 400 and "20 MB" in refused.json()["message"]
-    big = _event(job={"namespace": "airflow", "name": "big",
-                      "facets": {"junk": {"x": "y" * (21 * 1024 * 1024)}}})
+    big = _event(
+        job={
+            "namespace": "airflow",
+            "name": "big",
+            "facets": {"junk": {"x": "y" * (21 * 1024 * 1024)}},
+        }
+    )
     large = await client.post("/api/v1/lineage", content=json.dumps(big).encode())
     assert large.status_code == 400 and "20 MB" in large.json()["message"]
-    garbage = await client.post("/api/v1/lineage", content=b"\x1f\x8bnot gzip",
-                                headers={"content-encoding": "gzip"})
+    garbage = await client.post(
+        "/api/v1/lineage", content=b"\x1f\x8bnot gzip", headers={"content-encoding": "gzip"}
+    )
     assert garbage.status_code == 400
     # The server keeps serving
     assert (await client.get("/healthz")).status_code == 200
-    assert (await client.get("/api/v1/lineage",
-                             params={"nodeId": "dataset:s3://bucket:clean/orders"})).status_code == 200
-    assert (await client.get("/api/v1/lineage",
-                             params={"nodeId": "dataset:nope:none"})).status_code == 404
+    assert (
+        await client.get("/api/v1/lineage", params={"nodeId": "dataset:s3://bucket:clean/orders"})
+    ).status_code == 200
+    assert (
+        await client.get("/api/v1/lineage", params={"nodeId": "dataset:nope:none"})
+    ).status_code == 404

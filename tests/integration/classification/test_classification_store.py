@@ -35,14 +35,18 @@ STEWARD = Principal(uuid.uuid4(), "steward", Role.STEWARD)
 RESTRICTED, CONFIDENTIAL = int(Sensitivity.RESTRICTED), int(Sensitivity.CONFIDENTIAL)
 
 
-
 def uow(db: Database) -> Any:
     return SqlUnitOfWork(db, build_bus(None))
 
 
 def _asset(kind: AssetKind, qualified: str, source: uuid.UUID, parent: Asset | None) -> Asset:
-    return Asset(kind=kind, name=qualified.rsplit(".", 1)[-1], qualified_name=qualified,
-                 source_id=source, parent_id=None if parent is None else parent.id)
+    return Asset(
+        kind=kind,
+        name=qualified.rsplit(".", 1)[-1],
+        qualified_name=qualified,
+        source_id=source,
+        parent_id=None if parent is None else parent.id,
+    )
 
 
 def _label(column: Asset, key: str, state: str, source: str) -> ColumnClassification:
@@ -53,8 +57,9 @@ async def _tree(db: Database, *, new_type: bool = True) -> dict[str, Asset]:
     """src → db → main → customers(email, loyalty) + cards(pan): labels of each kind
     (``new_type``: also store the custom type LOYALTY_ID, once per database)."""
     sid = uuid.uuid4()
-    root = Asset(kind=AssetKind.DATA_SOURCE, name="src", qualified_name="src", source_id=sid,
-                 id=sid)
+    root = Asset(
+        kind=AssetKind.DATA_SOURCE, name="src", qualified_name="src", source_id=sid, id=sid
+    )
     database = _asset(AssetKind.DATABASE, "src.db", sid, root)
     schema = _asset(AssetKind.SCHEMA, "src.db.main", sid, database)
     customers = _asset(AssetKind.TABLE, "src.db.main.customers", sid, schema)
@@ -66,13 +71,16 @@ async def _tree(db: Database, *, new_type: bool = True) -> dict[str, Asset]:
     async with uow(db) as work:
         await work.catalog.save_many(list(tree.values()), [])
         if new_type:
-            await work.classification.add_type(StoredType("LOYALTY_ID", "Loyalty id",
-                                                          sensitivity=Sensitivity.RESTRICTED))
-        await work.catalog.replace_classifications_many({
-            email.id: [_label(email, "EMAIL", "SUGGESTED", "RULE")],
-            loyalty.id: [_label(loyalty, "LOYALTY_ID", "CONFIRMED", "RULE")],
-            pan.id: [_label(pan, "CREDIT_CARD", "REJECTED", "MANUAL")],
-        })
+            await work.classification.add_type(
+                StoredType("LOYALTY_ID", "Loyalty id", sensitivity=Sensitivity.RESTRICTED)
+            )
+        await work.catalog.replace_classifications_many(
+            {
+                email.id: [_label(email, "EMAIL", "SUGGESTED", "RULE")],
+                loyalty.id: [_label(loyalty, "LOYALTY_ID", "CONFIRMED", "RULE")],
+                pan.id: [_label(pan, "CREDIT_CARD", "REJECTED", "MANUAL")],
+            }
+        )
         await work.commit()
     return tree
 
@@ -96,13 +104,20 @@ async def test_source_levels_roll_up_and_filter_and_facet(db: Database) -> None:
     # rejection at none) and every container the highest below it
     assert count == 6
     assert await _levels(db, tree) == {
-        "src": RESTRICTED, "db": RESTRICTED, "main": RESTRICTED, "customers": RESTRICTED,
-        "cards": None, "email": CONFIDENTIAL, "loyalty": RESTRICTED, "pan": None,
+        "src": RESTRICTED,
+        "db": RESTRICTED,
+        "main": RESTRICTED,
+        "customers": RESTRICTED,
+        "cards": None,
+        "email": CONFIDENTIAL,
+        "loyalty": RESTRICTED,
+        "pan": None,
     }
     # And the catalog filters and facets on it
     async with uow(db) as work:
-        page = await work.catalog.page(AssetFilter(sensitivities=(RESTRICTED,)),
-                                       PageRequest(first=100))
+        page = await work.catalog.page(
+            AssetFilter(sensitivities=(RESTRICTED,)), PageRequest(first=100)
+        )
         facets = await work.catalog.facets(SearchQuery(text="", filter=AssetFilter()))
     assert {a.name for a in page.items} == {"src", "db", "main", "customers", "loyalty"}
     counts = {f.value: f.count for f in facets if f.facet == "sensitivity"}
@@ -116,8 +131,13 @@ async def test_incremental_refresh_follows_steward_and_deletions(db: Database) -
         await work.commit()
 
     # When a steward confirms the rejected card type, the column and its table rise
-    await set_column_classification(uow(db), STEWARD, SetColumnClassification(
-        tree["pan"].id, "CREDIT_CARD", LabelState.CONFIRMED, "checked with the DBA"))
+    await set_column_classification(
+        uow(db),
+        STEWARD,
+        SetColumnClassification(
+            tree["pan"].id, "CREDIT_CARD", LabelState.CONFIRMED, "checked with the DBA"
+        ),
+    )
     levels = await _levels(db, tree)
     assert (levels["pan"], levels["cards"]) == (RESTRICTED, RESTRICTED)
 

@@ -63,7 +63,8 @@ class Env:
     admin: Principal
     cipher: CredentialCipher = field(default_factory=lambda: CredentialCipher(SECRET))
     destinations: DestinationPolicy = field(
-        default_factory=lambda: DestinationPolicy(LOOPBACK_ALLOWED))
+        default_factory=lambda: DestinationPolicy(LOOPBACK_ALLOWED)
+    )
 
     def uow(self) -> Any:
         return SqlUnitOfWork(self.db, self.bus)  # type: ignore[arg-type]
@@ -88,23 +89,39 @@ class Shop:
     ids: dict[str, uuid.UUID]
 
 
-async def add_assets(env: Env, source_id: uuid.UUID, source_name: str,
-                     tables: dict[str, dict[str, tuple[str, list[str]]]],
-                     table_props: dict[str, dict[str, Any]] | None = None) -> dict[str, uuid.UUID]:
+async def add_assets(
+    env: Env,
+    source_id: uuid.UUID,
+    source_name: str,
+    tables: dict[str, dict[str, tuple[str, list[str]]]],
+    table_props: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, uuid.UUID]:
     """``tables``: table → column → (data type, classification type keys)."""
     ids: dict[str, uuid.UUID] = {}
     schema = Asset(AssetKind.SCHEMA, "main", f"{source_name}.main", source_id, parent_id=source_id)
     assets = [schema]
     labels: list[tuple[uuid.UUID, list[str]]] = []
     for tname, columns in tables.items():
-        table = Asset(AssetKind.TABLE, tname, f"{schema.qualified_name}.{tname}", source_id,
-                      parent_id=schema.id, properties=(table_props or {}).get(tname, {}))
+        table = Asset(
+            AssetKind.TABLE,
+            tname,
+            f"{schema.qualified_name}.{tname}",
+            source_id,
+            parent_id=schema.id,
+            properties=(table_props or {}).get(tname, {}),
+        )
         assets.append(table)
         ids[tname] = table.id
         for pos, (cname, (dtype, keys)) in enumerate(columns.items()):
-            col = Asset(AssetKind.COLUMN, cname, f"{table.qualified_name}.{cname}", source_id,
-                        parent_id=table.id, position=pos,
-                        detail={"dataType": dtype, "nullable": True})
+            col = Asset(
+                AssetKind.COLUMN,
+                cname,
+                f"{table.qualified_name}.{cname}",
+                source_id,
+                parent_id=table.id,
+                position=pos,
+                detail={"dataType": dtype, "nullable": True},
+            )
             assets.append(col)
             ids[f"{tname}.{cname}"] = col.id
             if keys:
@@ -112,8 +129,10 @@ async def add_assets(env: Env, source_id: uuid.UUID, source_name: str,
     async with env.uow() as uow:
         await uow.catalog.save_many(assets, [])
         for asset_id, keys in labels:
-            await uow.catalog.replace_classifications(asset_id, [
-                ColumnClassification(asset_id, k, "CONFIRMED", "RULE", 0.99) for k in keys])
+            await uow.catalog.replace_classifications(
+                asset_id,
+                [ColumnClassification(asset_id, k, "CONFIRMED", "RULE", 0.99) for k in keys],
+            )
         await uow.commit()
     return ids
 
@@ -134,12 +153,26 @@ def shop_db(tmp_path: Path) -> Path:
                                status TEXT, paid_at TEXT);
         CREATE TABLE employees (id INTEGER PRIMARY KEY, email TEXT, code TEXT);
     """)
-    conn.executemany("INSERT INTO payments VALUES (?,?,?,?,?)", [
-        (i, f"4111111111111{i:03d}", i * 10.0, "paid" if i % 7 else "weird",
-         "2020-01-01T00:00:00" if i < 50 else "2099-01-01T00:00:00") for i in range(1, 61)])
-    conn.executemany("INSERT INTO employees VALUES (?,?,?)", [
-        (i, None if i % 4 == 0 else f"e{i}@shop.example", "a" * 25 + ("!" if i == 3 else "a"))
-        for i in range(1, 21)])
+    conn.executemany(
+        "INSERT INTO payments VALUES (?,?,?,?,?)",
+        [
+            (
+                i,
+                f"4111111111111{i:03d}",
+                i * 10.0,
+                "paid" if i % 7 else "weird",
+                "2020-01-01T00:00:00" if i < 50 else "2099-01-01T00:00:00",
+            )
+            for i in range(1, 61)
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO employees VALUES (?,?,?)",
+        [
+            (i, None if i % 4 == 0 else f"e{i}@shop.example", "a" * 25 + ("!" if i == 3 else "a"))
+            for i in range(1, 21)
+        ],
+    )
     conn.commit()
     conn.close()
     return path
@@ -147,15 +180,31 @@ def shop_db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def shop(env: Env, shop_db: Path) -> Shop:
-    source = await create_data_source(env.uow(), env.admin, env.cipher,
-                                      SaveDataSource(name=f"shop{uuid.uuid4().hex[:6]}",
-                                                     url=f"sqlite:///{shop_db}"))
-    ids = await add_assets(env, source.id, source.name, {
-        "payments": {"id": ("INTEGER", []), "card_number": ("TEXT", ["CREDIT_CARD"]),
-                     "amount": ("REAL", []), "status": ("TEXT", []), "paid_at": ("TEXT", [])},
-        "employees": {"id": ("INTEGER", []), "email": ("TEXT", ["EMAIL"]),
-                      "code": ("TEXT", [])},
-    })
+    source = await create_data_source(
+        env.uow(),
+        env.admin,
+        env.cipher,
+        SaveDataSource(name=f"shop{uuid.uuid4().hex[:6]}", url=f"sqlite:///{shop_db}"),
+    )
+    ids = await add_assets(
+        env,
+        source.id,
+        source.name,
+        {
+            "payments": {
+                "id": ("INTEGER", []),
+                "card_number": ("TEXT", ["CREDIT_CARD"]),
+                "amount": ("REAL", []),
+                "status": ("TEXT", []),
+                "paid_at": ("TEXT", []),
+            },
+            "employees": {
+                "id": ("INTEGER", []),
+                "email": ("TEXT", ["EMAIL"]),
+                "code": ("TEXT", []),
+            },
+        },
+    )
     return Shop(source.id, ids)
 
 

@@ -33,10 +33,10 @@ async def evaluate(env: Any, *frameworks: str, sources: list[Any] | None = None)
 
 async def pci_findings(env: Any) -> dict[str, Any]:
     async with env.uow() as uow:
-        page = await uow.compliance.findings_page(FindingFilter(framework="PCI_DSS"),
-                                                  PageRequest(first=100))
-    return {f"{f.control_id}/{f.check_id}:{f.asset_name.split('.', 1)[1]}": f
-            for f in page.items}
+        page = await uow.compliance.findings_page(
+            FindingFilter(framework="PCI_DSS"), PageRequest(first=100)
+        )
+    return {f"{f.control_id}/{f.check_id}:{f.asset_name.split('.', 1)[1]}": f for f in page.items}
 
 
 async def test_evaluation_stores_findings_and_steward_decisions_move_the_score(env, shop) -> None:
@@ -60,8 +60,13 @@ async def test_evaluation_stores_findings_and_steward_decisions_move_the_score(e
     assert report.score.controls["3.4"].failing == 1
     assert report.score.sources[str(shop.source_id)].evaluated > 0
     # When a steward accepts the risk
-    await set_finding_status(env.uow(), env.admin, SetFindingStatus(
-        pan.id, FindingStatus.ACCEPTED_RISK, "compensating control: vault tokenisation"))
+    await set_finding_status(
+        env.uow(),
+        env.admin,
+        SetFindingStatus(
+            pan.id, FindingStatus.ACCEPTED_RISK, "compensating control: vault tokenisation"
+        ),
+    )
     after = await compliance_report(env.uow(), env.admin, "PCI_DSS")
     # Then the score rises and the incident is fixed
     assert after.score.total.score > before
@@ -108,20 +113,34 @@ async def test_facts_load_in_a_constant_number_of_queries(env, shop) -> None:
 
 
 async def test_custom_rules_are_validated_and_versioned(env, shop) -> None:
-    definition = {"scope": {"kinds": ["COLUMN"], "classification_types": ["EMAIL"]},
-                  "conditions": [{"op": "has_tag", "any_of": ["hashed"]}]}
-    rule = await create_rule(env.uow(), env.admin, SaveRule(
-        definition, key="email-hashed", title="Emails are hashed"))
+    definition = {
+        "scope": {"kinds": ["COLUMN"], "classification_types": ["EMAIL"]},
+        "conditions": [{"op": "has_tag", "any_of": ["hashed"]}],
+    }
+    rule = await create_rule(
+        env.uow(), env.admin, SaveRule(definition, key="email-hashed", title="Emails are hashed")
+    )
     with pytest.raises(Conflict):
-        await create_rule(env.uow(), env.admin, SaveRule(definition, key="email-hashed",
-                                                         title="again"))
+        await create_rule(
+            env.uow(), env.admin, SaveRule(definition, key="email-hashed", title="again")
+        )
     with pytest.raises(ValidationFailed, match="NOPE"):
-        await update_rule(env.uow(), env.admin, SaveRule(
-            {"scope": {}, "conditions": [{"op": "has_classification", "types": ["NOPE"]}]},
-            rule_id=rule.rule_id))
-    v2 = await update_rule(env.uow(), env.admin, SaveRule(
-        {**definition, "conditions": [{"op": "has_tag", "any_of": ["hashed", "masked"]}]},
-        rule_id=rule.rule_id))
+        await update_rule(
+            env.uow(),
+            env.admin,
+            SaveRule(
+                {"scope": {}, "conditions": [{"op": "has_classification", "types": ["NOPE"]}]},
+                rule_id=rule.rule_id,
+            ),
+        )
+    v2 = await update_rule(
+        env.uow(),
+        env.admin,
+        SaveRule(
+            {**definition, "conditions": [{"op": "has_tag", "any_of": ["hashed", "masked"]}]},
+            rule_id=rule.rule_id,
+        ),
+    )
     assert v2.version == 2 and v2.rule_id == rule.rule_id
     outcome = await evaluate(env, "CUSTOM")
     assert outcome.run.counts["new"] == 1  # employees.email lacks the tag

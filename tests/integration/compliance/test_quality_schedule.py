@@ -27,15 +27,26 @@ async def test_ticks_skip_assertions_of_removed_assets(env: Any, shop: Any) -> N
     # Given two scheduled row-count assertions, one on a table a scan then removed,
     # whose run recorded its one SKIPPED result
     every_hour = "0 * * * *"
-    live, gone = [await create_assertion(env.uow(), env.admin, CreateAssertion(
-        shop.ids[table], AssertionKind.ROW_COUNT, {"min": 1}, schedule=every_hour))
-        for table in ("payments", "employees")]
+    live, gone = [
+        await create_assertion(
+            env.uow(),
+            env.admin,
+            CreateAssertion(
+                shop.ids[table], AssertionKind.ROW_COUNT, {"min": 1}, schedule=every_hour
+            ),
+        )
+        for table in ("payments", "employees")
+    ]
     async with env.uow() as uow:
-        await uow.session.execute(update(AssetRow).where(AssetRow.id == shop.ids["employees"])
-                                  .values(deleted_at=datetime.now(UTC)))
+        await uow.session.execute(
+            update(AssetRow)
+            .where(AssetRow.id == shop.ids["employees"])
+            .values(deleted_at=datetime.now(UTC))
+        )
         await uow.commit()
-    opener = source_opener(env.uow, env.cipher,
-                           lambda url: connector_for(url, statement_timeout_s=5))
+    opener = source_opener(
+        env.uow, env.cipher, lambda url: connector_for(url, statement_timeout_s=5)
+    )
     ran = await run_assertions(env.uow, opener, [gone.id], env.admin)
     assert [r.status for r in ran.results] == [ResultStatus.SKIPPED]
 

@@ -29,8 +29,9 @@ TOKEN = "T0K3N-in-the-url-5678"
 
 
 async def change(env: Any, hook_id: uuid.UUID, **fields: Any) -> Any:
-    return await update_webhook(env.uow(), env.admin, env.cipher,
-                                UpdateWebhook(hook_id, **fields), env.destinations)
+    return await update_webhook(
+        env.uow(), env.admin, env.cipher, UpdateWebhook(hook_id, **fields), env.destinations
+    )
 
 
 async def history(env: Any, hook_id: uuid.UUID) -> list[tuple[str, dict[str, Any]]]:
@@ -59,10 +60,20 @@ async def test_a_deactivated_webhook_gets_nothing_and_a_moved_one_signs_with_its
     assert receiver.hits == []
 
     # When it is moved to another path with a new secret and turned on again
-    moved = await change(env, created.id, url=f"{receiver.url}/ok", secret=ROTATED,
-                         active=True, min_severity="HIGH", events=["ASSERTION_FAILED"])
+    moved = await change(
+        env,
+        created.id,
+        url=f"{receiver.url}/ok",
+        secret=ROTATED,
+        active=True,
+        min_severity="HIGH",
+        events=["ASSERTION_FAILED"],
+    )
     assert (moved.url, moved.min_severity, moved.events) == (
-        f"{receiver.url}/ok", "HIGH", ["ASSERTION_FAILED"])
+        f"{receiver.url}/ok",
+        "HIGH",
+        ["ASSERTION_FAILED"],
+    )
 
     # Then the next alert goes there, signed with the new secret only
     (sent,) = await deliver_due(env.uow, env.cipher, fast(env), await alert(env))
@@ -130,13 +141,22 @@ async def test_changes_are_checked_as_on_creation(env: Any, receiver: Any) -> No
             await change(env, created.id, **fields)
     # A destination the policy refuses (loopback, no longer allowed)
     with pytest.raises(ValidationFailed, match=re.escape(REFUSED)):
-        await update_webhook(env.uow(), env.admin, env.cipher,
-                             UpdateWebhook(created.id, url=f"{receiver.url}/elsewhere"),
-                             DestinationPolicy())
+        await update_webhook(
+            env.uow(),
+            env.admin,
+            env.cipher,
+            UpdateWebhook(created.id, url=f"{receiver.url}/elsewhere"),
+            DestinationPolicy(),
+        )
     steward = Principal(uuid.uuid4(), "s", Role.STEWARD)
     with pytest.raises(PermissionDenied):
-        await update_webhook(env.uow(), steward, env.cipher,
-                             UpdateWebhook(created.id, active=False), env.destinations)
+        await update_webhook(
+            env.uow(),
+            steward,
+            env.cipher,
+            UpdateWebhook(created.id, active=False),
+            env.destinations,
+        )
     with pytest.raises(PermissionDenied):
         await delete_webhook(env.uow(), steward, created.id)
     # Nothing changed

@@ -33,22 +33,31 @@ SIGNING = "whsec-0123456789abcdef"
 
 def fast(env: Any, **kw: Any) -> DeliveryPolicy:
     """Quick attempts, to destinations the test env allows (the local receiver)."""
-    values = {"timeout_s": 1.0, "max_attempts": 3, "backoff_s": 0.0,
-              "destinations": env.destinations, **kw}
+    values = {
+        "timeout_s": 1.0,
+        "max_attempts": 3,
+        "backoff_s": 0.0,
+        "destinations": env.destinations,
+        **kw,
+    }
     return DeliveryPolicy(**values)
 
 
 async def hook(env: Any, url: str, **kw: Any) -> Any:
-    return await create_webhook(env.uow(), env.admin, env.cipher,
-                                CreateWebhook(url=url, events=kw.pop("events", []),
-                                              secret=SIGNING, **kw),
-                                env.destinations)
+    return await create_webhook(
+        env.uow(),
+        env.admin,
+        env.cipher,
+        CreateWebhook(url=url, events=kw.pop("events", []), secret=SIGNING, **kw),
+        env.destinations,
+    )
 
 
 async def alert(env: Any, severity: str = "HIGH") -> list[uuid.UUID]:
     async with env.uow() as uow:
-        ids = await raise_alerts(uow, [Alert(AlertKind.ASSERTION_FAILED, severity,
-                                             "NOT_NULL failed", uuid.uuid4())])
+        ids = await raise_alerts(
+            uow, [Alert(AlertKind.ASSERTION_FAILED, severity, "NOT_NULL failed", uuid.uuid4())]
+        )
         await uow.commit()
     return ids
 
@@ -87,8 +96,7 @@ async def test_a_500_is_retried_with_backoff_then_given_up(env, receiver) -> Non
     assert len([h for h in receiver.hits if h[0] == "/fail"]) == 3
 
 
-async def test_a_hanging_endpoint_times_out_without_stalling(env, receiver, no_loop_block
-                                                             ) -> None:
+async def test_a_hanging_endpoint_times_out_without_stalling(env, receiver, no_loop_block) -> None:
     await hook(env, f"{receiver.url}/hang")
     await hook(env, f"{receiver.url}/ok")
     ids = await alert(env)
@@ -110,16 +118,24 @@ async def test_webhook_input_is_validated(env) -> None:
     with pytest.raises(ValidationFailed, match="unknown alert kind"):
         await hook(env, "https://example.org/x", events=["EVERYTHING"])
     with pytest.raises(ValidationFailed, match="secret"):
-        await create_webhook(env.uow(), env.admin, env.cipher,
-                             CreateWebhook(url="https://example.org", events=[], secret="short"),
-                             env.destinations)
+        await create_webhook(
+            env.uow(),
+            env.admin,
+            env.cipher,
+            CreateWebhook(url="https://example.org", events=[], secret="short"),
+            env.destinations,
+        )
     from racine.domain.access.model import Principal, Role
 
     viewer = Principal(uuid.uuid4(), "v", Role.STEWARD)
     with pytest.raises(PermissionDenied):
-        await create_webhook(env.uow(), viewer, env.cipher,
-                             CreateWebhook(url="https://example.org", events=[], secret=SIGNING),
-                             env.destinations)
+        await create_webhook(
+            env.uow(),
+            viewer,
+            env.cipher,
+            CreateWebhook(url="https://example.org", events=[], secret=SIGNING),
+            env.destinations,
+        )
 
 
 async def test_every_attempt_checks_the_destination_and_sends_to_the_checked_address(
@@ -130,8 +146,9 @@ async def test_every_attempt_checks_the_destination_and_sends_to_the_checked_add
     await hook(env, f"http://localhost:{port}/ok")
     (delivery_id,) = await alert(env)
     # When loopback is no longer allowed, the attempt fails without sending anything
-    (refused,) = await deliver_due(env.uow, env.cipher, fast(env, destinations=DestinationPolicy()),
-                                   [delivery_id])
+    (refused,) = await deliver_due(
+        env.uow, env.cipher, fast(env, destinations=DestinationPolicy()), [delivery_id]
+    )
     assert refused.state is DeliveryState.PENDING and refused.attempts == 1
     async with env.uow() as uow:
         stored = await uow.notifications.get_delivery(delivery_id)
@@ -150,26 +167,33 @@ def _tls_contexts(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     now = datetime.now(UTC)
 
     def cert(subject: str, key: Any, issuer: str, signer: Any, ca: bool) -> x509.Certificate:
-        builder = (x509.CertificateBuilder()
-                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-                   .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - timedelta(minutes=1))
-                   .not_valid_after(now + timedelta(hours=1))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=1))
+            .not_valid_after(now + timedelta(hours=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
         if not ca:
             builder = builder.add_extension(
-                x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+                x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False
+            )
         return builder.sign(signer, hashes.SHA256())
 
-    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(
-        ec.SECP256R1())
+    ca_key, leaf_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
     ca_cert = cert("test ca", ca_key, "test ca", ca_key, True)
     leaf = cert("localhost", leaf_key, "test ca", ca_key, False)
     pem = serialization.Encoding.PEM
     (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem))
-    (tmp_path / "leaf.key").write_bytes(leaf_key.private_bytes(
-        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (tmp_path / "leaf.key").write_bytes(
+        leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
     client = ssl.create_default_context(cadata=ca_cert.public_bytes(pem).decode())

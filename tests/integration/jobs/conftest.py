@@ -63,8 +63,9 @@ def sqlite_url(tmp_path: Any) -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=needs_pg)])
 def db_url(request: pytest.FixtureRequest) -> str:
     """Every test using it runs on both dialects."""
-    return cast(str, request.getfixturevalue("pg_url" if request.param == "postgresql"
-                                             else "sqlite_url"))
+    return cast(
+        str, request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
+    )
 
 
 @dataclass
@@ -89,8 +90,9 @@ class Env:
                     return run
                 await asyncio.sleep(0.05)
 
-    async def wait_state(self, run_id: uuid.UUID, *states: RunState,
-                         within: float = 15.0) -> JobRun:
+    async def wait_state(
+        self, run_id: uuid.UUID, *states: RunState, within: float = 15.0
+    ) -> JobRun:
         return await self.wait_for(run_id, lambda r: r.state in states, within)
 
     async def clear_runs(self) -> None:

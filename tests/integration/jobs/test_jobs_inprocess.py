@@ -25,8 +25,13 @@ from racine.jobs import (
 )
 
 FAST = JobOptions(
-    workers=2, heartbeat_every=0.1, stale_after=1.0, cancel_grace=0.3,
-    shutdown_timeout=0.3, poll_every=0.2, cpu_workers=1,
+    workers=2,
+    heartbeat_every=0.1,
+    stale_after=1.0,
+    cancel_grace=0.3,
+    shutdown_timeout=0.3,
+    poll_every=0.2,
+    cpu_workers=1,
 )
 
 
@@ -181,9 +186,16 @@ async def _orphan(
 ) -> uuid.UUID:
     """A run as a crashed process leaves it: RUNNING, heartbeat in the past."""
     long_ago = datetime.now(UTC) - timedelta(hours=1)
-    run = JobRun(kind="echo", payload={"x": 7}, state=RunState.RUNNING, attempts=attempts,
-                 max_attempts=max_attempts, started_at=long_ago, heartbeat_at=long_ago,
-                 cancel_requested=cancel_requested)
+    run = JobRun(
+        kind="echo",
+        payload={"x": 7},
+        state=RunState.RUNNING,
+        attempts=attempts,
+        max_attempts=max_attempts,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+        cancel_requested=cancel_requested,
+    )
     async with env.uow_factory() as uow:
         await uow.runs.add(run)
         await uow.commit()
@@ -218,8 +230,10 @@ async def test_crash_recovery_ends_a_run_cancelled_while_its_worker_was_dead(env
     queue.register("echo", ok_handler)
     await queue.start()
     try:
-        ended = [await env.wait_state(r, RunState.CANCELLED, RunState.FAILED, RunState.SUCCEEDED)
-                 for r in (resumable, exhausted)]
+        ended = [
+            await env.wait_state(r, RunState.CANCELLED, RunState.FAILED, RunState.SUCCEEDED)
+            for r in (resumable, exhausted)
+        ]
     finally:
         await queue.stop()
 
@@ -258,8 +272,11 @@ async def test_graceful_shutdown_requeues_then_resumes(env: Any) -> None:
 
     async def quick(ctx: JobContext, run: JobRun) -> dict[str, Any]:
         stored = await env.get(run.id)
-        return {"resumed": True, "stateWhileRunning": stored.state.value,
-                "reasonWhileRunning": stored.reason}
+        return {
+            "resumed": True,
+            "stateWhileRunning": stored.state.value,
+            "reasonWhileRunning": stored.reason,
+        }
 
     again = make_queue(env)
     again.register("deaf", quick)
@@ -269,8 +286,11 @@ async def test_graceful_shutdown_requeues_then_resumes(env: Any) -> None:
     finally:
         await again.stop()
     # (the claim clears the re-queue reason: a RUNNING run shows none, scans included)
-    assert done.result == {"resumed": True, "stateWhileRunning": "RUNNING",
-                           "reasonWhileRunning": None}
+    assert done.result == {
+        "resumed": True,
+        "stateWhileRunning": "RUNNING",
+        "reasonWhileRunning": None,
+    }
     assert done.attempts == 2 and done.reason is None
 
 
@@ -325,9 +345,7 @@ async def test_stop_does_not_wait_forever_for_a_loop_that_ignores_its_cancellati
 async def test_schedule_tick_makes_exactly_one_run_across_processes(env: Any) -> None:
     start = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
     queues = [make_queue(env), make_queue(env)]  # not started: we only count runs
-    schedulers = [
-        Scheduler(env.uow_factory, q, clock=lambda: start) for q in queues
-    ]
+    schedulers = [Scheduler(env.uow_factory, q, clock=lambda: start) for q in queues]
     for s in schedulers:
         s.schedule("echo", "*/5 * * * *", lambda: {"x": 1})
     tick = start + timedelta(minutes=5, seconds=1)

@@ -28,8 +28,13 @@ from racine.persistence.unit_of_work import SqlUnitOfWork
 from racine.realtime import MemoryEventBus
 
 FAST = JobOptions(
-    workers=2, heartbeat_every=0.2, stale_after=1.5, cancel_grace=0.3,
-    shutdown_timeout=0.5, poll_every=0.3, cpu_workers=1,
+    workers=2,
+    heartbeat_every=0.2,
+    stale_after=1.5,
+    cancel_grace=0.3,
+    shutdown_timeout=0.5,
+    poll_every=0.3,
+    cpu_workers=1,
 )
 
 
@@ -56,8 +61,9 @@ async def pg(pg_url: str) -> Any:
 
 def make_queue(env: Any, *, consume: bool) -> PgJobQueue:
     settings = Settings(database_url=env.db.url, distributed_jobs=True)
-    queue = build_job_queue(settings, env.db, env.bus, env.uow_factory, options=FAST,
-                            consume=consume)
+    queue = build_job_queue(
+        settings, env.db, env.bus, env.uow_factory, options=FAST, consume=consume
+    )
     assert isinstance(queue, PgJobQueue)
     return queue
 
@@ -115,11 +121,22 @@ async def test_cancel_running_run_on_a_worker(pg: Any) -> None:
 
 async def test_sweep_recovers_a_stale_run_and_dispatches_it(pg: Any) -> None:
     long_ago = datetime.now(UTC) - timedelta(hours=1)
-    orphan = JobRun(kind="echo", payload={"x": 1}, state=RunState.RUNNING, attempts=1,
-                    started_at=long_ago, heartbeat_at=long_ago)
-    fresh = JobRun(kind="echo", payload={"x": 2}, state=RunState.RUNNING, attempts=1,
-                   started_at=datetime.now(UTC),
-                   heartbeat_at=datetime.now(UTC) + timedelta(hours=1))
+    orphan = JobRun(
+        kind="echo",
+        payload={"x": 1},
+        state=RunState.RUNNING,
+        attempts=1,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+    )
+    fresh = JobRun(
+        kind="echo",
+        payload={"x": 2},
+        state=RunState.RUNNING,
+        attempts=1,
+        started_at=datetime.now(UTC),
+        heartbeat_at=datetime.now(UTC) + timedelta(hours=1),
+    )
     async with pg.uow_factory() as uow:
         await uow.runs.add(orphan)
         await uow.runs.add(fresh)
@@ -170,10 +187,12 @@ async def _drop_queue_connections(pg_url: str) -> int:
     module's throw-away database is touched."""
     conn = await asyncpg.connect(asyncpg_dsn(pg_url))
     try:
-        return int(await conn.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ))
+        return int(
+            await conn.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
     finally:
         await conn.close()
 
@@ -217,8 +236,13 @@ async def test_a_worker_serves_the_outcomes_of_its_runs_on_its_metrics_port(
     stop = asyncio.Event()
     settings = Settings(database_url=pg_url, distributed_jobs=True, worker_metrics_port=port)
     worker = asyncio.create_task(
-        run_worker(settings, setup=lambda q: q.register("echo", echo), bus=MemoryEventBus(),
-                   options=FAST, stop=stop)
+        run_worker(
+            settings,
+            setup=lambda q: q.register("echo", echo),
+            bus=MemoryEventBus(),
+            options=FAST,
+            stop=stop,
+        )
     )
     url = f"http://127.0.0.1:{port}/metrics"
     try:
@@ -273,8 +297,13 @@ WORKER = textwrap.dedent(
 def spawn_worker(url: str, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "RACINE_DATABASE_URL": url, "RACINE_DISTRIBUTED_JOBS": "true"}
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-c", WORKER], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, cwd=Path(__file__).parent)
+        return subprocess.Popen(
+            [sys.executable, "-c", WORKER],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).parent,
+        )
 
 
 @pytest.mark.slow

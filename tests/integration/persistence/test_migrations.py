@@ -27,8 +27,7 @@ async def test_migrated_schema_matches_models(database_url: str) -> None:
         for c in changes
         if not (c[0] == "remove_table" and _foreign(c[1].name))
         and not (
-            c[0] == "remove_index"
-            and (c[1].name in RAW_DDL_INDEXES or _foreign(c[1].table.name))
+            c[0] == "remove_index" and (c[1].name in RAW_DDL_INDEXES or _foreign(c[1].table.name))
         )
     ]
     assert changes == []

@@ -19,7 +19,12 @@ from racine.domain.scanning.urls import SourceUrl
 def test_source_url_redacts_and_keeps_the_secret_for_connecting() -> None:
     url = SourceUrl.parse("postgresql://ann:p%40ss%2Fw0rd@db.example:5433/sales?sslmode=require")
     assert (url.engine, url.host, url.port, url.database, url.user) == (
-        "postgresql", "db.example", 5433, "sales", "ann")
+        "postgresql",
+        "db.example",
+        5433,
+        "sales",
+        "ann",
+    )
     assert url.password == "p@ss/w0rd" and url.has_credentials
     assert url.redacted == "postgresql://ann:***@db.example:5433/sales?sslmode=require"
     assert "p%40ss%2Fw0rd" in url.render(hide_password=False)
@@ -43,7 +48,9 @@ def test_credentials_round_trip_and_a_wrong_key_is_a_typed_error() -> None:
 
 
 def test_rule_set_globs() -> None:
-    rules = ScanRuleSet(name="r", include_schemas=["sales*"], exclude_tables=["tmp_*", "sales.audit"])
+    rules = ScanRuleSet(
+        name="r", include_schemas=["sales*"], exclude_tables=["tmp_*", "sales.audit"]
+    )
     assert selects_schema(rules, "sales_eu") and not selects_schema(rules, "hr")
     assert selects_table(rules, "sales", "orders")
     assert not selects_table(rules, "sales", "tmp_1") and not selects_table(rules, "sales", "audit")
@@ -54,8 +61,12 @@ def test_rule_set_globs() -> None:
 
 def test_search_terms_and_highlights() -> None:
     assert terms_of("Email_Address  email!") == ["email", "address"]
-    doc = SearchDocument(name="email_address", qualified_name="shop.main.customers.email_address",
-                         description="Where we write", terms="Contact courriel")
+    doc = SearchDocument(
+        name="email_address",
+        qualified_name="shop.main.customers.email_address",
+        description="Where we write",
+        terms="Contact courriel",
+    )
     marks = {h.field: h.snippet for h in highlight(doc, ["email", "courr"])}
     assert marks["name"] == "<mark>email</mark>_address"
     assert marks["glossaryTerms"] == "Contact <mark>courriel</mark>"
@@ -64,8 +75,11 @@ def test_search_terms_and_highlights() -> None:
 
 def test_highlights_escape_the_text_around_the_marks() -> None:
     # Given a description holding markup (anyone with write access can set one)
-    doc = SearchDocument(name="notes", qualified_name="shop.main.notes",
-                         description='<img src=x onerror="alert(1)"> email & <b>more</b>')
+    doc = SearchDocument(
+        name="notes",
+        qualified_name="shop.main.notes",
+        description='<img src=x onerror="alert(1)"> email & <b>more</b>',
+    )
     # When a search highlights it
     [found] = [h for h in highlight(doc, ["email"]) if h.field == "description"]
     # Then only the marks are markup: a frontend showing the snippet as HTML runs nothing

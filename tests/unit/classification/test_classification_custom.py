@@ -30,23 +30,29 @@ def test_custom_value_rule_fires() -> None:
 def test_custom_dictionary_and_name_rule() -> None:
     config = ClassifierConfig(
         custom_types=(CustomType("TEAM", "Team"),),
-        custom_rules=(CustomRule("TEAM", name_pattern="team", dictionary=frozenset(
-            {"red", "blue", "green"})),),
+        custom_rules=(
+            CustomRule("TEAM", name_pattern="team", dictionary=frozenset({"red", "blue", "green"})),
+        ),
     )
     top = classify_column("team_name", ["Red", "Blue", "Green"] * 5, config).top
     assert top is not None and top.type_key == "TEAM"
-    assert all(lb.type_key != "TEAM" for lb in classify_column(
-        "colour", ["Red", "Blue", "Green"] * 5, config).labels)
+    assert all(
+        lb.type_key != "TEAM"
+        for lb in classify_column("colour", ["Red", "Blue", "Green"] * 5, config).labels
+    )
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"type_key": "X_Y"}, "valuePattern"),
-    ({"type_key": "EMAIL", "value_pattern": "(unclosed"}, "valuePattern"),
-    ({"type_key": "EMAIL", "name_pattern": "[z-a]"}, "namePattern"),
-    ({"type_key": "EMAIL", "value_pattern": "a", "min_match_ratio": 1.5}, "minMatchRatio"),
-    ({"type_key": "EMAIL", "value_pattern": "a", "confidence": 0}, "confidence"),
-    ({"type_key": "EMAIL", "dictionary": frozenset()}, "valuePattern"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"type_key": "X_Y"}, "valuePattern"),
+        ({"type_key": "EMAIL", "value_pattern": "(unclosed"}, "valuePattern"),
+        ({"type_key": "EMAIL", "name_pattern": "[z-a]"}, "namePattern"),
+        ({"type_key": "EMAIL", "value_pattern": "a", "min_match_ratio": 1.5}, "minMatchRatio"),
+        ({"type_key": "EMAIL", "value_pattern": "a", "confidence": 0}, "confidence"),
+        ({"type_key": "EMAIL", "dictionary": frozenset()}, "valuePattern"),
+    ],
+)
 def test_bad_rules_are_rejected_with_field(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(ValidationFailed) as info:
         CustomRule(**kwargs)  # type: ignore[arg-type]

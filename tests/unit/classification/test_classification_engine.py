@@ -90,14 +90,13 @@ def test_hard_negatives_get_no_label() -> None:
         "fiscal_code": [str(RNG.randint(1995, 2025)) for _ in range(60)],
         "email_verified": [RNG.choice([0, 1]) for _ in range(60)],
         "email_count": [RNG.randint(0, 40) for _ in range(60)],
-        "description": [f"The quick brown fox number {i} jumps over the lazy dog."
-                        for i in range(60)],
-        "checksum": ["".join(RNG.choice("0123456789abcdef") for _ in range(40))
-                     for _ in range(60)],
+        "description": [
+            f"The quick brown fox number {i} jumps over the lazy dog." for i in range(60)
+        ],
+        "checksum": ["".join(RNG.choice("0123456789abcdef") for _ in range(40)) for _ in range(60)],
     }
     for name, values in cases.items():
         assert _top(name, values) is None, name
-
 
 
 def test_lone_decimals_are_coordinates_only_under_a_name_that_says_so() -> None:
@@ -111,6 +110,7 @@ def test_lone_decimals_are_coordinates_only_under_a_name_that_says_so() -> None:
     # a coordinate pair needs no name
     pairs = [f"{RNG.uniform(-80, 80):.6f}, {RNG.uniform(-170, 170):.6f}" for _ in range(128)]
     assert _top("c3", pairs) == "GEO_COORDINATES"
+
 
 def test_email_verified_flags_say_insufficient_evidence() -> None:
     verdict = classify_column("email_verified", [0, 1] * 40)
@@ -189,9 +189,11 @@ def test_auto_confirm_threshold_controls_state() -> None:
 
 
 def test_batch_equals_single() -> None:
-    cols = [ColumnInput("email", [f"u{i}@x.org" for i in range(20)]),
-            ColumnInput("col_1", [None, None]),
-            ColumnInput("ip", [f"10.0.0.{i}" for i in range(20)])]
+    cols = [
+        ColumnInput("email", [f"u{i}@x.org" for i in range(20)]),
+        ColumnInput("col_1", [None, None]),
+        ColumnInput("ip", [f"10.0.0.{i}" for i in range(20)]),
+    ]
     batch = classify_columns(cols)
     single = [classify_column(c.column_name, c.values) for c in cols]
     assert [v.labels for v in batch] == [v.labels for v in single]
@@ -200,8 +202,11 @@ def test_batch_equals_single() -> None:
 
 def test_rules_alone_still_work_without_the_model() -> None:
     config = ClassifierConfig(use_ml=False)
-    verdict = classify_column("iban", ["DE89370400440532013000", "GB82WEST12345698765432",
-                                       "FR1420041010050500013M02606"], config)
+    verdict = classify_column(
+        "iban",
+        ["DE89370400440532013000", "GB82WEST12345698765432", "FR1420041010050500013M02606"],
+        config,
+    )
     assert verdict.top is not None and verdict.top.type_key == "IBAN"
     assert "model_probability" not in verdict.top.evidence
 

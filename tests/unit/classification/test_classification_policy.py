@@ -40,16 +40,20 @@ def test_merge_keeps_steward_confirmed_and_rejected() -> None:
 
 
 def test_merge_replaces_and_drops_stale_automatic_labels() -> None:
-    existing = [_label("EMAIL", LabelState.CONFIRMED, LabelSource.RULE),
-                _label("URL", LabelState.SUGGESTED, LabelSource.ML)]
+    existing = [
+        _label("EMAIL", LabelState.CONFIRMED, LabelSource.RULE),
+        _label("URL", LabelState.SUGGESTED, LabelSource.ML),
+    ]
     new = [_label("EMAIL", LabelState.SUGGESTED, LabelSource.RULE, 0.6)]
     assert merge(existing, new) == new
 
 
 def test_merge_keeps_automatic_labels_of_types_the_scan_did_not_look_for() -> None:
-    existing = [_label("EMAIL", LabelState.CONFIRMED, LabelSource.RULE),
-                _label("URL", LabelState.SUGGESTED, LabelSource.ML),
-                _label("PHONE", LabelState.SUGGESTED, LabelSource.RULE)]
+    existing = [
+        _label("EMAIL", LabelState.CONFIRMED, LabelSource.RULE),
+        _label("URL", LabelState.SUGGESTED, LabelSource.ML),
+        _label("PHONE", LabelState.SUGGESTED, LabelSource.RULE),
+    ]
     new = [_label("PHONE", LabelState.CONFIRMED, LabelSource.RULE, 0.95)]
     merged = merge(existing, new, evaluated=frozenset({"PHONE", "URL"}))
     assert merged == [existing[0], new[0]]  # URL looked for and not found: dropped
@@ -58,8 +62,10 @@ def test_merge_keeps_automatic_labels_of_types_the_scan_did_not_look_for() -> No
 
 def test_merge_keeps_a_propagated_label_the_scan_does_not_find() -> None:
     # Given lineage's EMAIL and PHONE copies on a column
-    existing = [_label("EMAIL", LabelState.SUGGESTED, LabelSource.PROPAGATED),
-                _label("PHONE", LabelState.SUGGESTED, LabelSource.PROPAGATED)]
+    existing = [
+        _label("EMAIL", LabelState.SUGGESTED, LabelSource.PROPAGATED),
+        _label("PHONE", LabelState.SUGGESTED, LabelSource.PROPAGATED),
+    ]
     # When a scan finds PHONE itself and no EMAIL
     new = [_label("PHONE", LabelState.CONFIRMED, LabelSource.RULE, 0.95)]
     # Then its PHONE replaces the copy, and the EMAIL copy stays (lineage owns it)
@@ -80,8 +86,10 @@ def test_sensitivity_is_the_max_of_live_labels() -> None:
     assert sensitivity_for(labels) is Sensitivity.CONFIDENTIAL
     assert sensitivity_for(labels, include_suggested=False) is Sensitivity.INTERNAL
     assert sensitivity_for([]) is None
-    assert sensitivity_for(labels[:1], overrides={"CITY": Sensitivity.RESTRICTED}) \
+    assert (
+        sensitivity_for(labels[:1], overrides={"CITY": Sensitivity.RESTRICTED})
         is Sensitivity.RESTRICTED
+    )
 
 
 def test_roll_up_column_table_source() -> None:
@@ -94,16 +102,19 @@ def test_roll_up_column_table_source() -> None:
     assert roll_up([]) is None
 
 
-@pytest.mark.parametrize(("value", "key", "expected"), [
-    ("4111 1111 1111 1234", "CREDIT_CARD", "****1234"),
-    ("DE89370400440532013000", "IBAN", "****3000"),
-    ("jane.doe@example.com", "EMAIL", "****@example.com"),
-    ("Jane Doe", "PERSON_NAME", "****"),
-    ("12345", "BANK_ACCOUNT", "****"),
-    (None, "EMAIL", None),
-    (b"078-05-1120", "US_SSN", "****"),
-    ("+44 20 7946 0958", "PHONE", "****0958"),
-])
+@pytest.mark.parametrize(
+    ("value", "key", "expected"),
+    [
+        ("4111 1111 1111 1234", "CREDIT_CARD", "****1234"),
+        ("DE89370400440532013000", "IBAN", "****3000"),
+        ("jane.doe@example.com", "EMAIL", "****@example.com"),
+        ("Jane Doe", "PERSON_NAME", "****"),
+        ("12345", "BANK_ACCOUNT", "****"),
+        (None, "EMAIL", None),
+        (b"078-05-1120", "US_SSN", "****"),
+        ("+44 20 7946 0958", "PHONE", "****0958"),
+    ],
+)
 def test_mask_value(value: object, key: str, expected: str | None) -> None:
     assert mask_value(value, key) == expected
 

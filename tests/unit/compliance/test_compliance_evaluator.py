@@ -37,8 +37,9 @@ class Catalog:
         self.schema = self._add(uuid.uuid4(), "SCHEMA", "shop.public", self.source, {})
 
     def _add(self, ident, kind, qn, parent, props) -> uuid.UUID:
-        self.facts.assets[ident] = AssetFact(ident, kind, qn.rsplit(".", 1)[-1], qn,
-                                             self.source, parent, props)
+        self.facts.assets[ident] = AssetFact(
+            ident, kind, qn.rsplit(".", 1)[-1], qn, self.source, parent, props
+        )
         return ident
 
     def table(self, name: str, **props) -> uuid.UUID:
@@ -117,12 +118,14 @@ def test_pci_34_flags_an_unmasked_card_column_with_evidence() -> None:
 def test_pci_34_requires_restricted_sensitivity() -> None:
     cat = Catalog()
     t = cat.table("orders")
-    col = cat.column(t, "pan", labels=["CREDIT_CARD"], tags=["encrypted"],
-                     sensitivity="CONFIDENTIAL")
+    col = cat.column(
+        t, "pan", labels=["CREDIT_CARD"], tags=["encrypted"], sensitivity="CONFIDENTIAL"
+    )
     (v,) = failed(cat.run("PCI_DSS"), "3.4", col)
     assert v.check_id == "pan-restricted"
-    assert v.evidence["failed"] == [{"op": "sensitivity_at_least", "required": "RESTRICTED",
-                                     "actual": "CONFIDENTIAL"}]
+    assert v.evidence["failed"] == [
+        {"op": "sensitivity_at_least", "required": "RESTRICTED", "actual": "CONFIDENTIAL"}
+    ]
 
 
 def test_gdpr_art30_needs_owner_purpose_and_retention_with_inheritance() -> None:
@@ -187,24 +190,49 @@ def test_gdpr_lineage_flags_personal_data_flowing_into_ungoverned_dataset() -> N
 
 def test_custom_rule_with_a_missing_type_is_a_typed_error() -> None:
     with pytest.raises(ValidationFailed, match="NO_SUCH_TYPE") as err:
-        parse_check({"scope": {"kinds": ["COLUMN"]},
-                     "conditions": [{"op": "has_classification", "types": ["NO_SUCH_TYPE"]}]})
+        parse_check(
+            {
+                "scope": {"kinds": ["COLUMN"]},
+                "conditions": [{"op": "has_classification", "types": ["NO_SUCH_TYPE"]}],
+            }
+        )
     assert err.value.field == "definition"
     with pytest.raises(ValidationFailed, match="Extra inputs"):
-        parse_check({"scope": {"kinds": ["COLUMN"]}, "conditions": [{"op": "has_owner"}],
-                     "code": "import os"})
+        parse_check(
+            {
+                "scope": {"kinds": ["COLUMN"]},
+                "conditions": [{"op": "has_owner"}],
+                "code": "import os",
+            }
+        )
 
 
 def test_custom_rule_evaluates_like_a_pack() -> None:
     cat = Catalog()
     t = cat.table("payroll")
     salary = cat.column(t, "salary", labels=["SALARY"])
-    check = parse_check({"scope": {"kinds": ["COLUMN"], "classification_types": ["SALARY"]},
-                         "conditions": [{"op": "has_tag", "any_of": ["hr-approved"]}]})
-    pack = RulePack.model_validate({"framework": "CUSTOM", "name": "c", "version": "1",
-                                    "controls": [{"id": "salary-approved", "title": "t",
-                                                  "requirement": "r", "severity": "LOW",
-                                                  "checks": [check.model_dump()]}]})
+    check = parse_check(
+        {
+            "scope": {"kinds": ["COLUMN"], "classification_types": ["SALARY"]},
+            "conditions": [{"op": "has_tag", "any_of": ["hr-approved"]}],
+        }
+    )
+    pack = RulePack.model_validate(
+        {
+            "framework": "CUSTOM",
+            "name": "c",
+            "version": "1",
+            "controls": [
+                {
+                    "id": "salary-approved",
+                    "title": "t",
+                    "requirement": "r",
+                    "severity": "LOW",
+                    "checks": [check.model_dump()],
+                }
+            ],
+        }
+    )
     result = evaluate(FactIndex(cat.facts), [pack], now=NOW)
     assert [v.asset_id for v in result.violations] == [salary]
 
@@ -216,16 +244,19 @@ def test_reconcile_resolves_what_is_not_reproduced_and_scores_follow_status() ->
     index = FactIndex(cat.facts)
     first = evaluate(index, shipped_packs(["PCI_DSS"]), now=NOW)
     run1 = uuid.uuid4()
-    changes = reconcile({}, first.violations, cat.facts.assets, run_id=run1, now=NOW,
-                        in_scope=lambda f: True)
+    changes = reconcile(
+        {}, first.violations, cat.facts.assets, run_id=run1, now=NOW, in_scope=lambda f: True
+    )
     assert changes.new and all(f.status is FindingStatus.OPEN for f in changes.new)
     existing = {f.key: f for f in changes.new}
-    tallies = [TallyRow("PCI_DSS", c, cat.source, t.evaluated)
-               for (_, c), t in first.tallies.items()]
+    tallies = [
+        TallyRow("PCI_DSS", c, cat.source, t.evaluated) for (_, c), t in first.tallies.items()
+    ]
 
     def score() -> float:
-        fails = Counter((f.framework, f.control_id, f.source_id) for f in existing.values()
-                        if f.status.failing)
+        fails = Counter(
+            (f.framework, f.control_id, f.source_id) for f in existing.values() if f.status.failing
+        )
         return score_frameworks(["PCI_DSS"], tallies, fails)["PCI_DSS"].total.score
 
     before = score()
@@ -236,10 +267,18 @@ def test_reconcile_resolves_what_is_not_reproduced_and_scores_follow_status() ->
     cat.facts.tags[card] = frozenset({"masked"})
     index2 = FactIndex(cat.facts)
     second = evaluate(index2, shipped_packs(["PCI_DSS"]), now=NOW)
-    stored = {f.fingerprint: StoredFinding(f.id, f.framework, f.source_id, f.status, f.digest)
-              for f in existing.values()}
-    changes2 = reconcile(stored, second.violations, cat.facts.assets, run_id=uuid.uuid4(), now=NOW,
-                         in_scope=lambda f: True)
+    stored = {
+        f.fingerprint: StoredFinding(f.id, f.framework, f.source_id, f.status, f.digest)
+        for f in existing.values()
+    }
+    changes2 = reconcile(
+        stored,
+        second.violations,
+        cat.facts.assets,
+        run_id=uuid.uuid4(),
+        now=NOW,
+        in_scope=lambda f: True,
+    )
     assert changes2.resolved == [pan.id]
     assert not changes2.new and not changes2.refreshed and not changes2.reopened
     assert changes2.touched == len(second.violations)
@@ -260,5 +299,6 @@ def test_evidence_is_written_as_the_canonical_json_of_its_dictionary() -> None:
     for v in result.violations:
         assert v.evidence_json == evidence_text(v.evidence)
         assert v.digest == evidence_digest(v.severity.value, v.evidence_json)
-        assert v.fingerprint == finding_fingerprint(v.framework, v.control_id, v.check_id,
-                                                    v.asset_id)
+        assert v.fingerprint == finding_fingerprint(
+            v.framework, v.control_id, v.check_id, v.asset_id
+        )

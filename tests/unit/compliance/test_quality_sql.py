@@ -27,22 +27,37 @@ def test_regex_uses_each_dialects_operator() -> None:
 
 
 def test_identifiers_and_literals_are_quoted() -> None:
-    sql = build_statement(AssertionKind.NOT_NULL, NoParams(), "postgresql", 'we"ird',
-                          "my table", "select").sql
+    sql = build_statement(
+        AssertionKind.NOT_NULL, NoParams(), "postgresql", 'we"ird', "my table", "select"
+    ).sql
     assert '"we""ird"."my table"' in sql and '"select" IS NULL' in sql
-    rng = build_statement(AssertionKind.RANGE, RangeParams(min=0, max=5), "sqlite", None,
-                          "t", "x").sql
+    rng = build_statement(
+        AssertionKind.RANGE, RangeParams(min=0, max=5), "sqlite", None, "t", "x"
+    ).sql
     assert '"x" < 0' in rng and '"x" > 5' in rng
 
 
-@pytest.mark.parametrize("sql", [
-    "DELETE FROM t", "UPDATE t SET a = 1", "INSERT INTO t VALUES (1)", "DROP TABLE t",
-    "SELECT 1; DROP TABLE t", "select count(*) from t; delete from t",
-    "CREATE TABLE x (a int)", "TRUNCATE t", "SELECT * INTO copy FROM t",
-    "WITH d AS (DELETE FROM t RETURNING *) SELECT count(*) FROM d",
-    "SELECT * FROM t FOR UPDATE", "SELECT nextval('s')", "SELECT set_config('a', 'b', false)",
-    "ALTER TABLE t ADD c int", "GRANT ALL ON t TO x", "not sql at all (",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM t",
+        "UPDATE t SET a = 1",
+        "INSERT INTO t VALUES (1)",
+        "DROP TABLE t",
+        "SELECT 1; DROP TABLE t",
+        "select count(*) from t; delete from t",
+        "CREATE TABLE x (a int)",
+        "TRUNCATE t",
+        "SELECT * INTO copy FROM t",
+        "WITH d AS (DELETE FROM t RETURNING *) SELECT count(*) FROM d",
+        "SELECT * FROM t FOR UPDATE",
+        "SELECT nextval('s')",
+        "SELECT set_config('a', 'b', false)",
+        "ALTER TABLE t ADD c int",
+        "GRANT ALL ON t TO x",
+        "not sql at all (",
+    ],
+)
 def test_custom_sql_that_could_write_is_refused(sql: str) -> None:
     with pytest.raises(ValidationFailed) as err:
         checked_select(sql, "postgresql")
@@ -51,7 +66,8 @@ def test_custom_sql_that_could_write_is_refused(sql: str) -> None:
 
 def test_custom_sql_select_is_normalised() -> None:
     assert checked_select("select count(*) from t where x is null;", "postgresql") == (
-        "SELECT COUNT(*) FROM t WHERE x IS NULL")
+        "SELECT COUNT(*) FROM t WHERE x IS NULL"
+    )
     with pytest.raises(LimitExceeded):
         checked_select("SELECT 1" + " " * 10_000, "sqlite")
 

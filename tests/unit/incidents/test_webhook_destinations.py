@@ -10,13 +10,23 @@ from racine.domain.errors import ValidationFailed
 from racine.domain.incidents.destinations import REFUSED, DestinationPolicy, refused_address
 
 REFUSED_ADDRESSES = [
-    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1",  # loopback, RFC 1918
-    "169.254.169.254", "fe80::1",  # link-local (cloud metadata)
+    "127.0.0.1",
+    "10.1.2.3",
+    "172.16.0.1",
+    "192.168.1.1",  # loopback, RFC 1918
+    "169.254.169.254",
+    "fe80::1",  # link-local (cloud metadata)
     "100.64.0.1",  # carrier-grade NAT
-    "224.0.0.1", "ff02::1",  # multicast
-    "240.0.0.1", "0.0.0.0", "::",  # reserved, unspecified
-    "::1", "fd00::1", "fec0::1",  # IPv6 loopback, unique-local, site-local
-    "::ffff:127.0.0.1", "::ffff:169.254.169.254",  # IPv4-mapped
+    "224.0.0.1",
+    "ff02::1",  # multicast
+    "240.0.0.1",
+    "0.0.0.0",
+    "::",  # reserved, unspecified
+    "::1",
+    "fd00::1",
+    "fec0::1",  # IPv6 loopback, unique-local, site-local
+    "::ffff:127.0.0.1",
+    "::ffff:169.254.169.254",  # IPv4-mapped
     "2002:7f00:1::1",  # 6to4 around 127.0.0.1
 ]
 
@@ -46,4 +56,5 @@ async def test_a_name_is_judged_by_what_it_resolves_to() -> None:
     assert caught.value.field == "url" and caught.value.message == REFUSED
     assert "127.0.0.1" not in caught.value.message
     assert "127.0.0.1" in await DestinationPolicy(["127.0.0.0/8", "::1/128"]).resolve(
-        "localhost", 8080)
+        "localhost", 8080
+    )

@@ -225,8 +225,14 @@ def test_sensitive_dates_keep_no_min_max_or_top_values() -> None:
 
 
 def test_sensitive_numbers_keep_only_aggregates() -> None:
-    cards = [4111111111111111, 5500000000000004, 5500000000000004, 340000000000009,
-             4012888888881881, 6011111111111117]
+    cards = [
+        4111111111111111,
+        5500000000000004,
+        5500000000000004,
+        340000000000009,
+        4012888888881881,
+        6011111111111117,
+    ]
 
     profile = profile_column(cards, sensitive=True)
 

@@ -29,7 +29,7 @@ def test_readme_examples_validate() -> None:
         for operation in parse(example).definitions:
             errors = validate(schema, DocumentNode(definitions=(operation,)))
             if errors:
-                problems[str(operation.loc.source.body[operation.loc.start:][:60])] = [
+                problems[str(operation.loc.source.body[operation.loc.start :][:60])] = [
                     e.message for e in errors
                 ]
     assert problems == {}

@@ -50,14 +50,34 @@ def test_contract_root_fields_exist() -> None:
     }
     # Names other clients depend on (shared/ARCHITECTURE.md, "Public contract").
     assert {
-        "viewer", "node", "dataSources", "assets", "search", "scans", "scanRuleSets",
-        "classificationTypes", "lineage", "glossaryTerms", "complianceFrameworks",
-        "complianceReport", "workspaces", "auditEvents",
+        "viewer",
+        "node",
+        "dataSources",
+        "assets",
+        "search",
+        "scans",
+        "scanRuleSets",
+        "classificationTypes",
+        "lineage",
+        "glossaryTerms",
+        "complianceFrameworks",
+        "complianceReport",
+        "workspaces",
+        "auditEvents",
     } <= roots["Query"]
     assert {
-        "createDataSource", "testDataSourceConnection", "startScan", "cancelScan",
-        "setColumnClassification", "addLineageEdges", "removeLineageEdges", "ingestSqlLineage",
-        "evaluateCompliance", "createWorkspace", "createDocument", "applyDocumentUpdate",
+        "createDataSource",
+        "testDataSourceConnection",
+        "startScan",
+        "cancelScan",
+        "setColumnClassification",
+        "addLineageEdges",
+        "removeLineageEdges",
+        "ingestSqlLineage",
+        "evaluateCompliance",
+        "createWorkspace",
+        "createDocument",
+        "applyDocumentUpdate",
         "createApiToken",
     } <= roots["Mutation"]
     assert {"scanProgress", "catalogChanges", "documentUpdates", "alerts"} <= roots["Subscription"]
