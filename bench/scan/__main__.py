@@ -55,6 +55,16 @@ def _plain(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
+async def _admin(url: str, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_plain(url))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
 _COPIERS = 2
 """Connections copying tables at once (the server has 2 cores)."""
 
@@ -182,7 +192,17 @@ async def _scan(
     from racine.realtime import build_bus
 
     tmp = Path(tempfile.mkdtemp())
-    settings = Settings(data_dir=tmp, secret_key="bench-secret", log_json=False)
+    metadata_db = None
+    database_url = ""
+    if os.environ.get("RACINE_BENCH_METADATA") == "postgres":
+        # The production layout: the catalog in PostgreSQL (a database of its own on the
+        # source's server, dropped afterwards), not the embedded SQLite file.
+        metadata_db = f"racine_bench_{uuid.uuid4().hex[:8]}"
+        await _admin(url, f'CREATE DATABASE "{metadata_db}"')
+        database_url = url.rsplit("/", 1)[0] + f"/{metadata_db}"
+    settings = Settings(
+        data_dir=tmp, secret_key="bench-secret", log_json=False, database_url=database_url
+    )
     await upgrade_async(settings.resolved_database_url)
     db = Database(settings.resolved_database_url)
     bus = build_bus(None)
@@ -259,6 +279,8 @@ async def _scan(
         await bus.stop()
         await db.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
+        if metadata_db is not None:
+            await _admin(url, f'DROP DATABASE "{metadata_db}"')
     return {
         "state": scan.state.value,
         "reason": scan.reason,

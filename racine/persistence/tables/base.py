@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
-__all__ = ["Base", "Json", "UtcDateTime"]
+__all__ = ["Base", "Json", "JsonAsWritten", "UtcDateTime"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -22,6 +22,9 @@ NAMING = {
 
 # JSON everywhere, JSONB on PostgreSQL (indexable, compact).
 Json = JSON().with_variant(JSONB(), "postgresql")
+# JSON kept as written, also on PostgreSQL (json): for documents compared by their text
+# and never queried inside (column profiles: see migration 0018).
+JsonAsWritten = JSON()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

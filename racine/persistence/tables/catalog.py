@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from racine.persistence.tables.base import Base, Json, UtcDateTime
+from racine.persistence.tables.base import Base, Json, JsonAsWritten, UtcDateTime
 
 __all__ = [
     "AssetOwnerRow",
@@ -56,7 +56,7 @@ class AssetRow(Base):
     description: Mapped[str | None] = mapped_column(Text)
     properties: Mapped[dict[str, Any]] = mapped_column(Json)
     detail: Mapped[dict[str, Any]] = mapped_column(Json)
-    profile: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    profile: Mapped[dict[str, Any] | None] = mapped_column(JsonAsWritten)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
