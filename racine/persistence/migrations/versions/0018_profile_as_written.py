@@ -10,7 +10,9 @@ SQLite keeps the text a scan wrote; PostgreSQL's ``jsonb`` stores a parsed form 
 gives back its own layout (key order, spacing), so on PostgreSQL the texts never
 matched and every stored profile was decoded again. ``json`` keeps the text as
 written. Nothing queries inside a profile, so jsonb's operators and indexes are
-not needed there. The downgrade converts back to ``jsonb``. SQLite: nothing to do.
+not needed there. On PostgreSQL the type change rewrites ``assets`` once, holding
+an exclusive lock on it for as long as that takes: upgrade while no scan
+runs. The downgrade converts back to ``jsonb``. SQLite: nothing to do.
 """
 from collections.abc import Sequence
 
