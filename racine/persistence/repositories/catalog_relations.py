@@ -78,9 +78,9 @@ class RelationsMixin:
     async def _change(
         self, ids: Sequence[uuid.UUID], column: Any, add: Sequence[Any], remove: Sequence[Any]
     ) -> LinkChanges:
-        """One delete (``RETURNING`` what it removed) per 500 assets and one insert of
-        the missing pairs per 1,000 (see ``insert_missing``), whatever the number of
-        assets."""
+        """A delete (``RETURNING`` what it removed) per 500 assets and an insert of the
+        missing pairs per 1,000 rows (see ``insert_missing``): for a bulk edit (at most
+        100 assets) one of each, whatever the number of assets."""
         table = column.class_.__table__
         removed: list[tuple[uuid.UUID, Any]] = []
         if remove:
