@@ -2,7 +2,7 @@
 
 Both dialects answer the same question — which assets match every query word as a
 prefix, and how well — as a selectable of ``(asset_id, score)``, higher is better:
-PostgreSQL through ``to_tsvector``/``to_tsquery`` (GIN expression index), SQLite
+PostgreSQL through ``to_tsquery`` on a stored tsvector column (GIN index), SQLite
 through the FTS5 table ``asset_fts`` and ``bm25``.
 """
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Select,
     bindparam,
     column,
@@ -20,14 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.persistence.tables.catalog import AssetSearchRow
 
-__all__ = ["PG_DOCUMENT", "forget_fts", "match_query"]
+__all__ = ["forget_fts", "match_query"]
 
-# Must equal the expression of the GIN index created by the migration.
-PG_DOCUMENT = (
-    "asset_search.name || ' ' || asset_search.qualified_name || ' ' || "
-    "asset_search.description || ' ' || asset_search.columns || ' ' || "
-    "asset_search.tags || ' ' || asset_search.terms"
-)
+# PostgreSQL: the tsvector of an asset's search text, a stored generated column with a
+# GIN index (raw DDL in migration 0019, so not in the table's model): a prefix match
+# rechecks candidates against it and ranks them by it without computing it again.
+_PG_DOCUMENT: ColumnElement[Any] = literal_column("asset_search.document")
 _FTS = table("asset_fts", column("asset_id"), column("rank"))
 
 
@@ -35,11 +35,11 @@ def match_query(dialect: str, terms: Sequence[str]) -> Select[tuple[uuid.UUID, f
     """``(asset_id, score)`` of assets matching every term as a word prefix."""
     if dialect == "postgresql":
         tsquery = " & ".join(f"{_pg_escape(t)}:*" for t in terms)
-        document = func.to_tsvector(literal_column("'simple'"), literal_column(PG_DOCUMENT))
         query = func.to_tsquery(literal_column("'simple'"), bindparam("tsq", tsquery))
         return select(
-            AssetSearchRow.asset_id.label("asset_id"), func.ts_rank(document, query).label("score")
-        ).where(document.op("@@")(query))
+            AssetSearchRow.asset_id.label("asset_id"),
+            func.ts_rank(_PG_DOCUMENT, query).label("score"),
+        ).where(_PG_DOCUMENT.op("@@")(query))
     fts_query = " AND ".join('"' + t.replace('"', '""') + '"*' for t in terms)
     return (
         select(
