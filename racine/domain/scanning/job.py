@@ -48,11 +48,15 @@ from racine.domain.scanning.sources import (
 from racine.domain.scanning.sync import ensure_container, remove_missing
 from racine.domain.scanning.urls import SourceUrl
 
-__all__ = ["ScanFailed", "ScanJob"]
+__all__ = ["REFRESH_STATISTICS_TABLES", "ScanFailed", "ScanJob"]
 
 log = logging.getLogger(__name__)
 
 # Our engine names → sqlglot dialects, for the lineage of views.
+REFRESH_STATISTICS_TABLES = 50
+"""A scan that added or removed at least this many tables and views (a first scan of a
+sizeable source, a dropped schema) has the metadata database refresh its planner's
+statistics (``refresh_statistics``) rather than wait for autovacuum."""
 SQL_DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
 
 
@@ -222,6 +226,10 @@ class ScanJob:
                 await record(uow, actor, "scan.finish", "Scan", scan_id, progress.counters())
                 await uow.commit()
             await heartbeat(ctx, progress, "SCAN_FINISHED")
+            if progress.added + progress.removed >= REFRESH_STATISTICS_TABLES:
+                async with make() as uow:
+                    await uow.catalog.refresh_statistics()
+                    await uow.commit()
         finally:
             await connector.close()
         if progress.total and progress.failed == progress.total:

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, cast, delete, exists, func, or_, select
+from sqlalchemy import Select, Text, and_, cast, delete, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -129,6 +129,18 @@ def filtered(query: Select[Any], f: AssetFilter) -> Select[Any]:
     return query
 
 
+_PLANNED = (
+    "assets",
+    "asset_search",
+    "asset_tags",
+    "asset_owners",
+    "asset_terms",
+    "column_classifications",
+    "asset_sensitivity",
+)
+"""The catalog tables a scan fills and searches join (see ``refresh_statistics``)."""
+
+
 class CatalogRepository(RelationsMixin, SearchMixin):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -136,6 +148,16 @@ class CatalogRepository(RelationsMixin, SearchMixin):
     @property
     def dialect(self) -> str:
         return self.session.bind.dialect.name  # type: ignore[union-attr]
+
+    async def refresh_statistics(self) -> None:
+        """PostgreSQL: ``ANALYZE`` the tables search and listings plan on. Until
+        autovacuum analyzes them, the planner takes a catalog that a first scan just
+        filled for the nearly empty one it last saw and picks nested loops over every
+        asset (a search matching nothing took 0.8-0.9 s at 21,000 assets, 13-25 ms once
+        analyzed). SQLite's planner needs no statistics for these queries: nothing to
+        do there."""
+        if self.dialect == "postgresql":
+            await self.session.execute(text(f"ANALYZE {', '.join(_PLANNED)}"))
 
     # -- assets --------------------------------------------------------------------
 
