@@ -118,7 +118,10 @@ class SearchMixin:
         out: list[FacetValue] = []
 
         async def grouped(facet: str, key: Any, label: Any, asset_id: Any, *where: Any) -> None:
-            count = func.count(func.distinct(asset_id))
+            # No DISTINCT: each table counted holds an asset at most once per value
+            # (keyed by asset and value; the joins are to one row), and DISTINCT made
+            # PostgreSQL sort every match (20 -> 13-16 ms a facet at 21,000 matches).
+            count = func.count(asset_id)
             query = (
                 select(key, label, count.label("n"))
                 .where(*where)
