@@ -126,18 +126,6 @@ async def search(
     q = SearchQuery(text=query, filter=domain_filter(filter))
     async with _uow(info) as uow:
         page = await uow.catalog.search(q, request)
-        facet_values = await uow.catalog.facets(q)
-    facets = []
-    for name in FACET_NAMES:
-        values = []
-        for v in facet_values:
-            if v.facet != name:
-                continue
-            value = encode_id(_FACET_IDS[name], v.value) if name in _FACET_IDS else v.value
-            values.append(
-                search_gql.FacetValue(value=value, label=v.label or v.value, count=v.count)
-            )
-        facets.append(search_gql.Facet(name=name, values=values))
     return search_gql.SearchResults(
         edges=[
             search_gql.SearchEdge(cursor=c, node=search_gql.SearchHit.from_domain(h))
@@ -150,8 +138,26 @@ async def search(
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),
         total_count=page.total_count,
-        facets=facets,
+        query=q,
     )
+
+
+async def search_facets(info: Info, q: SearchQuery) -> list[search_gql.Facet]:
+    """The facets of a search's matches, each value an id where it names a node."""
+    async with _uow(info) as uow:
+        found = await uow.catalog.facets(q)
+    facets = []
+    for name in FACET_NAMES:
+        values = []
+        for v in found:
+            if v.facet != name:
+                continue
+            value = encode_id(_FACET_IDS[name], v.value) if name in _FACET_IDS else v.value
+            values.append(
+                search_gql.FacetValue(value=value, label=v.label or v.value, count=v.count)
+            )
+        facets.append(search_gql.Facet(name=name, values=values))
+    return facets
 
 
 async def asset_history(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Self
 
 import strawberry
+from strawberry.types import Info
 
 from racine.domain.catalog import search as search_model
 from racine.schema.catalog import Asset
@@ -74,4 +75,13 @@ class SearchResults:
     edges: list[SearchEdge] = strawberry.field(description="This page of results, best first.")
     page_info: PageInfo = strawberry.field(description="Pagination state.")
     total_count: int = strawberry.field(description="Matching assets across all pages.")
-    facets: list[Facet] = strawberry.field(description="Counts over all matching assets.")
+    query: strawberry.Private[search_model.SearchQuery]
+
+    @strawberry.field(
+        description="Counts over all matching assets (computed only when selected: a search "
+        "box that shows hits alone does not pay for them)."
+    )
+    async def facets(self, info: Info) -> list[Facet]:
+        from racine.resolvers import catalog as cr
+
+        return await cr.search_facets(info, self.query)

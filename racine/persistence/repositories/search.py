@@ -7,9 +7,10 @@ keyset, and a page is at most 100 hits.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import case, desc, func, literal, select
+from sqlalchemy import String, case, cast, desc, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.catalog.search import (
@@ -48,12 +49,13 @@ class SearchMixin:
     def dialect(self) -> str:
         raise NotImplementedError
 
-    def _matching(self, q: SearchQuery) -> Any:
-        """A selectable ``(asset_id, score)`` of matches passing the filter."""
+    def _matching(self, q: SearchQuery, *extra: Any) -> Any:
+        """A selectable ``(asset_id, *extra, score)`` of matches passing the filter
+        (``extra``: more columns of ``assets``)."""
         from racine.persistence.repositories.catalog import filtered
 
         terms = q.terms
-        base = select(AssetRow.id.label("asset_id"))
+        base = select(AssetRow.id.label("asset_id"), *extra)
         if not terms:  # no words: every asset passing the filter, score 0
             base = base.add_columns(literal(0.0).label("score"))
             return filtered(base, q.filter).subquery("matches")
@@ -112,69 +114,79 @@ class SearchMixin:
 
     async def facets(self, q: SearchQuery) -> list[FacetValue]:
         """Counts of matching assets per kind, data source, tag, classification,
-        owner, glossary term and sensitivity (top 20 values each)."""
-        matches = self._matching(q)
-        ids = select(matches.c.asset_id)
-        out: list[FacetValue] = []
+        owner, glossary term and sensitivity (top 20 values each), in one statement:
+        the matches are found once (a materialized CTE) and every facet counts over
+        them. As seven statements, each found them again: at 21,000 matches on
+        SQLite, 375 ms of a 518 ms search."""
+        matches = self._matching(q, AssetRow.kind, AssetRow.source_id)
+        found = (
+            select(matches.c.asset_id, matches.c.kind, matches.c.source_id)
+            .cte("found")
+            .prefix_with("MATERIALIZED")
+        )
 
-        async def grouped(facet: str, key: Any, label: Any, asset_id: Any, *where: Any) -> None:
-            # No DISTINCT: each table counted holds an asset at most once per value
-            # (keyed by asset and value; the joins are to one row), and DISTINCT made
-            # PostgreSQL sort every match (20 -> 13-16 ms a facet at 21,000 matches).
-            count = func.count(asset_id)
-            query = (
-                select(key, label, count.label("n"))
+        def grouped(facet: str, key: Any, label: Any, joined: Any, *where: Any) -> Any:
+            # count(*): each table joined holds an asset at most once per value (keyed
+            # by asset and value, or by asset), so no DISTINCT, which made PostgreSQL
+            # sort every match.
+            top = (
+                select(
+                    literal(facet).label("facet"),
+                    cast(key, String).label("value"),
+                    cast(label, String).label("label"),
+                    func.count().label("n"),
+                )
+                .select_from(joined)
                 .where(*where)
                 .group_by(key, label)
                 .order_by(desc("n"), key)
                 .limit(FACET_LIMIT)
+                .subquery()
             )
-            for value, name, n in await self.session.execute(query):
-                out.append(FacetValue(facet, str(value), int(n), str(name)))
+            return select(top.c.facet, top.c.value, top.c.label, top.c.n)
 
-        a = AssetRow
-        await grouped("kind", a.kind, a.kind, a.id, a.id.in_(ids))
-        await grouped(
-            "dataSource",
-            a.source_id,
-            DataSourceRow.name,
-            a.id,
-            a.id.in_(ids),
-            DataSourceRow.id == a.source_id,
+        def linked(link: Any, *more: Any) -> Any:
+            """The matches joined to a link table (and the tables naming its values)."""
+            joined = found.join(link, link.c.asset_id == found.c.asset_id)
+            for table, on in more:
+                joined = joined.join(table, on)
+            return joined
+
+        t, c = AssetTagRow.__table__, ColumnClassificationRow.__table__
+        o, g, s = AssetOwnerRow.__table__, AssetTermRow.__table__, AssetSensitivityRow.__table__
+        users, terms, sources = UserRow.__table__, GlossaryTermRow.__table__, DataSourceRow
+        statement = union_all(
+            grouped("kind", found.c.kind, found.c.kind, found),
+            grouped(
+                "dataSource",
+                found.c.source_id,
+                sources.name,
+                found.join(sources, sources.id == found.c.source_id),
+            ),
+            grouped("tag", t.c.tag, t.c.tag, linked(t)),
+            grouped(
+                "classification", c.c.type_key, c.c.type_key, linked(c), c.c.state != "REJECTED"
+            ),
+            grouped(
+                "owner", o.c.user_id, users.c.name, linked(o, (users, users.c.id == o.c.user_id))
+            ),
+            grouped(
+                "glossaryTerm",
+                g.c.term_id,
+                terms.c.name,
+                linked(g, (terms, terms.c.id == g.c.term_id)),
+            ),
+            grouped("sensitivity", s.c.level, s.c.level, linked(s)),
         )
-        t = AssetTagRow
-        await grouped("tag", t.tag, t.tag, t.asset_id, t.asset_id.in_(ids))
-        c = ColumnClassificationRow
-        await grouped(
-            "classification",
-            c.type_key,
-            c.type_key,
-            c.asset_id,
-            c.asset_id.in_(ids),
-            c.state != "REJECTED",
-        )
-        o = AssetOwnerRow
-        await grouped(
-            "owner",
-            o.user_id,
-            UserRow.name,
-            o.asset_id,
-            o.asset_id.in_(ids),
-            UserRow.id == o.user_id,
-        )
-        g = AssetTermRow
-        await grouped(
-            "glossaryTerm",
-            g.term_id,
-            GlossaryTermRow.name,
-            g.asset_id,
-            g.asset_id.in_(ids),
-            GlossaryTermRow.id == g.term_id,
-        )
-        s = AssetSensitivityRow
-        before = len(out)
-        await grouped("sensitivity", s.level, s.level, s.asset_id, s.asset_id.in_(ids))
-        for i in range(before, len(out)):  # levels are ordered ints; show their names
-            name = Sensitivity(int(out[i].value)).name
-            out[i] = FacetValue("sensitivity", name, out[i].count, name)
-        return out
+        out: list[FacetValue] = []
+        for facet, value, label, n in await self.session.execute(statement):
+            if facet in _ID_FACETS:  # the same text on both databases (SQLite: 32 hex)
+                value = str(uuid.UUID(value))
+            elif facet == "sensitivity":  # levels are ordered ints; show their names
+                value = label = Sensitivity(int(value)).name
+            out.append(FacetValue(facet, value, int(n), label))
+        # A union keeps no order its parts had: most frequent first, then by value.
+        return sorted(out, key=lambda v: (v.facet, -v.count, v.value))
+
+
+_ID_FACETS = frozenset({"dataSource", "owner", "glossaryTerm"})

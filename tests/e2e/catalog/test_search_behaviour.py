@@ -222,3 +222,35 @@ async def test_pagination_limits_and_hostile_queries(
         assert "errors" not in body, (text, body)
     assert (await gql.ok(SEARCH, {"q": '"email"'}))["search"]["totalCount"] >= 1
     assert _names((await gql.ok(SEARCH, {"q": "email*"}))["search"])[0].endswith("email_address")
+
+
+HITS_ONLY = """
+query($q: String!) { search(query: $q, first: 20) { totalCount edges { node { score } } } }
+"""
+WITH_FACETS = """
+query($q: String!) {
+  search(query: $q, first: 20) {
+    totalCount edges { node { score } } facets { name values { value count } }
+  }
+}
+"""
+
+
+async def test_facets_are_counted_in_one_statement_and_only_when_asked_for(
+    gql: Any, scan_and_wait: Any, shop_sqlite: Path, request_statements: Any
+) -> None:
+    # Given a scanned source
+    await _scanned(gql, scan_and_wait, shop_sqlite)
+    await gql.ok(HITS_ONLY, {"q": "orders"})  # the token's first use this minute writes too
+
+    # When a search is asked for its hits alone, then with its facets
+    with request_statements() as plain:
+        hits = (await gql.ok(HITS_ONLY, {"q": "orders"}))["search"]
+    with request_statements() as faceted:
+        both = (await gql.ok(WITH_FACETS, {"q": "orders"}))["search"]
+
+    # Then the facets cost one statement more, and count what the hits count
+    assert len(faceted) == len(plain) + 1, (plain, faceted)
+    assert hits["totalCount"] == both["totalCount"] > 0
+    kinds = next(f for f in both["facets"] if f["name"] == "kind")["values"]
+    assert sum(v["count"] for v in kinds) == both["totalCount"]
