@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -187,10 +188,13 @@ async def _run(dialect: str, tables: int, repeat: int) -> dict[str, Any]:
     started = time.perf_counter()
     if dialect == "sqlite":
         folder = Path(tempfile.mkdtemp())
-        url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
-        await _build(url, tables)
-        built = time.perf_counter() - started
-        return {"build_s": round(built, 1), "queries": await _time(url, tables, repeat)}
+        try:
+            url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+            await _build(url, tables)
+            built = time.perf_counter() - started
+            return {"build_s": round(built, 1), "queries": await _time(url, tables, repeat)}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     server = _server()
     name = f"racine_search_{uuid.uuid4().hex[:8]}"
     await _admin(server, f'CREATE DATABASE "{name}"')
