@@ -123,10 +123,6 @@ def subscribe(app: Any, admin_token: str) -> Any:
     return connect
 
 
-def unique_schema() -> str:
-    return f"rt_{uuid.uuid4().hex[:10]}"
-
-
 # -- helpers of the catalog mutation, search and rule set tests ----------------------
 
 _CREATE_USER = """

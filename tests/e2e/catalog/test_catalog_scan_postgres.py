@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from conftest import unique_schema
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from test_catalog_scan_sqlite import CREATE_SOURCE, SEARCH, TABLES, scan_to_end
 
 POSTGRES = os.environ.get("RACINE_TEST_POSTGRES_URL")
+
+
+def unique_schema() -> str:
+    """A schema name of the shared test database no other test uses."""
+    return f"rt_{uuid.uuid4().hex[:10]}"
+
 
 CHANGES = """
 subscription($id: ID) {

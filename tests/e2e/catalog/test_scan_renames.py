@@ -8,7 +8,6 @@ import asyncio
 from typing import Any
 
 import pytest
-from conftest import unique_schema
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from test_catalog_scan_postgres import (  # noqa: F401
@@ -16,6 +15,7 @@ from test_catalog_scan_postgres import (  # noqa: F401
     POSTGRES,
     pg_source,
     scanned_source,
+    unique_schema,
 )
 from test_catalog_scan_sqlite import SEARCH, TABLES, UPDATE_ASSET, scan_to_end
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import unique_schema
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from test_catalog_scan_postgres import pg_source, scanned_source  # noqa: F401
+from test_catalog_scan_postgres import (  # noqa: F401
+    pg_source,
+    scanned_source,
+    unique_schema,
+)
 
 STRUCTURE = """
 query($filter: AssetFilter) {

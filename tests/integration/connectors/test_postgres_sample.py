@@ -6,7 +6,7 @@ import asyncio
 
 import asyncpg
 import pytest
-from conftest import POSTGRES_URL, Source
+from connector_sources import POSTGRES_URL, Source
 from sqlalchemy import event
 
 from racine.connectors import connector_for

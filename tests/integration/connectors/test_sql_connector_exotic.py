@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 
-from conftest import Source
+from connector_sources import Source
 
 from racine.connectors import connector_for
 from racine.domain.scanning.cells import plain_sample

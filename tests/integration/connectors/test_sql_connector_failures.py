@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import MYSQL_URL, POSTGRES_URL
+from connector_sources import MYSQL_URL, POSTGRES_URL
 from sqlalchemy.engine import make_url
 
 from racine.connectors import connector_for

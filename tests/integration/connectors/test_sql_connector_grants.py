@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import Source
+from connector_sources import Source
 from sqlalchemy.engine import make_url
 
 from racine.connectors import connector_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from conftest import ORDER_ROWS, Source
+from connector_sources import ORDER_ROWS, Source
 from sqlalchemy import text
 
 from racine.connectors import SqlConnector, connector_for

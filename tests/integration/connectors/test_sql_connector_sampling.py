@@ -6,7 +6,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from conftest import BIG_TEXT, BINARY, ORDER_ROWS, Source
+from connector_sources import BIG_TEXT, BINARY, ORDER_ROWS, Source
 from sqlalchemy import text
 
 from racine.connectors import SqlConnector, connector_for

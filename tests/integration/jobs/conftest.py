@@ -7,16 +7,15 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
 import asyncpg
 import pytest
+from job_env import Env
 from sqlalchemy.engine import make_url
 
 from racine.domain.ports import UnitOfWork
-from racine.domain.runs.model import JobRun, RunState
 from racine.persistence.database import Database
 from racine.persistence.migrate import upgrade
 from racine.persistence.unit_of_work import SqlUnitOfWork
@@ -66,43 +65,6 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return cast(
         str, request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
     )
-
-
-@dataclass
-class Env:
-    db: Database
-    bus: MemoryEventBus
-    uow_factory: Callable[[], UnitOfWork]
-
-    async def get(self, run_id: uuid.UUID) -> JobRun:
-        async with self.uow_factory() as uow:
-            run = await uow.runs.get(run_id)
-        assert run is not None
-        return cast(JobRun, run)
-
-    async def wait_for(
-        self, run_id: uuid.UUID, pred: Callable[[JobRun], bool], within: float = 15.0
-    ) -> JobRun:
-        async with asyncio.timeout(within):
-            while True:
-                run = await self.get(run_id)
-                if pred(run):
-                    return run
-                await asyncio.sleep(0.05)
-
-    async def wait_state(
-        self, run_id: uuid.UUID, *states: RunState, within: float = 15.0
-    ) -> JobRun:
-        return await self.wait_for(run_id, lambda r: r.state in states, within)
-
-    async def clear_runs(self) -> None:
-        """Modules share one PostgreSQL database: leave no run for the next test."""
-        async with self.uow_factory() as uow:
-            session = uow.session  # type: ignore[attr-defined]
-            from sqlalchemy import text
-
-            await session.execute(text("DELETE FROM job_runs"))
-            await uow.commit()
 
 
 @pytest.fixture

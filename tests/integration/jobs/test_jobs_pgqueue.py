@@ -17,6 +17,7 @@ from typing import Any, cast
 import asyncpg
 import httpx
 import pytest
+from job_env import Env
 
 from racine.config import Settings
 from racine.domain.ports import UnitOfWork
@@ -41,8 +42,6 @@ FAST = JobOptions(
 @pytest.fixture
 async def pg(pg_url: str) -> Any:
     """The ``env`` of conftest, PostgreSQL only."""
-    from conftest import Env
-
     db = Database(pg_url)
     bus = MemoryEventBus()
     e = Env(db, bus, lambda: cast(UnitOfWork, SqlUnitOfWork(db, bus)))
