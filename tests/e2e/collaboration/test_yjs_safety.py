@@ -160,10 +160,10 @@ async def test_a_client_that_never_reads_is_dropped_with_1013_and_memory_stays_b
         await editor.recv()  # sync step 1
 
         async def push() -> float:
-            """192 MiB of inserts (3072 x 64 KiB, each deleted by the next update, so the
+            """384 MiB of inserts (6144 x 64 KiB, each deleted by the next update, so the
             document stays small); the server's peak RSS meanwhile."""
             peak = rss_mb(pid)
-            for i, update in enumerate(_edits(6144, 64 * 1024)):
+            for i, update in enumerate(_edits(12288, 64 * 1024)):
                 await editor.send(create_update_message(update))
                 if i % 20 == 0:
                     peak = max(peak, rss_mb(pid))
@@ -183,10 +183,12 @@ async def test_a_client_that_never_reads_is_dropped_with_1013_and_memory_stays_b
         assert await wait_for_connections(limited_server, 1.0) == 1.0
         assert editor.close_code is None
         # ... and never held the reader's backlog. The load is large so the two outcomes
-        # lie far apart: an unbounded queue adds ~190 MiB here (measured: +235 MiB),
-        # while the peaks of transient buffers differ by up to ~70 MiB from run to run
-        # on a quiet machine, +109 MiB seen on a loaded one: the bound sits between.
-        assert with_reader - alone < 150, (alone, with_reader)
+        # lie far apart: an unbounded queue adds about the load here (+235 MiB measured
+        # when it was 192 MiB), while the peaks of transient buffers differ from run to
+        # run by up to ~40 MiB mostly, but +109 MiB and +146 MiB were seen (the second on
+        # a quiet machine, failing the bound of 150 the test had at half this load):
+        # the bound sits between, ~100 MiB from each.
+        assert with_reader - alone < 250, (alone, with_reader)
 
 
 async def test_abrupt_disconnects_leave_no_connection_behind(
