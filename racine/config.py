@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import sqlite3
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Environment", "Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "MIN_SQLITE",
+    "Environment",
+    "Settings",
+    "SettingsError",
+    "check_sqlite_version",
+    "load_settings",
+]
 
 
 class Environment(StrEnum):
@@ -27,12 +35,28 @@ class SettingsError(Exception):
     """Invalid settings; the message is one line, safe to print."""
 
 
+MIN_SQLITE = (3, 35)
+"""The oldest SQLite the metadata database runs on: its writes use ``INSERT … RETURNING``
+and ``DELETE … RETURNING``, and search a ``MATERIALIZED`` common table expression."""
+
+
+def check_sqlite_version(version: tuple[int, ...]) -> None:
+    """Raise ``ValueError`` (a readable line) if ``version`` of SQLite is too old."""
+    if tuple(version[:2]) < MIN_SQLITE:
+        found = ".".join(map(str, version))
+        raise ValueError(
+            f"the SQLite metadata database needs SQLite {'.'.join(map(str, MIN_SQLITE))} or "
+            f"newer, and this Python's sqlite3 has {found}: use a Python built with a newer "
+            "SQLite, or PostgreSQL (postgresql+asyncpg://…)"
+        )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RACINE_", extra="ignore")
 
     env: Environment = Environment.EMBEDDED
     data_dir: Path = Path(".")
-    database_url: str = ""
+    database_url: str = Field(default="", validate_default=True)
     redis_url: str | None = None
     redis_channel_prefix: str = "racine:"
     secret_key: SecretStr | None = None
@@ -77,6 +101,8 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        if not value.startswith("postgresql"):  # empty: the embedded SQLite file
+            check_sqlite_version(sqlite3.sqlite_version_info)
         return value
 
     @field_validator("webhook_allowed_networks")

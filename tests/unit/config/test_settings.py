@@ -66,3 +66,26 @@ def test_cli_fails_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().count("\n") == 0
     assert "invalid setting RACINE_DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_old_sqlite_is_refused_in_one_readable_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from racine.config import check_sqlite_version
+
+    check_sqlite_version((3, 35, 0))  # the oldest that runs the metadata database
+    check_sqlite_version(sqlite3.sqlite_version_info)  # this machine's
+    # A Python linked to an older SQLite (Debian 11 has 3.34) fails at start, by name,
+    # not at its first search or tag edit with a syntax error from the driver
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    with pytest.raises(SettingsError) as refused:
+        load_settings()
+    message = str(refused.value)
+    assert message.startswith("invalid setting RACINE_DATABASE_URL: ")
+    assert "needs SQLite 3.35 or newer" in message and "has 3.34.1" in message
+    # PostgreSQL does not need it
+    monkeypatch.setenv("RACINE_DATABASE_URL", "postgresql+asyncpg://u@localhost/racine")
+    assert load_settings().database_url.startswith("postgresql")
