@@ -14,7 +14,12 @@ from racine.domain.audit.model import AuditFilter
 from racine.domain.catalog import glossary, use_cases
 from racine.domain.catalog.model import Asset, AssetFilter, AssetKind, referred_table_name
 from racine.domain.catalog.ports import CatalogUnitOfWork
-from racine.domain.catalog.search import FACET_NAMES, SearchQuery
+from racine.domain.catalog.search import (
+    FACET_NAMES,
+    SearchQuery,
+    closest_names,
+    suggestion_key,
+)
 from racine.domain.errors import LimitExceeded, ValidationFailed
 from racine.domain.events import GAP, Channels
 from racine.domain.paging import MAX_PAGE, Page, PageRequest
@@ -140,6 +145,16 @@ async def search(
         total_count=page.total_count,
         query=q,
     )
+
+
+async def search_suggestions(info: Info, q: SearchQuery, total: int) -> list[str]:
+    """Names close to a query that matched nothing (see ``closest_names``)."""
+    key = suggestion_key(q.text)
+    if total or key is None:
+        return []
+    async with _uow(info) as uow:
+        names = await uow.catalog.names_near(q, key)
+    return closest_names(key, names)
 
 
 async def search_facets(info: Info, q: SearchQuery) -> list[search_gql.Facet]:

@@ -78,6 +78,17 @@ class SearchResults:
     query: strawberry.Private[search_model.SearchQuery]
 
     @strawberry.field(
+        description="When nothing matched: up to 5 asset names close to the query, the "
+        "closest first, to search again (a typo: `ordr` gives `orders`, `custmer` gives "
+        "`customers`); empty when something matched. Names with the query's first letter "
+        "and a length within 3 of it are considered."
+    )
+    async def suggestions(self, info: Info) -> list[str]:
+        from racine.resolvers import catalog as cr
+
+        return await cr.search_suggestions(info, self.query, self.total_count)
+
+    @strawberry.field(
         description="Counts over all matching assets (computed only when selected: a search "
         "box that shows hits alone does not pay for them)."
     )

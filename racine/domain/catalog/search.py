@@ -7,6 +7,7 @@ query grammar are the same on both databases; the index itself is dialect-specif
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from html import escape
@@ -17,12 +18,15 @@ from racine.domain.errors import LimitExceeded
 __all__ = [
     "FACET_NAMES",
     "MAX_QUERY",
+    "MAX_SUGGESTIONS",
     "FacetValue",
     "Highlight",
     "SearchDocument",
     "SearchHit",
     "SearchQuery",
+    "closest_names",
     "highlight",
+    "suggestion_key",
     "terms_of",
 ]
 
@@ -147,3 +151,20 @@ def _marked(text: str, pattern: re.Pattern[str]) -> str:
         at = match.end()
     parts.append(escape(text[at:]))
     return "".join(parts)
+
+
+MAX_SUGGESTIONS = 5
+_SIMILAR = 0.75  # difflib's ratio: "ordr" ~ "orders" 0.8, "custmer" ~ "customers" 0.875
+
+
+def suggestion_key(text: str) -> str | None:
+    """The name a query that matched nothing may have meant to type, as names are
+    written (words joined by ``_``, lower case); None for a query without words."""
+    words = terms_of(text)
+    return "_".join(words).lower() if words else None
+
+
+def closest_names(key: str, names: list[str]) -> list[str]:
+    """Up to ``MAX_SUGGESTIONS`` of ``names`` (distinct, lower case) most like ``key``,
+    the closest first: what to offer when a search finds nothing (a typo)."""
+    return difflib.get_close_matches(key, names, n=MAX_SUGGESTIONS, cutoff=_SIMILAR)

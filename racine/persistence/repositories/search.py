@@ -129,6 +129,20 @@ class SearchMixin:
             has_previous_page=offset > 0,
         )
 
+    async def names_near(self, q: SearchQuery, key: str) -> list[str]:
+        """Distinct names (lower case) of the assets ``q``'s filter allows that could be
+        ``key`` mistyped: the same first character, a length within 3 of it (a typo
+        rarely changes the first letter; the bounds keep the read small). At most
+        5,000."""
+        from racine.persistence.repositories.catalog import filtered
+
+        name = func.lower(AssetRow.name)
+        query = filtered(select(name).distinct(), q.filter).where(
+            name.startswith(key[0], autoescape=True),
+            func.length(AssetRow.name).between(max(1, len(key) - 3), len(key) + 3),
+        )
+        return list(await self.session.scalars(query.limit(5000)))
+
     async def facets(self, q: SearchQuery) -> list[FacetValue]:
         """Counts of matching assets per kind, data source, tag, classification,
         owner, glossary term and sensitivity (top 20 values each), in one statement:

@@ -254,3 +254,32 @@ async def test_facets_are_counted_in_one_statement_and_only_when_asked_for(
     assert hits["totalCount"] == both["totalCount"] > 0
     kinds = next(f for f in both["facets"] if f["name"] == "kind")["values"]
     assert sum(v["count"] for v in kinds) == both["totalCount"]
+
+
+SUGGEST = """
+query($q: String!, $filter: AssetFilter) {
+  search(query: $q, filter: $filter, first: 5) { totalCount suggestions }
+}
+"""
+
+
+async def test_a_search_that_finds_nothing_suggests_close_names(
+    gql: Any, scan_and_wait: Any, shop_sqlite: Path
+) -> None:
+    # Given a scanned source with customers and orders
+    await _scanned(gql, scan_and_wait, shop_sqlite)
+
+    async def search(q: str, **filter: Any) -> dict[str, Any]:
+        found: dict[str, Any] = (await gql.ok(SUGGEST, {"q": q, "filter": filter or None}))[
+            "search"
+        ]
+        return found
+
+    # When a name is mistyped, then nothing matches and the name is suggested
+    assert await search("ordr") == {"totalCount": 0, "suggestions": ["orders"]}
+    assert (await search("custmer"))["suggestions"][0] == "customers"
+    assert (await search("Email Adress"))["suggestions"] == ["email_address"]
+    # ...but not one the filter leaves out, nor for a query that matched or resembles nothing
+    assert await search("ordr", kinds=["COLUMN"]) == {"totalCount": 0, "suggestions": []}
+    assert (await search("orders"))["suggestions"] == []
+    assert await search("zzzzzz") == {"totalCount": 0, "suggestions": []}
