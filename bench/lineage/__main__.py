@@ -42,6 +42,8 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.scratch import drop_postgres, fresh_postgres, postgres_url
+
 HOPS = (3, 5, 10)
 QUERY = """query($id: ID!, $depth: Int!) {
   lineage(assetId: $id, direction: DOWNSTREAM, depth: $depth, level: COLUMN) {
@@ -399,26 +401,6 @@ async def profile(
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
-async def fresh_postgres(base: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    name = f"racine_bench_{secrets.token_hex(3)}"
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_postgres(base: str, url: str) -> None:
-    from sqlalchemy.engine import make_url
-
-    admin = create_async_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)'))
-    await admin.dispose()
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=int, default=1_000_000)
@@ -446,9 +428,7 @@ async def main() -> None:
     parser.add_argument("--dialect", choices=["postgresql", "sqlite", "both"], default="both")
     parser.add_argument(
         "--postgres-url",
-        default=os.environ.get(
-            "RACINE_BENCH_POSTGRES_URL", os.environ.get("RACINE_TEST_POSTGRES_URL", "")
-        ),
+        default=postgres_url(),
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the generated database and print its URL"

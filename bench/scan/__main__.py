@@ -40,12 +40,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench.scratch import drop_postgres, fresh_postgres, postgres_url
+
 SAMPLE = 500
 _ENDINGS = ("JOB_SUCCEEDED", "JOB_FAILED", "JOB_CANCELLED")
 
 
 def _url() -> str:
-    url = os.environ.get("RACINE_BENCH_POSTGRES_URL") or os.environ.get("RACINE_TEST_POSTGRES_URL")
+    url = postgres_url()
     if not url:
         raise SystemExit("set RACINE_BENCH_POSTGRES_URL (postgresql+asyncpg://…)")
     return url
@@ -53,16 +55,6 @@ def _url() -> str:
 
 def _plain(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
-async def _admin(url: str, statement: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(_plain(url))
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 _COPIERS = 2
@@ -192,14 +184,11 @@ async def _scan(
     from racine.realtime import build_bus
 
     tmp = Path(tempfile.mkdtemp())
-    metadata_db = None
     database_url = ""
     if os.environ.get("RACINE_BENCH_METADATA") == "postgres":
         # The production layout: the catalog in PostgreSQL (a database of its own on the
         # source's server, dropped afterwards), not the embedded SQLite file.
-        metadata_db = f"racine_bench_{uuid.uuid4().hex[:8]}"
-        await _admin(url, f'CREATE DATABASE "{metadata_db}"')
-        database_url = url.rsplit("/", 1)[0] + f"/{metadata_db}"
+        database_url = await fresh_postgres(url)
     settings = Settings(
         data_dir=tmp, secret_key="bench-secret", log_json=False, database_url=database_url
     )
@@ -279,8 +268,8 @@ async def _scan(
         await bus.stop()
         await db.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
-        if metadata_db is not None:
-            await _admin(url, f'DROP DATABASE "{metadata_db}"')
+        if database_url:
+            await drop_postgres(url, database_url)
     return {
         "state": scan.state.value,
         "reason": scan.reason,

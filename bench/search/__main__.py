@@ -34,6 +34,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench.scratch import drop_postgres, fresh_postgres, postgres_url
+
 
 def _queries(tables: int) -> dict[str, str]:
     return {
@@ -168,22 +170,6 @@ async def _time(url: str, tables: int, repeat: int) -> dict[str, dict[str, Any]]
     return out
 
 
-def _server() -> str:
-    return os.environ.get("RACINE_BENCH_POSTGRES_URL") or os.environ.get(
-        "RACINE_TEST_POSTGRES_URL", ""
-    )
-
-
-async def _admin(url: str, statement: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 async def _run(dialect: str, tables: int, repeat: int) -> dict[str, Any]:
     started = time.perf_counter()
     if dialect == "sqlite":
@@ -195,16 +181,14 @@ async def _run(dialect: str, tables: int, repeat: int) -> dict[str, Any]:
             return {"build_s": round(built, 1), "queries": await _time(url, tables, repeat)}
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-    server = _server()
-    name = f"racine_search_{uuid.uuid4().hex[:8]}"
-    await _admin(server, f'CREATE DATABASE "{name}"')
+    server = postgres_url()
+    url = await fresh_postgres(server)
     try:
-        url = server.rsplit("/", 1)[0] + f"/{name}"
         await _build(url, tables)
         built = time.perf_counter() - started
         return {"build_s": round(built, 1), "queries": await _time(url, tables, repeat)}
     finally:
-        await _admin(server, f'DROP DATABASE "{name}" WITH (FORCE)')
+        await drop_postgres(server, url)
 
 
 def main() -> None:
@@ -214,7 +198,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per query")
     args = parser.parse_args()
     dialects = ["sqlite", "postgresql"] if args.dialect == "both" else [args.dialect]
-    if "postgresql" in dialects and not _server():
+    if "postgresql" in dialects and not postgres_url():
         parser.error("set RACINE_BENCH_POSTGRES_URL (postgresql+asyncpg://…) or --dialect sqlite")
     report: dict[str, Any] = {"tables": args.tables, "assets": args.tables * 21 + 3}
     for dialect in dialects:
