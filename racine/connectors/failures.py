@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from sqlalchemy.exc import NoSuchTableError
 
 from racine.connectors.url import Target
-from racine.domain.errors import ConnectionFailed, NotFound, RacineError
+from racine.domain.errors import ConnectionFailed, NotFound, RacineError, hide_secrets
 
 __all__ = [
     "AUTHENTICATION_FAILED",
@@ -108,7 +108,9 @@ def to_domain_error(error: BaseException, target: Target) -> RacineError:
     reason, cause = _classify(error)
     if reason == _NOT_FOUND:
         return NotFound("table or column")
-    detail = _scrub(_first_line(_describe(cause)), target.secrets) if cause is not None else ""
+    detail = (
+        hide_secrets(_first_line(_describe(cause)), target.secrets) if cause is not None else ""
+    )
     message = f"{_SUMMARY[reason]} ({target.label})"
     if detail:
         message = f"{message}: {detail}"
@@ -183,9 +185,3 @@ def _first_line(text: str, limit: int = 300) -> str:
     stripped = _CLASS_PREFIX.sub("", text.strip())
     line = stripped.splitlines()[0] if stripped else ""
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text

@@ -17,6 +17,9 @@ this tree is a bug: it is masked and logged with the request id.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 __all__ = [
     "Conflict",
     "ConnectionFailed",
@@ -27,6 +30,7 @@ __all__ = [
     "Unauthenticated",
     "Unavailable",
     "ValidationFailed",
+    "hide_secrets",
 ]
 
 
@@ -84,3 +88,15 @@ class ConnectionFailed(RacineError):
 
 class Unavailable(RacineError):
     code = "UNAVAILABLE"
+
+
+def hide_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` (a driver's or a library's message) with each of ``secrets`` shown
+    as ``***`` wherever it stands on its own, not inside a longer word: an echoed
+    secret sits between delimiters (``user:s3cret@host``, ``'s3cret'``,
+    ``password=s3cret``), while a one-letter password inside a word is a
+    coincidence (``x`` would have turned "does not exist" into "does not
+    e***ist"). Longer secrets first, so one that contains another goes whole."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", "***", text)
+    return text

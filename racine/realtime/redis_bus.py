@@ -41,6 +41,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from racine.domain.errors import hide_secrets
 from racine.domain.events import Event
 from racine.realtime.hub import (
     DEFAULT_QUEUE_SIZE,
@@ -436,9 +437,7 @@ class RedisEventBus:
 
     def _describe(self, exc: BaseException) -> str:
         text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if self._secret:
-            text = text.replace(self._secret, "***")
-        return text
+        return hide_secrets(text, [self._secret] if self._secret else [])
 
 
 def _names(prefix: str, channels: set[str] | frozenset[str]) -> list[str]:

@@ -89,6 +89,23 @@ async def test_missing_database_is_database_missing(kind: str, base: str) -> Non
     assert error.reason == "DATABASE_MISSING"
 
 
+async def test_a_short_password_leaves_the_drivers_words_whole() -> None:
+    # PostgreSQL trusts every password here: "x" reaches the missing database, and
+    # the message must not read 'does not e***ist'.
+    if not POSTGRES_URL:
+        pytest.skip("no PostgreSQL URL set")
+    name = f"racine_missing_{uuid.uuid4().hex[:8]}"
+    connector = connector_for(_with(POSTGRES_URL, password="x", database=name))
+    try:
+        with pytest.raises(ConnectionFailed) as caught:
+            await connector.test()
+    finally:
+        await connector.close()
+
+    assert caught.value.reason == "DATABASE_MISSING"
+    assert f'database "{name}" does not exist' in caught.value.message
+
+
 async def test_missing_sqlite_file_is_database_missing(tmp_path: Path) -> None:
     error = await _failure(f"sqlite:///{tmp_path / 'absent.db'}")
 
