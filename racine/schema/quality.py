@@ -184,8 +184,8 @@ class CreateQualityAssertionInput:
     description: str = strawberry.field(default="", description="Free text (≤ 2000).")
     schedule: str | None = strawberry.field(
         default=None,
-        description="Cron expression (5 fields) to run it on; null: on demand "
-        "and after scans only.",
+        description="Cron schedule to run it on (five fields or a macro such as `@daily`, "
+        "UTC); null: on demand and after scans only.",
     )
 
 

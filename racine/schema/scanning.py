@@ -325,7 +325,9 @@ class CreateDataSourceInput:
         default=None, description="Default ScanRuleSet (the built-in one if omitted)."
     )
     schedule: str | None = strawberry.field(
-        default=None, description="Cron expression for automatic scans, e.g. `0 3 * * *`."
+        default=None,
+        description="Cron schedule of automatic scans (UTC): five fields, e.g. `0 3 * * *`, "
+        "or a macro such as `@daily`.",
     )
 
 
@@ -343,7 +345,9 @@ class UpdateDataSourceInput:
     description: str | None = strawberry.field(default=None, description="Free text.")
     rule_set_id: strawberry.ID | None = strawberry.field(default=None, description="ScanRuleSet.")
     schedule: str | None = strawberry.field(
-        default=None, description="Cron expression; empty string removes the schedule."
+        default=None,
+        description="Cron schedule (five fields or a macro such as `@daily`, UTC); an empty "
+        "string removes it.",
     )
 
 

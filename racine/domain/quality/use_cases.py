@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from croniter import croniter
 from pydantic import ValidationError
 
 from racine.domain.access.model import Principal, Role
@@ -48,6 +47,7 @@ from racine.domain.quality.model import (
 from racine.domain.quality.pyregex import compile_pattern
 from racine.domain.quality.runner import Location, QuerySource, execute_assertion
 from racine.domain.runs.use_cases import submit_run
+from racine.domain.schedules import cron_schedule, next_tick
 
 __all__ = [
     "QUALITY_RUN_KIND",
@@ -87,10 +87,6 @@ class RunOutcome:
     SKIPPED result is in ``results`` only the first time)."""
 
 
-def _next_tick(cron: str, after: datetime) -> datetime:
-    return croniter(cron, after).get_next(datetime)
-
-
 async def create_assertion(
     uow: IncidentsUnitOfWork, actor: Principal, cmd: CreateAssertion
 ) -> Assertion:
@@ -104,9 +100,7 @@ async def create_assertion(
         params = PARAMS[cmd.kind].model_validate(cmd.params or {})
     except ValidationError as exc:
         raise ValidationFailed(f"invalid params: {describe_errors(exc)}", field="params") from None
-    schedule = (cmd.schedule or "").strip() or None
-    if schedule is not None and (len(schedule) > 100 or not croniter.is_valid(schedule)):
-        raise ValidationFailed("not a valid cron expression", field="schedule")
+    schedule = cron_schedule(cmd.schedule)
     async with uow:
         editable(await uow.catalog.get(cmd.asset_id), field="assetId")
         found = await uow.quality.locate(cmd.asset_id)
@@ -134,7 +128,7 @@ async def create_assertion(
             severity=cmd.severity,
             description=cmd.description[:2000],
             schedule=schedule,
-            next_run_at=_next_tick(schedule, now) if schedule else None,
+            next_run_at=next_tick(schedule, now) if schedule else None,
             created_by=actor.user_id,
         )
         await uow.quality.add(assertion)
@@ -336,7 +330,7 @@ async def fire_due_assertions(
         due: list[Assertion] = await uow.quality.due(now)
         for a in due:
             if a.schedule:
-                await uow.quality.set_next_run(a.id, _next_tick(a.schedule, now))
+                await uow.quality.set_next_run(a.id, next_tick(a.schedule, now))
         assets = await uow.catalog.get_many([a.asset_id for a in due]) if due else {}
         await uow.commit()
     ids = [

@@ -23,7 +23,8 @@ from racine.domain.scanning.analysis import prepare_worker
 from racine.domain.scanning.credentials import CredentialCipher
 from racine.domain.scanning.job import ScanJob
 from racine.domain.scanning.scans import SCAN_KIND, StartScan, start_scan
-from racine.domain.scanning.sources import CONNECTION_CHECK_S, ConnectorFactory, next_tick
+from racine.domain.scanning.sources import CONNECTION_CHECK_S, ConnectorFactory
+from racine.domain.schedules import next_tick
 
 __all__ = ["SCHEDULE_KIND", "fire_due_scans", "install_scan_jobs", "register_jobs"]
 

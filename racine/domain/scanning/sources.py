@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from croniter import CroniterBadDateError, croniter
-
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
 from racine.domain.catalog.model import Asset, AssetKind, utcnow
@@ -26,6 +24,7 @@ from racine.domain.scanning.credentials import CredentialCipher
 from racine.domain.scanning.model import DataSource
 from racine.domain.scanning.source import SourceConnector
 from racine.domain.scanning.urls import SourceUrl
+from racine.domain.schedules import cron_schedule, next_tick
 
 __all__ = [
     "CONNECTION_CHECK_S",
@@ -35,7 +34,6 @@ __all__ = [
     "check_connector",
     "create_data_source",
     "delete_data_source",
-    "next_tick",
     "test_connection",
     "update_data_source",
 ]
@@ -65,25 +63,6 @@ class ConnectionCheck:
     latency_ms: float
     reason: str | None = None
     message: str | None = None
-
-
-def next_tick(cron: str, after: datetime | None = None) -> datetime:
-    return croniter(cron, after or datetime.now(UTC)).get_next(datetime)
-
-
-def _schedule(value: str) -> str | None:
-    value = value.strip()
-    if not value:
-        return None
-    if len(value) > 100 or not croniter.is_valid(value):
-        raise ValidationFailed("not a valid cron expression", field="schedule")
-    try:
-        next_tick(value)
-    except CroniterBadDateError:
-        # Well-formed but never due (``0 0 31 2 *``): croniter only finds out while
-        # searching for the next date, which would fail every save and scheduler tick.
-        raise ValidationFailed("the cron expression never fires", field="schedule") from None
-    return value
 
 
 def _name(value: str) -> str:
@@ -123,11 +102,11 @@ async def create_data_source(
         secret=cipher.encrypt(target.render(hide_password=False)),
         has_credentials=target.has_credentials,
         description=cmd.description,
-        schedule=_schedule(cmd.schedule or ""),
+        schedule=cron_schedule(cmd.schedule),
         created_by=actor.user_id,
     )
     if source.schedule:
-        source.next_scan_at = next_tick(source.schedule)
+        source.next_scan_at = next_tick(source.schedule, datetime.now(UTC))
     async with uow:
         if await uow.sources.get_by_name(name) is not None:
             raise Conflict("a data source with this name exists", field="name")
@@ -210,8 +189,10 @@ async def update_data_source(
                 raise NotFound("ScanRuleSet", field="ruleSetId")
             source.rule_set_id = cmd.rule_set_id
         if cmd.schedule is not None:
-            source.schedule = _schedule(cmd.schedule)
-            source.next_scan_at = next_tick(source.schedule) if source.schedule else None
+            source.schedule = cron_schedule(cmd.schedule)
+            source.next_scan_at = (
+                next_tick(source.schedule, datetime.now(UTC)) if source.schedule else None
+            )
         source.updated_at = utcnow()
         await uow.sources.save(source)
         root = await uow.catalog.get(source.id)

@@ -44,6 +44,87 @@ async def test_a_schedule_that_never_fires_is_a_typed_error(gql: Any, shop_sqlit
     ]
 
 
+SOURCE_SCHEDULE = """mutation($id: ID!, $s: String) {
+  updateDataSource(input: {id: $id, schedule: $s}) {
+    errors { code field message } dataSource { schedule nextScanAt } } }"""
+ASSERTION = """mutation($asset: ID!, $s: String) {
+  createQualityAssertion(input: {assetId: $asset, kind: NOT_NULL, schedule: $s}) {
+    errors { code field message } assertion { schedule nextRunAt } } }"""
+COLUMN = """query { assets(filter: {kinds: [COLUMN], name: "status"}, first: 1) {
+  edges { node { id } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("0 3 * * MON-FRI", "0 3 * * MON-FRI"),
+        ("  0   3 * * *  ", "0 3 * * *"),
+        ("@DAILY", "@daily"),
+        ("", None),
+    ],
+)
+async def test_a_schedule_is_five_cron_fields_or_a_macro(
+    gql: Any, shop_sqlite: Path, scan_and_wait: Any, given: str, stored: str | None
+) -> None:
+    # Given a scanned source, and a column of it to put a quality assertion on
+    source = (
+        await gql.ok(CREATE_SOURCE, {"input": {"name": "shop", "url": f"sqlite:///{shop_sqlite}"}})
+    )["createDataSource"]["dataSource"]
+    assert (await scan_and_wait(source["id"]))["state"] == "SUCCEEDED"
+    column = (await gql.ok(COLUMN))["assets"]["edges"][0]["node"]["id"]
+
+    # When the source and an assertion are scheduled
+    scanned = (await gql.ok(SOURCE_SCHEDULE, {"id": source["id"], "s": given}))["updateDataSource"]
+    checked = (await gql.ok(ASSERTION, {"asset": column, "s": given}))["createQualityAssertion"]
+
+    # Then both store the expression single-spaced (macros in lower case) and say
+    # when it next comes; an empty one is no schedule
+    for payload, key, when in (
+        (scanned, "dataSource", "nextScanAt"),
+        (checked, "assertion", "nextRunAt"),
+    ):
+        assert payload["errors"] == [], payload
+        assert payload[key]["schedule"] == stored
+        assert (payload[key][when] is None) == (stored is None), payload
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        # croniter reads a sixth field as seconds, last; Quartz users mean them first
+        ("0 */5 * * * *", "five fields"),
+        ("* * * * * * *", "five fields"),
+        ("every day", "five fields"),
+        ("@reboot", "unknown macro"),
+        ("61 * * * *", "not a valid cron expression"),
+        ("0 0 31 2 *", "never fires"),
+    ],
+)
+async def test_other_schedules_are_refused_on_both_kinds_of_job(
+    gql: Any, shop_sqlite: Path, scan_and_wait: Any, given: str, words: str
+) -> None:
+    # Given a scanned source, and a column of it
+    source = (
+        await gql.ok(CREATE_SOURCE, {"input": {"name": "shop", "url": f"sqlite:///{shop_sqlite}"}})
+    )["createDataSource"]["dataSource"]
+    assert (await scan_and_wait(source["id"]))["state"] == "SUCCEEDED"
+    column = (await gql.ok(COLUMN))["assets"]["edges"][0]["node"]["id"]
+
+    # When a scan schedule and an assertion's schedule are given the expression
+    scanned = (await gql.ok(SOURCE_SCHEDULE, {"id": source["id"], "s": given}))["updateDataSource"]
+    checked = (await gql.ok(ASSERTION, {"asset": column, "s": given}))["createQualityAssertion"]
+
+    # Then each is an INVALID user error on `schedule` that says why, nothing is saved
+    for payload, key in ((scanned, "dataSource"), (checked, "assertion")):
+        assert payload[key] is None, payload
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == [("INVALID", "schedule")]
+        assert words in payload["errors"][0]["message"], payload
+    listed = await gql.ok("{ dataSources(first: 10) { edges { node { schedule } } } }")
+    assert [e["node"]["schedule"] for e in listed["dataSources"]["edges"]] == [None]
+    assertions = await gql.ok("{ qualityAssertions(first: 10) { totalCount } }")
+    assert assertions["qualityAssertions"]["totalCount"] == 0
+
+
 async def test_url_parameters_are_passed_to_the_driver_or_refused_by_name(gql: Any) -> None:
     # Given the local PostgreSQL and MariaDB sources, as users paste them (libpq's
     # `sslmode`), with options the drivers do not know, and one that would let a
