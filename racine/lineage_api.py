@@ -50,6 +50,7 @@ from racine.domain.lineage.marquez import column_lineage_graph, lineage_graph
 from racine.domain.lineage.ports import LineageUnitOfWork
 from racine.domain.lineage.relabel import JOB_KIND, propagate_from
 from racine.domain.ports import EventBus, UnitOfWork
+from racine.domain.text import NUL_MESSAGE, has_nul
 from racine.schema.view import bearer
 
 __all__ = ["MAX_EVENT_BYTES", "decode_body", "install", "routes"]
@@ -71,7 +72,8 @@ def _reply(status: int, message: str, field: str | None = None) -> JSONResponse:
 
 
 def decode_body(raw: bytes, encoding: str) -> Any:
-    """JSON of ``raw``, inflating gzip incrementally up to :data:`MAX_EVENT_BYTES`."""
+    """JSON of ``raw``, inflating gzip incrementally up to :data:`MAX_EVENT_BYTES`;
+    an event with a NUL character in any of its text is refused (``racine.domain.text``)."""
     encoding = encoding.strip().lower()
     if encoding in ("gzip", "x-gzip"):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -95,9 +97,12 @@ def decode_body(raw: bytes, encoding: str) -> Any:
     if len(raw) > MAX_EVENT_BYTES:
         raise ValidationFailed("event larger than 20 MB", field="body")
     try:
-        return json.loads(raw)
+        event = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValidationFailed(f"body is not JSON: {error}"[:200], field="body") from None
+    if has_nul(event):
+        raise ValidationFailed(NUL_MESSAGE, field="body")
+    return event
 
 
 def routes(uow_factory: Callable[[], UnitOfWork]) -> list[Route]:

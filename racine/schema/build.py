@@ -15,7 +15,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from racine.schema.extensions import CostLimit, ErrorPolicy, OperationMetrics
+from racine.schema.extensions import CostLimit, ErrorPolicy, NoNulText, OperationMetrics
 from racine.schema.root import Mutation, Query, Subscription
 
 __all__ = ["build_schema", "unguarded_root_fields"]
@@ -49,6 +49,7 @@ def build_schema(
             lambda: AddValidationRules(depth_rules),
             lambda: AddValidationRules(alias_rules),
             lambda: CostLimit(max_cost=max_cost),
+            NoNulText,
             lambda: OperationMetrics(metrics=metrics),
         ],
     )

@@ -1,4 +1,4 @@
-"""Schema extensions: error policy, query cost, per-operation metrics."""
+"""Schema extensions: error policy, text without NUL, query cost, per-operation metrics."""
 
 from __future__ import annotations
 
@@ -16,14 +16,18 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
+    Visitor,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 
 from racine.domain.errors import RacineError
 from racine.domain.paging import MAX_PAGE
+from racine.domain.text import NUL_MESSAGE, has_nul
 
-__all__ = ["CostLimit", "ErrorPolicy", "OperationMetrics"]
+__all__ = ["CostLimit", "ErrorPolicy", "NoNulText", "OperationMetrics"]
 
 log = logging.getLogger("racine.graphql")
 
@@ -75,6 +79,43 @@ class ErrorPolicy(SchemaExtension):
             path=error.path,
             extensions={"code": "INTERNAL", "requestId": request_id},
         )
+
+
+class NoNulText(SchemaExtension):
+    """Refuse an operation with a NUL character (U+0000) in any text it carries, in
+    its variables or in its string literals, before anything runs
+    (``racine.domain.text``). No field takes binary data as text (document updates
+    are base64)."""
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.pre_execution_errors:  # refused already: those errors stand
+            yield
+            return
+        if has_nul(ctx.variables) or (
+            ctx.graphql_document is not None and _literal_nul(ctx.graphql_document)
+        ):
+            ctx.pre_execution_errors = [
+                GraphQLError(
+                    NUL_MESSAGE,
+                    extensions={"code": "INVALID", "field": None},
+                )
+            ]
+        yield
+
+
+class _NulLiteral(Visitor):
+    found = False
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if "\x00" in node.value:
+            self.found = True
+
+
+def _literal_nul(document: Any) -> bool:
+    visitor = _NulLiteral()
+    visit(document, visitor)
+    return visitor.found
 
 
 class CostLimit(SchemaExtension):

@@ -269,6 +269,32 @@ async def test_bad_requests_get_typed_errors(client: httpx.AsyncClient, gql) -> 
     assert (await gql.ok(VIEWER))["viewer"]["name"] == "admin"
 
 
+async def test_text_with_a_nul_character_is_invalid_and_nothing_runs(gql) -> None:
+    # Given text with U+0000, which PostgreSQL text cannot hold, in a variable (nested
+    # in an input), in a string literal, and in a search query
+    create = """mutation($input: CreateGlossaryTermInput!) {
+      createGlossaryTerm(input: $input) { errors { code } term { id } } }"""
+    bodies = [
+        await gql(create, {"input": {"name": "Client", "synonyms": ["pat\x00ron"]}}),
+        await gql(
+            'mutation { createGlossaryTerm(input: {name: "Cl\\u0000ient"}) { errors { code } } }'
+        ),
+        await gql("query($q: String!) { search(query: $q) { totalCount } }", {"q": "\x00"}),
+    ]
+
+    # Then each is refused before anything runs, with a typed error that says why,
+    # on SQLite as on PostgreSQL (no internal error), and nothing was created
+    for body in bodies:
+        assert body.get("data") is None, body
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID"], body
+        assert "NUL" in body["errors"][0]["message"]
+    terms = await gql.ok("{ glossaryTerms { edges { node { name } } } }")
+    assert terms["glossaryTerms"]["edges"] == []
+    # ...and the same text without the NUL goes through
+    made = await gql.ok(create, {"input": {"name": "Client", "synonyms": ["patron"]}})
+    assert made["createGlossaryTerm"]["errors"] == []
+
+
 @pytest.mark.parametrize("settings_overrides", [{"max_cost": 1000}])
 async def test_query_cost_counts_page_sizes(gql) -> None:
     page = "auditEvents(first: %d) { edges { node { id action diff actorName } } }"

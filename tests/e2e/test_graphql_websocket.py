@@ -64,6 +64,23 @@ async def test_subscriber_receives_live_audit_events(live_server, admin_token: s
     assert all(r["gap"] is False for r in received)
 
 
+async def test_a_subscription_with_a_nul_character_is_refused(
+    live_server, admin_token: str
+) -> None:
+    # Given a subscription whose argument carries U+0000
+    query = gql("subscription($d: ID) { catalogChanges(dataSourceId: $d) { type } }")
+
+    # When it is sent over graphql-transport-ws
+    async with Client(transport=transport(live_server, admin_token)) as session:
+        with pytest.raises(TransportQueryError) as refused:
+            async for _ in session.subscribe(query, variable_values={"d": "a\x00b"}):
+                pass
+
+    # Then the server answers with the typed error, not an internal one
+    assert refused.value.errors is not None
+    assert [e["extensions"]["code"] for e in refused.value.errors] == ["INVALID"]
+
+
 async def test_subscription_ends_when_its_token_is_revoked(live_server, admin_token: str) -> None:
     issued = (await asyncio.to_thread(post, live_server, admin_token, CREATE_TOKEN, {"n": "ws"}))[
         "createApiToken"

@@ -281,6 +281,13 @@ async def test_intake_is_validated_idempotent_and_guarded(
     del missing_time["eventTime"]
     assert (await client.post("/api/v1/lineage", json=missing_time)).json()["field"] == "eventTime"
     assert (await client.post("/api/v1/lineage", content=b"{not json")).status_code == 400
+    # A NUL character anywhere in its text (here deep in a facet): 400, nothing stored
+    nul = _event(job={"namespace": "airflow", "name": "nightly", "facets": {"x": ["a\x00b"]}})
+    refused_nul = await client.post("/api/v1/lineage", json=nul)
+    assert refused_nul.status_code == 400, refused_nul.text
+    assert refused_nul.json()["field"] == "body" and "NUL" in refused_nul.json()["message"]
+    async with runtime.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(OpenLineageEventRow)) == 3
 
     # Gzip works; a gzip bomb and an oversized event are refused with a reason
     zipped = gzip.compress(json.dumps(_event()).encode())
