@@ -147,7 +147,8 @@ class Asset(relay.Node):
     kind: AssetKind = strawberry.field(description="What this asset is.")
     name: str = strawberry.field(description="Name within its parent.")
     qualified_name: str = strawberry.field(
-        description="Dotted path from the data source, unique within it."
+        description="Dotted path from the data source, unique within it; a name part "
+        'holding a dot is double-quoted (`shop.shop.main."orders.2024".id`).',
     )
     description: str | None = strawberry.field(description="Free text (Markdown).")
     properties: JSON = strawberry.field(description="Custom key/value properties.")

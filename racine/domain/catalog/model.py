@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from racine.domain.catalog.names import parent_of, qualify
+
 __all__ = [
     "FORMER_NAMES",
     "FORMER_NAMES_KEPT",
@@ -167,5 +169,5 @@ class LinkChanges:
 def referred_table_name(schema: Asset, referred_schema: str | None, table: str) -> str:
     """The qualified name of a foreign key's referred ``table`` in the catalog: in
     ``referred_schema`` (None: the referring table's ``schema``) of the same database."""
-    database = schema.qualified_name.removesuffix(f".{schema.name}")
-    return f"{database}.{referred_schema or schema.name}.{table}"
+    database = parent_of(schema.qualified_name)
+    return qualify(qualify(database, referred_schema or schema.name), table)

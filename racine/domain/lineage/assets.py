@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from racine.domain.catalog.model import Asset, AssetKind
+from racine.domain.catalog.names import qualify
 from racine.domain.lineage.ports import LineageUnitOfWork
 
 __all__ = ["TABLE_LIKE", "AssetIndex"]
@@ -102,7 +103,7 @@ class AssetIndex:
         asset = Asset(
             kind=AssetKind.COLUMN,
             name=column,
-            qualified_name=f"{table.qualified_name}.{column}",
+            qualified_name=qualify(table.qualified_name, column),
             source_id=table.source_id,
             parent_id=table.id,
             position=len(known),

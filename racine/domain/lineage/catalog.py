@@ -3,7 +3,8 @@
 Catalog keys may have one to three parts (``orders``, ``public.orders``,
 ``shop.public.orders``) and need not all have the same depth, which sqlglot's
 own schema object requires; so we resolve names here and hand sqlglot a flat
-schema. Matching is case-insensitive (an exact-case match wins on a tie),
+schema. Keys are qualified names (a part with a dot in it is quoted:
+``racine.domain.catalog.names``). Matching is case-insensitive (an exact-case match wins on a tie),
 because catalogs store names as the source reported them while SQL text folds
 unquoted identifiers in dialect-specific ways.
 """
@@ -11,6 +12,8 @@ unquoted identifiers in dialect-specific ways.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
+from racine.domain.catalog.names import quote_part, split_qualified
 
 __all__ = ["TableCatalog"]
 
@@ -29,7 +32,7 @@ class TableCatalog:
         self._folded: dict[tuple[str, ...], list[str]] = {}
         self._by_suffix: dict[tuple[str, ...], list[str]] = {}
         for key, columns in tables.items():
-            parts = tuple(p for p in key.split(".") if p)
+            parts = tuple(p for p in split_qualified(key) if p)
             if not parts:
                 continue
             self._columns[key] = tuple(columns)
@@ -55,14 +58,14 @@ class TableCatalog:
             folded = self._folded.get(_fold(candidate), [])
             if len(folded) == 1:
                 return folded[0]
-            exact = [k for k in folded if tuple(k.split(".")) == candidate]
+            exact = [k for k in folded if tuple(split_qualified(k)) == candidate]
             if folded:
                 return exact[0] if exact else folded[0]
         suffix = self._by_suffix.get(_fold(parts), [])
         return suffix[0] if len(suffix) == 1 else None
 
     def resolve_name(self, name: str) -> str | None:
-        return self.resolve(tuple(p for p in name.split(".") if p))
+        return self.resolve(tuple(p for p in split_qualified(name) if p))
 
     def resolve_or_name(self, parts: Sequence[str]) -> str:
         return self.resolve(parts) or self.external_name(parts)
@@ -73,7 +76,7 @@ class TableCatalog:
         parts = tuple(parts)
         if len(parts) == 1 and self._default:
             parts = (*self._default, *parts)
-        return ".".join(parts)
+        return ".".join(quote_part(p) for p in parts)
 
     def columns(self, key: str) -> tuple[str, ...]:
         return self._columns.get(key, ())

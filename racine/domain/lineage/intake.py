@@ -122,8 +122,7 @@ class _Datasets:
             )
         catalog = self.catalogs[source_id]
         hint = namespace_to_source_hint(ref.namespace)
-        parts = tuple(p for p in ref.name.split(".") if p)
-        found = catalog.resolve(parts)
+        found = catalog.resolve_name(ref.name)
         if found is None and hint is not None:
             _db, schema, table = hint.split_name(ref.name)
             found = catalog.resolve(tuple(p for p in (schema, table) if p))

@@ -47,7 +47,7 @@ async def _find(
     index = AssetIndex(uow, source_id, "OPENLINEAGE")
     await index.load_all()
     catalog = TableCatalog(index.schema(), None)
-    key = catalog.resolve(tuple(p for p in name.split(".") if p))
+    key = catalog.resolve_name(name)
     hint = namespace_to_source_hint(namespace)
     if key is None and hint is not None:
         _db, schema, table = hint.split_name(name)

@@ -37,6 +37,7 @@ from sqlglot.optimizer.scope import build_scope
 from sqlglot.schema import MappingSchema
 from sqlglot.tokens import Token, TokenType
 
+from racine.domain.catalog.names import quote_part
 from racine.domain.errors import LimitExceeded, ValidationFailed
 from racine.domain.lineage.catalog import TableCatalog
 from racine.domain.lineage.model import ColumnEdge, TableEdge, TransformationType
@@ -135,7 +136,7 @@ def _flatten_schema(
             for table, columns in value.items():
                 if isinstance(columns, Mapping):
                     raise ValidationFailed("schema nests too deep", field="schema")
-                flat[f"{key}.{table}"] = tuple(str(c) for c in columns)
+                flat[f"{key}.{quote_part(table)}"] = tuple(str(c) for c in columns)
         elif isinstance(value, str):
             raise ValidationFailed(f"columns of {key} must be a list", field="schema")
         else:

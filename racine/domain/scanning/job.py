@@ -18,6 +18,7 @@ from typing import Any, cast
 from racine.domain.access.model import Principal
 from racine.domain.audit.record import record
 from racine.domain.catalog.model import Asset, AssetKind, utcnow
+from racine.domain.catalog.names import qualify
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.classification.custom import classifier_config as build_classifier_config
 from racine.domain.classification.levels import refresh_source_sensitivity
@@ -153,7 +154,7 @@ class ScanJob:
                     state,
                     AssetKind.DATABASE,
                     db_name,
-                    f"{source.name}.{db_name}",
+                    qualify(source.name, db_name),
                     root.id,
                 )
                 keys_of_listed = {s: schema_keys[s] for s in listed if s in schema_keys}
@@ -166,7 +167,7 @@ class ScanJob:
                         state,
                         AssetKind.SCHEMA,
                         schema,
-                        f"{database.qualified_name}.{schema}",
+                        qualify(database.qualified_name, schema),
                         database.id,
                         schema_keys.get(schema),
                     )

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from racine.domain.catalog.model import FORMER_NAMES, Asset, AssetKind, JsonText
+from racine.domain.catalog.names import qualify
 from racine.domain.scanning.analysis import ColumnAnalysis
 from racine.domain.scanning.source import TableKind, TableMeta
 
@@ -182,7 +183,7 @@ def merge_table(
 ) -> MergedTable:
     meta, parent = item.meta, item.parent
     kind = AssetKind.VIEW if meta.kind is TableKind.VIEW else AssetKind.TABLE
-    qualified = f"{parent.qualified_name}.{meta.name}"
+    qualified = qualify(parent.qualified_name, meta.name)
     detail = table_detail(meta, now)
     table = state.by_name.get(qualified)
     added = table is None or table.deleted_at is not None
@@ -233,7 +234,7 @@ def merge_table(
     columns: list[Asset] = []
     by_key = _renamable_columns(state, table, meta)
     for col in meta.columns:
-        cq = f"{qualified}.{col.name}"
+        cq = qualify(qualified, col.name)
         col_detail: dict[str, Any] = {
             "dataType": col.data_type,
             "nullable": col.nullable,

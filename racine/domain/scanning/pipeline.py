@@ -29,6 +29,7 @@ from typing import Any
 
 from racine.domain.access.model import Principal
 from racine.domain.catalog.model import Asset, utcnow
+from racine.domain.catalog.names import qualify
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.errors import ConnectionFailed, NotFound, RacineError, Unavailable
 from racine.domain.runs.context import JobContext
@@ -118,7 +119,7 @@ async def run_tables(run: ScanRun, plan: list[tuple[str, str]]) -> None:
             tasks.create_task(_writer(run, finished))
             for first in range(0, len(plan), REFLECT_TABLES):
                 chunk = plan[first : first + REFLECT_TABLES]
-                names = [f"{run.containers[s].qualified_name}.{n}" for s, n in chunk]
+                names = [qualify(run.containers[s].qualified_name, n) for s, n in chunk]
                 async with run.make() as uow:
                     known = await load_columns(
                         uow, run.state, names, classified_types=run.classified_types

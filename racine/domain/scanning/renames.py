@@ -33,6 +33,7 @@ from datetime import datetime
 from racine.domain.access.model import Principal
 from racine.domain.audit.record import record_many
 from racine.domain.catalog.model import Asset, AssetKind
+from racine.domain.catalog.names import parent_of, qualify
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.catalog.use_cases import asset_event
 from racine.domain.scanning.merging import MAX_COLUMNS, CatalogState
@@ -73,7 +74,7 @@ def find_renames(
         if a.kind is AssetKind.SCHEMA and a.parent_id == database.id
     }
     where = {
-        f"{containers[schema].qualified_name}.{name}": (schema, name, key)
+        qualify(containers[schema].qualified_name, name): (schema, name, key)
         for (schema, name), key in found.items()
     }
     by_key: dict[str, list[Asset]] = defaultdict(list)
@@ -110,7 +111,7 @@ async def apply_renames(
     for rename in renames:
         table, schema = rename.asset, containers[rename.schema]
         before[table.id] = table.qualified_name
-        state.rename(table, rename.name, f"{schema.qualified_name}.{rename.name}")
+        state.rename(table, rename.name, qualify(schema.qualified_name, rename.name))
         state.reparent(table, schema.id)
         table.updated_at = now
         state.renamed.add(table.id)
@@ -138,7 +139,7 @@ def find_schema_renames(
     return [
         (by_key[key][0], name)
         for name, key in sorted(keys.items())
-        if f"{database.qualified_name}.{name}" not in state.by_name
+        if qualify(database.qualified_name, name) not in state.by_name
         and len(by_key.get(key, ())) == 1
     ]
 
@@ -159,14 +160,14 @@ async def apply_schema_renames(
     before: dict[uuid.UUID, str] = {}
     tables: list[Asset] = []
     for schema, name in renames:
-        parent = schema.qualified_name.rsplit(".", 1)[0]
+        parent = parent_of(schema.qualified_name)
         before[schema.id] = schema.qualified_name
-        state.rename(schema, name, f"{parent}.{name}")
+        state.rename(schema, name, qualify(parent, name))
         schema.updated_at = now
         for table in state.children(schema.id):
             if table.kind in _RELATIONS:
                 before[table.id] = table.qualified_name
-                state.rename(table, table.name, f"{schema.qualified_name}.{table.name}")
+                state.rename(table, table.name, qualify(schema.qualified_name, table.name))
                 table.updated_at = now
                 state.renamed.add(table.id)
                 tables.append(table)
@@ -193,7 +194,7 @@ async def _store_moves(
     for table in tables:
         for column in children.get(table.id, []):
             before[column.id] = column.qualified_name
-            column.move_to(column.name, f"{table.qualified_name}.{column.name}")
+            column.move_to(column.name, qualify(table.qualified_name, column.name))
             columns.append(column)
     every = [*moved, *columns]
     await uow.catalog.save_many([], every)

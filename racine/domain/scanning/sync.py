@@ -24,6 +24,7 @@ from typing import Any, cast
 from racine.domain.access.model import Principal
 from racine.domain.audit.record import record, record_many
 from racine.domain.catalog.model import Asset, AssetKind, ColumnClassification, JsonText, utcnow
+from racine.domain.catalog.names import parent_of
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.catalog.use_cases import asset_event
 from racine.domain.classification.labels import Label, LabelSource, LabelState
@@ -382,7 +383,7 @@ async def remove_missing(
             continue
         if asset.kind not in (AssetKind.TABLE, AssetKind.VIEW):
             continue
-        schema_name = asset.qualified_name.rsplit(".", 1)[0]
+        schema_name = parent_of(asset.qualified_name)
         if schema_name in dropped or (schema_name in schemas and asset.qualified_name not in keep):
             asset.deleted_at = now
             gone.append(asset)

@@ -21,6 +21,7 @@ from racine.domain.catalog.model import (
     JsonText,
     utcnow,
 )
+from racine.domain.catalog.names import split_qualified
 from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.persistence.repositories.catalog_relations import RelationsMixin
@@ -74,7 +75,7 @@ def _asset(row: AssetRow, profile: Any = _STORED) -> Asset:
 def _names(asset: Asset) -> list[str]:
     """``asset``'s name and the other names it had (the last part of each former
     qualified name)."""
-    former = (q.rsplit(".", 1)[-1] for q in asset.former_names)
+    former = (split_qualified(q)[-1] for q in asset.former_names)
     return list(dict.fromkeys([asset.name, *former]))
 
 
