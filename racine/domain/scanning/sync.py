@@ -24,7 +24,6 @@ from typing import Any, cast
 from racine.domain.access.model import Principal
 from racine.domain.audit.record import record, record_many
 from racine.domain.catalog.model import Asset, AssetKind, ColumnClassification, JsonText, utcnow
-from racine.domain.catalog.names import parent_of
 from racine.domain.catalog.ports import CatalogUnitOfWork
 from racine.domain.catalog.use_cases import asset_event
 from racine.domain.classification.labels import Label, LabelSource, LabelState
@@ -373,6 +372,12 @@ async def remove_missing(
     schemas must be named too). Emit ASSET_REMOVED for each database, schema, table
     and view; each removed asset (columns too) gets an ``asset.remove`` history entry."""
     gone: list[Asset] = []
+    # A table's schema by its parent, not by its name: a table catalogued before
+    # names with dots were quoted (``main.a.b`` for table ``a.b``) is in schema
+    # ``main``, and is removed once the scan stores it as ``main."a.b"``.
+    schema_of = {
+        a.id: a.qualified_name for a in state.by_name.values() if a.kind is AssetKind.SCHEMA
+    }
     for asset in list(state.by_name.values()):
         if asset.deleted_at is not None:
             continue
@@ -383,7 +388,7 @@ async def remove_missing(
             continue
         if asset.kind not in (AssetKind.TABLE, AssetKind.VIEW):
             continue
-        schema_name = parent_of(asset.qualified_name)
+        schema_name = schema_of.get(asset.parent_id) if asset.parent_id else None
         if schema_name in dropped or (schema_name in schemas and asset.qualified_name not in keep):
             asset.deleted_at = now
             gone.append(asset)

@@ -81,3 +81,47 @@ async def test_dotted_names_keep_their_own_assets(
     assert again["state"] == "SUCCEEDED", again
     counts = (await gql.ok(COUNTS, {"id": again["id"]}))["node"]
     assert counts == {"assetsAdded": 0, "assetsChanged": 0, "assetsRemoved": 0}
+
+
+async def test_a_table_catalogued_before_quoting_is_replaced_by_its_quoted_name(
+    gql: Any, tmp_path: Path, scan_and_wait: Any, app: Any
+) -> None:
+    # Given a scanned table "a.b" whose stored names are rewritten as an earlier
+    # version wrote them, unquoted (main.a.b, main.a.b.c, main.a.b.d.e)
+    source = (await gql.ok(CREATE_SOURCE, {"url": f"sqlite:///{_source(tmp_path)}"}))[
+        "createDataSource"
+    ]["dataSource"]["id"]
+    assert (await scan_and_wait(source))["state"] == "SUCCEEDED"
+    from sqlalchemy import update
+
+    from racine.persistence.tables.catalog import AssetRow
+
+    async with app.state.runtime.uow() as uow:
+        legacy = {
+            'dots.dots.main."a.b"': "dots.dots.main.a.b.legacy",
+            'dots.dots.main."a.b".c': "dots.dots.main.a.b.legacy.c",
+            'dots.dots.main."a.b"."d.e"': "dots.dots.main.a.b.legacy.d.e",
+        }
+        for now, before in legacy.items():
+            await uow.session.execute(
+                update(AssetRow).where(AssetRow.qualified_name == now).values(qualified_name=before)
+            )
+        await uow.commit()
+
+    # When the source is scanned again
+    assert (await scan_and_wait(source))["state"] == "SUCCEEDED"
+
+    # Then the table lives once, under its quoted name, and the legacy entry with its
+    # columns is removed (it was never matched by name again)
+    listed = await gql.ok(
+        """query($source: ID!) { assets(filter: {dataSourceIds: [$source], includeDeleted: true},
+        first: 100) { edges { node { qualifiedName deletedAt } } } }""",
+        {"source": source},
+    )
+    state = {
+        e["node"]["qualifiedName"]: e["node"]["deletedAt"] is None
+        for e in listed["assets"]["edges"]
+    }
+    for now, before in legacy.items():
+        assert state[now] is True, state
+        assert state[before] is False, state
