@@ -303,7 +303,14 @@ RULE_SPECS: dict[str, RuleSpec] = {
             ),
             W,
         ),
-        RuleSpec("BLOOD_TYPE", _c(r"blood|abo_?rh|blutgruppe|groupe_?sanguin"), M, None, 2),
+        RuleSpec(
+            "BLOOD_TYPE",
+            _c(r"blood|abo_?rh|blutgruppe|groupe_?sanguin"),
+            M,
+            None,
+            2,
+            unnamed_check="blood_rh",
+        ),
         RuleSpec(
             "MEDICAL_CONDITION",
             _c(

@@ -140,6 +140,7 @@ _BLOOD = frozenset(
         " NEGATIVE",
     )
 )
+_BLOOD_GROUPS = frozenset({"A", "B", "AB", "O", "0"})
 GENDER_WORDS = _GENDERS  # for the prefilter (``prefilter.py``)
 BLOOD_TYPES = _BLOOD
 
@@ -401,6 +402,12 @@ def _cvv(v: str) -> bool:
     return bool(_CVV.fullmatch(v))
 
 
+def _blood_rh(v: str) -> bool:
+    """A blood group with its Rh factor (``A+``, ``O NEG``, ``AB RH-``)."""
+    upper = v.upper()
+    return upper in _BLOOD and upper.rstrip() not in _BLOOD_GROUPS
+
+
 def _country_name(v: str) -> bool:
     return len(v) <= 60 and v.lower() in country_names()
 
@@ -492,7 +499,9 @@ EXTRA_CHECKS: dict[str, Validator] = {
 # (no ML feature: the shipped model's inputs stay as trained); the type's own probe rate
 # admits them. A lone decimal such as 12.34567 is as likely a price or a weight as a
 # latitude: without a name saying so, only coordinate pairs count.
-UNPROBED_CHECKS: dict[str, Validator] = {"geo_pair": _geo_pair}
+# Likewise a bare A, B, AB or O is as likely a grade, a size or an enum code as a blood
+# group: without a name saying so, only values with the Rh factor (A+, O NEG) count.
+UNPROBED_CHECKS: dict[str, Validator] = {"geo_pair": _geo_pair, "blood_rh": _blood_rh}
 
 # Validators with a many-values form (see ``geo_flags``): same answers, fewer calls.
 BATCH_CHECKS: dict[Validator, Callable[[list[str]], list[bool] | None]] = {_geo: geo_flags}

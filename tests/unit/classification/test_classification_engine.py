@@ -112,6 +112,15 @@ def test_lone_decimals_are_coordinates_only_under_a_name_that_says_so() -> None:
     assert _top("c3", pairs) == "GEO_COORDINATES"
 
 
+def test_bare_letter_codes_are_blood_groups_only_under_a_name_that_says_so() -> None:
+    # grades, sizes and enum codes share the letters of the ABO groups
+    for name, values in (("e", ["a", "b"] * 20), ("grade", ["A", "B", "O", "AB"] * 20)):
+        assert classify_column(name, values).labels == [], name
+    assert _top("blood_group", ["A", "B", "O", "AB"] * 20) == "BLOOD_TYPE"
+    # with the Rh factor the values say it themselves
+    assert _top("c2", ["A+", "O-", "B+", "AB NEG"] * 20) == "BLOOD_TYPE"
+
+
 def test_email_verified_flags_say_insufficient_evidence() -> None:
     verdict = classify_column("email_verified", [0, 1] * 40)
     assert verdict.labels == []
