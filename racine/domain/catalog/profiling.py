@@ -22,6 +22,7 @@ value, and two values are the mean plus and minus the spread.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import numbers
 import operator
@@ -325,8 +326,8 @@ def _key(value: object) -> tuple[str, object]:
     try:
         hash(value)
         return kind, value
-    except TypeError:
-        return kind, repr(value)
+    except TypeError:  # a JSON document or an array: one value per distinct JSON text
+        return kind, json.dumps(value, ensure_ascii=False, default=_json_default)
 
 
 def _preview(value: object) -> Scalar:
@@ -343,10 +344,20 @@ def _preview(value: object) -> Scalar:
         return value if math.isfinite(value) else str(value)
     if isinstance(value, bytes):
         return value[: _PREVIEW_CHARS // 2].hex()
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     text = value if isinstance(value, str) else repr(value)
     return text[:_PREVIEW_CHARS]
+
+
+def _json_default(value: object) -> object:
+    """What ``json.dumps`` cannot write itself, as text: dates and times in ISO 8601,
+    bytes in hex, anything else as its ``str``."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
 
 
 def _as_float(value: object) -> float:

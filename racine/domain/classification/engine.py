@@ -71,8 +71,15 @@ _BOOLEAN_TYPES = frozenset({"BOOLEAN", "BOOL", "BIT", "TINYINT(1)"})
 
 
 def _insufficient(sample: Sample, min_distinct: int, data_type: str | None) -> str | None:
-    if data_type and data_type.strip().upper() in _BOOLEAN_TYPES:
+    declared = (data_type or "").strip().upper()
+    if declared in _BOOLEAN_TYPES:
         return f"boolean column ({data_type}) holds no identifying values"
+    if declared.startswith("INTERVAL") or (
+        declared.startswith("TIME") and not declared.startswith("TIMESTAMP")
+    ):
+        # Durations and times of day reach the classifier as numbers of seconds,
+        # which the model can take for amounts (an INTERVAL column was a SALARY).
+        return f"duration or time-of-day column ({data_type}) holds no identifying values"
     if sample.total == 0:
         return "empty column: no values sampled"
     if sample.non_null == 0:

@@ -213,11 +213,41 @@ def _plain(value: object, limit: int, depth: int) -> object:
         return value.total_seconds()
     if depth >= _MAX_DEPTH:
         return str(value)[:limit]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v, limit, depth + 1) for k, v in value.items()}
+    if isinstance(value, Mapping) or _is_record(value):
+        return {str(k): _plain(v, limit, depth + 1) for k, v in value.items()}  # type: ignore[attr-defined]
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v, limit, depth + 1) for v in value]
-    return str(value)[:limit]
+    return _driver_text(value)[:limit]
+
+
+def _is_record(value: object) -> bool:
+    """A row-like driver value (asyncpg's ``Record`` for a composite type): keys and
+    items, though not a ``Mapping``."""
+    return callable(getattr(value, "items", None)) and callable(getattr(value, "keys", None))
+
+
+_RANGE_PARTS = ("lower", "upper", "lower_inc", "upper_inc", "isempty")
+
+
+def _driver_text(value: object) -> str:
+    """A driver's own value as the database writes it, not as its ``repr``: a bit
+    string ``1010`` (not ``<BitString 1010>``), a range ``[1,5)`` (not ``<Range [1,
+    5)>``); anything else as its ``str``."""
+    as_string = getattr(value, "as_string", None)
+    if callable(as_string):
+        return str(as_string())
+    if all(hasattr(value, part) for part in _RANGE_PARTS):
+        r: Any = value
+        if r.isempty:
+            return "empty"
+        lower = "" if r.lower is None else _bound(r.lower)
+        upper = "" if r.upper is None else _bound(r.upper)
+        return f"{'[' if r.lower_inc else '('}{lower},{upper}{']' if r.upper_inc else ')'}"
+    return str(value)
+
+
+def _bound(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
 
 
 def _number(value: bool | int | float) -> bool | int | float:

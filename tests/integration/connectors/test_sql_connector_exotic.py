@@ -76,6 +76,11 @@ async def test_exotic_types_reflect_and_sample(empty_source: Source) -> None:
         assert sample["feeling"] == ["happy"]
         assert sample["span"] == [26 * 3600.0]
         assert sample["uid"] == ["6f1c8a4e-5d4b-4c1e-9a9e-0c8d8a1e2f3a"]
+        # the driver's own objects as PostgreSQL writes them, not as their repr
+        assert sample["flags"] == ["1010"]
+        assert sample["slot"] == ["[1,5)"]
+        assert sample["couple"] == [{"a": 1, "b": "x"}]
+        assert sample["doc"] == [{"k": [1, 2]}]
     elif source.kind == "mysql":
         assert types["spot"].lower() == "point"  # unknown to SQLAlchemy: from the catalog
         # MariaDB stores JSON as LONGTEXT CHECK (json_valid(doc)); it is catalogued as JSON

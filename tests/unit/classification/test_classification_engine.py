@@ -121,6 +121,19 @@ def test_bare_letter_codes_are_blood_groups_only_under_a_name_that_says_so() -> 
     assert _top("c2", ["A+", "O-", "B+", "AB NEG"] * 20) == "BLOOD_TYPE"
 
 
+def test_durations_and_times_of_day_are_not_classified() -> None:
+    # seconds of an INTERVAL or a MySQL TIME look like round amounts to the model
+    seconds = [86400.0 * g for g in range(1, 31)]
+    for data_type in ("INTERVAL", "INTERVAL DAY TO SECOND", "TIME", "TIME WITHOUT TIME ZONE"):
+        verdict = classify_column("iv", seconds, data_type=data_type)
+        assert verdict.labels == [], data_type
+        assert verdict.insufficient_evidence and "duration" in verdict.insufficient_evidence
+    # a timestamp may be a date of birth: still classified
+    births = [(datetime(1960, 1, 1) + timedelta(days=397 * g)).date() for g in range(60)]
+    verdict = classify_column("date_of_birth", births, data_type="TIMESTAMP")
+    assert [label.type_key for label in verdict.labels] == ["DATE_OF_BIRTH"]
+
+
 def test_email_verified_flags_say_insufficient_evidence() -> None:
     verdict = classify_column("email_verified", [0, 1] * 40)
     assert verdict.labels == []

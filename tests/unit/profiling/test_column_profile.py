@@ -180,6 +180,24 @@ def test_bytes_are_profiled_by_length_and_shown_as_hex() -> None:
     json.dumps(profile.to_json())
 
 
+def test_documents_arrays_and_times_are_shown_as_their_text() -> None:
+    # JSON documents and arrays as JSON (a date inside in ISO 8601), a time of day in
+    # ISO 8601: not as Python's repr ({'k': 1}, datetime.time(4, 5, 6))
+    profile = profile_column(
+        [{"k": 1}, {"k": 1}, ["a", "b"], {"d": dt.date(2026, 1, 2)}, dt.time(4, 5, 6), None],
+        sensitive=False,
+    )
+
+    assert profile.kind == ValueKind.OTHER
+    assert list(profile.top_values) == [
+        TopValue('{"k": 1}', 2),
+        TopValue('["a", "b"]', 1),
+        TopValue('{"d": "2026-01-02"}', 1),
+        TopValue("04:05:06", 1),
+    ]
+    assert profile.distinct_count == 4
+
+
 def test_mixed_types_describe_the_dominant_kind_and_count_the_rest() -> None:
     values: list[object] = [1, 2, 3, "three", True, b"x", {"a": 1}, [1], None]
 
