@@ -77,10 +77,19 @@ def list_schemas(conn: Connection, dialect: Dialect) -> list[str]:
 
 
 def list_tables(conn: Connection, schema: str, dialect: Dialect) -> list[TableRef]:
+    """The tables and views of ``schema``. PostgreSQL's partitions are left out, as
+    OpenMetadata does: the partitioned table stands for them (its sample reads
+    them, its row estimate sums theirs), and a table of daily partitions would
+    otherwise fill the catalog with hundreds of copies of one table."""
     insp = inspect(conn)
     _require_schema(insp, schema)
     keys = relation_keys(conn, dialect, schema)
-    refs = [TableRef(n, TableKind.TABLE, keys.get(n)) for n in insp.get_table_names(schema=schema)]
+    partitions = _partitions(conn, dialect, schema)
+    refs = [
+        TableRef(n, TableKind.TABLE, keys.get(n))
+        for n in insp.get_table_names(schema=schema)
+        if n not in partitions
+    ]
     refs += [TableRef(n, TableKind.VIEW, keys.get(n)) for n in _view_names(insp, schema)]
     return sorted(refs, key=lambda r: r.name)
 
@@ -452,6 +461,28 @@ def _view_sql(insp: Inspector, schema: str, name: str) -> str | None:
     return str(definition).strip() if definition else None
 
 
+def _partitions(conn: Connection, dialect: Dialect, schema: str) -> frozenset[str]:
+    """PostgreSQL: the names of the partitions in ``schema`` (``relispartition``,
+    PostgreSQL 10+); other engines keep partitions inside their table."""
+    if dialect is not Dialect.POSTGRESQL:
+        return frozenset()
+    query = text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = :schema AND c.relispartition"
+    )
+    return frozenset(str(name) for (name,) in conn.execute(query, {"schema": schema}))
+
+
+# A partitioned table keeps no rows itself: its estimate is the sum of its leaf
+# partitions' (none while any of them was never analyzed, as for a table: -1).
+_PG_ESTIMATE = """
+    CASE WHEN c.relkind <> 'p' THEN c.reltuples ELSE (
+        SELECT CASE WHEN bool_or(p.reltuples < 0) THEN -1 ELSE sum(p.reltuples) END
+        FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid
+        WHERE t.isleaf
+    ) END"""
+
+
 def _row_counts(
     conn: Connection, dialect: Dialect, schema: str, names: list[str]
 ) -> dict[str, int | None]:
@@ -459,8 +490,11 @@ def _row_counts(
     if not names:
         return {}
     if dialect is Dialect.POSTGRESQL:
+        # pg_partition_tree is PostgreSQL 12+; before, a partitioned table has none.
+        modern = (conn.dialect.server_version_info or (0,)) >= (12,)
+        estimate = _PG_ESTIMATE if modern else "c.reltuples"
         query = text(
-            "SELECT c.relname, c.reltuples FROM pg_class c"
+            f"SELECT c.relname, {estimate} FROM pg_class c"
             " JOIN pg_namespace n ON n.oid = c.relnamespace"
             " WHERE n.nspname = :schema AND c.relname IN :names"
         ).bindparams(bindparam("names", expanding=True))

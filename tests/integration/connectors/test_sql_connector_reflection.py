@@ -138,6 +138,35 @@ async def test_row_counts(source: Source, connector: SqlConnector) -> None:
     assert customers.row_count == 3
 
 
+async def test_postgresql_partitions_are_left_to_their_partitioned_table(
+    source: Source, connector: SqlConnector
+) -> None:
+    # Given a table partitioned by range, one of its partitions itself partitioned
+    if source.kind != "postgresql":
+        pytest.skip("declarative partitions are PostgreSQL's")
+    events, y2025, y2026 = source.q("events"), source.q("events_2025"), source.q("events_2026")
+    await source.run(
+        f"CREATE TABLE {events} (id int, at date NOT NULL) PARTITION BY RANGE (at)",
+        f"CREATE TABLE {y2025} PARTITION OF {events} FOR VALUES FROM ('2025-01-01')"
+        " TO ('2026-01-01')",
+        f"CREATE TABLE {y2026} PARTITION OF {events} FOR VALUES FROM ('2026-01-01')"
+        " TO ('2027-01-01') PARTITION BY RANGE (id)",
+        f"CREATE TABLE {source.q('events_2026_low')} PARTITION OF {y2026}"
+        " FOR VALUES FROM (0) TO (1000)",
+        f"INSERT INTO {events} SELECT g, DATE '2025-06-01' + (g % 400) FROM generate_series(1, 700) g",
+        f"ANALYZE {events}",
+    )
+
+    # When the schema is listed and the partitioned table reflected
+    names = {t.name for t in await connector.list_tables(source.schema)}
+    table = await connector.reflect_table(source.schema, "events")
+
+    # Then no partition is listed, and the table's estimate sums its leaves'
+    assert "events" in names
+    assert not names & {"events_2025", "events_2026", "events_2026_low"}, names
+    assert table.row_count == 700
+
+
 async def test_missing_table_and_schema_are_not_found(
     source: Source, connector: SqlConnector
 ) -> None:
