@@ -107,10 +107,10 @@ async def _check_related(
 ) -> list[uuid.UUID]:
     related = [i for i in dict.fromkeys(ids) if i != term_id]
     if len(related) > MAX_RELATED:
-        raise LimitExceeded(f"at most {MAX_RELATED} related terms", field="relatedIds")
+        raise LimitExceeded(f"at most {MAX_RELATED} related terms", field="relatedTermIds")
     found = await uow.glossary.get_many(related)
     if len(found) != len(related):
-        raise NotFound("GlossaryTerm", field="relatedIds")
+        raise NotFound("GlossaryTerm", field="relatedTermIds")
     return related
 
 

@@ -408,6 +408,12 @@ async def test_glossary_hierarchy_synonyms_and_assignments(
     await create(name="Customer")
     empty = (await gql.ok(CREATE_TERM, {"input": {"name": "  "}}))["createGlossaryTerm"]
     assert empty["errors"][0]["field"] == "name"
+    # A related term that does not exist is NOT_FOUND on the input's own field name.
+    gone = "R2xvc3NhcnlUZXJtOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA=="
+    orphan = (await gql.ok(CREATE_TERM, {"input": {"name": "Lone", "relatedTermIds": [gone]}}))[
+        "createGlossaryTerm"
+    ]
+    assert [(e["code"], e["field"]) for e in orphan["errors"]] == [("NOT_FOUND", "relatedTermIds")]
 
     # Cycles are refused: a term under itself or under its own descendant.
     for term, parent in ((party, party), (party, key), (customer, key)):

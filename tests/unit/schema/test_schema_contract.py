@@ -81,3 +81,46 @@ def test_contract_root_fields_exist() -> None:
         "createApiToken",
     } <= roots["Mutation"]
     assert {"scanProgress", "catalogChanges", "documentUpdates", "alerts"} <= roots["Subscription"]
+
+
+# Fields of errors that never reach a GraphQL payload: the OpenLineage REST body, a
+# lineage walk's internal caps and SQL schema, a stored scan config, a job's retry policy.
+_INTERNAL_ERROR_FIELDS = {
+    "classificationTypes",  # a compliance pack file
+    "customRules",  # a stored classifier config
+    "customTypes",
+    "eventType",  # OpenLineage REST (and its Marquez-style reads: nodeId)
+    "nodeId",
+    "run",
+    "maxAttempts",  # a job's retry policy
+    "maxNodes",  # lineage walk caps
+    "startIds",
+    "pack",
+    "schema",  # SQL lineage's catalog, built by the scan
+    "viewAsset",
+}
+
+
+def test_user_errors_name_the_input_field_they_are_about() -> None:
+    """A ``field="x"`` of a domain or resolver error is the name of an input field or
+    argument of the API, so a form can show the message beside it."""
+    import re
+
+    from graphql import GraphQLInputObjectType
+
+    schema = build_schema()._schema
+    names: set[str] = set()
+    for gtype in schema.type_map.values():
+        if isinstance(gtype, GraphQLInputObjectType):
+            names |= set(gtype.fields)
+        elif isinstance(gtype, GraphQLObjectType):
+            for field in gtype.fields.values():
+                names |= set(field.args)
+    wrong = set()
+    for folder in ("domain", "resolvers", "schema"):
+        for path in (ROOT / "racine" / folder).rglob("*.py"):
+            for named in re.findall(r'field="([^"]+)"', path.read_text()):
+                base = named.split(".")[0].split("[")[0]
+                if base not in names and base not in _INTERNAL_ERROR_FIELDS:
+                    wrong.add(f"{path.relative_to(ROOT)}: {named}")
+    assert sorted(wrong) == []
