@@ -77,18 +77,16 @@ def list_schemas(conn: Connection, dialect: Dialect) -> list[str]:
 
 
 def list_tables(conn: Connection, schema: str, dialect: Dialect) -> list[TableRef]:
-    """The tables and views of ``schema``. PostgreSQL's partitions are left out, as
-    OpenMetadata does: the partitioned table stands for them (its sample reads
-    them, its row estimate sums theirs), and a table of daily partitions would
-    otherwise fill the catalog with hundreds of copies of one table."""
+    """The tables and views of ``schema``, without the tables that belong to another
+    (:func:`_inner_tables`)."""
     insp = inspect(conn)
     _require_schema(insp, schema)
     keys = relation_keys(conn, dialect, schema)
-    partitions = _partitions(conn, dialect, schema)
+    inner = _inner_tables(conn, dialect, schema)
     refs = [
         TableRef(n, TableKind.TABLE, keys.get(n))
         for n in insp.get_table_names(schema=schema)
-        if n not in partitions
+        if n not in inner
     ]
     refs += [TableRef(n, TableKind.VIEW, keys.get(n)) for n in _view_names(insp, schema)]
     return sorted(refs, key=lambda r: r.name)
@@ -461,16 +459,27 @@ def _view_sql(insp: Inspector, schema: str, name: str) -> str | None:
     return str(definition).strip() if definition else None
 
 
-def _partitions(conn: Connection, dialect: Dialect, schema: str) -> frozenset[str]:
-    """PostgreSQL: the names of the partitions in ``schema`` (``relispartition``,
-    PostgreSQL 10+); other engines keep partitions inside their table."""
-    if dialect is not Dialect.POSTGRESQL:
-        return frozenset()
-    query = text(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = :schema AND c.relispartition"
-    )
-    return frozenset(str(name) for (name,) in conn.execute(query, {"schema": schema}))
+def _inner_tables(conn: Connection, dialect: Dialect, schema: str) -> frozenset[str]:
+    """Tables that are parts of another, which the catalog leaves out as OpenMetadata
+    does: PostgreSQL's partitions (``relispartition``), which their partitioned
+    table stands for (its sample reads them, its row estimate sums theirs; a table
+    of daily partitions would add hundreds of copies of one table), and SQLite's
+    shadow tables, where a virtual table (FTS5, R*Tree) keeps its index
+    (``PRAGMA table_list``, SQLite 3.37+; before, none are left out)."""
+    if dialect is Dialect.POSTGRESQL:
+        query = text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = :schema AND c.relispartition"
+        )
+        return frozenset(str(name) for (name,) in conn.execute(query, {"schema": schema}))
+    if dialect is Dialect.SQLITE:
+        quoted = conn.dialect.identifier_preparer.quote(schema)
+        try:
+            rows = conn.exec_driver_sql(f"PRAGMA {quoted}.table_list").all()
+        except DBAPIError:  # older than 3.37
+            return frozenset()
+        return frozenset(str(row[1]) for row in rows if row[2] == "shadow")
+    return frozenset()
 
 
 # A partitioned table keeps no rows itself: its estimate is the sum of its leaf

@@ -167,6 +167,25 @@ async def test_postgresql_partitions_are_left_to_their_partitioned_table(
     assert table.row_count == 700
 
 
+async def test_sqlite_shadow_tables_are_left_to_their_virtual_table(
+    source: Source, connector: SqlConnector
+) -> None:
+    # Given a full-text index over a table: FTS5 keeps it in four shadow tables
+    if source.kind != "sqlite":
+        pytest.skip("shadow tables are SQLite's")
+    await source.run(
+        "CREATE VIRTUAL TABLE notes_fts USING fts5(body)",
+        "INSERT INTO notes_fts VALUES ('hello world')",
+    )
+
+    # When the schema is listed
+    names = {t.name for t in await connector.list_tables(source.schema)}
+
+    # Then the virtual table is there, and none of its shadow tables
+    assert "notes_fts" in names
+    assert not {n for n in names if n.startswith("notes_fts_")}, names
+
+
 async def test_missing_table_and_schema_are_not_found(
     source: Source, connector: SqlConnector
 ) -> None:
