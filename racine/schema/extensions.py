@@ -51,6 +51,15 @@ class ErrorPolicy(SchemaExtension):
             return
         result.errors = [self._process(e) for e in errors]
 
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each result a subscription sends (graphql-transport-ws): its errors get
+        the same treatment, so an error raised while streaming carries its code and
+        an unexpected one is masked, as over HTTP."""
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self._process(e) for e in errors]
+        yield
+
     def _process(self, error: GraphQLError) -> GraphQLError:
         request_id = getattr(self.execution_context.context, "request_id", None)
         expected = _expected(error)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from gql import Client, gql
+from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
@@ -73,12 +73,38 @@ async def test_a_subscription_with_a_nul_character_is_refused(
     # When it is sent over graphql-transport-ws
     async with Client(transport=transport(live_server, admin_token)) as session:
         with pytest.raises(TransportQueryError) as refused:
-            async for _ in session.subscribe(query, variable_values={"d": "a\x00b"}):
+            async for _ in session.subscribe(
+                GraphQLRequest(query, variable_values={"d": "a\x00b"})
+            ):
                 pass
 
     # Then the server answers with the typed error, not an internal one
     assert refused.value.errors is not None
     assert [e["extensions"]["code"] for e in refused.value.errors] == ["INVALID"]
+
+
+async def test_errors_a_subscription_raises_carry_their_code(live_server, admin_token: str) -> None:
+    # Given subscriptions whose resolver refuses its argument: a malformed id, and a
+    # scan that does not exist
+    query = gql("subscription($s: ID!) { scanProgress(scanId: $s) { type } }")
+    missing = "U2NhbjowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA="
+
+    # When each is sent over graphql-transport-ws
+    refused = []
+    async with Client(transport=transport(live_server, admin_token)) as session:
+        for scan in ("bm9wZQ==", missing):
+            with pytest.raises(TransportQueryError) as caught:
+                async for _ in session.subscribe(
+                    GraphQLRequest(query, variable_values={"s": scan})
+                ):
+                    pass
+            refused.append(caught.value.errors)
+
+    # Then each error has its code and field, as over HTTP
+    assert [[(e["extensions"]["code"], e["extensions"]["field"]) for e in r] for r in refused] == [
+        [("INVALID", "scanId")],
+        [("NOT_FOUND", "scanId")],
+    ]
 
 
 async def test_subscription_ends_when_its_token_is_revoked(live_server, admin_token: str) -> None:
