@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from racine.domain.errors import LimitExceeded, ValidationFailed
@@ -12,6 +14,8 @@ from racine.domain.errors import LimitExceeded, ValidationFailed
 __all__ = ["MAX_PAGE", "Page", "PageRequest", "decode_cursor", "encode_cursor"]
 
 MAX_PAGE = 100
+MAX_OFFSET = 2**31 - 1
+"""The largest position an offset cursor may hold (far past any list's end)."""
 T = TypeVar("T")
 
 
@@ -26,6 +30,19 @@ class PageRequest:
 
     def position(self) -> list[Any] | None:
         return None if self.after is None else decode_cursor(self.after)
+
+    def after_key(self, *kinds: type) -> tuple[Any, ...] | None:
+        """The key ``after`` holds, one value of each of ``kinds`` (``str``, ``int``,
+        ``uuid.UUID``, ``datetime``), or None on the first page. A cursor of another
+        list, edited or made by hand (a value of another kind, a number past
+        :data:`MAX_OFFSET`, text with NUL, a moment without its zone taken as UTC
+        aside) is INVALID on ``after``, never a database error."""
+        position = self.position()
+        if position is None:
+            return None
+        if len(position) != len(kinds):
+            raise _malformed()
+        return tuple(_key_value(value, kind) for value, kind in zip(position, kinds, strict=True))
 
 
 @dataclass(frozen=True)
@@ -46,7 +63,34 @@ def decode_cursor(cursor: str) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError):
-        raise ValidationFailed("malformed cursor", field="after") from None
+        raise _malformed() from None
     if not isinstance(value, list):
-        raise ValidationFailed("malformed cursor", field="after")
+        raise _malformed()
     return value
+
+
+def _malformed() -> ValidationFailed:
+    return ValidationFailed("malformed cursor", field="after")
+
+
+def _key_value(value: Any, kind: type) -> Any:
+    if kind is int:
+        if type(value) is int and 0 <= value <= MAX_OFFSET:
+            return value
+    elif type(value) is not str or "\x00" in value:
+        pass
+    elif kind is str:
+        return value
+    elif kind is uuid.UUID:
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    elif kind is datetime:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    raise _malformed()

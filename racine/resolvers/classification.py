@@ -19,7 +19,7 @@ from racine.domain.classification.ports import ClassificationUnitOfWork
 from racine.domain.classification.profiles import mask_profile, masking_type
 from racine.domain.classification.types import BUILTIN_TYPES, Category
 from racine.domain.classification.types import Sensitivity as Level
-from racine.domain.errors import NotFound, ValidationFailed
+from racine.domain.errors import NotFound
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.schema import catalog as catalog_gql
 from racine.schema import classification as gql
@@ -136,11 +136,8 @@ async def classification_rules(
 ) -> Connection[gql.ClassificationRule]:
     info.context.actor.require(Role.VIEWER)
     request = PageRequest(first=first, after=after)
-    position = request.position()
-    try:
-        offset = 0 if position is None else int(position[0])
-    except (IndexError, ValueError, TypeError):
-        raise ValidationFailed("malformed cursor", field="after") from None
+    key = request.after_key(int)
+    offset = 0 if key is None else key[0]
     rule_set = None if rule_set_id is None else decode_id(
         rule_set_id, "ScanRuleSet", field="ruleSetId")  # fmt: skip
     async with _uow(info) as uow:

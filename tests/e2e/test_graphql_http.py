@@ -295,6 +295,56 @@ async def test_text_with_a_nul_character_is_invalid_and_nothing_runs(gql) -> Non
     assert made["createGlossaryTerm"]["errors"] == []
 
 
+TAMPERED_CURSORS = [
+    b"[]",  # no key at all
+    b"[null, null]",
+    b'["a", "not-a-uuid"]',
+    b"[1e30]",  # an offset past any int64
+    b"[100000000000000000000000]",
+    b"[-1]",
+    b'[[1], {"a": 1}]',
+    b'["\\u0000", "00000000-0000-0000-0000-000000000000"]',  # NUL, which PostgreSQL refuses
+]
+LISTS = [
+    '{ search(query: "c", after: "%s") { totalCount } }',
+    '{ assets(after: "%s") { totalCount } }',
+    '{ dataSources(after: "%s") { totalCount } }',
+    '{ glossaryTerms(after: "%s") { totalCount } }',
+    '{ scans(after: "%s") { totalCount } }',
+    '{ classificationRules(after: "%s") { totalCount } }',
+    '{ workspaces(after: "%s") { totalCount } }',
+    '{ qualityAssertions(after: "%s") { totalCount } }',
+    '{ incidents(after: "%s") { totalCount } }',
+    '{ webhookDeliveries(after: "%s") { totalCount } }',
+    '{ auditEvents(after: "%s") { totalCount } }',
+]
+
+
+def _outcome(body: dict) -> tuple[str, str | None]:
+    if not body.get("errors"):
+        return ("PAGE", None)
+    extensions = body["errors"][0]["extensions"]
+    return (extensions["code"], extensions.get("field"))
+
+
+async def test_a_cursor_edited_or_made_by_hand_is_invalid_on_after(gql) -> None:
+    # Given cursors no list gave out: empty, of the wrong kinds, out of range, with NUL
+    for raw in TAMPERED_CURSORS:
+        cursor = base64.urlsafe_b64encode(raw).decode()
+        for query in LISTS:
+            # When a list is asked for the page after one
+            outcome = _outcome(await gql(query % cursor))
+            # Then the answer is INVALID on `after`, never an internal error
+            assert outcome == ("INVALID", "after"), (raw, query, outcome)
+    # A moment without its zone, in a list keyed by time, is taken as UTC; a list
+    # keyed by name takes it as a name: a page either way
+    naive = b'["2026-01-01T00:00:00", "00000000-0000-0000-0000-000000000000"]'
+    cursor = base64.urlsafe_b64encode(naive).decode()
+    keyed = [q for q in LISTS if not q.startswith(("{ search", "{ dataSources", "{ classif"))]
+    for query in keyed:  # the others' cursors are an offset, or a name alone
+        assert _outcome(await gql(query % cursor)) == ("PAGE", None), query
+
+
 @pytest.mark.parametrize("settings_overrides", [{"max_cost": 1000}])
 async def test_query_cost_counts_page_sizes(gql) -> None:
     page = "auditEvents(first: %d) { edges { node { id action diff actorName } } }"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, Table, and_, func, insert, or_, select
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.audit.model import AuditEvent, AuditFilter
-from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
+from racine.persistence.repositories.keyset import after_cursor
 from racine.persistence.tables.audit import AuditEventRow
 
 __all__ = ["AuditRepository"]
@@ -103,13 +103,9 @@ class AuditRepository:
             self._filtered(select(func.count()).select_from(t), f)  # type: ignore[arg-type]
         )
         query = self._filtered(select(t), f).order_by(t.occurred_at.desc(), t.id.desc())
-        position = page.position()
-        if position is not None:
-            try:
-                at, ident = datetime.fromisoformat(position[0]), uuid.UUID(position[1])
-            except (ValueError, IndexError, TypeError):
-                raise ValidationFailed("malformed cursor", field="after") from None
-            query = query.where(or_(t.occurred_at < at, and_(t.occurred_at == at, t.id < ident)))
+        after = after_cursor(page, (t.occurred_at, t.id), True, datetime)
+        if after is not None:
+            query = query.where(after)
         rows: list[AuditEventRow] = list(await self.session.scalars(query.limit(page.first + 1)))
         items = [_event(r) for r in rows[: page.first]]
         return Page(
@@ -117,5 +113,5 @@ class AuditRepository:
             cursors=[encode_cursor([e.occurred_at.isoformat(), str(e.id)]) for e in items],
             total_count=int(total or 0),
             has_next_page=len(rows) > page.first,
-            has_previous_page=position is not None,
+            has_previous_page=page.after is not None,
         )

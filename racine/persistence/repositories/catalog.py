@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, cast, delete, exists, func, or_, select, text
+from sqlalchemy import Select, Text, cast, delete, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -22,7 +22,6 @@ from racine.domain.catalog.model import (
     utcnow,
 )
 from racine.domain.catalog.names import split_qualified
-from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.persistence.repositories.catalog_relations import RelationsMixin
 from racine.persistence.repositories.catalog_writes import (
@@ -32,6 +31,7 @@ from racine.persistence.repositories.catalog_writes import (
     update_assets,
 )
 from racine.persistence.repositories.chunks import chunks
+from racine.persistence.repositories.keyset import after_cursor
 from racine.persistence.repositories.search import SearchMixin
 from racine.persistence.search import forget_fts, index_text
 from racine.persistence.tables.catalog import (
@@ -302,15 +302,9 @@ class CatalogRepository(RelationsMixin, SearchMixin):
         a = AssetRow
         total = await self.session.scalar(filtered(select(func.count()).select_from(a), f))
         query = filtered(select(a), f).order_by(a.qualified_name, a.id)
-        position = page.position()
-        if position is not None:
-            try:
-                name, ident = str(position[0]), uuid.UUID(str(position[1]))
-            except (IndexError, ValueError):
-                raise ValidationFailed("malformed cursor", field="after") from None
-            query = query.where(
-                or_(a.qualified_name > name, and_(a.qualified_name == name, a.id > ident))
-            )
+        after = after_cursor(page, (a.qualified_name, a.id), False)
+        if after is not None:
+            query = query.where(after)
         rows = list(await self.session.scalars(query.limit(page.first + 1)))
         items = [_asset(r) for r in rows[: page.first]]
         return Page(
@@ -318,7 +312,7 @@ class CatalogRepository(RelationsMixin, SearchMixin):
             cursors=[encode_cursor([x.qualified_name, str(x.id)]) for x in items],
             total_count=int(total or 0),
             has_next_page=len(rows) > page.first,
-            has_previous_page=position is not None,
+            has_previous_page=page.after is not None,
         )
 
     # -- classifications --------------------------------------------------------------

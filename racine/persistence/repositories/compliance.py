@@ -20,7 +20,7 @@ from collections.abc import AsyncIterable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.compliance.facts import gc_paused
@@ -33,6 +33,7 @@ from racine.persistence.repositories.compliance_bulk import as_async, insert_row
 from racine.persistence.repositories.compliance_facts import FactsMixin
 from racine.persistence.repositories.compliance_rules import RulesMixin
 from racine.persistence.repositories.compliance_runs import RunsMixin
+from racine.persistence.repositories.keyset import after_cursor
 from racine.persistence.tables.compliance import EvaluationRow, FindingRow, TallyRow
 from racine.persistence.unit_of_work import register_repository
 
@@ -341,10 +342,9 @@ class ComplianceRepository(FactsMixin, RunsMixin, RulesMixin):
             conditions.append(r.asset_id == f.asset_id)
         total = await self.session.scalar(select(func.count()).select_from(r).where(*conditions))
         query = select(r).where(*conditions).order_by(r.asset_name, r.id)
-        position = page.position()
-        if position is not None:
-            name, ident = str(position[0]), uuid.UUID(str(position[1]))
-            query = query.where(or_(r.asset_name > name, and_(r.asset_name == name, r.id > ident)))
+        after = after_cursor(page, (r.asset_name, r.id), False)
+        if after is not None:
+            query = query.where(after)
         rows = list(await self.session.scalars(query.limit(page.first + 1)))
         items = await self._seen([_finding(x) for x in rows[: page.first]])
         return Page(
@@ -352,7 +352,7 @@ class ComplianceRepository(FactsMixin, RunsMixin, RulesMixin):
             cursors=[encode_cursor([x.asset_name, str(x.id)]) for x in items],
             total_count=int(total or 0),
             has_next_page=len(rows) > page.first,
-            has_previous_page=position is not None,
+            has_previous_page=after is not None,
         )
 
     async def failing_counts(

@@ -9,9 +9,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from racine.domain.catalog.model import GlossaryTerm
-from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.persistence.repositories.chunks import chunks
+from racine.persistence.repositories.keyset import after_cursor
 from racine.persistence.tables.catalog import GlossaryTermRow
 from racine.persistence.unique_keys import UniqueKey, conflicts_on
 from racine.persistence.unit_of_work import register_repository
@@ -137,13 +137,9 @@ class GlossaryRepository:
         if name_prefix:
             query = query.where(func.lower(t.name).startswith(name_prefix.lower(), autoescape=True))
         total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
-        position = page.position()
-        if position is not None:
-            try:
-                name, ident = str(position[0]), uuid.UUID(str(position[1]))
-            except (IndexError, ValueError):
-                raise ValidationFailed("malformed cursor", field="after") from None
-            query = query.where((t.name > name) | ((t.name == name) & (t.id > ident)))
+        after = after_cursor(page, (t.name, t.id), False)
+        if after is not None:
+            query = query.where(after)
         rows = list(await self.session.scalars(query.order_by(t.name, t.id).limit(page.first + 1)))
         items = [_term(r) for r in rows[: page.first]]
         return Page(
@@ -151,7 +147,7 @@ class GlossaryRepository:
             cursors=[encode_cursor([x.name, str(x.id)]) for x in items],
             total_count=int(total or 0),
             has_next_page=len(rows) > page.first,
-            has_previous_page=position is not None,
+            has_previous_page=page.after is not None,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, func, insert, or_, select, update
@@ -125,12 +126,9 @@ class IncidentRepository:
             conditions.append(r.id.in_([x.id for x in hits]))
         total = await self.session.scalar(select(func.count()).select_from(r).where(*conditions))
         query = select(r).where(*conditions).order_by(r.opened_at.desc(), r.id)
-        position = page.position()
-        if position is not None:
-            from datetime import datetime
-
-            when = datetime.fromisoformat(str(position[0]))
-            ident = uuid.UUID(str(position[1]))
+        key = page.after_key(datetime, uuid.UUID)
+        if key is not None:  # newest first, ties by id ascending
+            when, ident = key
             query = query.where(or_(r.opened_at < when, and_(r.opened_at == when, r.id > ident)))
         rows_ = list(await self.session.scalars(query.limit(page.first + 1)))
         items = [_incident(x) for x in rows_[: page.first]]
@@ -139,7 +137,7 @@ class IncidentRepository:
             cursors=[encode_cursor([x.opened_at.isoformat(), str(x.id)]) for x in items],
             total_count=int(total or 0),
             has_next_page=len(rows_) > page.first,
-            has_previous_page=position is not None,
+            has_previous_page=page.after is not None,
         )
 
 

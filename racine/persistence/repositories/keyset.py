@@ -8,24 +8,21 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 
 __all__ = ["after_cursor", "keyset_page", "page_of"]
 
 
 def after_cursor(
-    page: PageRequest, columns: tuple[Any, Any], descending: bool, parse: Any = str
+    page: PageRequest, columns: tuple[Any, Any], descending: bool, kind: type = str
 ) -> ColumnElement[bool] | None:
-    """The condition that starts a page after ``page.after`` on (sort column, id);
-    None on the first page. A cursor that does not decode is a typed error."""
-    position = page.position()
-    if position is None:
+    """The condition that starts a page after ``page.after`` on (sort column of
+    ``kind``, id); None on the first page. A cursor that does not decode is a typed
+    error (``PageRequest.after_key``)."""
+    key = page.after_key(kind, uuid.UUID)
+    if key is None:
         return None
-    try:
-        value, ident = parse(position[0]), uuid.UUID(position[1])
-    except (ValueError, IndexError, TypeError):
-        raise ValidationFailed("malformed cursor", field="after") from None
+    value, ident = key
     first_col, id_col = columns
     if descending:
         return or_(first_col < value, and_(first_col == value, id_col < ident))
@@ -54,11 +51,11 @@ async def keyset_page(
     descending: bool,
     key: Any,
     convert: Any,
-    parse: Any = str,
+    kind: type = str,
 ) -> Page[Any]:
     """Keyset pagination on (sort column, id); ``key(row)`` gives the cursor values."""
     total = int(await session.scalar(count_query) or 0)
-    after = after_cursor(page, columns, descending, parse)
+    after = after_cursor(page, columns, descending, kind)
     if after is not None:
         query = query.where(after)
     first_col, id_col = columns

@@ -179,10 +179,9 @@ class NotificationRepository:
         conditions = [] if webhook_id is None else [d.webhook_id == webhook_id]
         total = await self.session.scalar(select(func.count()).select_from(d).where(*conditions))
         query = select(d).where(*conditions).order_by(d.created_at.desc(), d.id)
-        position = page.position()
-        if position is not None:
-            when = datetime.fromisoformat(str(position[0]))
-            ident = uuid.UUID(str(position[1]))
+        key = page.after_key(datetime, uuid.UUID)
+        if key is not None:  # newest first, ties by id ascending
+            when, ident = key
             query = query.where(or_(d.created_at < when, and_(d.created_at == when, d.id > ident)))
         rows = list(await self.session.scalars(query.limit(page.first + 1)))
         items = [_delivery(r) for r in rows[: page.first]]
@@ -191,7 +190,7 @@ class NotificationRepository:
             cursors=[encode_cursor([x.created_at.isoformat(), str(x.id)]) for x in items],
             total_count=int(total or 0),
             has_next_page=len(rows) > page.first,
-            has_previous_page=position is not None,
+            has_previous_page=page.after is not None,
         )
 
     # -- preferences ------------------------------------------------------------------

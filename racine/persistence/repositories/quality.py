@@ -15,6 +15,7 @@ from racine.domain.catalog.model import ColumnClassification
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.domain.quality.model import Assertion, AssertionKind, AssertionResult, ResultStatus
 from racine.domain.quality.runner import Location
+from racine.persistence.repositories.keyset import after_cursor
 from racine.persistence.tables.catalog import AssetRow, ColumnClassificationRow
 from racine.persistence.tables.quality import AssertionResultRow, AssertionRow
 from racine.persistence.tables.sources import DataSourceRow
@@ -123,10 +124,9 @@ class QualityRepository:
         )
         total = await self.session.scalar(select(func.count()).select_from(a).where(*conditions))
         query = select(a).where(*conditions).order_by(a.created_at, a.id)
-        position = page.position()
-        if position is not None:
-            when, ident = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
-            query = query.where(or_(a.created_at > when, and_(a.created_at == when, a.id > ident)))
+        after = after_cursor(page, (a.created_at, a.id), False, datetime)
+        if after is not None:
+            query = query.where(after)
         rows = list(await self.session.scalars(query.limit(page.first + 1)))
         items = [_assertion(r) for r in rows[: page.first]]
         return Page(
@@ -134,7 +134,7 @@ class QualityRepository:
             cursors=[encode_cursor([x.created_at.isoformat(), str(x.id)]) for x in items],
             total_count=int(total or 0),
             has_next_page=len(rows) > page.first,
-            has_previous_page=position is not None,
+            has_previous_page=page.after is not None,
         )
 
     async def due(self, now: datetime, limit: int = 500) -> list[Assertion]:
@@ -190,9 +190,9 @@ class QualityRepository:
             select(func.count()).select_from(r).where(r.assertion_id == assertion_id)
         )
         query = select(r).where(r.assertion_id == assertion_id).order_by(r.run_at.desc(), r.id)
-        position = page.position()
-        if position is not None:
-            when, ident = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
+        key = page.after_key(datetime, uuid.UUID)
+        if key is not None:  # newest first, ties by id ascending
+            when, ident = key
             query = query.where(or_(r.run_at < when, and_(r.run_at == when, r.id > ident)))
         rows = list(await self.session.scalars(query.limit(page.first + 1)))
         items = [_result(x) for x in rows[: page.first]]
@@ -201,7 +201,7 @@ class QualityRepository:
             cursors=[encode_cursor([x.run_at.isoformat(), str(x.id)]) for x in items],
             total_count=int(total or 0),
             has_next_page=len(rows) > page.first,
-            has_previous_page=position is not None,
+            has_previous_page=page.after is not None,
         )
 
     async def asset_names(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

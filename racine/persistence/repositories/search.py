@@ -21,7 +21,6 @@ from racine.domain.catalog.search import (
     highlight,
 )
 from racine.domain.classification.types import Sensitivity
-from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.persistence.search import match_query
 from racine.persistence.tables.access import UserRow
@@ -66,13 +65,8 @@ class SearchMixin:
     async def search(self, q: SearchQuery, page: PageRequest) -> Page[SearchHit]:
         from racine.persistence.repositories.catalog import _asset
 
-        position = page.position()
-        try:
-            offset = 0 if position is None else int(position[0])
-        except (IndexError, ValueError, TypeError):
-            raise ValidationFailed("malformed cursor", field="after") from None
-        if offset < 0:
-            raise ValidationFailed("malformed cursor", field="after")
+        key = page.after_key(int)
+        offset = 0 if key is None else key[0]
         matches = self._matching(q, AssetRow.name, AssetRow.qualified_name)
         total = await self.session.scalar(select(func.count()).select_from(matches))
         text = q.text.strip().lower()

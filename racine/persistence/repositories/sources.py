@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from racine.domain.errors import ValidationFailed
 from racine.domain.paging import Page, PageRequest, encode_cursor
 from racine.domain.runs.model import RunState
 from racine.domain.scanning.model import DataSource, Scan, ScanRuleSet
+from racine.persistence.repositories.keyset import after_cursor
 from racine.persistence.tables.runs import JobRunRow
 from racine.persistence.tables.sources import DataSourceRow, ScanRow, ScanRuleSetRow
 from racine.persistence.unique_keys import UniqueKey, conflicts_on
@@ -118,9 +118,9 @@ class SourceRepository:
         t = DataSourceRow
         total = await self.session.scalar(select(func.count()).select_from(t))
         query = select(t).order_by(t.name)
-        position = page.position()
-        if position is not None:
-            query = query.where(t.name > str(position[0]))
+        key = page.after_key(str)
+        if key is not None:
+            query = query.where(t.name > key[0])
         rows = list(await self.session.scalars(query.limit(page.first + 1)))
         items = [_source(r) for r in rows[: page.first]]
         return Page(
@@ -128,7 +128,7 @@ class SourceRepository:
             cursors=[encode_cursor([s.name]) for s in items],
             total_count=int(total or 0),
             has_next_page=len(rows) > page.first,
-            has_previous_page=position is not None,
+            has_previous_page=page.after is not None,
         )
 
     async def due_for_scan(self, now: datetime) -> list[DataSource]:
@@ -270,13 +270,9 @@ class SourceRepository:
         where = [] if source_id is None else [s.source_id == source_id]
         total = await self.session.scalar(select(func.count()).select_from(s).where(*where))
         query = _scan_query().where(*where).order_by(s.created_at.desc(), s.id.desc())
-        position = page.position()
-        if position is not None:
-            try:
-                at, ident = datetime.fromisoformat(str(position[0])), uuid.UUID(str(position[1]))
-            except (IndexError, ValueError):
-                raise ValidationFailed("malformed cursor", field="after") from None
-            query = query.where((s.created_at < at) | ((s.created_at == at) & (s.id < ident)))
+        after = after_cursor(page, (s.created_at, s.id), True, datetime)
+        if after is not None:
+            query = query.where(after)
         rows = list(await self.session.execute(query.limit(page.first + 1)))
         items = [_scan(r[0], r[1]) for r in rows[: page.first]]
         return Page(
@@ -284,7 +280,7 @@ class SourceRepository:
             cursors=[encode_cursor([x.created_at.isoformat(), str(x.id)]) for x in items],
             total_count=int(total or 0),
             has_next_page=len(rows) > page.first,
-            has_previous_page=position is not None,
+            has_previous_page=page.after is not None,
         )
 
 

@@ -335,7 +335,7 @@ class WorkspaceRepository:
             True,
             lambda r: [r.created_at.isoformat(), str(r.id)],
             _activity,
-            datetime.fromisoformat,
+            datetime,
         )
 
 
