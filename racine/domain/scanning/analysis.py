@@ -15,8 +15,10 @@ instead of 0.3 ms per table). The classifier's model is cached per process by
 from __future__ import annotations
 
 import multiprocessing
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from racine.domain.catalog.profiling import profile_column
@@ -90,13 +92,45 @@ def analyze_table(
     # Date columns kept as ISO text (SQLite) are profiled as dates; the classifier reads
     # the cells as the source keeps them.
     dated = sample.text_dates if isinstance(sample, PortableSample) else frozenset()
+    exact = sample.exact_text if isinstance(sample, PortableSample) else frozenset()
     if profiling:
         for name, _ in columns:
             live = any(lb.state is not LabelState.REJECTED for lb in out[name].labels)
             cells = iso_dates(values[name]) if name in dated else values[name]
-            profile = profile_column(cells, sensitive=live or name in known_sensitive)
-            out[name].profile = profile.to_json()
+            profile = profile_column(cells, sensitive=live or name in known_sensitive).to_json()
+            if name in exact:
+                assert isinstance(sample, PortableSample)
+                _exact_numbers(profile, sample.columns[name], cells)
+            out[name].profile = profile
     return out
+
+
+def _exact_numbers(
+    profile: dict[str, Any], texts: Sequence[object], numbers: Sequence[object]
+) -> None:
+    """An exact decimal column's min, max and top values as the source writes them
+    (``12345678901234567890.0123456789``, ``12.50``), not as the floats its statistics
+    are computed with (``1.2345678901234567e+19``, ``12.5``); ``texts`` are its cells
+    as read, ``numbers`` as profiled. Mean, spread, quantiles and histogram stay
+    numbers: they are computed, not found in the column."""
+    low, high = profile.get("min"), profile.get("max")
+    tops = profile.get("top_values") or []
+    wanted = {v for v in (low, high, *(t["value"] for t in tops)) if v is not None}
+    if not wanted:
+        return
+    spelled: dict[object, list[str]] = {}
+    for text, number in zip(texts, numbers, strict=True):
+        if number in wanted and type(text) is str:
+            spelled.setdefault(number, []).append(text)
+    # Decimals too close for a float to tell apart share one number: the extremes
+    # are then told apart exactly, and a top value is spelled as most of its cells are.
+    if low is not None and low in spelled:
+        profile["min"] = min(spelled[low], key=Decimal)
+    if high is not None and high in spelled:
+        profile["max"] = max(spelled[high], key=Decimal)
+    for top in tops:
+        if top["value"] in spelled:
+            top["value"] = Counter(spelled[top["value"]]).most_common(1)[0][0]
 
 
 def _as_list(values: Sequence[object]) -> list[object]:

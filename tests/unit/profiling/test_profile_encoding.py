@@ -34,3 +34,36 @@ def test_the_encoder_skips_the_circular_reference_check() -> None:
     assert sync._encode({"a": [1.5, float("nan")], "b": "é"}) == json.dumps(
         {"a": [1.5, float("nan")], "b": "é"}
     )
+
+
+def test_exact_decimals_keep_their_spelling_where_the_profile_shows_cells() -> None:
+    # Given a column of exact decimals read as their text, as a scan reads NUMERIC
+    from racine.domain.scanning.analysis import analyze_table
+    from racine.domain.scanning.source import PortableSample
+
+    texts: list[object] = [
+        "12.50",
+        "12345678901234567890.0123456789",
+        "12345678901234567890.0123456788",  # the same float as the one above
+        "-1.0000000000",
+        "12.50",
+        None,
+    ]
+    sample = PortableSample({"amount": texts}, exact_text=frozenset({"amount"}))
+
+    # When the pool profiles it
+    profile = analyze_table("t", [("amount", "NUMERIC(40, 10)")], sample, None, True)[
+        "amount"
+    ].profile
+    assert profile is not None
+
+    # Then min, max and top values are the cells as written, told apart exactly;
+    # the computed statistics stay numbers
+    assert (profile["min"], profile["max"]) == ("-1.0000000000", "12345678901234567890.0123456789")
+    assert profile["top_values"][0] == {"value": "12.50", "count": 2}
+    assert {t["value"] for t in profile["top_values"]} == {
+        "12.50",
+        "12345678901234567890.0123456789",
+        "-1.0000000000",
+    }
+    assert isinstance(profile["mean"], float)
