@@ -11,7 +11,9 @@ one in 21, one table and its columns, and none:
   and ``facets`` in one unit of work, what the ``search`` resolver calls;
 * ``match``: the baseline, a bare ``count(*)`` of the full-text matches
   (PostgreSQL: ``document @@ to_tsquery``; SQLite: ``asset_fts MATCH``), the floor
-  any search with a total count pays.
+  any search with a total count pays;
+* ``name filter``: ``assets(filter: {kinds: [COLUMN], name: "EMAIL"})`` (one column
+  per table, matched in any case), a page of 20 with its total count.
 
     python -m bench.search --tables 1000 --dialect both
     python -m bench.search --tables 5000 --dialect postgresql
@@ -165,6 +167,22 @@ async def _time(url: str, tables: int, repeat: int) -> dict[str, dict[str, Any]]
                 "match_ms": round(match_ms, 1),
                 "ratio": round(search_ms / max(match_ms, 0.01), 1),
             }
+        # ``assets(filter: {kinds: [COLUMN], name:})``: one column per table, by name
+        # in any case (migration 0020's index), a page of 20 and the total count.
+        from racine.domain.catalog.model import AssetFilter, AssetKind
+
+        wanted = AssetFilter(kinds=(AssetKind.COLUMN,), name="EMAIL")
+        filters = []
+        for _ in range(repeat + 1):
+            async with SqlUnitOfWork(db, bus) as uow:
+                started = time.perf_counter()
+                listed = await uow.catalog.page(wanted, PageRequest(first=20))
+                filters.append(time.perf_counter() - started)
+        out["name filter"] = {
+            "query": "assets(filter: {kinds: [COLUMN], name: EMAIL})",
+            "matches": listed.total_count,
+            "list_ms": round(statistics.median(filters[1:]) * 1000, 1),
+        }
     finally:
         await db.dispose()
     return out

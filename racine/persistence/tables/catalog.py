@@ -43,7 +43,8 @@ class AssetRow(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "qualified_name", name="uq_assets_source_qualified"),
         Index("ix_assets_parent", "parent_id", "position"),
-        Index("ix_assets_kind_name", "kind", "name"),
+        # the name filter matches lower(name) (migration 0020)
+        Index("ix_assets_kind_lower_name", "kind", text("lower(name)")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
