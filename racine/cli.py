@@ -59,11 +59,17 @@ def main(argv: list[str] | None = None) -> int:
             return _worker(settings)
         if args.command == "db":
             from racine.jobs import install_queue_schema
-            from racine.persistence.migrate import upgrade
+            from racine.persistence.migrate import head_revision, revision_of, upgrade
 
-            upgrade(settings.resolved_database_url)
-            asyncio.run(install_queue_schema(settings.resolved_database_url))
-            print("database is up to date")
+            url = settings.resolved_database_url
+            before = asyncio.run(revision_of(url))
+            upgrade(url)
+            asyncio.run(install_queue_schema(url))
+            head = head_revision()
+            if before == head:
+                print(f"database already at migration {head}: nothing to do")
+            else:
+                print(f"database migrated from {before or 'an empty database'} to {head}")
             return 0
         if args.command == "token":
             return asyncio.run(_token_create(settings, args))

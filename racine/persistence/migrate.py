@@ -11,9 +11,17 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["NotMigrated", "alembic_config", "require_migrated", "upgrade", "upgrade_async"]
+__all__ = [
+    "NotMigrated",
+    "alembic_config",
+    "head_revision",
+    "require_migrated",
+    "revision_of",
+    "upgrade",
+    "upgrade_async",
+]
 
 _HERE = Path(__file__).parent / "migrations"
 
@@ -32,6 +40,23 @@ def upgrade(url: str, revision: str = "head") -> None:
 async def upgrade_async(url: str) -> None:
     """Alembic's env runs its own event loop, so it gets a thread of its own."""
     await asyncio.to_thread(upgrade, url)
+
+
+def head_revision() -> str | None:
+    """The newest migration this version knows."""
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+async def revision_of(url: str) -> str | None:
+    """The migration the database at ``url`` is at (None: no Racine schema yet)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    finally:
+        await engine.dispose()
 
 
 class NotMigrated(RuntimeError):

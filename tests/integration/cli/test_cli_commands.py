@@ -18,6 +18,8 @@ import pytest
 from pg_admin import pg_admin
 from sqlalchemy.engine import make_url
 
+from racine.persistence.migrate import head_revision
+
 
 def racine(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -36,6 +38,9 @@ def test_db_upgrade_then_token_create_then_serve(
     # Given a migrated database
     upgraded = racine(["db", "upgrade"], live_server_env, tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
+    # (the test database is migrated already: it says there was nothing to do)
+    head = head_revision()
+    assert upgraded.stdout.strip() == f"database already at migration {head}: nothing to do"
     # When a token is issued for a new EDITOR from the shell
     issued = racine(
         ["token", "create", "--user", "carol", "--role", "EDITOR", "--name", "laptop"],
@@ -145,6 +150,8 @@ def test_a_missing_data_directory_is_created(tmp_path: Path) -> None:
     made = racine(["db", "upgrade"], env, tmp_path)
     assert made.returncode == 0, made.stderr
     assert (data / "racine.db").is_file()
+    # ...and the command says what it did
+    assert made.stdout.strip() == f"database migrated from an empty database to {head_revision()}"
 
 
 def test_a_data_directory_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
