@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from racine.domain.access.model import Principal, Role
 from racine.domain.audit.record import record
@@ -40,6 +40,8 @@ from racine.domain.classification.scrub import mask_stored_profile
 from racine.domain.classification.types import BUILTIN_TYPES, Category, Sensitivity
 from racine.domain.errors import Conflict, LimitExceeded, NotFound, ValidationFailed
 from racine.domain.events import Channels, Event
+from racine.domain.incidents.ports import IncidentsUnitOfWork
+from racine.domain.quality.masking import scrub_source_results
 from racine.domain.scanning.rulesets import load_rule_set
 
 __all__ = [
@@ -133,6 +135,8 @@ async def set_column_classification(
         await uow.catalog.replace_classifications(column.id, rows)
         if mask_stored_profile(column, rows, await custom_levels(uow)):
             await uow.catalog.save(column)  # never stored raw again
+        # ...nor in the results of quality checks that read it before
+        await scrub_source_results(cast(IncidentsUnitOfWork, uow), [column.source_id])
         await refresh_sensitivity(uow, [column.id])
         diff = {"typeKey": cmd.type_key, "before": _label_json(previous),
                 "after": _label_json(label), "reason": reason}  # fmt: skip

@@ -5,6 +5,9 @@
 * a ``compliance.evaluate`` run of every framework (shipped and custom) over
   the source's assets — new findings alert, resolved ones close, scores move;
 * a ``quality.run`` of the source's enabled assertions, if it has any.
+
+Before queuing, it masks the stored results of the source's assertions that the
+scan's labels now call to mask (``quality.masking.scrub_stored_results``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from racine.domain.compliance.evaluation import evaluate_after_scan
 from racine.domain.incidents.ports import IncidentsUnitOfWork
 from racine.domain.ports import JobQueue
+from racine.domain.quality.masking import scrub_source_results
 from racine.domain.quality.use_cases import QUALITY_RUN_KIND
 from racine.domain.runs.use_cases import submit_run
 
@@ -33,7 +37,10 @@ async def after_scan(
 ) -> AfterScan:
     evaluation = await evaluate_after_scan(uow_factory(), queue, source_id)
     async with uow_factory() as uow:
+        # Columns the scan labelled sensitive keep no raw value in past results either.
+        await scrub_source_results(uow, [source_id])
         assertions = await uow.quality.for_source(source_id)
+        await uow.commit()
     quality = None
     if assertions:
         run = await submit_run(

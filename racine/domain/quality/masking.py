@@ -19,7 +19,10 @@ is dropped:
 A masked result carries ``masked: true``; masking it again changes nothing. Runs
 mask before they store (so alerts and webhooks carry no value either), and reads
 mask with the labels of the moment, so a label that arrives later hides what was
-stored before it.
+stored before it. Such a label also has the stored results masked
+(:func:`scrub_stored_results`: after a scan, when a steward labels a column, when
+lineage propagates a label), so raw values of a sensitive column are not *kept*
+either, as profiles are scrubbed (``classification.scrub``).
 """
 
 from __future__ import annotations
@@ -49,7 +52,17 @@ from racine.domain.quality.model import (
 )
 from racine.domain.quality.sql import sqlglot_dialect
 
-__all__ = ["ResultMask", "mask_result", "result_masks", "sensitive_reads"]
+__all__ = [
+    "ResultMask",
+    "mask_result",
+    "result_masks",
+    "scrub_source_results",
+    "scrub_stored_results",
+    "sensitive_reads",
+]
+
+SCRUB_CHUNK = 1000
+"""Stored results masked per statement round (a year of hourly runs is 8,760)."""
 
 _WORD = re.compile(r"\w+")
 _SOURCE_DETAIL = re.compile(r"^([^():]*\([^()]*\)): .+$", re.DOTALL)  # "summary (label): detail"
@@ -171,3 +184,34 @@ def mask_result(
             )
     observed["masked"] = True
     return replace(result, observed=observed, message=message)
+
+
+async def scrub_stored_results(uow: IncidentsUnitOfWork, assertions: Sequence[Assertion]) -> int:
+    """Mask, in the open unit of work, the stored results of ``assertions`` that the
+    labels stored now call to mask and that are not masked yet (they ran before the
+    label arrived); returns how many."""
+    masks = await result_masks(uow, assertions)
+    if not masks:
+        return 0
+    kinds = {a.id: a.kind for a in assertions}
+    scrubbed = 0
+    while True:
+        stored = await uow.quality.unmasked_results(list(masks), SCRUB_CHUNK)
+        await uow.quality.rewrite_results(
+            [mask_result(r, kinds[r.assertion_id], masks[r.assertion_id]) for r in stored]
+        )
+        scrubbed += len(stored)
+        if len(stored) < SCRUB_CHUNK:
+            return scrubbed
+
+
+async def scrub_source_results(uow: IncidentsUnitOfWork, source_ids: Iterable[object]) -> int:
+    """:func:`scrub_stored_results` for every assertion of each of ``source_ids``,
+    disabled ones too (a CUSTOM_SQL check reads any column of its source), in the
+    open unit of work."""
+    scrubbed = 0
+    for source_id in dict.fromkeys(source_ids):
+        if source_id is not None:
+            assertions = await uow.quality.for_source(source_id, disabled_too=True)
+            scrubbed += await scrub_stored_results(uow, assertions)
+    return scrubbed

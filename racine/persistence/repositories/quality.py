@@ -100,12 +100,14 @@ class QualityRepository:
         )
         return {r.id: _assertion(r) for r in rows}
 
-    async def for_source(self, source_id: uuid.UUID) -> list[Assertion]:
-        rows = await self.session.scalars(
-            select(AssertionRow).where(
-                AssertionRow.source_id == source_id, AssertionRow.enabled.is_(True)
-            )
-        )
+    async def for_source(
+        self, source_id: uuid.UUID, *, disabled_too: bool = False
+    ) -> list[Assertion]:
+        """The source's enabled assertions (``disabled_too``: all of them)."""
+        wanted = [AssertionRow.source_id == source_id]
+        if not disabled_too:
+            wanted.append(AssertionRow.enabled.is_(True))
+        rows = await self.session.scalars(select(AssertionRow).where(*wanted))
         return [_assertion(r) for r in rows]
 
     async def for_asset_tree(self, asset_id: uuid.UUID) -> list[Assertion]:
@@ -179,6 +181,36 @@ class QualityRepository:
                     }
                     for r in results
                 ],
+            )
+
+    async def unmasked_results(
+        self, assertion_ids: Sequence[uuid.UUID], limit: int
+    ) -> list[AssertionResult]:
+        """Up to ``limit`` stored results of ``assertion_ids`` not masked yet (no
+        ``observed.masked``; SKIPPED ones hold no value), oldest first."""
+        if not assertion_ids:
+            return []
+        r = AssertionResultRow
+        masked = func.coalesce(r.observed["masked"].as_boolean(), False)
+        rows = await self.session.scalars(
+            select(r)
+            .where(
+                r.assertion_id.in_(list(assertion_ids)),
+                r.status != ResultStatus.SKIPPED.value,
+                masked.is_(False),
+            )
+            .order_by(r.run_at, r.id)
+            .limit(limit)
+        )
+        return [_result(x) for x in rows]
+
+    async def rewrite_results(self, results: Sequence[AssertionResult]) -> None:
+        """Store what ``results`` now observe and say (their masked form)."""
+        for result in results:
+            await self.session.execute(
+                update(AssertionResultRow)
+                .where(AssertionResultRow.id == result.id)
+                .values(observed=result.observed, message=result.message)
             )
 
     async def results_page(

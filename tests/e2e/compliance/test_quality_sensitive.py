@@ -1,6 +1,7 @@
 """Quality results of sensitive columns over the API: no raw value stored or returned
 (FRESHNESS masks its newest value, CUSTOM_SQL reading a sensitive column withholds
-its number), masked on read for results stored before the column was labelled."""
+its number); results stored before the column was labelled are masked where they are
+kept, and on read."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ SECRET = "test-secret-key-0123456789"  # the ``settings`` fixture's secret_key
 
 CREATE_SOURCE = """mutation($url: String!) {
   createDataSource(input: {name: "hr", url: $url}) { errors { code message } dataSource { id } } }"""
-START_SCAN = """mutation($id: ID!) {
-  startScan(input: {dataSourceId: $id}) { errors { code message } scan { id } } }"""
+START_SCAN = """mutation($id: ID!, $rules: ID) {
+  startScan(input: {dataSourceId: $id, ruleSetId: $rules}) { errors { code message } scan { id } } }"""
+BLIND_RULES = """mutation { createScanRuleSet(input: {name: "blind", classification: false}) {
+  errors { code message } ruleSet { id } } }"""
 SCAN_STATE = """query($id: ID!) { node(id: $id) { ... on Scan { state } } }"""
 COLUMNS = """query($id: ID!) { assets(filter: {kinds: [COLUMN, TABLE], dataSourceIds: [$id]},
   first: 50) { edges { node { id name kind } } } }"""
@@ -61,12 +64,17 @@ def hr_db(tmp_path: Path) -> Path:
     return path
 
 
-async def _scanned(gql: Any, path: Path) -> dict[str, str]:
-    """Ids of the scanned source's table and columns by name."""
-    source = (await gql.ok(CREATE_SOURCE, {"url": f"sqlite:///{path}"}))["createDataSource"]
-    assert source["errors"] == [], source
-    source_id = source["dataSource"]["id"]
-    scan = (await gql.ok(START_SCAN, {"id": source_id}))["startScan"]["scan"]["id"]
+async def _scanned(gql: Any, path: Path, rules: str | None = None) -> dict[str, str]:
+    """Ids of the scanned source's table and columns by name (``rules``: a rule set
+    for this scan); the source is registered on its first scan."""
+    found = await gql.ok("{ dataSources(first: 1) { edges { node { id } } } }")
+    if found["dataSources"]["edges"]:
+        source_id = found["dataSources"]["edges"][0]["node"]["id"]
+    else:
+        source = (await gql.ok(CREATE_SOURCE, {"url": f"sqlite:///{path}"}))["createDataSource"]
+        assert source["errors"] == [], source
+        source_id = source["dataSource"]["id"]
+    scan = (await gql.ok(START_SCAN, {"id": source_id, "rules": rules}))["startScan"]["scan"]["id"]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60
     while (await gql.ok(SCAN_STATE, {"id": scan}))["node"]["state"] not in (
@@ -108,7 +116,9 @@ def _raw_free(payload: Any, raws: list[str]) -> None:
         assert raw not in text, (raw, text)
 
 
-async def test_results_of_sensitive_columns_carry_no_raw_value(gql: Any, hr_db: Path) -> None:
+async def test_results_of_sensitive_columns_carry_no_raw_value(
+    gql: Any, hr_db: Path, app: Any
+) -> None:
     # Given a scanned table, and a FRESHNESS check that ran on a column nobody had
     # labelled (its raw newest value stored)
     ids = await _scanned(gql, hr_db)
@@ -125,6 +135,12 @@ async def test_results_of_sensitive_columns_carry_no_raw_value(gql: Any, hr_db: 
     [old] = await _history(gql, synced)
     assert old["observed"] == {"newest": "****", "masked": True}, old
     _raw_free(old, ["2019"])
+    # ...and is masked where it is kept, not only where it is read
+    from sqlalchemy import text
+
+    async with app.state.runtime.uow() as uow:
+        kept = (await uow.session.execute(text("SELECT observed FROM quality_results"))).all()
+    assert len(kept) == 1 and "2019" not in json.dumps(kept[0][0]), kept
 
     # When a FRESHNESS check runs on the birth dates (it fails: the newest is old)
     fresh, result = await _run(gql, ids["birth_date"], "FRESHNESS", {"max_age_seconds": 60})
@@ -159,3 +175,31 @@ async def test_results_of_sensitive_columns_carry_no_raw_value(gql: Any, hr_db: 
         gql, ids["staff"], "CUSTOM_SQL", {"sql": "SELECT COUNT(*) FROM staff WHERE note IS NULL"}
     )
     assert plain["observed"] == {"violations": 2}, plain
+
+
+async def test_a_scan_that_labels_a_column_masks_the_results_kept_for_it(
+    gql: Any, hr_db: Path, app: Any
+) -> None:
+    # Given a scan that did not classify, and a FRESHNESS check that then kept the
+    # raw newest birth date
+    blind = (await gql.ok(BLIND_RULES))["createScanRuleSet"]["ruleSet"]["id"]
+    ids = await _scanned(gql, hr_db, blind)
+    _, result = await _run(gql, ids["birth_date"], "FRESHNESS", {"max_age_seconds": 60})
+    assert result["observed"]["newest"].startswith("1988-07-14"), result
+
+    # When the source is scanned again with classification, which labels birth_date
+    await _scanned(gql, hr_db)
+
+    # Then the kept result is masked (after the scan, before its quality run)
+    from sqlalchemy import text
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while True:
+        async with app.state.runtime.uow() as uow:
+            kept = (await uow.session.execute(text("SELECT observed FROM quality_results"))).all()
+        if all("1988" not in json.dumps(row[0]) for row in kept):
+            break
+        assert loop.time() < deadline, kept
+        await asyncio.sleep(0.1)
+    assert kept

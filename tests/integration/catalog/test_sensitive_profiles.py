@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from catalog_scan_env import scan_environment
+from catalog_scan_env import SECRET, scan_environment
 
 from racine.domain.catalog.model import AssetFilter, AssetKind
 from racine.domain.classification.labels import LabelState
@@ -128,6 +128,54 @@ async def test_a_label_propagated_onto_a_column_scrubs_its_stored_profile(
     assert labels == [("EMAIL", "PROPAGATED")]
     assert stored.get("masked") is True
     assert not any(code in json.dumps(stored) for code in CODES), stored
+
+
+async def test_a_label_propagated_onto_a_column_masks_the_check_results_kept_for_it(
+    scan_env: Any, copied: Path
+) -> None:
+    # Given a scanned source, and custom SQL that kept a number read off its opaque
+    # column (the longest code's length)
+    from sqlalchemy import text
+
+    from racine.connectors import connector_for
+    from racine.domain.quality.model import AssertionKind
+    from racine.domain.quality.sources import source_opener
+    from racine.domain.quality.use_cases import CreateAssertion, create_assertion, run_assertions
+    from racine.domain.scanning.credentials import CredentialCipher
+
+    _, email, ref = await _scanned(scan_env, copied)
+    assert ref.parent_id is not None
+    check = await create_assertion(
+        scan_env.uow_factory(),
+        scan_env.actor,
+        CreateAssertion(
+            ref.parent_id,
+            AssertionKind.CUSTOM_SQL,
+            {"sql": "SELECT max(length(ref)) FROM export", "max_violations": 100},
+        ),
+    )
+    opener = source_opener(scan_env.uow_factory, CredentialCipher(SECRET), connector_for)
+    await run_assertions(scan_env.uow_factory, opener, [check.id], scan_env.actor)
+
+    async def kept() -> dict[str, Any]:
+        async with scan_env.uow_factory() as uow:
+            rows = (await uow.session.execute(text("SELECT observed FROM quality_results"))).all()
+        assert len(rows) == 1
+        value = rows[0][0]
+        observed: dict[str, Any] = json.loads(value) if isinstance(value, str) else value
+        return observed
+
+    assert await kept() == {"violations": max(len(c) for c in CODES)}
+
+    # When lineage propagates the e-mails' confirmed label onto the column
+    await _propagate_email(scan_env, email.id, ref.id)
+
+    # Then the kept result withholds the number, as a run after the label would
+    assert await kept() == {
+        "withheld": True,
+        "sensitiveColumns": ["export.ref"],
+        "masked": True,
+    }
 
 
 CARDS = (4111111111111111, 5500000000000004)
