@@ -205,12 +205,12 @@ class QualityRepository:
         return [_result(x) for x in rows]
 
     async def rewrite_results(self, results: Sequence[AssertionResult]) -> None:
-        """Store what ``results`` now observe and say (their masked form)."""
-        for result in results:
+        """Store what ``results`` now observe and say (their masked form): one
+        executemany UPDATE by primary key."""
+        if results:
             await self.session.execute(
-                update(AssertionResultRow)
-                .where(AssertionResultRow.id == result.id)
-                .values(observed=result.observed, message=result.message)
+                update(AssertionResultRow),
+                [{"id": r.id, "observed": r.observed, "message": r.message} for r in results],
             )
 
     async def results_page(
