@@ -21,6 +21,7 @@ from graphql import (
     Visitor,
     visit,
 )
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
 
 from racine.domain.errors import RacineError
@@ -70,7 +71,9 @@ class ErrorPolicy(SchemaExtension):
                 path=error.path,
                 extensions={"code": expected.code, "field": expected.field},
             )
-        if error.original_error is None:  # syntax, validation, limits
+        if error.original_error is None or isinstance(
+            error.original_error, StrawberryInputCoercionError
+        ):  # syntax, validation, limits, a variable's value the type cannot take
             return GraphQLError(
                 error.message,
                 nodes=error.nodes,

@@ -295,6 +295,25 @@ async def test_text_with_a_nul_character_is_invalid_and_nothing_runs(gql) -> Non
     assert made["createGlossaryTerm"]["errors"] == []
 
 
+async def test_variables_the_schema_cannot_take_are_request_errors(gql) -> None:
+    # Given a DateTime variable that is no date, and a page size out of range
+    since = await gql(
+        "query($s: DateTime) { auditEvents(filter: {since: $s}) { totalCount } }",
+        {"s": "not a date"},
+    )
+    pages = [
+        await gql("query($n: Int!) { notifications(first: $n) { id } }", {"n": n})
+        for n in (0, -(2**31), 101)
+    ]
+
+    # Then each is a typed error that says what is wrong, not an internal error
+    assert since["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION", since
+    assert "DateTime" in since["errors"][0]["message"]
+    for page in pages:
+        assert page["errors"][0]["extensions"] == {"code": "LIMIT_EXCEEDED", "field": "first"}
+    assert (await gql.ok("{ notifications(first: 100) { id } }"))["notifications"] == []
+
+
 TAMPERED_CURSORS = [
     b"[]",  # no key at all
     b"[null, null]",

@@ -20,7 +20,7 @@ from racine.domain.collaboration.activity import note_activity
 from racine.domain.collaboration.membership import document_access, workspace_role
 from racine.domain.collaboration.model import Comment, Notification, WorkspaceRole, utcnow
 from racine.domain.collaboration.ports import CollabUnitOfWork as UnitOfWork
-from racine.domain.errors import Conflict, NotFound, ValidationFailed
+from racine.domain.errors import Conflict, LimitExceeded, NotFound, ValidationFailed
 from racine.domain.events import Channels, Event
 
 __all__ = [
@@ -182,5 +182,7 @@ async def set_resolved(
 async def list_notifications(
     uow: UnitOfWork, actor: Principal, limit: int = 50
 ) -> list[Notification]:
+    if not 1 <= limit <= 100:
+        raise LimitExceeded("first must be between 1 and 100", field="first")
     async with uow:
-        return await uow.discussions.notifications(actor.user_id, min(limit, 100))
+        return await uow.discussions.notifications(actor.user_id, limit)
