@@ -173,6 +173,7 @@ def _reflect_present(
     unreadable = unreadable_columns(conn, dialect, schema, present)
     ordinals = _ordinal_positions(conn, schema, sorted(refused & set(veiled)))
     counts = _row_counts(conn, dialect, schema, [n for n in present if n not in views])
+    partitioned = _partitioning(conn, dialect, schema, [n for n in present if n not in views])
     keys = column_keys(conn, dialect, schema, present)
     found: dict[str, TableMeta] = {}
     for name in present:
@@ -213,6 +214,8 @@ def _reflect_present(
             view_sql=_view_sql(insp, schema, name) if is_view and name not in veiled else None,
             granted_columns_only=name in refused and name in veiled,
             key=key,
+            partition_key=partitioned.get(name, (None, None))[0],
+            partitions=partitioned.get(name, (None, None))[1],
         )
     return found
 
@@ -480,6 +483,25 @@ def _inner_tables(conn: Connection, dialect: Dialect, schema: str) -> frozenset[
             return frozenset()
         return frozenset(str(row[1]) for row in rows if row[2] == "shadow")
     return frozenset()
+
+
+def _partitioning(
+    conn: Connection, dialect: Dialect, schema: str, names: list[str]
+) -> dict[str, tuple[str, int]]:
+    """PostgreSQL (12+): each partitioned table of ``names`` with its partition key
+    (``RANGE (logdate)``) and how many leaf partitions it has (one query)."""
+    if dialect is not Dialect.POSTGRESQL or not names:
+        return {}
+    if (conn.dialect.server_version_info or (0,)) < (12,):
+        return {}
+    query = text(
+        "SELECT c.relname, pg_get_partkeydef(c.oid),"
+        " (SELECT count(*) FROM pg_partition_tree(c.oid) t WHERE t.isleaf)"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = :schema AND c.relkind = 'p' AND c.relname IN :names"
+    ).bindparams(bindparam("names", expanding=True))
+    rows = conn.execute(query, {"schema": schema, "names": names})
+    return {str(name): (str(key), int(leaves)) for name, key, leaves in rows}
 
 
 # A partitioned table keeps no rows itself: its estimate is the sum of its leaf

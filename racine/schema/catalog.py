@@ -292,6 +292,21 @@ class Asset(relay.Node):
     def view_sql(self) -> str | None:
         return self.raw.detail.get("viewSql") if _kind_is(self.raw, model.AssetKind.VIEW) else None
 
+    @strawberry.field(
+        description="How a partitioned table splits its rows, as PostgreSQL writes its "
+        "`PARTITION BY` (`RANGE (logdate)`); its partitions are not catalogued of their own. "
+        "Null for other tables and kinds."
+    )
+    def partition_key(self) -> str | None:
+        return self.raw.detail.get("partitionKey") if _kind_is(self.raw, *_TABULAR) else None
+
+    @strawberry.field(
+        description="How many leaf partitions a partitioned table has; null for other tables "
+        "and kinds."
+    )
+    def partitions(self) -> int | None:
+        return self.raw.detail.get("partitions") if _kind_is(self.raw, *_TABULAR) else None
+
     @strawberry.field(description="When a scan last read a table or view; null for other kinds.")
     def last_scanned_at(self) -> datetime | None:
         at = self.raw.detail.get("lastScannedAt") if _kind_is(self.raw, *_TABULAR) else None

@@ -133,6 +133,8 @@ def signature(columns: list[Asset]) -> list[dict[str, Any]]:
 
 def table_detail(meta: TableMeta, now: datetime) -> dict[str, Any]:
     key: dict[str, Any] = {} if meta.key is None else {"sourceKey": meta.key}
+    if meta.partition_key is not None:
+        key |= {"partitionKey": meta.partition_key, "partitions": meta.partitions}
     return {
         **key,
         "rowCount": meta.row_count,

@@ -111,6 +111,10 @@ class TableMeta:
     exist) and no indexes or foreign keys. ``key`` is the engine's own id of the
     relation where it has one that ``ALTER … RENAME`` and a move to another schema
     keep (PostgreSQL: the OID), else None: a scan follows a renamed relation by it.
+    ``partition_key`` says how a partitioned table splits its rows (PostgreSQL's
+    ``PARTITION BY`` as ``pg_get_partkeydef`` writes it: ``RANGE (logdate)``) and
+    ``partitions`` how many leaf partitions it has (they are not catalogued of their
+    own); None for other tables.
     """
 
     schema: str
@@ -125,6 +129,8 @@ class TableMeta:
     view_sql: str | None = None
     granted_columns_only: bool = False
     key: str | None = None
+    partition_key: str | None = None
+    partitions: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -262,3 +262,40 @@ async def test_rescan_removes_a_dropped_schema_with_its_tables(
     names = {e["node"]["qualifiedName"].split(".", 2)[2] for e in every["assets"]["edges"]}
     assert {other, f"{other}.archive", f"{other}.archive.note"} <= names
     assert not (await gql.ok(SEARCH, {"q": "archive"}))["search"]["edges"]
+
+
+async def test_a_partitioned_table_stands_for_its_partitions(
+    gql: Any, subscribe: Any, pg_source: tuple[str, str]
+) -> None:
+    # Given a table partitioned by range into two partitions
+    schema, url = pg_source
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                f'CREATE TABLE "{schema}".events (id int, at date NOT NULL) PARTITION BY RANGE (at)'
+            )
+        )
+        for year in (2025, 2026):
+            await conn.execute(
+                text(
+                    f'CREATE TABLE "{schema}".events_{year} PARTITION OF "{schema}".events'
+                    f" FOR VALUES FROM ('{year}-01-01') TO ('{year + 1}-01-01')"
+                )
+            )
+    await engine.dispose()
+
+    # When the source is scanned
+    source = await scanned_source(gql, subscribe, url, [schema], 50)
+
+    # Then the partitioned table is catalogued with how it is partitioned, and its
+    # partitions are not catalogued of their own
+    listed = await gql.ok(
+        """query($s: ID!) { assets(filter: {kinds: [TABLE], dataSourceIds: [$s]}) {
+          edges { node { name partitionKey partitions } } } }""",
+        {"s": source["id"]},
+    )
+    tables = {e["node"]["name"]: e["node"] for e in listed["assets"]["edges"]}
+    assert set(tables) == {"clients", "invoices", "events"}
+    assert tables["events"] == {"name": "events", "partitionKey": "RANGE (at)", "partitions": 2}
+    assert tables["clients"]["partitionKey"] is None and tables["clients"]["partitions"] is None

@@ -161,10 +161,12 @@ async def test_postgresql_partitions_are_left_to_their_partitioned_table(
     names = {t.name for t in await connector.list_tables(source.schema)}
     table = await connector.reflect_table(source.schema, "events")
 
-    # Then no partition is listed, and the table's estimate sums its leaves'
+    # Then no partition is listed, and the table's estimate sums its leaves'; it says
+    # how it is partitioned, and into how many leaves
     assert "events" in names
     assert not names & {"events_2025", "events_2026", "events_2026_low"}, names
     assert table.row_count == 700
+    assert (table.partition_key, table.partitions) == ("RANGE (at)", 2)
 
 
 async def test_sqlite_shadow_tables_are_left_to_their_virtual_table(
