@@ -100,6 +100,11 @@ def _apply(rules: ScanRuleSet, cmd: SaveRuleSet) -> None:
     if not 1 <= rules.sample_size <= MAX_SAMPLE_ROWS:
         raise ValidationFailed(f"sampleSize must be 1-{MAX_SAMPLE_ROWS}", field="sampleSize")
     classifier_config(rules)  # raises ValidationFailed naming the bad threshold
+    if rules.min_confidence > rules.auto_confirm_threshold:
+        # every label kept would be confirmed, and none suggested to a steward
+        raise ValidationFailed(
+            "minConfidence must not exceed autoConfirmThreshold", field="minConfidence"
+        )
 
 
 async def load_rule_set(uow: CatalogUnitOfWork, rule_set_id: uuid.UUID | None) -> ScanRuleSet:

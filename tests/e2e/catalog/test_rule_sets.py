@@ -80,6 +80,12 @@ async def test_rule_set_crud_and_validation(gql: Any, tables_sqlite: Path) -> No
         ({"name": "x", "minMatchRatio": 0}, "INVALID", "minMatchRatio"),
         ({"name": "x", "minConfidence": 1.5}, "INVALID", "minConfidence"),
         ({"name": "x", "autoConfirmThreshold": 2}, "INVALID", "autoConfirmThreshold"),
+        # every label kept would be confirmed: none left for a steward to review
+        (
+            {"name": "x", "minConfidence": 0.9, "autoConfirmThreshold": 0.5},
+            "INVALID",
+            "minConfidence",
+        ),
         ({"name": " "}, "INVALID", "name"),
         ({"name": "n" * 101}, "INVALID", "name"),
         ({"name": "Finance only"}, "CONFLICT", "name"),
