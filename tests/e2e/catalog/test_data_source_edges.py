@@ -54,6 +54,21 @@ COLUMN = """query { assets(filter: {kinds: [COLUMN], name: "status"}, first: 1) 
   edges { node { id } } } }"""
 
 
+async def _schedule_both(
+    gql: Any, shop_sqlite: Path, scan_and_wait: Any, given: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A scanned source given the schedule ``given``, and a quality assertion on one of
+    its columns given it too: the two payloads."""
+    source = (
+        await gql.ok(CREATE_SOURCE, {"input": {"name": "shop", "url": f"sqlite:///{shop_sqlite}"}})
+    )["createDataSource"]["dataSource"]
+    assert (await scan_and_wait(source["id"]))["state"] == "SUCCEEDED"
+    column = (await gql.ok(COLUMN))["assets"]["edges"][0]["node"]["id"]
+    scanned = (await gql.ok(SOURCE_SCHEDULE, {"id": source["id"], "s": given}))["updateDataSource"]
+    checked = (await gql.ok(ASSERTION, {"asset": column, "s": given}))["createQualityAssertion"]
+    return scanned, checked
+
+
 @pytest.mark.parametrize(
     ("given", "stored"),
     [
@@ -66,16 +81,9 @@ COLUMN = """query { assets(filter: {kinds: [COLUMN], name: "status"}, first: 1) 
 async def test_a_schedule_is_five_cron_fields_or_a_macro(
     gql: Any, shop_sqlite: Path, scan_and_wait: Any, given: str, stored: str | None
 ) -> None:
-    # Given a scanned source, and a column of it to put a quality assertion on
-    source = (
-        await gql.ok(CREATE_SOURCE, {"input": {"name": "shop", "url": f"sqlite:///{shop_sqlite}"}})
-    )["createDataSource"]["dataSource"]
-    assert (await scan_and_wait(source["id"]))["state"] == "SUCCEEDED"
-    column = (await gql.ok(COLUMN))["assets"]["edges"][0]["node"]["id"]
-
-    # When the source and an assertion are scheduled
-    scanned = (await gql.ok(SOURCE_SCHEDULE, {"id": source["id"], "s": given}))["updateDataSource"]
-    checked = (await gql.ok(ASSERTION, {"asset": column, "s": given}))["createQualityAssertion"]
+    # Given a scanned source and a column of it, When both the source's scans and a
+    # quality assertion on the column are scheduled
+    scanned, checked = await _schedule_both(gql, shop_sqlite, scan_and_wait, given)
 
     # Then both store the expression single-spaced (macros in lower case) and say
     # when it next comes; an empty one is no schedule
@@ -103,16 +111,9 @@ async def test_a_schedule_is_five_cron_fields_or_a_macro(
 async def test_other_schedules_are_refused_on_both_kinds_of_job(
     gql: Any, shop_sqlite: Path, scan_and_wait: Any, given: str, words: str
 ) -> None:
-    # Given a scanned source, and a column of it
-    source = (
-        await gql.ok(CREATE_SOURCE, {"input": {"name": "shop", "url": f"sqlite:///{shop_sqlite}"}})
-    )["createDataSource"]["dataSource"]
-    assert (await scan_and_wait(source["id"]))["state"] == "SUCCEEDED"
-    column = (await gql.ok(COLUMN))["assets"]["edges"][0]["node"]["id"]
-
-    # When a scan schedule and an assertion's schedule are given the expression
-    scanned = (await gql.ok(SOURCE_SCHEDULE, {"id": source["id"], "s": given}))["updateDataSource"]
-    checked = (await gql.ok(ASSERTION, {"asset": column, "s": given}))["createQualityAssertion"]
+    # Given a scanned source and a column of it, When a scan schedule and an
+    # assertion's schedule are given the expression
+    scanned, checked = await _schedule_both(gql, shop_sqlite, scan_and_wait, given)
 
     # Then each is an INVALID user error on `schedule` that says why, nothing is saved
     for payload, key in ((scanned, "dataSource"), (checked, "assertion")):
