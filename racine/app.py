@@ -118,8 +118,9 @@ def create_app(settings: Settings, *, announce: Callable[[str], None] | None = N
             yield
         finally:
             for hook in reversed(runtime.on_stop):
-                with contextlib.suppress(Exception):
-                    await hook(runtime)
+                async with slow_step_warnings(getattr(hook, "__qualname__", "stop hook")):
+                    with contextlib.suppress(Exception):
+                        await hook(runtime)
             async with slow_step_warnings("jobs"):
                 await jobs.stop()  # finishes running jobs or re-queues them
             async with slow_step_warnings("bus"):
