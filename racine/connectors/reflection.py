@@ -19,11 +19,9 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Select,
     String,
     bindparam,
     cast,
-    func,
     inspect,
     literal_column,
     select,
@@ -39,6 +37,7 @@ from sqlalchemy.types import NullType, TypeEngine
 
 from racine.connectors.identity import column_keys, relation_keys
 from racine.connectors.privileges import refused_tables, show_refused, unreadable_columns
+from racine.connectors.table_stats import SQLITE_COUNT_CAP, inner_tables, table_stats
 from racine.connectors.url import Dialect
 from racine.connectors.values import plain_column, portable_column
 from racine.domain.errors import NotFound
@@ -60,9 +59,6 @@ __all__ = [
     "sample_rows",
 ]
 
-SQLITE_COUNT_CAP = 1_000_000
-"""SQLite has no row estimate; counting stops here (the count is then a lower bound)."""
-
 _SYSTEM_SCHEMAS = {
     Dialect.POSTGRESQL: frozenset({"information_schema", "pg_catalog", "pg_toast"}),
     Dialect.MYSQL: frozenset({"information_schema", "mysql", "performance_schema", "sys"}),
@@ -78,11 +74,11 @@ def list_schemas(conn: Connection, dialect: Dialect) -> list[str]:
 
 def list_tables(conn: Connection, schema: str, dialect: Dialect) -> list[TableRef]:
     """The tables and views of ``schema``, without the tables that belong to another
-    (:func:`_inner_tables`)."""
+    (:func:`racine.connectors.table_stats.inner_tables`)."""
     insp = inspect(conn)
     _require_schema(insp, schema)
     keys = relation_keys(conn, dialect, schema)
-    inner = _inner_tables(conn, dialect, schema)
+    inner = inner_tables(conn, dialect, schema)
     refs = [
         TableRef(n, TableKind.TABLE, keys.get(n))
         for n in insp.get_table_names(schema=schema)
@@ -172,8 +168,7 @@ def _reflect_present(
         native.setdefault(table, {}).update(dict.fromkeys(json_columns, "JSON"))
     unreadable = unreadable_columns(conn, dialect, schema, present)
     ordinals = _ordinal_positions(conn, schema, sorted(refused & set(veiled)))
-    counts = _row_counts(conn, dialect, schema, [n for n in present if n not in views])
-    partitioned = _partitioning(conn, dialect, schema, [n for n in present if n not in views])
+    stats = table_stats(conn, dialect, schema, [n for n in present if n not in views])
     keys = column_keys(conn, dialect, schema, present)
     found: dict[str, TableMeta] = {}
     for name in present:
@@ -210,12 +205,12 @@ def _reflect_present(
             primary_key=pk,
             foreign_keys=_foreign_keys(schema, fks.get(name) or []),
             indexes=_indexes(indexes.get(name) or []),
-            row_count=None if is_view else counts.get(name),
+            row_count=None if is_view or name not in stats else stats[name].rows,
             view_sql=_view_sql(insp, schema, name) if is_view and name not in veiled else None,
             granted_columns_only=name in refused and name in veiled,
             key=key,
-            partition_key=partitioned.get(name, (None, None))[0],
-            partitions=partitioned.get(name, (None, None))[1],
+            partition_key=stats[name].partition_key if name in stats else None,
+            partitions=stats[name].partitions if name in stats else None,
         )
     return found
 
@@ -460,88 +455,3 @@ def _view_sql(insp: Inspector, schema: str, name: str) -> str | None:
     except NotImplementedError:
         return None
     return str(definition).strip() if definition else None
-
-
-def _inner_tables(conn: Connection, dialect: Dialect, schema: str) -> frozenset[str]:
-    """Tables that are parts of another, which the catalog leaves out as OpenMetadata
-    does: PostgreSQL's partitions (``relispartition``), which their partitioned
-    table stands for (its sample reads them, its row estimate sums theirs; a table
-    of daily partitions would add hundreds of copies of one table), and SQLite's
-    shadow tables, where a virtual table (FTS5, R*Tree) keeps its index
-    (``PRAGMA table_list``, SQLite 3.37+; before, none are left out)."""
-    if dialect is Dialect.POSTGRESQL:
-        query = text(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = :schema AND c.relispartition"
-        )
-        return frozenset(str(name) for (name,) in conn.execute(query, {"schema": schema}))
-    if dialect is Dialect.SQLITE:
-        quoted = conn.dialect.identifier_preparer.quote(schema)
-        try:
-            rows = conn.exec_driver_sql(f"PRAGMA {quoted}.table_list").all()
-        except DBAPIError:  # older than 3.37
-            return frozenset()
-        return frozenset(str(row[1]) for row in rows if row[2] == "shadow")
-    return frozenset()
-
-
-def _partitioning(
-    conn: Connection, dialect: Dialect, schema: str, names: list[str]
-) -> dict[str, tuple[str, int]]:
-    """PostgreSQL (12+): each partitioned table of ``names`` with its partition key
-    (``RANGE (logdate)``) and how many leaf partitions it has (one query)."""
-    if dialect is not Dialect.POSTGRESQL or not names:
-        return {}
-    if (conn.dialect.server_version_info or (0,)) < (12,):
-        return {}
-    query = text(
-        "SELECT c.relname, pg_get_partkeydef(c.oid),"
-        " (SELECT count(*) FROM pg_partition_tree(c.oid) t WHERE t.isleaf)"
-        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = :schema AND c.relkind = 'p' AND c.relname IN :names"
-    ).bindparams(bindparam("names", expanding=True))
-    rows = conn.execute(query, {"schema": schema, "names": names})
-    return {str(name): (str(key), int(leaves)) for name, key, leaves in rows}
-
-
-# A partitioned table keeps no rows itself: its estimate is the sum of its leaf
-# partitions' (none while any of them was never analyzed, as for a table: -1).
-_PG_ESTIMATE = """
-    CASE WHEN c.relkind <> 'p' THEN c.reltuples ELSE (
-        SELECT CASE WHEN bool_or(p.reltuples < 0) THEN -1 ELSE sum(p.reltuples) END
-        FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid
-        WHERE t.isleaf
-    ) END"""
-
-
-def _row_counts(
-    conn: Connection, dialect: Dialect, schema: str, names: list[str]
-) -> dict[str, int | None]:
-    """Row estimates where the engine keeps them (one query), counts on SQLite."""
-    if not names:
-        return {}
-    if dialect is Dialect.POSTGRESQL:
-        # pg_partition_tree is PostgreSQL 12+; before, a partitioned table has none.
-        modern = (conn.dialect.server_version_info or (0,)) >= (12,)
-        estimate = _PG_ESTIMATE if modern else "c.reltuples"
-        query = text(
-            f"SELECT c.relname, {estimate} FROM pg_class c"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname = :schema AND c.relname IN :names"
-        ).bindparams(bindparam("names", expanding=True))
-        rows = conn.execute(query, {"schema": schema, "names": names})
-        # -1 (PostgreSQL 14+) means the table was never vacuumed or analyzed.
-        return {str(n): None if v is None or v < 0 else round(v) for n, v in rows}
-    if dialect is Dialect.MYSQL:
-        query = text(
-            "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES"
-            " WHERE TABLE_SCHEMA = :schema AND TABLE_NAME IN :names"
-        ).bindparams(bindparam("names", expanding=True))
-        rows = conn.execute(query, {"schema": schema, "names": names})
-        return {str(n): None if v is None else int(v) for n, v in rows}
-    counts: dict[str, int | None] = {}
-    for name in names:
-        capped: Select[Any] = select(literal_column("1")).select_from(sa_table(name, schema=schema))
-        sub = capped.limit(SQLITE_COUNT_CAP).subquery()
-        counts[name] = int(conn.execute(select(func.count()).select_from(sub)).scalar_one())
-    return counts

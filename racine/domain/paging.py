@@ -75,22 +75,17 @@ def _malformed() -> ValidationFailed:
 
 def _key_value(value: Any, kind: type) -> Any:
     if kind is int:
-        if type(value) is int and 0 <= value <= MAX_OFFSET:
-            return value
-    elif type(value) is not str or "\x00" in value:
-        pass
-    elif kind is str:
+        if type(value) is not int or not 0 <= value <= MAX_OFFSET:
+            raise _malformed()
         return value
-    elif kind is uuid.UUID:
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    elif kind is datetime:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    raise _malformed()
+    if type(value) is not str or "\x00" in value:
+        raise _malformed()
+    if kind is str:
+        return value
+    try:
+        parsed = uuid.UUID(value) if kind is uuid.UUID else datetime.fromisoformat(value)
+    except ValueError:
+        raise _malformed() from None
+    if isinstance(parsed, datetime) and parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed

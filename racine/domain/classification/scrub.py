@@ -36,18 +36,19 @@ def mask_stored_profile(
     return True
 
 
-async def scrub_profiles(uow: ClassificationUnitOfWork, column_ids: Iterable[uuid.UUID]) -> int:
+async def scrub_profiles(
+    uow: ClassificationUnitOfWork, column_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Asset]:
     """Mask, in the open unit of work, the stored profile of each of ``column_ids``
-    whose labels now call for it and that is not masked yet; returns how many."""
+    whose labels now call for it and that is not masked yet; returns the columns it
+    read, by id (their sources' stored check results may need masking too)."""
     ids = list(dict.fromkeys(column_ids))
     if not ids:
-        return 0
+        return {}
     columns = await uow.catalog.get_many(ids)
     labels = await uow.catalog.classifications_for(ids)
     overrides = await custom_levels(uow)
-    scrubbed = 0
     for column_id, column in columns.items():
         if mask_stored_profile(column, labels.get(column_id, []), overrides):
             await uow.catalog.save(column)
-            scrubbed += 1
-    return scrubbed
+    return columns

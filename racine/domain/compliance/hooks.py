@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from racine.domain.compliance.evaluation import evaluate_after_scan
 from racine.domain.incidents.ports import IncidentsUnitOfWork
 from racine.domain.ports import JobQueue
-from racine.domain.quality.masking import scrub_source_results
+from racine.domain.quality.masking import scrub_stored_results
 from racine.domain.quality.use_cases import QUALITY_RUN_KIND
 from racine.domain.runs.use_cases import submit_run
 
@@ -37,10 +37,11 @@ async def after_scan(
 ) -> AfterScan:
     evaluation = await evaluate_after_scan(uow_factory(), queue, source_id)
     async with uow_factory() as uow:
+        every = await uow.quality.for_source(source_id, disabled_too=True)
         # Columns the scan labelled sensitive keep no raw value in past results either.
-        await scrub_source_results(uow, [source_id])
-        assertions = await uow.quality.for_source(source_id)
+        await scrub_stored_results(uow, every)
         await uow.commit()
+    assertions = [a for a in every if a.enabled]
     quality = None
     if assertions:
         run = await submit_run(

@@ -123,8 +123,7 @@ async def _mirror(
     # before their levels, in the order a scan's closing takes them (it soft-deletes,
     # then replaces its source's levels): the other order deadlocked with a re-scan.
     classification = cast(ClassificationUnitOfWork, uow)
-    await scrub_profiles(classification, [asset for asset, _ in keep])
-    labelled = await classification.catalog.get_many(list({asset for asset, _ in keep}))
+    labelled = await scrub_profiles(classification, [asset for asset, _ in keep])
     await scrub_source_results(
         cast(IncidentsUnitOfWork, uow), [c.source_id for c in labelled.values()]
     )
