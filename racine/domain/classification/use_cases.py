@@ -36,7 +36,7 @@ from racine.domain.classification.engine import classify_column
 from racine.domain.classification.labels import ColumnVerdict, LabelSource, LabelState
 from racine.domain.classification.levels import refresh_sensitivity, refresh_source_sensitivity
 from racine.domain.classification.ports import ClassificationUnitOfWork
-from racine.domain.classification.scrub import mask_stored_profile
+from racine.domain.classification.scrub import mask_stored_profile, scrub_profiles
 from racine.domain.classification.types import BUILTIN_TYPES, Category, Sensitivity
 from racine.domain.errors import Conflict, LimitExceeded, NotFound, ValidationFailed
 from racine.domain.events import Channels, Event
@@ -200,7 +200,8 @@ async def create_type(uow: ClassificationUnitOfWork, actor: Principal, cmd: Save
 
 
 async def update_type(uow: ClassificationUnitOfWork, actor: Principal, cmd: SaveType) -> StoredType:
-    """Change a custom type; a new sensitivity re-levels every column carrying it."""
+    """Change a custom type; a new sensitivity re-levels every column carrying it and,
+    when it makes them sensitive, scrubs their stored profiles and check results."""
     actor.require(Role.STEWARD)
     async with uow:
         stored: StoredType | None = await uow.classification.get_type(cmd.key)
@@ -216,6 +217,11 @@ async def update_type(uow: ClassificationUnitOfWork, actor: Principal, cmd: Save
             columns = await uow.classification.columns_with_type(stored.key)
             if columns:
                 await refresh_sensitivity(uow, columns)
+                # a type raised to a sensitive level keeps no raw value of its columns
+                read = await scrub_profiles(uow, columns)
+                await scrub_source_results(
+                    cast(IncidentsUnitOfWork, uow), {c.source_id for c in read.values()}
+                )
                 uow.emit(Event(Channels.CATALOG, "CLASSIFICATION_CHANGED",
                                {"assetIds": [str(c) for c in columns[:1000]],
                                 "typeKey": stored.key}))  # fmt: skip

@@ -1,13 +1,14 @@
 """No raw value of a sensitive column is kept or shown, on both metadata databases:
 a label a column gets by lineage propagation scrubs its stored profile at once and
-survives a re-scan of that column, whose profile is then stored without raw values."""
+survives a re-scan of that column, whose profile is then stored without raw values;
+a custom type raised to a sensitive level scrubs its columns' profiles and check results."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,13 @@ from catalog_scan_env import SECRET, scan_environment
 from racine.domain.catalog.model import AssetFilter, AssetKind
 from racine.domain.classification.labels import LabelState
 from racine.domain.classification.profiles import mask_profile, masking_type
+from racine.domain.classification.types import Sensitivity
 from racine.domain.classification.use_cases import (
+    SaveType,
     SetColumnClassification,
+    create_type,
     set_column_classification,
+    update_type,
 )
 from racine.domain.lineage.relabel import propagate_from
 from racine.domain.lineage.use_cases import AddEdges, EdgeSpec, add_lineage_edges
@@ -130,11 +135,9 @@ async def test_a_label_propagated_onto_a_column_scrubs_its_stored_profile(
     assert not any(code in json.dumps(stored) for code in CODES), stored
 
 
-async def test_a_label_propagated_onto_a_column_masks_the_check_results_kept_for_it(
-    scan_env: Any, copied: Path
-) -> None:
-    # Given a scanned source, and custom SQL that kept a number read off its opaque
-    # column (the longest code's length)
+async def _kept_check_result(env: Any, ref: Any) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """Custom SQL that keeps a number read off ``ref`` (the longest code's length),
+    run once; returns how to read the one result it kept."""
     from sqlalchemy import text
 
     from racine.connectors import connector_for
@@ -143,22 +146,21 @@ async def test_a_label_propagated_onto_a_column_masks_the_check_results_kept_for
     from racine.domain.quality.use_cases import CreateAssertion, create_assertion, run_assertions
     from racine.domain.scanning.credentials import CredentialCipher
 
-    _, email, ref = await _scanned(scan_env, copied)
     assert ref.parent_id is not None
     check = await create_assertion(
-        scan_env.uow_factory(),
-        scan_env.actor,
+        env.uow_factory(),
+        env.actor,
         CreateAssertion(
             ref.parent_id,
             AssertionKind.CUSTOM_SQL,
             {"sql": "SELECT max(length(ref)) FROM export", "max_violations": 100},
         ),
     )
-    opener = source_opener(scan_env.uow_factory, CredentialCipher(SECRET), connector_for)
-    await run_assertions(scan_env.uow_factory, opener, [check.id], scan_env.actor)
+    opener = source_opener(env.uow_factory, CredentialCipher(SECRET), connector_for)
+    await run_assertions(env.uow_factory, opener, [check.id], env.actor)
 
     async def kept() -> dict[str, Any]:
-        async with scan_env.uow_factory() as uow:
+        async with env.uow_factory() as uow:
             rows = (await uow.session.execute(text("SELECT observed FROM quality_results"))).all()
         assert len(rows) == 1
         value = rows[0][0]
@@ -166,16 +168,58 @@ async def test_a_label_propagated_onto_a_column_masks_the_check_results_kept_for
         return observed
 
     assert await kept() == {"violations": max(len(c) for c in CODES)}
+    return kept
+
+
+WITHHELD = {"withheld": True, "sensitiveColumns": ["export.ref"], "masked": True}
+
+
+async def test_a_label_propagated_onto_a_column_masks_the_check_results_kept_for_it(
+    scan_env: Any, copied: Path
+) -> None:
+    # Given a scanned source, and custom SQL that kept a number read off its opaque column
+    _, email, ref = await _scanned(scan_env, copied)
+    kept = await _kept_check_result(scan_env, ref)
 
     # When lineage propagates the e-mails' confirmed label onto the column
     await _propagate_email(scan_env, email.id, ref.id)
 
     # Then the kept result withholds the number, as a run after the label would
-    assert await kept() == {
-        "withheld": True,
-        "sensitiveColumns": ["export.ref"],
-        "masked": True,
-    }
+    assert await kept() == WITHHELD
+
+
+async def test_a_custom_type_raised_to_a_sensitive_level_scrubs_what_was_kept_of_its_columns(
+    scan_env: Any, copied: Path
+) -> None:
+    # Given an opaque column a steward confirmed as a custom type of PUBLIC level, so
+    # its stored profile and a check's kept result still hold what was read off it
+    _, _, ref = await _scanned(scan_env, copied)
+    await create_type(
+        scan_env.uow_factory(), scan_env.actor,
+        SaveType("EXPORT_REF", "Export reference", sensitivity=Sensitivity.PUBLIC),
+    )  # fmt: skip
+    await set_column_classification(
+        scan_env.uow_factory(), scan_env.actor,
+        SetColumnClassification(ref.id, "EXPORT_REF", LabelState.CONFIRMED),
+    )  # fmt: skip
+    kept = await _kept_check_result(scan_env, ref)
+    stored, labels, _ = await _shown_profile(scan_env, ref.id)
+    assert labels == [("EXPORT_REF", "MANUAL")]
+    assert any(code in json.dumps(stored) for code in CODES)
+
+    # When a steward raises the type to RESTRICTED
+    await update_type(
+        scan_env.uow_factory(), scan_env.actor,
+        SaveType("EXPORT_REF", sensitivity=Sensitivity.RESTRICTED),
+    )  # fmt: skip
+
+    # Then the column's stored profile and the kept result hold none of its values,
+    # without waiting for a re-scan
+    async with scan_env.uow_factory() as uow:
+        stored = (await uow.catalog.get(ref.id)).profile
+    assert stored.get("masked") is True
+    assert not any(code in json.dumps(stored) for code in CODES), stored
+    assert await kept() == WITHHELD
 
 
 CARDS = (4111111111111111, 5500000000000004)
