@@ -25,6 +25,9 @@ class ValueKind(Enum):
     BYTES = strawberry.enum_value("BYTES", description="Binary values (shown as hex).")
     DATE = strawberry.enum_value("DATE", description="Calendar dates.")
     DATETIME = strawberry.enum_value("DATETIME", description="Timestamps (naive ones read as UTC).")
+    TIME = strawberry.enum_value(
+        "TIME", description="Times of day (in UTC when the sample holds several zones)."
+    )
     OTHER = strawberry.enum_value("OTHER", description="Anything else (arrays, JSON, …).")
     EMPTY = strawberry.enum_value("EMPTY", description="No non-null value was sampled.")
 
@@ -85,11 +88,12 @@ class ColumnProfile:
     min: str | None = strawberry.field(description="Smallest value, in the column's kind.")
     max: str | None = strawberry.field(description="Largest value, in the column's kind.")
     mean: str | None = strawberry.field(
-        description="Mean of numbers, dates or timestamps, in the column's kind (null for a "
+        description="Mean of numbers, dates, timestamps or times, in the column's kind (null for a "
         "sensitive column of fewer than 5 distinct values)."
     )
     std: float | None = strawberry.field(
-        description="Standard deviation, in the column's unit: seconds for dates and timestamps."
+        description="Standard deviation, in the column's unit: seconds for dates, timestamps "
+        "and times."
     )
     p25: str | None = strawberry.field(description="First quartile, in the column's kind.")
     median: str | None = strawberry.field(description="Median, in the column's kind.")
@@ -101,7 +105,7 @@ class ColumnProfile:
         description="Numeric values that are infinite (left out of the numeric statistics)."
     )
     histogram: list[ProfileHistogramBin] = strawberry.field(
-        description="Up to 20 equal-width bins of numbers, dates or timestamps."
+        description="Up to 20 equal-width bins of numbers, dates, timestamps or times."
     )
     length_min: int | None = strawberry.field(
         description="Shortest text (characters) or binary value (bytes)."

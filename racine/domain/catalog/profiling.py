@@ -4,11 +4,12 @@
 so callers run it in a process pool: it is a module-level function taking and
 returning picklable values, with no I/O and no shared state.
 
-Values are sorted into kinds (number, date, datetime, string, bytes, boolean,
-other). Null, distinct and top-value counts cover every non-null value; the
-shape statistics describe the dominant kind only, so a mostly-numeric column
+Values are sorted into kinds (number, date, datetime, time of day, string, bytes,
+boolean, other). Null, distinct and top-value counts cover every non-null value;
+the shape statistics describe the dominant kind only, so a mostly-numeric column
 with a few stray strings still gets a mean. Dates and datetimes are measured as
-epoch seconds and reported back as ISO text; naive datetimes are read as UTC.
+epoch seconds, times of day as seconds since midnight, and reported back as ISO
+text; naive datetimes are read as UTC (``temporal``).
 
 A ``sensitive`` column (a classification flagged personal data) keeps no raw
 value: whatever its kind it loses top values, min, max, quantiles and the
@@ -72,6 +73,7 @@ class ValueKind:
     BYTES = "BYTES"
     DATE = "DATE"
     DATETIME = "DATETIME"
+    TIME = "TIME"
     OTHER = "OTHER"
     EMPTY = "EMPTY"
 
@@ -81,12 +83,13 @@ _PRECEDENCE = [
     ValueKind.NUMBER,
     ValueKind.DATETIME,
     ValueKind.DATE,
+    ValueKind.TIME,
     ValueKind.STRING,
     ValueKind.BOOLEAN,
     ValueKind.BYTES,
     ValueKind.OTHER,
 ]
-_TEMPORAL = (ValueKind.DATE, ValueKind.DATETIME)
+_TEMPORAL = (ValueKind.DATE, ValueKind.DATETIME, ValueKind.TIME)
 
 Scalar = int | float | str | bool
 
@@ -201,7 +204,7 @@ def profile_column(values: Sequence[object], *, sensitive: bool) -> ColumnProfil
         number_types = types if len(by_kind) == 1 else set(map(type, numeric))
         stats = _number_stats(numeric, number_types, sensitive=sensitive)
     elif kind in _TEMPORAL:
-        stats = temporal_stats(by_kind[kind], date_only=kind == ValueKind.DATE, sensitive=sensitive)
+        stats = temporal_stats(by_kind[kind], kind=kind, sensitive=sensitive)
     elif kind in (ValueKind.STRING, ValueKind.BYTES):
         stats = _length_stats(by_kind[kind], kind, sensitive=sensitive, plain=types == _STR)
     distinct = stats.pop(_DISTINCT, None)  # known only for a column of numbers alone
@@ -254,6 +257,8 @@ def _classify_type(type_: type) -> str:
         return ValueKind.DATETIME
     if issubclass(type_, dt.date):
         return ValueKind.DATE
+    if issubclass(type_, dt.time):
+        return ValueKind.TIME
     if issubclass(type_, str):
         return ValueKind.STRING
     if issubclass(type_, bytes | bytearray | memoryview):

@@ -269,6 +269,7 @@ EXOTIC = {
     "ratio": "numeric",
     "stamp": "timestamptz",
     "clock": "timetz",
+    "opens": "time",
 }
 
 
@@ -296,7 +297,7 @@ async def test_exotic_postgres_types_are_catalogued_and_profiled(
                 " make_interval(days => g), xmlparse(content '<a>' || g || '</a>'),"
                 " decode(lpad(to_hex(g), 4, '0') || 'ff00', 'hex'),"
                 " CASE WHEN g % 10 = 0 THEN 'NaN'::numeric ELSE g / 3.0 END,"
-                " now() - make_interval(hours => g), '12:00:00+02'::timetz"
+                " now() - make_interval(hours => g), '12:00:00+02'::timetz, make_time(8 + g % 10, 30, 0)"
                 " FROM generate_series(1, 50) g"
             )
         )
@@ -314,6 +315,11 @@ async def test_exotic_postgres_types_are_catalogued_and_profiled(
             assert col["dataType"] and col["dataType"] != "UNKNOWN", (name, col)
             assert col["profile"] is not None and col["profile"]["sampledRows"] == 50, (name, col)
         assert "mood_t" in cols["mood"]["dataType"] and "addr_t" in cols["place"]["dataType"]
+        # times of day are measured as such, in their zone
+        for name, low, high in (("opens", "08:30:00", "17:30:00"),
+                                ("clock", "12:00:00+02:00", "12:00:00+02:00")):  # fmt: skip
+            shown = cols[name]["profile"]
+            assert (shown["kind"], shown["min"], shown["max"]) == ("TIME", low, high), shown
         await _alive(gql)
     finally:
         async with pg.begin() as conn:

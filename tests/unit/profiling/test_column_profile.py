@@ -148,6 +148,43 @@ def test_naive_and_aware_datetimes() -> None:
     assert p_aware.max == "2024-05-01T14:00:00+00:00"
 
 
+def test_times_of_day_are_measured_from_midnight_and_reported_as_iso() -> None:
+    values = [dt.time(9, 0), dt.time(12, 30), dt.time(12, 30), dt.time(18, 0), None]
+
+    profile = profile_column(values, sensitive=False)
+
+    assert profile.kind == ValueKind.TIME
+    assert (profile.min, profile.max) == ("09:00:00", "18:00:00")
+    assert profile.mean == "13:00:00" and profile.p50 == "12:30:00"
+    assert profile.std == pytest.approx(math.sqrt((4**2 + 0.5**2 * 2 + 5**2) / 4) * 3600)
+    assert profile.histogram[0].lower == "09:00:00" and profile.histogram[-1].upper == "18:00:00"
+    assert profile.top_values[0] == TopValue("12:30:00", 2)
+
+
+def test_times_keep_their_zone_or_are_put_in_utc_when_zones_differ() -> None:
+    paris = dt.timezone(dt.timedelta(hours=2))
+    one_zone = [dt.time(12, 0, tzinfo=paris), dt.time(14, 0, tzinfo=paris)]
+    two_zones = [dt.time(1, 0, tzinfo=paris), dt.time(13, 0, tzinfo=dt.UTC)]
+
+    p_one = profile_column(one_zone, sensitive=False)
+    p_two = profile_column(two_zones, sensitive=False)
+
+    assert (p_one.min, p_one.max) == ("12:00:00+02:00", "14:00:00+02:00")
+    # 01:00+02 is 23:00 the day before in UTC: a time of day wraps at midnight
+    assert (p_two.min, p_two.max) == ("13:00:00+00:00", "23:00:00+00:00")
+
+
+def test_sensitive_times_keep_no_min_max_or_top_values() -> None:
+    shifts = [dt.time(h, 15) for h in range(6, 12)]
+
+    profile = profile_column(shifts, sensitive=True)
+
+    assert profile.kind == ValueKind.TIME
+    assert profile.min is None and profile.top_values == () and profile.histogram == ()
+    assert profile.mean == "08:45:00"
+    assert "06:15" not in json.dumps(profile.to_json())
+
+
 def test_strings_get_length_stats() -> None:
     profile = profile_column(["a", "bbb", "cc", None, "bbb"], sensitive=False)
 
