@@ -71,8 +71,10 @@ class SampleQuery:
         cells = []
         for name in self.names:
             column = quote(name)
-            if name in exact:
-                expression = f"{column}::text"
+            if name in exact:  # money as the number it holds, not its locale's text
+                expression = (
+                    f"{column}::numeric::text" if types[name] == "MONEY" else f"{column}::text"
+                )
             else:
                 expression = (_cut(types[name]) or "{0}").format(column)
             cells.append(f"{expression} AS {column}")

@@ -40,10 +40,15 @@ T = TypeVar("T")
 
 def _exact_decimal(dialect: Dialect, data_type: str) -> bool:
     """Exact decimals, which the drivers decode into ``Decimal``: read as text
-    instead (decoding, pickling and converting a ``Decimal`` costs more)."""
+    instead (decoding, pickling and converting a ``Decimal`` costs more). So is
+    PostgreSQL's ``money``, as the number it holds (``postgres_sample``): its own
+    text (``$1,234.50``) depends on the server's locale and profiles as a string."""
     if dialect is Dialect.SQLITE or "[" in data_type:
         return False
-    return data_type.upper().startswith(("NUMERIC", "DECIMAL"))
+    upper = data_type.upper()
+    return upper.startswith(("NUMERIC", "DECIMAL")) or (
+        dialect is Dialect.POSTGRESQL and upper == "MONEY"
+    )
 
 
 def _text_date(dialect: Dialect, data_type: str) -> bool:

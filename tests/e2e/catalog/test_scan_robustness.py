@@ -320,6 +320,9 @@ async def test_exotic_postgres_types_are_catalogued_and_profiled(
                                 ("clock", "12:00:00+02:00", "12:00:00+02:00")):  # fmt: skip
             shown = cols[name]["profile"]
             assert (shown["kind"], shown["min"], shown["max"]) == ("TIME", low, high), shown
+        # money as the number it holds, not the server locale's "$1.25"
+        price = cols["price"]["profile"]
+        assert (price["kind"], price["min"], price["max"]) == ("NUMBER", "1.25", "62.50"), price
         await _alive(gql)
     finally:
         async with pg.begin() as conn:

@@ -111,6 +111,11 @@ async def test_exotic_types_cross_to_the_pool_and_come_out_plain(empty_source: S
     finally:
         await connector.close()
 
-    # Then what crosses pickles, and the pool's conversion gives the plain sample
+    # Then what crosses pickles, and the pool's conversion gives the plain sample, but
+    # for PostgreSQL's money, read for the profile as the number it holds
     crossed = pickle.loads(pickle.dumps(portable))
-    assert repr(plain_sample(crossed.columns, crossed.exact_text, crossed.cut)) == repr(plain)
+    converted = plain_sample(crossed.columns, crossed.exact_text, crossed.cut)
+    if source.kind == "postgresql":
+        assert (plain["price"], converted["price"]) == (["$12.50"], [12.5])
+        del plain["price"], converted["price"]
+    assert repr(converted) == repr(plain)
