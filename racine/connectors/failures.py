@@ -18,10 +18,12 @@ from sqlalchemy.exc import NoSuchTableError
 
 from racine.connectors.url import Target
 from racine.domain.errors import ConnectionFailed, NotFound, RacineError, hide_secrets
+from racine.domain.scanning.model import NOT_POPULATED
 
 __all__ = [
     "AUTHENTICATION_FAILED",
     "DATABASE_MISSING",
+    "NOT_POPULATED",
     "PERMISSION_DENIED",
     "TIMEOUT",
     "UNKNOWN",
@@ -43,6 +45,7 @@ _SUMMARY = {
     DATABASE_MISSING: "the database does not exist",
     TIMEOUT: "the source did not answer in time",
     PERMISSION_DENIED: "the source refused the operation",
+    NOT_POPULATED: "the relation holds no data to read yet",
     UNKNOWN: "the source failed",
 }
 
@@ -52,6 +55,9 @@ _PG_STATES = {
     "3D000": DATABASE_MISSING,  # invalid_catalog_name
     "42501": PERMISSION_DENIED,  # insufficient_privilege
     "25006": PERMISSION_DENIED,  # read_only_sql_transaction
+    # object_not_in_prerequisite_state: what reading a materialized view created
+    # WITH NO DATA and never refreshed raises
+    "55000": NOT_POPULATED,
     "57014": TIMEOUT,  # query_canceled (statement_timeout)
     "55P03": TIMEOUT,  # lock_not_available
     "57P03": UNREACHABLE,  # cannot_connect_now (starting up, shutting down)

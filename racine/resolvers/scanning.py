@@ -20,8 +20,8 @@ from racine.domain.scanning import rulesets, sources
 from racine.domain.scanning import scans as scan_cases
 from racine.domain.scanning.credentials import CredentialCipher
 from racine.domain.scanning.model import (
-    COLUMNS_UNREADABLE,
     DEFAULT_RULE_SET_ID,
+    STORED_REASONS,
     Scan,
     ScanRuleSet,
 )
@@ -352,7 +352,7 @@ def _progress(scan: Scan, type_: str, payload: dict[str, Any] | None = None) -> 
         [
             e
             for e in scan.errors
-            if "." in str(e.get("table", "")) and e.get("reason") != COLUMNS_UNREADABLE
+            if "." in str(e.get("table", "")) and e.get("reason") not in STORED_REASONS
         ]
     )
     done = scan.tables_done + failed

@@ -172,8 +172,11 @@ class TableError:
         "NOT_FOUND (dropped mid-scan), ENCODING, UNREADABLE, "
         "UNAVAILABLE (the analysis worker stopped: out of memory, killed), …; "
         "COLUMNS_UNREADABLE: the table was catalogued, but the scanning user may read "
-        "only some of its columns (column-level grants): the message names those it "
-        "could not read, catalogued without profile or classification."
+        "only some of its columns (column-level grants: the message names those it "
+        "could not read) or none (no SELECT on the table or its schema), catalogued "
+        "without profile or classification (a profile and labels found before stay); "
+        "NOT_POPULATED: a materialized view never populated, catalogued without rows "
+        "to read."
     )
     message: str = strawberry.field(description="Explanation without secrets.")
 
@@ -264,7 +267,7 @@ class ScanProgress:
     eta_seconds: float | None = strawberry.field(description="Estimated seconds left.")
     error: TableError | None = strawberry.field(
         description="The table's error (TABLE_FAILED), or what of it could not be read "
-        "(TABLE_FINISHED, reason COLUMNS_UNREADABLE)."
+        "(TABLE_FINISHED, reason COLUMNS_UNREADABLE or NOT_POPULATED)."
     )
     errors: list[TableError] = strawberry.field(
         description="On the steps read from the scan's record (SNAPSHOT, GAP and the "

@@ -17,6 +17,8 @@ from racine.domain.runs.model import RunState
 __all__ = [
     "COLUMNS_UNREADABLE",
     "DEFAULT_RULE_SET_ID",
+    "NOT_POPULATED",
+    "STORED_REASONS",
     "DataSource",
     "Scan",
     "ScanRuleSet",
@@ -26,7 +28,14 @@ __all__ = [
 DEFAULT_RULE_SET_ID = uuid.UUID("00000000-0000-4000-8000-00000000d3f1")
 COLUMNS_UNREADABLE = "COLUMNS_UNREADABLE"
 """The reason of a stored table's entry in a scan's errors: the table was catalogued
-but some of its columns could not be read (column-level grants)."""
+but some or all of its columns could not be read (column-level grants, no ``SELECT``
+on the table or its schema)."""
+NOT_POPULATED = "NOT_POPULATED"
+"""The reason of a stored table's entry in a scan's errors: a materialized view never
+populated (``WITH NO DATA``) was catalogued without rows to read."""
+STORED_REASONS = frozenset({COLUMNS_UNREADABLE, NOT_POPULATED})
+"""Reasons of entries in a scan's errors whose table was stored all the same (not
+failed tables)."""
 
 
 def _now() -> datetime:

@@ -1,12 +1,16 @@
 """A table the scan read only in part: the columns the scanning user may not read
-(column-level grants) are left out of its sample, and the scan's errors say so."""
+(column-level grants) are left out of its sample, and the scan's errors say so. A
+table whose rows the source refuses outright (no ``SELECT`` on it or on its schema,
+a materialized view never populated) though it shows its shape is catalogued too,
+with no column read."""
 
 from __future__ import annotations
 
-from racine.domain.scanning.model import COLUMNS_UNREADABLE, TableError
+from racine.domain.errors import ConnectionFailed
+from racine.domain.scanning.model import COLUMNS_UNREADABLE, NOT_POPULATED, TableError
 from racine.domain.scanning.source import TableMeta
 
-__all__ = ["partial_read", "unread_columns"]
+__all__ = ["partial_read", "refused_rows", "unread_columns"]
 
 _NAMED_COLUMNS = 20
 
@@ -38,3 +42,19 @@ def partial_read(qualified: str, meta: TableMeta) -> TableError | None:
     if not parts:
         return None
     return TableError(qualified, COLUMNS_UNREADABLE, "; ".join(parts))
+
+
+def refused_rows(qualified: str, error: Exception) -> TableError | None:
+    """The entry of a table catalogued without its rows, if the source refused them
+    for a reason that leaves the table's shape worth keeping: ``COLUMNS_UNREADABLE``
+    (permission denied) or ``NOT_POPULATED``; None for any other failure."""
+    if not isinstance(error, ConnectionFailed):
+        return None
+    reason = {"PERMISSION_DENIED": COLUMNS_UNREADABLE, NOT_POPULATED: NOT_POPULATED}.get(
+        error.reason
+    )
+    if reason is None:
+        return None
+    return TableError(
+        qualified, reason, f"{error.message}; catalogued without profile or classification"
+    )

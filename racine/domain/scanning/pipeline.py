@@ -3,9 +3,11 @@ batching writer.
 
 Per table: reflect, sample (bounded by the rule set, whatever the table's size:
 row counts are the engine's estimates), classify and profile in the process
-pool, store, report progress. A table that fails (dropped mid-scan, permission
-denied, a type the driver cannot read) is recorded as a per-table error and the
-scan carries on.
+pool, store, report progress. A table that fails (dropped mid-scan, a type the
+driver cannot read, a timeout) is recorded as a per-table error and the scan
+carries on; one whose rows the source refuses (permission denied, a materialized
+view never populated) but whose shape it showed is catalogued without them, with
+an entry in the errors (``partial``).
 
 Throughput: several tables are read and analysed at once (``CONCURRENCY``; that
 also bounds the samples held in memory), one process-pool call per table does
@@ -36,7 +38,7 @@ from racine.domain.runs.context import JobContext
 from racine.domain.scanning.analysis import ColumnAnalysis
 from racine.domain.scanning.merging import CatalogState, StoredTable
 from racine.domain.scanning.model import ScanRuleSet, TableError
-from racine.domain.scanning.partial import partial_read, unread_columns
+from racine.domain.scanning.partial import partial_read, refused_rows, unread_columns
 from racine.domain.scanning.progress import ScanProgress, heartbeat, progress_event, publish
 from racine.domain.scanning.source import SourceConnector, TableKind, TableMeta
 from racine.domain.scanning.sync import analyze_for_storage, load_columns, store_tables
@@ -177,14 +179,17 @@ async def _read_table(
             if meta is None:  # not in the chunk's reflection: alone (or NotFound)
                 meta = await run.connector.reflect_table(schema, name)
             analysis = await _analyze(run, meta, known)
+            unread, partial = unread_columns(meta), partial_read(qualified, meta)
         except _TABLE_ERRORS as exc:
-            await finished.put(_Finished(qualified, error=exc))
-            return
-        unread = unread_columns(meta)
+            refused = None if meta is None else refused_rows(qualified, exc)
+            if meta is None or refused is None:
+                await finished.put(_Finished(qualified, error=exc))
+                return
+            # its shape without its rows: every column unread, stored facts kept
+            unread, partial = frozenset(c.name for c in meta.columns), refused
+            analysis = {c: ColumnAnalysis() for c in unread}
         stored = StoredTable(run.containers[schema], meta, analysis, run.classified_types, unread)
-        await finished.put(
-            _Finished(qualified, stored=stored, partial=partial_read(qualified, meta))
-        )
+        await finished.put(_Finished(qualified, stored=stored, partial=partial))
     finally:
         slots.release()
 

@@ -220,30 +220,72 @@ async def restricted(pg: AsyncEngine) -> AsyncIterator[tuple[str, str, str]]:
             await conn.execute(text(f'DROP ROLE "{role}"'))
 
 
-async def test_a_schema_without_permission_is_listed_as_errors(
-    gql: Any, subscribe: Any, restricted: tuple[str, str, str]
+async def test_tables_the_user_may_not_read_are_catalogued_without_their_rows(
+    gql: Any, subscribe: Any, pg: AsyncEngine, restricted: tuple[str, str, str]
 ) -> None:
     role, open_, closed = restricted
-    # Given a source connecting as a role that may not use one of the two schemas
+    # Given a source connecting as a role that may not use one of the two schemas, and
+    # a materialized view created WITH NO DATA in the other
+    async with pg.begin() as conn:
+        await conn.execute(
+            text(f'CREATE MATERIALIZED VIEW "{open_}".later AS SELECT id FROM "{open_}".people'
+                 " WITH NO DATA")
+        )  # fmt: skip
+        await conn.execute(text(f'GRANT SELECT ON "{open_}".later TO "{role}"'))
     url = _plain(POSTGRES or "", username=role, password=None)
     source = await _source(gql, url, [open_, closed])
 
     # When it is scanned
     steps = await scan_to_end(gql, subscribe, source)
 
-    # Then the readable schema is catalogued and the other one is a listed error.
+    # Then no table failed: the readable one is profiled, the other two are catalogued
+    # with their columns but no profile, and the scan's errors say why
     assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
-    scans = await gql.ok(
-        "query($id: ID!) { scans(dataSourceId: $id) { edges { node { id } } } }", {"id": source}
-    )
-    scan = (await gql.ok(SCAN, {"id": scans["scans"]["edges"][0]["node"]["id"]}))["node"]
-    assert scan["errors"], scan
-    assert all(closed in e["table"] for e in scan["errors"]), scan
-    assert {e["reason"] for e in scan["errors"]} == {"PERMISSION_DENIED"}, scan
-    tables = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]
-    names = [e["node"]["qualifiedName"] for e in tables["edges"]]
-    assert any(n.endswith(f"{open_}.people") for n in names), names
+    assert steps[-1]["tablesFailed"] == 0, steps[-1]["errors"]
+    by_table = {e["table"]: e for e in steps[-1]["errors"]}
+    assert {t.split(".", 2)[-1]: e["reason"] for t, e in by_table.items()} == {
+        f"{closed}.people": "COLUMNS_UNREADABLE",
+        f"{open_}.later": "NOT_POPULATED",
+    }, by_table
+    assert all("catalogued without profile" in e["message"] for e in by_table.values())
+    tables = await _tables(gql)
+    assert set(tables) == {f"{open_}.people", f"{closed}.people", f"{open_}.later"}
+    assert tables[f"{open_}.people"]["email"]["profile"]["sampledRows"] == 20
+    assert tables[f"{closed}.people"]["email"]["profile"] is None
+    assert tables[f"{closed}.people"]["email"]["dataType"] == "TEXT"
+    assert tables[f"{open_}.later"]["id"]["profile"] is None
     await _alive(gql)
+
+    # Given the closed schema once readable, and scanned
+    async with pg.begin() as conn:
+        await conn.execute(text(f'GRANT USAGE ON SCHEMA "{closed}" TO "{role}"'))
+        await conn.execute(text(f'GRANT SELECT ON "{closed}".people TO "{role}"'))
+    assert (await scan_to_end(gql, subscribe, source))[-1]["errors"] == [
+        {"table": next(t for t in by_table if t.endswith(".later")), "reason": "NOT_POPULATED",
+         "message": by_table[next(t for t in by_table if t.endswith(".later"))]["message"]}
+    ]  # fmt: skip
+    profiled = (await _tables(gql))[f"{closed}.people"]["email"]
+    assert profiled["profile"]["sampledRows"] == 20 and profiled["classifications"]
+
+    # When the role loses it again and the source is scanned
+    async with pg.begin() as conn:
+        await conn.execute(text(f'REVOKE SELECT ON "{closed}".people FROM "{role}"'))
+    again = (await scan_to_end(gql, subscribe, source))[-1]
+
+    # Then the table keeps what the earlier scan found of its rows, and is not removed
+    assert again["state"] == "SUCCEEDED" and again["tablesFailed"] == 0, again
+    kept = (await _tables(gql))[f"{closed}.people"]["email"]
+    assert kept["profile"] == profiled["profile"]
+    assert kept["classifications"] == profiled["classifications"]
+
+
+async def _tables(gql: Any) -> dict[str, dict[str, Any]]:
+    """The catalogued tables and views by ``schema.table``: their columns by name."""
+    found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"]}}))["assets"]
+    return {
+        e["node"]["qualifiedName"].split(".", 2)[-1]: {c["name"]: c for c in e["node"]["columns"]}
+        for e in found["edges"]
+    }
 
 
 EXOTIC = {
@@ -418,7 +460,7 @@ async def test_mysql_source_is_scanned(gql: Any, subscribe: Any, mysql_db: tuple
     await _alive(gql)
 
 
-async def test_a_scan_that_can_read_no_schema_fails(
+async def test_a_scan_that_may_read_no_row_catalogues_the_shapes_it_sees(
     gql: Any, subscribe: Any, restricted: tuple[str, str, str]
 ) -> None:
     role, _, closed = restricted
@@ -429,8 +471,14 @@ async def test_a_scan_that_can_read_no_schema_fails(
     # When it is scanned
     steps = await scan_to_end(gql, subscribe, source)
 
-    # Then the scan fails, saying why, and the server keeps serving
-    assert steps[-1]["state"] == "FAILED", steps[-1]
+    # Then it catalogued what the server shows of the schema, said that it read no row
+    # of it, and the server keeps serving
+    assert steps[-1]["state"] == "SUCCEEDED", steps[-1]
+    assert [(e["table"].split(".", 2)[-1], e["reason"]) for e in steps[-1]["errors"]] == [
+        (f"{closed}.people", "COLUMNS_UNREADABLE")
+    ]
+    assert "permission denied" in steps[-1]["errors"][0]["message"]
+    assert set((await _tables(gql))[f"{closed}.people"]) == {"id", "email"}
     await _alive(gql)
 
 
