@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -37,7 +38,12 @@ from sqlalchemy.types import NullType, TypeEngine
 
 from racine.connectors.identity import column_keys, relation_keys
 from racine.connectors.privileges import refused_tables, show_refused, unreadable_columns
-from racine.connectors.table_stats import SQLITE_COUNT_CAP, inner_tables, table_stats
+from racine.connectors.table_stats import (
+    SQLITE_COUNT_CAP,
+    foreign_tables,
+    inner_tables,
+    table_stats,
+)
 from racine.connectors.url import Dialect
 from racine.connectors.values import plain_column, portable_column
 from racine.domain.errors import NotFound
@@ -73,17 +79,14 @@ def list_schemas(conn: Connection, dialect: Dialect) -> list[str]:
 
 
 def list_tables(conn: Connection, schema: str, dialect: Dialect) -> list[TableRef]:
-    """The tables and views of ``schema``, without the tables that belong to another
-    (:func:`racine.connectors.table_stats.inner_tables`)."""
+    """The tables (foreign tables included) and views of ``schema``, without the
+    tables that belong to another (:func:`racine.connectors.table_stats.inner_tables`)."""
     insp = inspect(conn)
     _require_schema(insp, schema)
     keys = relation_keys(conn, dialect, schema)
     inner = inner_tables(conn, dialect, schema)
-    refs = [
-        TableRef(n, TableKind.TABLE, keys.get(n))
-        for n in insp.get_table_names(schema=schema)
-        if n not in inner
-    ]
+    names = [*insp.get_table_names(schema=schema), *foreign_tables(conn, dialect, schema)]
+    refs = [TableRef(n, TableKind.TABLE, keys.get(n)) for n in names if n not in inner]
     refs += [TableRef(n, TableKind.VIEW, keys.get(n)) for n in _view_names(insp, schema)]
     return sorted(refs, key=lambda r: r.name)
 
@@ -113,17 +116,21 @@ def reflect_tables(
     insp = inspect(conn)
     _require_schema(insp, schema)
     views = set(_view_names(insp, schema))
-    tables = set(insp.get_table_names(schema=schema))
+    foreign = foreign_tables(conn, dialect, schema)
+    tables = set(insp.get_table_names(schema=schema)) | set(foreign)
     present = [n for n in dict.fromkeys(names) if n in views or n in tables]
     if not present:
         return {}
     try:
-        return _reflect_present(conn, insp, dialect, schema, present, views, alone, alone)
+        found = _reflect_present(conn, insp, dialect, schema, present, views, alone, alone)
     except DBAPIError as error:
         if alone or not show_refused(error):
             raise
         # A column grant through a role is not in COLUMN_PRIVILEGES: probe every table.
-        return _reflect_present(conn, insp, dialect, schema, present, views, alone, True)
+        found = _reflect_present(conn, insp, dialect, schema, present, views, alone, True)
+    for name in foreign.keys() & found.keys():
+        found[name] = replace(found[name], foreign_server=foreign[name])
+    return found
 
 
 def _reflect_present(

@@ -1,6 +1,7 @@
 """What an engine's own catalog says about its tables beyond their shape: which
-tables are parts of another (left out of the catalog), row estimates, and how a
-partitioned table is split. Plain synchronous functions over a SQLAlchemy
+tables are parts of another (left out of the catalog), which are foreign tables
+and through which server they read, row estimates, and how a partitioned table
+is split. Plain synchronous functions over a SQLAlchemy
 connection, as :mod:`racine.connectors.reflection` calls them."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from racine.connectors.url import Dialect
 
-__all__ = ["SQLITE_COUNT_CAP", "TableStats", "inner_tables", "table_stats"]
+__all__ = ["SQLITE_COUNT_CAP", "TableStats", "foreign_tables", "inner_tables", "table_stats"]
 
 SQLITE_COUNT_CAP = 1_000_000
 """SQLite has no row estimate; counting stops here (the count is then a lower bound)."""
@@ -52,6 +53,23 @@ def inner_tables(conn: Connection, dialect: Dialect, schema: str) -> frozenset[s
             return frozenset()
         return frozenset(str(row[1]) for row in rows if row[2] == "shadow")
     return frozenset()
+
+
+def foreign_tables(conn: Connection, dialect: Dialect, schema: str) -> dict[str, str]:
+    """PostgreSQL's foreign tables of ``schema`` (``CREATE FOREIGN TABLE``, read
+    through a foreign-data wrapper), by name: the foreign server each reads
+    through. SQLAlchemy lists them apart from tables; the catalog keeps them as
+    tables, as OpenMetadata does. Other engines have none."""
+    if dialect is not Dialect.POSTGRESQL:
+        return {}
+    query = text(
+        "SELECT c.relname, s.srvname FROM pg_foreign_table f"
+        " JOIN pg_class c ON c.oid = f.ftrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " JOIN pg_foreign_server s ON s.oid = f.ftserver"
+        " WHERE n.nspname = :schema"
+    )
+    return {str(name): str(server) for name, server in conn.execute(query, {"schema": schema})}
 
 
 # PostgreSQL 12+ (pg_partition_tree). A partitioned table keeps no rows itself: its

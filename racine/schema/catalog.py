@@ -307,6 +307,14 @@ class Asset(relay.Node):
     def partitions(self) -> int | None:
         return self.raw.detail.get("partitions") if _kind_is(self.raw, *_TABULAR) else None
 
+    @strawberry.field(
+        description="The foreign server a PostgreSQL foreign table reads through (the name "
+        "`CREATE SERVER` gave it; the table's rows live there); null for other tables and "
+        "kinds."
+    )
+    def foreign_server(self) -> str | None:
+        return self.raw.detail.get("foreignServer") if _kind_is(self.raw, *_TABULAR) else None
+
     @strawberry.field(description="When a scan last read a table or view; null for other kinds.")
     def last_scanned_at(self) -> datetime | None:
         at = self.raw.detail.get("lastScannedAt") if _kind_is(self.raw, *_TABULAR) else None

@@ -176,7 +176,8 @@ class TableError:
         "could not read) or none (no SELECT on the table or its schema), catalogued "
         "without profile or classification (a profile and labels found before stay); "
         "NOT_POPULATED: a materialized view never populated, catalogued without rows "
-        "to read."
+        "to read; FOREIGN_UNREADABLE: a foreign table whose server could not be read "
+        "through (the message says why), catalogued without profile or classification."
     )
     message: str = strawberry.field(description="Explanation without secrets.")
 
@@ -267,7 +268,7 @@ class ScanProgress:
     eta_seconds: float | None = strawberry.field(description="Estimated seconds left.")
     error: TableError | None = strawberry.field(
         description="The table's error (TABLE_FAILED), or what of it could not be read "
-        "(TABLE_FINISHED, reason COLUMNS_UNREADABLE or NOT_POPULATED)."
+        "(TABLE_FINISHED, reason COLUMNS_UNREADABLE, NOT_POPULATED or FOREIGN_UNREADABLE)."
     )
     errors: list[TableError] = strawberry.field(
         description="On the steps read from the scan's record (SNAPSHOT, GAP and the "

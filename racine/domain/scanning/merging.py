@@ -135,6 +135,8 @@ def table_detail(meta: TableMeta, now: datetime) -> dict[str, Any]:
     key: dict[str, Any] = {} if meta.key is None else {"sourceKey": meta.key}
     if meta.partition_key is not None:
         key |= {"partitionKey": meta.partition_key, "partitions": meta.partitions}
+    if meta.foreign_server is not None:
+        key["foreignServer"] = meta.foreign_server
     return {
         **key,
         "rowCount": meta.row_count,

@@ -17,6 +17,7 @@ from racine.domain.runs.model import RunState
 __all__ = [
     "COLUMNS_UNREADABLE",
     "DEFAULT_RULE_SET_ID",
+    "FOREIGN_UNREADABLE",
     "NOT_POPULATED",
     "STORED_REASONS",
     "DataSource",
@@ -33,7 +34,10 @@ on the table or its schema)."""
 NOT_POPULATED = "NOT_POPULATED"
 """The reason of a stored table's entry in a scan's errors: a materialized view never
 populated (``WITH NO DATA``) was catalogued without rows to read."""
-STORED_REASONS = frozenset({COLUMNS_UNREADABLE, NOT_POPULATED})
+FOREIGN_UNREADABLE = "FOREIGN_UNREADABLE"
+"""The reason of a stored table's entry in a scan's errors: a PostgreSQL foreign table
+whose rows could not be read through its foreign server was catalogued without them."""
+STORED_REASONS = frozenset({COLUMNS_UNREADABLE, FOREIGN_UNREADABLE, NOT_POPULATED})
 """Reasons of entries in a scan's errors whose table was stored all the same (not
 failed tables)."""
 

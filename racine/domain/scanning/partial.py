@@ -1,13 +1,18 @@
 """A table the scan read only in part: the columns the scanning user may not read
 (column-level grants) are left out of its sample, and the scan's errors say so. A
 table whose rows the source refuses outright (no ``SELECT`` on it or on its schema,
-a materialized view never populated) though it shows its shape is catalogued too,
-with no column read."""
+a materialized view never populated, a foreign table whose server fails) though it
+shows its shape is catalogued too, with no column read."""
 
 from __future__ import annotations
 
 from racine.domain.errors import ConnectionFailed
-from racine.domain.scanning.model import COLUMNS_UNREADABLE, NOT_POPULATED, TableError
+from racine.domain.scanning.model import (
+    COLUMNS_UNREADABLE,
+    FOREIGN_UNREADABLE,
+    NOT_POPULATED,
+    TableError,
+)
 from racine.domain.scanning.source import TableMeta
 
 __all__ = ["partial_read", "refused_rows", "unread_columns"]
@@ -44,15 +49,19 @@ def partial_read(qualified: str, meta: TableMeta) -> TableError | None:
     return TableError(qualified, COLUMNS_UNREADABLE, "; ".join(parts))
 
 
-def refused_rows(qualified: str, error: Exception) -> TableError | None:
+def refused_rows(qualified: str, meta: TableMeta, error: Exception) -> TableError | None:
     """The entry of a table catalogued without its rows, if the source refused them
     for a reason that leaves the table's shape worth keeping: ``COLUMNS_UNREADABLE``
-    (permission denied) or ``NOT_POPULATED``; None for any other failure."""
+    (permission denied), ``NOT_POPULATED``, or ``FOREIGN_UNREADABLE`` (a foreign
+    table's server failed, however); None for any other failure."""
     if not isinstance(error, ConnectionFailed):
         return None
-    reason = {"PERMISSION_DENIED": COLUMNS_UNREADABLE, NOT_POPULATED: NOT_POPULATED}.get(
-        error.reason
-    )
+    if meta.foreign_server is not None:
+        reason: str | None = FOREIGN_UNREADABLE
+    else:
+        reason = {"PERMISSION_DENIED": COLUMNS_UNREADABLE, NOT_POPULATED: NOT_POPULATED}.get(
+            error.reason
+        )
     if reason is None:
         return None
     return TableError(

@@ -6,8 +6,8 @@ row counts are the engine's estimates), classify and profile in the process
 pool, store, report progress. A table that fails (dropped mid-scan, a type the
 driver cannot read, a timeout) is recorded as a per-table error and the scan
 carries on; one whose rows the source refuses (permission denied, a materialized
-view never populated) but whose shape it showed is catalogued without them, with
-an entry in the errors (``partial``).
+view never populated, a foreign table's server failing) but whose shape it
+showed is catalogued without them, with an entry in the errors (``partial``).
 
 Throughput: several tables are read and analysed at once (``CONCURRENCY``; that
 also bounds the samples held in memory), one process-pool call per table does
@@ -181,7 +181,7 @@ async def _read_table(
             analysis = await _analyze(run, meta, known)
             unread, partial = unread_columns(meta), partial_read(qualified, meta)
         except _TABLE_ERRORS as exc:
-            refused = None if meta is None else refused_rows(qualified, exc)
+            refused = None if meta is None else refused_rows(qualified, meta, exc)
             if meta is None or refused is None:
                 await finished.put(_Finished(qualified, error=exc))
                 return

@@ -114,7 +114,8 @@ class TableMeta:
     ``partition_key`` says how a partitioned table splits its rows (PostgreSQL's
     ``PARTITION BY`` as ``pg_get_partkeydef`` writes it: ``RANGE (logdate)``) and
     ``partitions`` how many leaf partitions it has (they are not catalogued of their
-    own); None for other tables.
+    own); None for other tables. ``foreign_server`` is the server a PostgreSQL
+    foreign table reads through (``CREATE SERVER``'s name), None for other tables.
     """
 
     schema: str
@@ -131,6 +132,7 @@ class TableMeta:
     key: str | None = None
     partition_key: str | None = None
     partitions: int | None = None
+    foreign_server: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -279,6 +279,52 @@ async def test_tables_the_user_may_not_read_are_catalogued_without_their_rows(
     assert kept["classifications"] == profiled["classifications"]
 
 
+async def test_a_foreign_table_is_catalogued_with_its_server(
+    gql: Any, subscribe: Any, pg: AsyncEngine
+) -> None:
+    # Given a schema holding a foreign table, whose wrapper has no handler (so its rows
+    # cannot be read: a remote that fails), beside a plain table
+    schema, wrapper = _unique("rt_fdw"), _unique("rt_wrapper")
+    async with pg.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await conn.execute(text(f'CREATE TABLE "{schema}".local (id int)'))
+        await conn.execute(text(f'CREATE FOREIGN DATA WRAPPER "{wrapper}"'))
+        await conn.execute(text(f'CREATE SERVER "{wrapper}_srv" FOREIGN DATA WRAPPER "{wrapper}"'))
+        await conn.execute(
+            text(f'CREATE FOREIGN TABLE "{schema}".remote (id int, email text)'
+                 f' SERVER "{wrapper}_srv"')
+        )  # fmt: skip
+    try:
+        source = await _source(gql, _plain(POSTGRES or ""), [schema])
+
+        # When it is scanned
+        steps = await scan_to_end(gql, subscribe, source)
+
+        # Then the foreign table is catalogued with its columns and the server it reads
+        # through, without profile; the scan says why, and no table failed
+        assert (steps[-1]["state"], steps[-1]["tablesFailed"]) == ("SUCCEEDED", 0), steps[-1]
+        [entry] = steps[-1]["errors"]
+        assert entry["table"].endswith(f"{schema}.remote"), entry
+        assert entry["reason"] == "FOREIGN_UNREADABLE" and "handler" in entry["message"], entry
+        found = await gql.ok(
+            "query($f: AssetFilter) { assets(filter: $f) { edges { node { name foreignServer"
+            " columns { name profile { sampledRows } } } } } }",
+            {"f": {"kinds": ["TABLE"], "dataSourceIds": [source]}},
+        )
+        tables = {e["node"]["name"]: e["node"] for e in found["assets"]["edges"]}
+        assert tables["remote"]["foreignServer"] == f"{wrapper}_srv"
+        assert [(c["name"], c["profile"]) for c in tables["remote"]["columns"]] == [
+            ("id", None),
+            ("email", None),
+        ]
+        assert tables["local"]["foreignServer"] is None
+        await _alive(gql)
+    finally:
+        async with pg.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            await conn.execute(text(f'DROP FOREIGN DATA WRAPPER "{wrapper}" CASCADE'))
+
+
 async def _tables(gql: Any) -> dict[str, dict[str, Any]]:
     """The catalogued tables and views by ``schema.table``: their columns by name."""
     found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"]}}))["assets"]
