@@ -46,7 +46,7 @@ from racine.connectors.table_stats import (
 )
 from racine.connectors.url import Dialect
 from racine.connectors.values import plain_column, portable_column
-from racine.domain.errors import NotFound
+from racine.domain.errors import ConnectionFailed, NotFound
 from racine.domain.scanning.source import (
     ColumnMeta,
     ForeignKeyMeta,
@@ -92,7 +92,17 @@ def list_tables(conn: Connection, schema: str, dialect: Dialect) -> list[TableRe
 
 
 def reflect_table(conn: Connection, dialect: Dialect, schema: str, name: str) -> TableMeta:
-    found = reflect_tables(conn, dialect, schema, [name], alone=True)
+    try:
+        found = reflect_tables(conn, dialect, schema, [name], alone=True)
+    except DBAPIError as error:
+        # SQLite keeps a view whose table was dropped, and answers "no such table" for
+        # it: not the view gone (a scan would remove it), but the view broken.
+        if dialect is Dialect.SQLITE and name in _view_names(inspect(conn), schema):
+            detail = str(error.orig).splitlines()[0] if error.orig else "unreadable"
+            raise ConnectionFailed(
+                "UNKNOWN", f"the view refers to what the source no longer has: {detail}"
+            ) from None
+        raise
     if name not in found:
         raise NotFound("table")
     return found[name]

@@ -386,6 +386,41 @@ async def test_undecodable_text_and_blobs_do_not_stop_a_scan(scan_env: Any, tmp_
     assert columns["payload"].profile is not None
 
 
+async def test_a_sqlite_view_whose_table_was_dropped_is_kept_and_its_error_says_so(
+    scan_env: Any, tmp_path: Path
+) -> None:
+    # Given a scanned SQLite source with a view over a table
+    path = tmp_path / "views.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE base (id INTEGER PRIMARY KEY, name TEXT);
+        INSERT INTO base VALUES (1, 'a');
+        CREATE TABLE kept (id INTEGER PRIMARY KEY);
+        CREATE VIEW names AS SELECT name FROM base;
+        """
+    )
+    conn.close()
+    source = await scan_env.add_source(f"sqlite:///{path}")
+    assert (await scan_env.scan(source)).state is RunState.SUCCEEDED
+
+    # When the table is dropped (SQLite keeps the view, broken) and the source scanned
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE base")
+    conn.close()
+    scan = await scan_env.scan(source)
+
+    # Then the view's error names the cause, not a view gone, and the view stays
+    assert scan.state is RunState.SUCCEEDED, scan.reason
+    [error] = scan.errors
+    assert (error["table"].rsplit(".", 1)[-1], error["reason"]) == ("names", "UNKNOWN"), error
+    assert "no such table: main.base" in error["message"], error
+    views = await _assets(scan_env, source, AssetKind.VIEW)
+    assert [(v.name, v.deleted_at) for v in views] == [("names", None)]
+    tables = await _assets(scan_env, source, AssetKind.TABLE)
+    assert [t.name for t in tables] == ["kept"]
+
+
 @pytest.fixture(scope="module")
 def big_table() -> Iterator[tuple[str, str]]:
     """A PostgreSQL schema with one 1,000,000-row table, analysed (row estimates)."""
