@@ -178,6 +178,8 @@ def _reflect_present(
         pks |= _by_name(insp.get_multi_pk_constraint(**multi))
         fks = _by_name(insp.get_multi_foreign_keys(**multi))
         indexes = _by_name(insp.get_multi_indexes(**multi))
+        if dialect is Dialect.MYSQL:
+            _unescape_mysql(shown, raw_columns, pks, fks, indexes)
         with contextlib.suppress(NotImplementedError):
             comments = _by_name(insp.get_multi_table_comment(**multi))
     native = _native_types(conn, dialect, schema, raw_columns)
@@ -302,6 +304,29 @@ def _ordinal_positions(
     for table, column, position in conn.execute(query, {"schema": schema, "names": list(names)}):
         found.setdefault(str(table), {})[str(column)] = int(position)
     return found
+
+
+def _unescape_mysql(tables: Sequence[str], columns: Any, pks: Any, fks: Any, indexes: Any) -> None:
+    """SQLAlchemy reads MySQL's ``SHOW CREATE TABLE`` without undoing its quoting in
+    column names: a column named ``a`b`` comes back as ``a``b``, which no statement
+    finds (its sample failed as a table gone); so are constraint names. Undone here,
+    in place, for ``tables``."""
+
+    def name(n: str | None) -> str | None:
+        return None if n is None else n.replace("``", "`")
+
+    for table in tables:
+        for column in columns.get(table) or []:
+            column["name"] = name(column["name"])
+        if pks.get(table):
+            pks[table]["constrained_columns"] = [name(c) for c in pks[table]["constrained_columns"]]
+        for fk in fks.get(table) or []:
+            fk["name"] = name(fk.get("name"))
+            fk["constrained_columns"] = [name(c) for c in fk["constrained_columns"]]
+            fk["referred_columns"] = [name(c) for c in fk["referred_columns"]]
+        for index in indexes.get(table) or []:
+            index["name"] = name(index.get("name"))
+            index["column_names"] = [name(c) for c in index.get("column_names", [])]
 
 
 def _by_name(reflected: dict[tuple[str | None, str], Any]) -> dict[str, Any]:

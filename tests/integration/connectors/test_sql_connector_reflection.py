@@ -188,6 +188,34 @@ async def test_sqlite_shadow_tables_are_left_to_their_virtual_table(
     assert not {n for n in names if n.startswith("notes_fts_")}, names
 
 
+async def test_names_holding_the_engines_quote_reflect_and_sample_as_named(
+    source: Source, connector: SqlConnector
+) -> None:
+    # Given a table and columns whose names hold the engine's own quote character
+    # (MySQL's SHOW CREATE TABLE writes `a``b`, which SQLAlchemy leaves escaped)
+    mark = "`" if source.kind == "mysql" else '"'
+    esc = mark * 2
+    schema, name = f"{mark}{source.schema}{mark}", f"{mark}odd{esc}name{mark}"
+    table, index = f"{schema}.{name}", f"{mark}ix{esc}c{mark}"
+    # (SQLite names the index's schema, not its table's)
+    on = f"{schema}.{index} ON {name}" if source.kind == "sqlite" else f"{index} ON {table}"
+    await source.run(
+        f"CREATE TABLE {table} ({mark}a{esc}b{mark} INTEGER PRIMARY KEY, c INTEGER)",
+        f"CREATE INDEX {on} (c, {mark}a{esc}b{mark})",
+        f"INSERT INTO {table} VALUES (1, 2)",
+    )
+
+    # When it is reflected and sampled
+    meta = await connector.reflect_table(source.schema, f"odd{mark}name")
+    sample = await connector.sample(source.schema, f"odd{mark}name")
+
+    # Then every name is the one the table was given
+    assert [c.name for c in meta.columns] == [f"a{mark}b", "c"]
+    assert meta.primary_key == (f"a{mark}b",)
+    assert [(i.name, i.columns) for i in meta.indexes] == [(f"ix{mark}c", ("c", f"a{mark}b"))]
+    assert sample == {f"a{mark}b": [1], "c": [2]}
+
+
 async def test_missing_table_and_schema_are_not_found(
     source: Source, connector: SqlConnector
 ) -> None:
