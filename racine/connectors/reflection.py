@@ -230,6 +230,7 @@ def _reflect_present(
             key=key,
             partition_key=stats[name].partition_key if name in stats else None,
             partitions=stats[name].partitions if name in stats else None,
+            row_security=name in stats and stats[name].row_security,
         )
     return found
 

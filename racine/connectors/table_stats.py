@@ -25,11 +25,13 @@ SQLITE_COUNT_CAP = 1_000_000
 class TableStats:
     """``rows``: the engine's estimate (a capped count on SQLite), None if unknown;
     ``partition_key`` and ``partitions``: how a partitioned table is split
-    (PostgreSQL's ``RANGE (logdate)``) and into how many leaf partitions."""
+    (PostgreSQL's ``RANGE (logdate)``) and into how many leaf partitions;
+    ``row_security``: PostgreSQL's row-level security is enabled on it."""
 
     rows: int | None
     partition_key: str | None = None
     partitions: int | None = None
+    row_security: bool = False
 
 
 def inner_tables(conn: Connection, dialect: Dialect, schema: str) -> frozenset[str]:
@@ -98,7 +100,8 @@ def table_stats(
     if dialect is Dialect.POSTGRESQL:
         modern = (conn.dialect.server_version_info or (0,)) >= (12,)
         query = text(
-            f"SELECT c.relname, {_PG_PARTITIONED if modern else _PG_PLAIN} FROM pg_class c"
+            f"SELECT c.relname, {_PG_PARTITIONED if modern else _PG_PLAIN}, c.relrowsecurity"
+            " FROM pg_class c"
             " JOIN pg_namespace n ON n.oid = c.relnamespace"
             " WHERE n.nspname = :schema AND c.relname IN :names"
         ).bindparams(bindparam("names", expanding=True))
@@ -109,8 +112,9 @@ def table_stats(
                 None if v is None or v < 0 else round(v),
                 None if key is None else str(key),
                 None if leaves is None else int(leaves),
+                bool(secured),
             )
-            for n, v, key, leaves in rows
+            for n, v, key, leaves, secured in rows
         }
     if dialect is Dialect.MYSQL:
         query = text(

@@ -232,9 +232,25 @@ class Asset(relay.Node):
     def former_names(self) -> list[str]:
         return self.raw.former_names
 
-    @strawberry.field(description="Table row count estimate (engine statistics); null if unknown.")
+    @strawberry.field(
+        description="Table row count: the engine's estimate (PostgreSQL's and MySQL's "
+        "statistics, a count capped at 1,000,000 on SQLite), or the exact count when the "
+        "scan's sample read every row; null if unknown (a PostgreSQL table never analyzed "
+        "and larger than the sample)."
+    )
     def row_count(self) -> int | None:
         return self.raw.detail.get("rowCount")
+
+    @strawberry.field(
+        description="PostgreSQL row-level security is enabled on the table: a user "
+        "without BYPASSRLS (the scanning user too) reads only the rows its policies "
+        "allow, so the profile may describe those only. False for tables of other "
+        "engines; null for other kinds."
+    )
+    def row_level_security(self) -> bool | None:
+        if not _kind_is(self.raw, model.AssetKind.TABLE):
+            return None
+        return bool(self.raw.detail.get("rowSecurity"))
 
     @strawberry.field(
         description="Column default as the source declares it (an expression's text); null "

@@ -137,6 +137,8 @@ def table_detail(meta: TableMeta, now: datetime) -> dict[str, Any]:
         key |= {"partitionKey": meta.partition_key, "partitions": meta.partitions}
     if meta.foreign_server is not None:
         key["foreignServer"] = meta.foreign_server
+    if meta.row_security:
+        key["rowSecurity"] = True
     return {
         **key,
         "rowCount": meta.row_count,

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from racine.domain.access.model import Principal
@@ -40,7 +40,7 @@ from racine.domain.scanning.merging import CatalogState, StoredTable
 from racine.domain.scanning.model import ScanRuleSet, TableError
 from racine.domain.scanning.partial import partial_read, refused_rows, unread_columns
 from racine.domain.scanning.progress import ScanProgress, heartbeat, progress_event, publish
-from racine.domain.scanning.source import SourceConnector, TableKind, TableMeta
+from racine.domain.scanning.source import MAX_SAMPLE_ROWS, SourceConnector, TableKind, TableMeta
 from racine.domain.scanning.sync import analyze_for_storage, load_columns, store_tables
 from racine.domain.throttle import TokenBucket
 
@@ -178,7 +178,8 @@ async def _read_table(
         try:
             if meta is None:  # not in the chunk's reflection: alone (or NotFound)
                 meta = await run.connector.reflect_table(schema, name)
-            analysis = await _analyze(run, meta, known)
+            analysis, sampled = await _analyze(run, meta, known)
+            meta = _counted(meta, sampled, min(run.rules.sample_size, MAX_SAMPLE_ROWS))
             unread, partial = unread_columns(meta), partial_read(qualified, meta)
         except _TABLE_ERRORS as exc:
             refused = None if meta is None else refused_rows(qualified, meta, exc)
@@ -210,7 +211,9 @@ async def _reflect(run: ScanRun, chunk: list[tuple[str, str]]) -> dict[tuple[str
     return metas
 
 
-async def _analyze(run: ScanRun, meta: TableMeta, known: frozenset[str]) -> Any:
+async def _analyze(run: ScanRun, meta: TableMeta, known: frozenset[str]) -> tuple[Any, int | None]:
+    """The table's analysis by column, and how many rows its sample holds (None when
+    it read none, or had no column to read them by)."""
     # Columns the scanning user may not read are catalogued without profile or
     # labels (their stored labels stay: see ``StoredTable.unread``).
     unread = unread_columns(meta)
@@ -218,10 +221,11 @@ async def _analyze(run: ScanRun, meta: TableMeta, known: frozenset[str]) -> Any:
     readable = [c for c in meta.columns if c.name not in unread]
     if not run.rules.profiling and run.config is None:
         # A metadata-only rule set: nothing to sample, nothing for the pool to do.
-        return analysis | {c.name: ColumnAnalysis() for c in readable}
+        return analysis | {c.name: ColumnAnalysis() for c in readable}, None
     sample = await run.connector.sample_portable(
         meta.schema, meta.name, readable, run.rules.sample_size
     )
+    sampled = len(next(iter(sample.columns.values()))) if sample.columns else None
     found = await run.ctx.run_cpu(
         analyze_for_storage,
         meta.name,
@@ -231,7 +235,23 @@ async def _analyze(run: ScanRun, meta: TableMeta, known: frozenset[str]) -> Any:
         run.rules.profiling,
         known,
     )
-    return found if not analysis else analysis | found
+    return (found if not analysis else analysis | found), sampled
+
+
+def _counted(meta: TableMeta, sampled: int | None, limit: int) -> TableMeta:
+    """``meta`` with its exact row count where the sample read every row (fewer than
+    ``limit``): better than an estimate, and the only count a PostgreSQL table never
+    analyzed has. Not where row-level security may have hidden rows from the scanning
+    user, nor for a view or a foreign table."""
+    if (
+        sampled is None
+        or sampled >= limit
+        or meta.kind is not TableKind.TABLE
+        or meta.row_security
+        or meta.foreign_server is not None
+    ):
+        return meta
+    return replace(meta, row_count=sampled)
 
 
 async def _writer(run: ScanRun, finished: asyncio.Queue[_Finished | None]) -> None:

@@ -116,6 +116,9 @@ class TableMeta:
     ``partitions`` how many leaf partitions it has (they are not catalogued of their
     own); None for other tables. ``foreign_server`` is the server a PostgreSQL
     foreign table reads through (``CREATE SERVER``'s name), None for other tables.
+    ``row_security`` says PostgreSQL's row-level security is enabled on the table
+    (``ALTER TABLE … ENABLE ROW LEVEL SECURITY``): a user without ``BYPASSRLS``
+    reads only the rows its policies allow.
     """
 
     schema: str
@@ -133,6 +136,7 @@ class TableMeta:
     partition_key: str | None = None
     partitions: int | None = None
     foreign_server: str | None = None
+    row_security: bool = False
 
 
 @dataclass(frozen=True, slots=True)
