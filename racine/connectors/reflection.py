@@ -22,7 +22,9 @@ from sqlalchemy import (
     Connection,
     String,
     bindparam,
+    case,
     cast,
+    func,
     inspect,
     literal_column,
     select,
@@ -48,6 +50,7 @@ from racine.connectors.url import Dialect
 from racine.connectors.values import plain_column, portable_column
 from racine.domain.errors import ConnectionFailed, NotFound
 from racine.domain.scanning.source import (
+    MAX_CELL_BYTES,
     ColumnMeta,
     ForeignKeyMeta,
     IndexMeta,
@@ -343,16 +346,22 @@ def sample_rows(
     limit: int,
     *,
     as_text: Collection[str] = (),
+    cut: Collection[str] = (),
     plain: bool = True,
 ) -> dict[str, list[object]]:
     """Up to ``limit`` rows by column: plain values, or only portable ones
     (``plain=False``, see ``racine.domain.scanning.cells``); the columns of
-    ``as_text`` are read cast to text."""
+    ``as_text`` are read cast to text, the text or binary cells of ``cut`` cut to
+    ``MAX_CELL_BYTES`` by the source (a 16 MB document is not fetched whole)."""
     if columns is None:
         selected: list[ColumnElement[Any]] = [literal_column("*")]
     else:
         selected = [
-            cast(sa_column(c), String).label(c) if c in as_text else sa_column(c)
+            cast(sa_column(c), String).label(c)
+            if c in as_text
+            else _cut(sa_column(c)).label(c)
+            if c in cut
+            else sa_column(c)
             for c in dict.fromkeys(columns)
         ]
         if not selected:
@@ -363,7 +372,16 @@ def sample_rows(
     rows = result.fetchall()
     cells: list[Sequence[object]] = list(zip(*rows, strict=True)) if rows else [()] * len(keys)
     convert = plain_column if plain else portable_column
-    return {key: convert(values) for key, values in zip(keys, cells, strict=True)}
+    return {key: convert(values, cut=key in cut) for key, values in zip(keys, cells, strict=True)}
+
+
+def _cut(cell: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``cell`` cut to ``MAX_CELL_BYTES`` characters (text) or bytes (binary) if it is
+    longer, as it is: ``length`` counts bytes on MySQL, so a text within the limit is
+    never cut, and on SQLite a number's length is its few digits."""
+    return case(
+        (func.length(cell) > MAX_CELL_BYTES, func.substr(cell, 1, MAX_CELL_BYTES)), else_=cell
+    )
 
 
 def _require_schema(insp: Inspector, schema: str) -> None:

@@ -51,6 +51,21 @@ def _exact_decimal(dialect: Dialect, data_type: str) -> bool:
     )
 
 
+# MySQL/MariaDB types whose cells may be long text or bytes (up to 4 GB).
+_MYSQL_SIZED = ("CHAR", "VARCHAR", "TEXT", "TINYTEXT", "MEDIUMTEXT", "LONGTEXT", "BINARY",
+                "VARBINARY", "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "JSON")  # fmt: skip
+
+
+def _sized(dialect: Dialect, data_type: str) -> bool:
+    """Cells the source cuts to ``MAX_CELL_BYTES`` before sending them: MySQL's text,
+    binary and JSON columns; on SQLite every column, whatever it declares (a number
+    stays a number: only a longer cell is cut). PostgreSQL's are cut by
+    ``postgres_sample``."""
+    if dialect is Dialect.SQLITE:
+        return True
+    return dialect is Dialect.MYSQL and data_type.upper().startswith(_MYSQL_SIZED)
+
+
 def _text_date(dialect: Dialect, data_type: str) -> bool:
     """A SQLite column declared as a date or timestamp: SQLite has no such storage
     class, its cells are the ISO texts (or numbers) the writer chose."""
@@ -144,13 +159,14 @@ class SqlConnector:
         if self.dialect is Dialect.POSTGRESQL:
             return await self._sample_postgresql(schema, table, columns, exact, rows)
         names = list(dict.fromkeys(c.name for c in columns))
+        cut = frozenset(c.name for c in columns if _sized(self.dialect, c.data_type))
         cells = await self._run(
             lambda conn: reflection.sample_rows(
-                conn, schema, table, names, rows, as_text=exact, plain=False
+                conn, schema, table, names, rows, as_text=exact, cut=cut, plain=False
             )
         )
         dated = frozenset(c.name for c in columns if _text_date(self.dialect, c.data_type))
-        return PortableSample(cells, exact, text_dates=dated)
+        return PortableSample(cells, exact, cut, text_dates=dated)
 
     async def _sample_postgresql(
         self,

@@ -145,6 +145,9 @@ async def test_portable_sample_is_the_plain_sample_once_made_plain(
         source.schema, "documents", tables["documents"].columns, 5
     )
     assert documents.columns["body"] == ["x" * MAX_CELL_BYTES]
+    # ...by the source, which sends no more of a cell (a 16 MB document is not fetched
+    # whole to be cut here)
+    assert {"body", "payload"} <= documents.cut
 
 
 async def test_portable_sample_of_a_dropped_table_is_not_found(
