@@ -12,7 +12,7 @@ from sqlalchemy import event
 from racine.connectors import connector_for
 from racine.connectors.engines import APPLICATION_NAME
 from racine.connectors.postgres_sample import SampleQuery, fetch_columns
-from racine.domain.scanning.source import ColumnMeta
+from racine.domain.scanning.source import MAX_CELL_BYTES, ColumnMeta
 
 
 @pytest.fixture
@@ -62,6 +62,33 @@ async def test_scalar_tables_are_aggregated_with_the_same_cells(empty_source: So
     assert portable.columns["Odd name"] == by_rows[1]
     assert "Odd name" in query.cut and "amount" not in query.cut
     assert portable.cut == query.cut  # the pool need not measure those cells again
+
+
+async def test_documents_over_the_cap_are_cut_by_the_server(empty_source: Source) -> None:
+    # given JSON and XML documents, small and over the cap
+    src = empty_source
+    big = MAX_CELL_BYTES + 10
+    await src.run(
+        f"CREATE TABLE {src.q('d')} (id int, doc jsonb, raw json, page xml)",
+        f"INSERT INTO {src.q('d')} VALUES (1, '{{\"k\": [1, 2]}}', '{{\"a\":1}}', '<a>1</a>'),"
+        f" (2, jsonb_build_object('k', repeat('x', {big})), json_build_object('k', repeat('y',"
+        f" {big})), xmlparse(content '<a>' || repeat('z', {big}) || '</a>'))",
+    )
+    connector = connector_for(src.url)
+    try:
+        table = await connector.reflect_table(src.schema, "d")
+        # when it is sampled for the scan
+        portable = await connector.sample_portable(src.schema, "d", table.columns, 50)
+    finally:
+        await connector.close()
+    # then small documents arrive as they are, and those over the cap as their text cut
+    # to it (what the scan made of them once whole), which the pool need not measure
+    doc, raw, page = (portable.columns[n] for n in ("doc", "raw", "page"))
+    assert (doc[0], raw[0], page[0]) == ({"k": [1, 2]}, {"a": 1}, "<a>1</a>")
+    assert doc[1] == '{"k": "' + "x" * (MAX_CELL_BYTES - 7)
+    assert raw[1] == '{"k" : "' + "y" * (MAX_CELL_BYTES - 8)  # json keeps its spacing
+    assert page[1] == "<a>" + "z" * (MAX_CELL_BYTES - 3)
+    assert {"doc", "raw", "page"} <= portable.cut
 
 
 async def test_an_empty_table_samples_as_empty_columns(empty_source: Source) -> None:
