@@ -67,11 +67,9 @@ def _sized(dialect: Dialect, data_type: str) -> bool:
 
 
 def _text_date(dialect: Dialect, data_type: str) -> bool:
-    """A SQLite column declared as a date or timestamp: SQLite has no such storage
-    class, its cells are the ISO texts (or numbers) the writer chose."""
-    return dialect is Dialect.SQLITE and data_type.upper().startswith(
-        ("DATE", "DATETIME", "TIMESTAMP")
-    )
+    """A SQLite column declared as a date, timestamp or time: SQLite has no such
+    storage class, its cells are the ISO texts (or numbers) the writer chose."""
+    return dialect is Dialect.SQLITE and data_type.upper().startswith(("DATE", "TIME"))
 
 
 class SqlConnector:

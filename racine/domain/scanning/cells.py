@@ -269,9 +269,10 @@ def _decimal(value: Decimal) -> int | float:
 
 
 def iso_dates(values: Sequence[object]) -> list[object]:
-    """``values`` with each ISO 8601 date text as a ``date`` and each timestamp text as
-    a ``datetime`` (what SQLite keeps in DATE, DATETIME and TIMESTAMP columns); other
-    cells, numbers and texts that are no such date included, as they are."""
+    """``values`` with each ISO 8601 date text as a ``date``, each timestamp text as a
+    ``datetime`` and each time-of-day text as a ``time`` (what SQLite keeps in DATE,
+    DATETIME, TIMESTAMP and TIME columns); other cells, numbers and texts that are no
+    such thing included, as they are."""
     return [_iso_date(v) if type(v) is str else v for v in values]
 
 
@@ -279,6 +280,8 @@ def _iso_date(text: str) -> object:
     try:
         if len(text) == 10:
             return dt.date.fromisoformat(text)
+        if text[2:3] == ":":  # 10:30, 10:30:00.5
+            return dt.time.fromisoformat(text)
         return dt.datetime.fromisoformat(text)
     except ValueError:
         return text

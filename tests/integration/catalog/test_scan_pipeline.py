@@ -217,15 +217,24 @@ async def test_a_scan_for_some_label_types_keeps_the_labels_of_the_others(
 
 
 async def test_sqlite_date_columns_are_profiled_as_dates(scan_env: Any, tmp_path: Path) -> None:
-    # Given a SQLite source whose DATE and TIMESTAMP columns hold ISO texts (SQLite has
+    # Given a SQLite source whose DATE, TIMESTAMP and TIME columns hold ISO texts (SQLite has
     # no date storage), next to a TEXT column holding the same texts
     path = tmp_path / "dates.db"
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, day DATE, at TIMESTAMP, note TEXT)")
+    conn.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, day DATE, at TIMESTAMP, note TEXT,"
+        " opens TIME)"
+    )
     conn.executemany(
-        "INSERT INTO events VALUES (?, ?, ?, ?)",
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?)",
         [
-            (i, f"2024-01-{i:02d}", f"2024-01-{i:02d} 10:{i:02d}:00", f"2024-01-{i:02d}")
+            (
+                i,
+                f"2024-01-{i:02d}",
+                f"2024-01-{i:02d} 10:{i:02d}:00",
+                f"2024-01-{i:02d}",
+                f"{i % 12 + 8:02d}:30",
+            )
             for i in range(1, 29)
         ],
     )
@@ -245,6 +254,8 @@ async def test_sqlite_date_columns_are_profiled_as_dates(scan_env: Any, tmp_path
     assert at["kind"] == "DATETIME" and at["min"].startswith("2024-01-01T10:01")
     assert sum(b["count"] for b in day["histogram"]) == 28 and day["p50"] is not None
     assert note["kind"] == "STRING" and note["histogram"] == []
+    opens = profiles["opens"]
+    assert (opens["kind"], opens["min"], opens["max"]) == ("TIME", "08:30:00", "19:30:00")
 
 
 _WORKER_SCAN = """

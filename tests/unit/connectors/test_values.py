@@ -198,11 +198,14 @@ def test_cut_text_is_not_measured_again() -> None:
 
 
 def test_iso_date_texts_become_dates_and_the_rest_stays() -> None:
-    # Given what a SQLite DATE, DATETIME or TIMESTAMP column may hold
+    # Given what a SQLite DATE, DATETIME, TIMESTAMP or TIME column may hold
     cells: list[object] = [
         "2024-01-05",
         "2024-01-05 10:30:00",
         "2024-01-05T10:30:00.250+02:00",
+        "10:30",
+        "23:59:59.5",
+        "25:00",
         "not a date",
         "2024-02-30",
         None,
@@ -213,11 +216,14 @@ def test_iso_date_texts_become_dates_and_the_rest_stays() -> None:
     # When its texts are read as dates
     found = iso_dates(cells)
 
-    # Then ISO texts are dates and timestamps, everything else is as it was
+    # Then ISO texts are dates, timestamps and times, everything else is as it was
     assert found == [
         dt.date(2024, 1, 5),
         dt.datetime(2024, 1, 5, 10, 30),
         dt.datetime(2024, 1, 5, 10, 30, 0, 250_000, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        dt.time(10, 30),
+        dt.time(23, 59, 59, 500_000),
+        "25:00",
         "not a date",
         "2024-02-30",
         None,
