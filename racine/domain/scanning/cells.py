@@ -280,7 +280,7 @@ def _iso_date(text: str) -> object:
     try:
         if len(text) == 10:
             return dt.date.fromisoformat(text)
-        if text[2:3] == ":":  # 10:30, 10:30:00.5
+        if text[2:3] == ":":  # 10:30, 10:30:00.500
             return dt.time.fromisoformat(text)
         return dt.datetime.fromisoformat(text)
     except ValueError:
