@@ -56,7 +56,7 @@ _PG_STATES = {
     "42501": PERMISSION_DENIED,  # insufficient_privilege
     "25006": PERMISSION_DENIED,  # read_only_sql_transaction
     # object_not_in_prerequisite_state: what reading a materialized view created
-    # WITH NO DATA and never refreshed raises
+    # WITH NO DATA and never refreshed raises (only then: see ``_classify``)
     "55000": NOT_POPULATED,
     "57014": TIMEOUT,  # query_canceled (statement_timeout)
     "55P03": TIMEOUT,  # lock_not_available
@@ -136,6 +136,8 @@ def _classify(error: BaseException) -> tuple[str, BaseException | None]:
             reason = _PG_STATES.get(state)
             if reason is None and state.startswith("08"):
                 reason = UNREACHABLE
+            elif reason == NOT_POPULATED and "not been populated" not in str(exc):
+                reason = UNKNOWN  # the state's other causes
             return reason or UNKNOWN, exc
         if isinstance(exc, sqlite3.Error):
             return _sqlite_reason(exc), exc
