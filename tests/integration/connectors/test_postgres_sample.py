@@ -12,7 +12,7 @@ from sqlalchemy import event
 from racine.connectors import connector_for
 from racine.connectors.engines import APPLICATION_NAME
 from racine.connectors.postgres_sample import SampleQuery, fetch_columns
-from racine.domain.scanning.source import MAX_CELL_BYTES, ColumnMeta
+from racine.domain.scanning.source import MAX_CELL_BYTES, ColumnMeta, PortableSample
 
 
 @pytest.fixture
@@ -74,13 +74,8 @@ async def test_documents_over_the_cap_are_cut_by_the_server(empty_source: Source
         f" (2, jsonb_build_object('k', repeat('x', {big})), json_build_object('k', repeat('y',"
         f" {big})), xmlparse(content '<a>' || repeat('z', {big}) || '</a>'))",
     )
-    connector = connector_for(src.url)
-    try:
-        table = await connector.reflect_table(src.schema, "d")
-        # when it is sampled for the scan
-        portable = await connector.sample_portable(src.schema, "d", table.columns, 50)
-    finally:
-        await connector.close()
+    # when it is sampled for the scan
+    portable = await _portable(src, "d")
     # then small documents arrive as they are, and those over the cap as their text cut
     # to it (what the scan made of them once whole), which the pool need not measure
     doc, raw, page = (portable.columns[n] for n in ("doc", "raw", "page"))
@@ -94,13 +89,18 @@ async def test_documents_over_the_cap_are_cut_by_the_server(empty_source: Source
 async def test_an_empty_table_samples_as_empty_columns(empty_source: Source) -> None:
     src = empty_source
     await src.run(f"CREATE TABLE {src.q('e')} (id int, name text)")
+    portable = await _portable(src, "e")
+    assert portable.columns == {"id": [], "name": []}
+
+
+async def _portable(src: Source, table: str) -> PortableSample:
+    """``table`` reflected and sampled (50 rows) as a scan samples it for its pool."""
     connector = connector_for(src.url)
     try:
-        table = await connector.reflect_table(src.schema, "e")
-        portable = await connector.sample_portable(src.schema, "e", table.columns, 50)
+        meta = await connector.reflect_table(src.schema, table)
+        return await connector.sample_portable(src.schema, table, meta.columns, 50)
     finally:
         await connector.close()
-    assert portable.columns == {"id": [], "name": []}
 
 
 async def test_an_aggregate_the_server_refuses_falls_back_to_rows(empty_source: Source) -> None:
