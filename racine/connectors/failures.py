@@ -17,8 +17,19 @@ from collections.abc import Iterator
 from sqlalchemy.exc import NoSuchTableError
 
 from racine.connectors.url import Target
-from racine.domain.errors import ConnectionFailed, NotFound, RacineError, hide_secrets
-from racine.domain.scanning.model import NOT_POPULATED
+from racine.domain.errors import (
+    AUTHENTICATION_FAILED,
+    DATABASE_MISSING,
+    NOT_POPULATED,
+    PERMISSION_DENIED,
+    TIMEOUT,
+    UNKNOWN,
+    UNREACHABLE,
+    ConnectionFailed,
+    NotFound,
+    RacineError,
+    hide_secrets,
+)
 
 __all__ = [
     "AUTHENTICATION_FAILED",
@@ -31,12 +42,6 @@ __all__ = [
     "to_domain_error",
 ]
 
-UNREACHABLE = "UNREACHABLE"
-AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
-DATABASE_MISSING = "DATABASE_MISSING"
-TIMEOUT = "TIMEOUT"
-PERMISSION_DENIED = "PERMISSION_DENIED"
-UNKNOWN = "UNKNOWN"
 _NOT_FOUND = "NOT_FOUND"
 
 _SUMMARY = {

@@ -1,4 +1,4 @@
-"""Reflection and sampling as plain synchronous functions over a SQLAlchemy
+"""Reflection as plain synchronous functions over a SQLAlchemy
 ``Connection``; :class:`racine.connectors.sql.SqlConnector` runs them through
 ``AsyncConnection.run_sync`` so the inspector (a sync API) works on asyncio
 drivers.
@@ -14,28 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    String,
     bindparam,
-    case,
-    cast,
-    func,
     inspect,
-    literal_column,
-    select,
     text,
 )
-from sqlalchemy import column as sa_column
-from sqlalchemy import table as sa_table
 from sqlalchemy.dialects.mysql import LONGTEXT
 from sqlalchemy.engine import Inspector, ObjectKind
 from sqlalchemy.exc import DBAPIError, SAWarning
-from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import NullType, TypeEngine
 
 from racine.connectors.identity import column_keys, relation_keys
@@ -47,10 +38,8 @@ from racine.connectors.table_stats import (
     table_stats,
 )
 from racine.connectors.url import Dialect
-from racine.connectors.values import plain_column, portable_column
-from racine.domain.errors import ConnectionFailed, NotFound
+from racine.domain.errors import UNKNOWN, ConnectionFailed, NotFound
 from racine.domain.scanning.source import (
-    MAX_CELL_BYTES,
     ColumnMeta,
     ForeignKeyMeta,
     IndexMeta,
@@ -65,7 +54,6 @@ __all__ = [
     "list_tables",
     "reflect_table",
     "reflect_tables",
-    "sample_rows",
 ]
 
 _SYSTEM_SCHEMAS = {
@@ -103,7 +91,7 @@ def reflect_table(conn: Connection, dialect: Dialect, schema: str, name: str) ->
         if dialect is Dialect.SQLITE and name in _view_names(inspect(conn), schema):
             detail = str(error.orig).splitlines()[0] if error.orig else "unreadable"
             raise ConnectionFailed(
-                "UNKNOWN", f"the view refers to what the source no longer has: {detail}"
+                UNKNOWN, f"the view refers to what the source no longer has: {detail}"
             ) from None
         raise
     if name not in found:
@@ -336,52 +324,6 @@ def _unescape_mysql(tables: Sequence[str], columns: Any, pks: Any, fks: Any, ind
 def _by_name(reflected: dict[tuple[str | None, str], Any]) -> dict[str, Any]:
     """``get_multi_*`` results are keyed by (schema, name); one schema at a time here."""
     return {name: value for (_schema, name), value in reflected.items()}
-
-
-def sample_rows(
-    conn: Connection,
-    schema: str,
-    table: str,
-    columns: Sequence[str] | None,
-    limit: int,
-    *,
-    as_text: Collection[str] = (),
-    cut: Collection[str] = (),
-    plain: bool = True,
-) -> dict[str, list[object]]:
-    """Up to ``limit`` rows by column: plain values, or only portable ones
-    (``plain=False``, see ``racine.domain.scanning.cells``); the columns of
-    ``as_text`` are read cast to text, the text or binary cells of ``cut`` cut to
-    ``MAX_CELL_BYTES`` by the source (a 16 MB document is not fetched whole)."""
-    if columns is None:
-        selected: list[ColumnElement[Any]] = [literal_column("*")]
-    else:
-        selected = [
-            cast(sa_column(c), String).label(c)
-            if c in as_text
-            else _cut(sa_column(c)).label(c)
-            if c in cut
-            else sa_column(c)
-            for c in dict.fromkeys(columns)
-        ]
-        if not selected:
-            return {}
-    stmt = select(*selected).select_from(sa_table(table, schema=schema))
-    result = conn.execute(stmt.limit(limit))
-    keys = list(result.keys())
-    rows = result.fetchall()
-    cells: list[Sequence[object]] = list(zip(*rows, strict=True)) if rows else [()] * len(keys)
-    convert = plain_column if plain else portable_column
-    return {key: convert(values, cut=key in cut) for key, values in zip(keys, cells, strict=True)}
-
-
-def _cut(cell: ColumnElement[Any]) -> ColumnElement[Any]:
-    """``cell`` cut to ``MAX_CELL_BYTES`` characters (text) or bytes (binary) if it is
-    longer, as it is: ``length`` counts bytes on MySQL, so a text within the limit is
-    never cut, and on SQLite a number's length is its few digits."""
-    return case(
-        (func.length(cell) > MAX_CELL_BYTES, func.substr(cell, 1, MAX_CELL_BYTES)), else_=cell
-    )
 
 
 def _require_schema(insp: Inspector, schema: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from racine.connectors import identity, reflection
+from racine.connectors import identity, reflection, row_sample
 from racine.connectors.engines import build_engine
 from racine.connectors.failures import to_domain_error
 from racine.connectors.postgres_sample import SampleQuery, fetch_columns
@@ -142,7 +142,7 @@ class SqlConnector:
             raise ValidationFailed("limit must be at least 1", field="limit")
         rows = min(limit, MAX_SAMPLE_ROWS)
         cols = None if columns is None else list(columns)
-        return await self._run(lambda conn: reflection.sample_rows(conn, schema, table, cols, rows))
+        return await self._run(lambda conn: row_sample.sample_rows(conn, schema, table, cols, rows))
 
     async def sample_portable(
         self, schema: str, table: str, columns: Sequence[ColumnMeta], limit: int
@@ -159,7 +159,7 @@ class SqlConnector:
         names = list(dict.fromkeys(c.name for c in columns))
         cut = frozenset(c.name for c in columns if _sized(self.dialect, c.data_type))
         cells = await self._run(
-            lambda conn: reflection.sample_rows(
+            lambda conn: row_sample.sample_rows(
                 conn, schema, table, names, rows, as_text=exact, cut=cut, plain=False
             )
         )

@@ -21,6 +21,13 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
+    "AUTHENTICATION_FAILED",
+    "DATABASE_MISSING",
+    "NOT_POPULATED",
+    "PERMISSION_DENIED",
+    "TIMEOUT",
+    "UNKNOWN",
+    "UNREACHABLE",
     "Conflict",
     "ConnectionFailed",
     "LimitExceeded",
@@ -75,9 +82,20 @@ class PermissionDenied(RacineError):
     code = "FORBIDDEN"
 
 
+# Why a data source failed (``ConnectionFailed.reason``).
+UNREACHABLE = "UNREACHABLE"
+AUTHENTICATION_FAILED = "AUTHENTICATION_FAILED"
+DATABASE_MISSING = "DATABASE_MISSING"
+TIMEOUT = "TIMEOUT"
+PERMISSION_DENIED = "PERMISSION_DENIED"
+NOT_POPULATED = "NOT_POPULATED"  # a materialized view never populated
+UNKNOWN = "UNKNOWN"
+
+
 class ConnectionFailed(RacineError):
     """An external data source failed. ``reason`` is one of UNREACHABLE,
-    AUTHENTICATION_FAILED, DATABASE_MISSING, TIMEOUT, PERMISSION_DENIED, UNKNOWN."""
+    AUTHENTICATION_FAILED, DATABASE_MISSING, TIMEOUT, PERMISSION_DENIED,
+    NOT_POPULATED, UNKNOWN (the constants above)."""
 
     code = "CONNECTION_FAILED"
 

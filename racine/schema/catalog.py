@@ -208,19 +208,15 @@ class Asset(relay.Node):
 
     @strawberry.field(description="Column data type as the source reports it; null otherwise.")
     def data_type(self) -> str | None:
-        return (
-            self.raw.detail.get("dataType") if _kind_is(self.raw, model.AssetKind.COLUMN) else None
-        )
+        return self.raw.detail.get("dataType") if _kind_is(self.raw, _COLUMN) else None
 
     @strawberry.field(description="Column nullability; null for other kinds.")
     def nullable(self) -> bool | None:
-        return (
-            self.raw.detail.get("nullable") if _kind_is(self.raw, model.AssetKind.COLUMN) else None
-        )
+        return self.raw.detail.get("nullable") if _kind_is(self.raw, _COLUMN) else None
 
     @strawberry.field(description="1-based column position; null for other kinds.")
     def position(self) -> int | None:
-        return self.raw.position if _kind_is(self.raw, model.AssetKind.COLUMN) else None
+        return self.raw.position if _kind_is(self.raw, _COLUMN) else None
 
     @strawberry.field(
         description=(
@@ -248,9 +244,8 @@ class Asset(relay.Node):
         "engines; null for other kinds."
     )
     def row_level_security(self) -> bool | None:
-        if not _kind_is(self.raw, model.AssetKind.TABLE):
-            return None
-        return bool(self.raw.detail.get("rowSecurity"))
+        secured = bool(self.raw.detail.get("rowSecurity"))
+        return secured if _kind_is(self.raw, model.AssetKind.TABLE) else None
 
     @strawberry.field(
         description="Column default as the source declares it (an expression's text); null "

@@ -2,8 +2,9 @@
 
 A scan profiles a column it knows to be sensitive without raw values, and a
 steward's label scrubs the profile at once (``set_column_classification``). A
-label that arrives from elsewhere, lineage propagating an upstream column's
-label, must do the same: reads mask the profile either way, but raw values of a
+label that arrives from elsewhere (lineage propagating an upstream column's label,
+a custom type raised to a sensitive level) must do the same, with the check results
+kept for the column's source: reads mask them either way, but raw values of a
 sensitive column are not to be *stored* either.
 """
 
@@ -11,12 +12,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from typing import cast
 
 from racine.domain.catalog.model import Asset, ColumnClassification, utcnow
 from racine.domain.classification.custom import custom_levels
 from racine.domain.classification.ports import ClassificationUnitOfWork
 from racine.domain.classification.profiles import mask_profile, masking_type
 from racine.domain.classification.types import Sensitivity
+from racine.domain.incidents.ports import IncidentsUnitOfWork
+from racine.domain.quality.masking import scrub_source_results
 
 __all__ = ["mask_stored_profile", "scrub_profiles"]
 
@@ -36,19 +40,18 @@ def mask_stored_profile(
     return True
 
 
-async def scrub_profiles(
-    uow: ClassificationUnitOfWork, column_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, Asset]:
+async def scrub_profiles(uow: ClassificationUnitOfWork, column_ids: Iterable[uuid.UUID]) -> None:
     """Mask, in the open unit of work, the stored profile of each of ``column_ids``
-    whose labels now call for it and that is not masked yet; returns the columns it
-    read, by id (their sources' stored check results may need masking too)."""
+    whose labels now call for it and that is not masked yet, and the check results
+    kept for their sources (``quality.masking.scrub_source_results``)."""
     ids = list(dict.fromkeys(column_ids))
     if not ids:
-        return {}
+        return
     columns = await uow.catalog.get_many(ids)
     labels = await uow.catalog.classifications_for(ids)
     overrides = await custom_levels(uow)
     for column_id, column in columns.items():
         if mask_stored_profile(column, labels.get(column_id, []), overrides):
             await uow.catalog.save(column)
-    return columns
+    sources = {c.source_id for c in columns.values()}
+    await scrub_source_results(cast(IncidentsUnitOfWork, uow), sources)

@@ -218,10 +218,7 @@ async def update_type(uow: ClassificationUnitOfWork, actor: Principal, cmd: Save
             if columns:
                 await refresh_sensitivity(uow, columns)
                 # a type raised to a sensitive level keeps no raw value of its columns
-                read = await scrub_profiles(uow, columns)
-                await scrub_source_results(
-                    cast(IncidentsUnitOfWork, uow), {c.source_id for c in read.values()}
-                )
+                await scrub_profiles(uow, columns)
                 uow.emit(Event(Channels.CATALOG, "CLASSIFICATION_CHANGED",
                                {"assetIds": [str(c) for c in columns[:1000]],
                                 "typeKey": stored.key}))  # fmt: skip

@@ -23,7 +23,6 @@ from racine.domain.classification.levels import refresh_sensitivity
 from racine.domain.classification.ports import ClassificationUnitOfWork
 from racine.domain.classification.scrub import scrub_profiles
 from racine.domain.events import Channels, Event
-from racine.domain.incidents.ports import IncidentsUnitOfWork
 from racine.domain.lineage.edges import EdgeLevel, LineageEdge
 from racine.domain.lineage.events import CLASSIFICATION_PROPAGATED, CLASSIFICATION_UNPROPAGATED
 from racine.domain.lineage.graph import MAX_DEPTH, Direction, Edge, traverse
@@ -35,7 +34,6 @@ from racine.domain.lineage.propagation import (
     PropagationPolicy,
     plan_propagation,
 )
-from racine.domain.quality.masking import scrub_source_results
 from racine.domain.runs.context import JobContext
 from racine.domain.runs.model import JobRun
 
@@ -123,10 +121,7 @@ async def _mirror(
     # before their levels, in the order a scan's closing takes them (it soft-deletes,
     # then replaces its source's levels): the other order deadlocked with a re-scan.
     classification = cast(ClassificationUnitOfWork, uow)
-    labelled = await scrub_profiles(classification, [asset for asset, _ in keep])
-    await scrub_source_results(
-        cast(IncidentsUnitOfWork, uow), [c.source_id for c in labelled.values()]
-    )
+    await scrub_profiles(classification, [asset for asset, _ in keep])
     await refresh_sensitivity(classification, list({asset for asset, _ in touched}))
 
 

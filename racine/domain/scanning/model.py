@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from racine.domain.errors import NOT_POPULATED
 from racine.domain.runs.model import RunState
 
 __all__ = [
     "COLUMNS_UNREADABLE",
     "DEFAULT_RULE_SET_ID",
     "FOREIGN_UNREADABLE",
-    "NOT_POPULATED",
     "STORED_REASONS",
     "DataSource",
     "Scan",
@@ -31,15 +31,13 @@ COLUMNS_UNREADABLE = "COLUMNS_UNREADABLE"
 """The reason of a stored table's entry in a scan's errors: the table was catalogued
 but some or all of its columns could not be read (column-level grants, no ``SELECT``
 on the table or its schema)."""
-NOT_POPULATED = "NOT_POPULATED"
-"""The reason of a stored table's entry in a scan's errors: a materialized view never
-populated (``WITH NO DATA``) was catalogued without rows to read."""
 FOREIGN_UNREADABLE = "FOREIGN_UNREADABLE"
 """The reason of a stored table's entry in a scan's errors: a PostgreSQL foreign table
 whose rows could not be read through its foreign server was catalogued without them."""
 STORED_REASONS = frozenset({COLUMNS_UNREADABLE, FOREIGN_UNREADABLE, NOT_POPULATED})
 """Reasons of entries in a scan's errors whose table was stored all the same (not
-failed tables)."""
+failed tables); ``NOT_POPULATED`` is the source's own reason for a materialized view
+never populated."""
 
 
 def _now() -> datetime:

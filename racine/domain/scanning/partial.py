@@ -6,13 +6,8 @@ shows its shape is catalogued too, with no column read."""
 
 from __future__ import annotations
 
-from racine.domain.errors import ConnectionFailed
-from racine.domain.scanning.model import (
-    COLUMNS_UNREADABLE,
-    FOREIGN_UNREADABLE,
-    NOT_POPULATED,
-    TableError,
-)
+from racine.domain.errors import NOT_POPULATED, PERMISSION_DENIED, ConnectionFailed
+from racine.domain.scanning.model import COLUMNS_UNREADABLE, FOREIGN_UNREADABLE, TableError
 from racine.domain.scanning.source import TableMeta
 
 __all__ = ["partial_read", "refused_rows", "unread_columns"]
@@ -59,7 +54,8 @@ def refused_rows(qualified: str, meta: TableMeta, error: Exception) -> TableErro
     if meta.foreign_server is not None:
         reason: str | None = FOREIGN_UNREADABLE
     else:
-        reason = {"PERMISSION_DENIED": COLUMNS_UNREADABLE, NOT_POPULATED: NOT_POPULATED}.get(
+        # NOT_POPULATED, the source's reason, is also the entry's
+        reason = {PERMISSION_DENIED: COLUMNS_UNREADABLE, NOT_POPULATED: NOT_POPULATED}.get(
             error.reason
         )
     if reason is None:
