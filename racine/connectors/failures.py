@@ -31,16 +31,7 @@ from racine.domain.errors import (
     hide_secrets,
 )
 
-__all__ = [
-    "AUTHENTICATION_FAILED",
-    "DATABASE_MISSING",
-    "NOT_POPULATED",
-    "PERMISSION_DENIED",
-    "TIMEOUT",
-    "UNKNOWN",
-    "UNREACHABLE",
-    "to_domain_error",
-]
+__all__ = ["to_domain_error"]
 
 _NOT_FOUND = "NOT_FOUND"
 
