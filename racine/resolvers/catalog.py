@@ -348,25 +348,26 @@ async def catalog_changes(
     )
     async for event in live_events(info, [Channels.CATALOG]):
         if event.type == GAP:
-            yield scan_gql.CatalogChange(
-                type="GAP",
-                asset_id=None,
-                kind=None,
-                qualified_name=None,
-                data_source_id=None,
-                before=None,
-                after=None,
-            )
+            yield _change("GAP", {})
             continue
-        p = event.payload
-        if source is not None and p.get("sourceId") != source:
-            continue
-        yield scan_gql.CatalogChange(
-            type=event.type,
-            asset_id=encode_id("Asset", p["assetId"]) if p.get("assetId") else None,
-            kind=p.get("kind"),
-            qualified_name=p.get("qualifiedName"),
-            data_source_id=encode_id("DataSource", p["sourceId"]) if p.get("sourceId") else None,
-            before=p.get("before"),
-            after=p.get("after"),
-        )
+        if source is None or event.payload.get("sourceId") == source:
+            yield _change(event.type, event.payload)
+
+
+def _change(type_: str, p: dict[str, Any]) -> scan_gql.CatalogChange:
+    asset = p.get("assetId")
+    ids = [asset] if asset else list(p.get("assetIds") or [])
+    label = p.get("label") or p.get("typeKey")
+    if label and p.get("labelKind") == "GLOSSARY_TERM":
+        label = encode_id("GlossaryTerm", label)
+    return scan_gql.CatalogChange(
+        type=type_,
+        asset_id=encode_id("Asset", asset) if asset else None,
+        asset_ids=[encode_id("Asset", i) for i in ids],
+        kind=p.get("kind"),
+        qualified_name=p.get("qualifiedName"),
+        data_source_id=encode_id("DataSource", p["sourceId"]) if p.get("sourceId") else None,
+        label=label,
+        before=p.get("before"),
+        after=p.get("after"),
+    )

@@ -282,22 +282,44 @@ class ScanProgress:
     description="A change to the catalog: ASSET_ADDED, ASSET_REMOVED, ASSET_RENAMED (a "
     "scan found a table or view under another name or schema: before/after "
     "`qualifiedName`), SCHEMA_CHANGED (with before/after column lists), ASSET_UPDATED, "
-    "CLASSIFICATION_CHANGED (labels of one or more columns changed, by a scan or a "
-    "steward), CLASSIFICATION_PROPAGATED / CLASSIFICATION_UNPROPAGATED (lineage "
-    "copies), or GAP (events may have been missed: re-read)."
+    "CLASSIFICATION_CHANGED (labels of one or more columns changed, by a scan, a "
+    "steward or a change to their type), CLASSIFICATION_PROPAGATED / "
+    "CLASSIFICATION_UNPROPAGATED (a lineage copy of a label added to or removed from a "
+    "column), LINEAGE_CHANGED (lineage edges added, changed or removed; no asset: "
+    "re-read the lineage), or GAP (events may have been missed: re-read)."
 )
 class CatalogChange:
     type: str = strawberry.field(description="What happened.")
-    asset_id: strawberry.ID | None = strawberry.field(description="The Asset.")
-    kind: str | None = strawberry.field(description="Its kind.")
-    qualified_name: str | None = strawberry.field(description="Its qualified name.")
-    data_source_id: strawberry.ID | None = strawberry.field(description="Its DataSource.")
+    asset_id: strawberry.ID | None = strawberry.field(
+        description="The Asset, when the change is about one (see `assetIds`)."
+    )
+    asset_ids: list[strawberry.ID] = strawberry.field(
+        description="Every Asset the change is about: `assetId` alone, or the columns of a "
+        "CLASSIFICATION_CHANGED that covers several (a scan's, a type's change: up to "
+        "1,000 per event, one event per data source). Empty for LINEAGE_CHANGED and GAP."
+    )
+    kind: str | None = strawberry.field(description="Its kind (with `assetId`).")
+    qualified_name: str | None = strawberry.field(
+        description="Its qualified name (with `assetId`)."
+    )
+    data_source_id: strawberry.ID | None = strawberry.field(
+        description="The DataSource of the assets (of the edges' SQL, for a LINEAGE_CHANGED "
+        "a scan or `ingestLineageSql` made). A subscription filtered by data source gets "
+        "only changes that name it."
+    )
+    label: str | None = strawberry.field(
+        description="CLASSIFICATION_CHANGED by a steward or a type's change, and "
+        "CLASSIFICATION_PROPAGATED/UNPROPAGATED of a classification: the type's key; "
+        "a propagated glossary term: the GlossaryTerm's id."
+    )
     before: JSON | None = strawberry.field(
         description="SCHEMA_CHANGED: columns before (`name`, `dataType`, `nullable`); "
-        "ASSET_RENAMED: `{qualifiedName}` before."
+        "ASSET_RENAMED: `{qualifiedName}` before; CLASSIFICATION_CHANGED by a steward: "
+        "the label before."
     )
     after: JSON | None = strawberry.field(
-        description="SCHEMA_CHANGED: columns after; ASSET_RENAMED: `{qualifiedName}` after."
+        description="SCHEMA_CHANGED: columns after; ASSET_RENAMED: `{qualifiedName}` after; "
+        "CLASSIFICATION_CHANGED by a steward: the label after."
     )
 
 

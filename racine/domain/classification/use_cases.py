@@ -219,9 +219,7 @@ async def update_type(uow: ClassificationUnitOfWork, actor: Principal, cmd: Save
                 await refresh_sensitivity(uow, columns)
                 # a type raised to a sensitive level keeps no raw value of its columns
                 await scrub_profiles(uow, columns)
-                uow.emit(Event(Channels.CATALOG, "CLASSIFICATION_CHANGED",
-                               {"assetIds": [str(c) for c in columns[:1000]],
-                                "typeKey": stored.key}))  # fmt: skip
+                await _announce_columns(uow, columns, stored.key)
         await record(uow, actor, "classification.type.update", "ClassificationType",
                      stored.key, {"before": before, "after": _type_json(stored)})  # fmt: skip
         await uow.commit()
@@ -244,17 +242,30 @@ async def delete_type(uow: ClassificationUnitOfWork, actor: Principal, key: str)
         await uow.classification.delete_type(key)
         if columns:
             await refresh_sensitivity(uow, columns)
-            uow.emit(
-                Event(
-                    Channels.CATALOG,
-                    "CLASSIFICATION_CHANGED",
-                    {"assetIds": [str(c) for c in columns[:1000]], "typeKey": key},
-                )
-            )
+            await _announce_columns(uow, columns, key)
         await record(uow, actor, "classification.type.delete", "ClassificationType", key,
                      {**_type_json(stored), "labelsRemoved": len(columns)})  # fmt: skip
         await uow.commit()
     return stored
+
+
+async def _announce_columns(
+    uow: ClassificationUnitOfWork, columns: list[uuid.UUID], type_key: str
+) -> None:
+    """CLASSIFICATION_CHANGED for the columns of a type that changed: one event per
+    data source and 1,000 columns, so a subscription filtered by source hears of its
+    own (lineage propagates from them)."""
+    assets = await uow.catalog.lean(columns)
+    by_source: dict[str | None, list[str]] = {}
+    for column in columns:
+        asset = assets.get(column)
+        source = None if asset is None or asset.source_id is None else str(asset.source_id)
+        by_source.setdefault(source, []).append(str(column))
+    for source, ids in by_source.items():
+        for start in range(0, len(ids), 1000):
+            uow.emit(Event(Channels.CATALOG, "CLASSIFICATION_CHANGED", {
+                "assetIds": ids[start : start + 1000], "sourceId": source, "typeKey": type_key,
+            }))  # fmt: skip
 
 
 # -- custom rules --------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from racine.domain.compliance.evaluation import available_packs
 from racine.domain.compliance.model import EvaluationRun, Finding, FindingStatus, utcnow
 from racine.domain.compliance.scoring import FrameworkScore, score_frameworks
 from racine.domain.errors import NotFound, ValidationFailed
-from racine.domain.events import Channels, Event
 from racine.domain.incidents.model import CauseKind
 from racine.domain.incidents.ports import IncidentsUnitOfWork
 from racine.domain.incidents.use_cases import resolve_incidents
@@ -59,13 +58,6 @@ async def set_finding_status(
             "ComplianceFinding",
             finding.id,
             {"status": [before.value, cmd.status.value], "reason": reason},
-        )
-        uow.emit(
-            Event(
-                Channels.CATALOG,
-                "COMPLIANCE_FINDING_CHANGED",
-                {"id": str(finding.id), "status": cmd.status.value},
-            )
         )
         await uow.commit()
     return finding

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from racine.domain.catalog.use_cases import asset_event
 from racine.domain.classification.levels import refresh_sensitivity
 from racine.domain.classification.ports import ClassificationUnitOfWork
 from racine.domain.classification.scrub import scrub_profiles
@@ -87,8 +88,8 @@ async def propagate_from(
             await uow.lineage.remove_propagated(delta.to_remove)
             await uow.lineage.add_propagated(delta.to_add)
             await _mirror(uow, delta.to_add, delta.to_remove)
-            _announce(uow, delta.to_add, CLASSIFICATION_PROPAGATED)
-            _announce(uow, delta.to_remove, CLASSIFICATION_UNPROPAGATED)
+            await _announce(uow, delta.to_add, CLASSIFICATION_PROPAGATED)
+            await _announce(uow, delta.to_remove, CLASSIFICATION_UNPROPAGATED)
         await uow.commit()
     return PropagationOutcome(len(delta.to_add), len(delta.to_remove), walked.truncated)
 
@@ -125,15 +126,27 @@ async def _mirror(
     await refresh_sensitivity(classification, list({asset for asset, _ in touched}))
 
 
-def _announce(
+async def _announce(
     uow: LineageUnitOfWork, copies: Iterable[PropagatedLabel[uuid.UUID]], kind: str
 ) -> None:
+    """One event per copy (up to ``_MAX_EVENTS``), naming the column like every catalog
+    event (kind, qualified name, source: a subscription filtered by source hears it)."""
     items = sorted(copies, key=lambda c: (str(c.asset), c.label, str(c.source_asset)))
-    for copy in items[:_MAX_EVENTS]:
-        uow.emit(Event(Channels.CATALOG, kind, {
-            "assetId": str(copy.asset), "labelKind": copy.label.kind.value,
-            "label": copy.label.name, "sourceAssetId": str(copy.source_asset),
-        }))  # fmt: skip
+    shown = items[:_MAX_EVENTS]
+    assets = await uow.catalog.lean([c.asset for c in shown])
+    for copy in shown:
+        asset = assets.get(copy.asset)
+        if asset is None:  # gone with its source in the meantime
+            continue
+        uow.emit(
+            asset_event(
+                kind,
+                asset,
+                labelKind=copy.label.kind.value,
+                label=copy.label.name,
+                sourceAssetId=str(copy.source_asset),
+            )
+        )
     if len(items) > _MAX_EVENTS:
         uow.emit(Event(Channels.CATALOG, kind, {"omitted": len(items) - _MAX_EVENTS}))
 

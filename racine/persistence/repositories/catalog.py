@@ -173,6 +173,22 @@ class CatalogRepository(RelationsMixin, SearchMixin):
             out.update({r.id: _asset(r) for r in rows})
         return out
 
+    async def lean(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Asset]:
+        """These assets (deleted ones too) with their id, kind, name, qualified name and
+        source only: what an event about them names (no details, no profile)."""
+        kinds = {k.value: k for k in AssetKind}
+        now = utcnow()
+        out: dict[uuid.UUID, Asset] = {}
+        for chunk in chunks(ids):
+            rows = await self.session.execute(
+                select(AssetRow.id, AssetRow.kind, AssetRow.name, AssetRow.qualified_name,
+                       AssetRow.source_id).where(AssetRow.id.in_(chunk))
+            )  # fmt: skip
+            for id_, kind, name, qualified, source_id in rows:
+                out[id_] = Asset(kinds[kind], name, qualified, source_id=source_id, id=id_,
+                                 created_at=now, updated_at=now)  # fmt: skip
+        return out
+
     async def by_names(
         self, keys: Sequence[tuple[uuid.UUID, str]]
     ) -> dict[tuple[uuid.UUID, str], Asset]:
