@@ -6,17 +6,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from racine.domain.access.model import SYSTEM_USER_ID
 from racine.domain.scanning import model
 from racine.schema.catalog import Asset
 from racine.schema.errors import UserError
 from racine.schema.relay import encode_id
+
+if TYPE_CHECKING:
+    from racine.schema.access import User
 
 __all__ = [
     "CancelScanInput",
@@ -240,6 +244,20 @@ class Scan(relay.Node):
     @strawberry.field(description="Global id of the rule set used.")
     def rule_set_id(self) -> strawberry.ID:
         return encode_id("ScanRuleSet", self.raw.rule_set_id)
+
+    @strawberry.field(
+        description="Who started it; null when Racine did (the data source's `schedule`, "
+        "or `racine serve --demo`), or the user was deleted."
+    )
+    async def requested_by(
+        self, info: Info
+    ) -> Annotated[User, strawberry.lazy("racine.schema.access")] | None:
+        from racine.schema.access import User
+
+        if self.raw.created_by is None or self.raw.created_by == SYSTEM_USER_ID:
+            return None
+        found = await info.context.loaders.user.load(self.raw.created_by)
+        return None if found is None else User.from_domain(found)
 
 
 @strawberry.type(

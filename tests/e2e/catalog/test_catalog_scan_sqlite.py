@@ -35,7 +35,7 @@ query($id: ID!) {
   scans(dataSourceId: $id) {
     totalCount
     edges { node { id state durationSeconds tablesTotal tablesDone columnsDone assetsAdded
-                   errors { table reason } } }
+                   errors { table reason } requestedBy { name } } }
   }
 }
 """
@@ -138,6 +138,8 @@ async def test_sqlite_source_scan_browse_search(
     assert scan["state"] == "SUCCEEDED" and scan["tablesDone"] == 3 and scan["errors"] == []
     assert scan["columnsDone"] == 4 + 4 + 4 and scan["assetsAdded"] == 3
     assert scan["durationSeconds"] > 0
+    viewer = (await gql.ok("{ viewer { name } }"))["viewer"]
+    assert scan["requestedBy"] == {"name": viewer["name"]}  # who started it
 
     # The catalog has the tables with typed, profiled, classified columns.
     tables = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE", "VIEW"]}}))["assets"]

@@ -33,7 +33,7 @@ mutation($id: ID!) {
 }
 """
 _SCAN = "query($id: ID!) { node(id: $id) { ... on Scan { state reason tablesDone } } }"
-_SCANS = "{ scans(first: 1) { edges { node { id state tablesDone } } } }"
+_SCANS = "{ scans(first: 1) { edges { node { id state tablesDone requestedBy { id } } } } }"
 _SOURCES = "{ dataSources { edges { node { id name } } } }"
 _TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
 
@@ -98,6 +98,7 @@ async def demo(app: Any, gql: Any) -> str:
         await asyncio.sleep(0.1)
     scan = await _wait(gql, edges[0]["node"]["id"])
     assert scan["state"] == "SUCCEEDED" and scan["tablesDone"] == 6, scan
+    assert edges[0]["node"]["requestedBy"] is None  # Racine started it, not a user
     return source_id
 
 
