@@ -76,6 +76,9 @@ def domain_filter(f: gql.AssetFilter | None) -> AssetFilter:
         parent_id=None
         if f.parent_id is None
         else decode_id(f.parent_id, "Asset", field="parentId"),
+        ancestor_id=None
+        if f.ancestor_id is None
+        else decode_id(f.ancestor_id, "Asset", field="ancestorId"),
         tags=tuple(f.tags or []),
         owner_ids=_ids(f.owner_ids, "User", "ownerIds"),
         classifications=tuple(f.classifications or []),

@@ -112,6 +112,7 @@ class AssetFilter:
     kinds: tuple[AssetKind, ...] = ()
     source_ids: tuple[uuid.UUID, ...] = ()
     parent_id: uuid.UUID | None = None
+    ancestor_id: uuid.UUID | None = None
     tags: tuple[str, ...] = ()
     owner_ids: tuple[uuid.UUID, ...] = ()
     classifications: tuple[str, ...] = ()

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, Text, cast, delete, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 
 from racine.domain.catalog.model import (
     Asset,
@@ -94,6 +94,16 @@ def filtered(query: Select[Any], f: AssetFilter) -> Select[Any]:
         query = query.where(a.source_id.in_(list(f.source_ids)))
     if f.parent_id is not None:
         query = query.where(a.parent_id == f.parent_id)
+    if f.ancestor_id is not None:
+        # Below an asset: same source, qualified name extending the ancestor's (compared
+        # as text, not LIKE, whose ``_`` and ``%`` would match other names).
+        above = aliased(AssetRow)
+        name = select(above.qualified_name).where(above.id == f.ancestor_id).scalar_subquery()
+        source = select(above.source_id).where(above.id == f.ancestor_id).scalar_subquery()
+        query = query.where(
+            a.source_id == source,
+            func.substr(a.qualified_name, 1, func.length(name) + 1) == name + ".",
+        )
     if f.name:
         query = query.where(func.lower(a.name) == f.name.lower())
     if f.tags:

@@ -19,6 +19,11 @@ SEARCH = (
     """query($q: String!) { search(query: $q) { edges { node { asset { qualifiedName } } } } }"""
 )
 
+BELOW = """query($id: ID!) { assets(filter: {ancestorId: $id}, first: 100) {
+  totalCount edges { node { qualifiedName } } } }"""
+SEARCH_BELOW = """query($id: ID!, $q: String!) { search(query: $q, filter: {ancestorId: $id}) {
+  edges { node { asset { qualifiedName } } } } }"""
+
 
 def _source(tmp_path: Path) -> Path:
     path = tmp_path / "dots.db"
@@ -73,6 +78,24 @@ async def test_dotted_names_keep_their_own_assets(
     # ...search finds the table by its name
     hits = (await gql.ok(SEARCH, {"q": "a.b"}))["search"]["edges"]
     assert f'{schema}."a.b"' in [h["node"]["asset"]["qualifiedName"] for h in hits]
+
+    # ...and what lies below an asset is below it, not beside it
+    ids = {n["qualifiedName"]: n["id"] for n in nodes}
+
+    async def below(qualified: str, query: str = "") -> set[str]:
+        gid = ids[qualified]
+        listed = await gql.ok(BELOW, {"id": gid})
+        searched = await gql.ok(SEARCH_BELOW, {"id": gid, "q": query})
+        found = {e["node"]["qualifiedName"] for e in listed["assets"]["edges"]}
+        hits = {e["node"]["asset"]["qualifiedName"] for e in searched["search"]["edges"]}
+        assert listed["assets"]["totalCount"] == len(found)
+        return found if query == "" else hits
+
+    assert await below(f"{schema}.a") == {f"{schema}.a.b"}
+    assert await below(f'{schema}."a.b"') == {f'{schema}."a.b".c', f'{schema}."a.b"."d.e"'}
+    assert await below(f"{schema}.a", "b") == {f"{schema}.a.b"}
+    assert len(await below(schema)) == 7  # two tables, a view, four columns
+    assert await below(f"{schema}.v.c") == set()
 
     # When it is scanned again, unchanged
     again = await scan_and_wait(source)
