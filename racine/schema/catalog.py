@@ -474,9 +474,7 @@ class AssetFilter:
         default=None, description="Direct children of this Asset."
     )
     ancestor_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="Anywhere below this Asset (a database, schema, table…), at any depth, "
-        "not the Asset itself: e.g. every column of a schema.",
+        default=None, description="Below this Asset at any depth (every column of a schema)."
     )
     tags: list[str] | None = strawberry.field(default=None, description="Any of these tags.")
     owner_ids: list[strawberry.ID] | None = strawberry.field(
