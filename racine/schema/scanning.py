@@ -321,9 +321,9 @@ class CatalogChange:
         description="Its qualified name (with `assetId`)."
     )
     data_source_id: strawberry.ID | None = strawberry.field(
-        description="The DataSource of the assets (of the edges' SQL, for a LINEAGE_CHANGED "
-        "a scan or `ingestLineageSql` made). A subscription filtered by data source gets "
-        "only changes that name it."
+        description="The DataSource of the assets (LINEAGE_CHANGED: the one source that all "
+        "its edges' ends, or the SQL they came from, lie in; none when they join sources). A "
+        "subscription filtered by data source gets only changes that name it."
     )
     label: str | None = strawberry.field(
         description="CLASSIFICATION_CHANGED by a steward or a type's change, and "

@@ -8,9 +8,10 @@ catalog's classification/term events) into ``lineage.propagate`` jobs.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from racine.domain.catalog.model import Asset
 from racine.domain.events import Channels, Event
 
 __all__ = [
@@ -29,10 +30,18 @@ _MAX_IDS = 10_000
 
 
 def lineage_changed(
-    edge_ids: Iterable[uuid.UUID], propagate_from: Iterable[uuid.UUID], **extra: Any
+    edge_ids: Iterable[uuid.UUID],
+    propagate_from: Iterable[uuid.UUID],
+    ends: Mapping[uuid.UUID, Asset] | None = None,
+    **extra: Any,
 ) -> Event:
+    """``ends``: the edges' end assets; when they all lie in one data source, the event
+    names it (``sourceId``), so a subscription filtered by that source hears of it."""
     edges = [str(i) for i in edge_ids]
     sources = sorted({str(i) for i in propagate_from})
+    within = {a.source_id for a in (ends or {}).values()}
+    if len(within) == 1 and None not in within:
+        extra.setdefault("sourceId", str(within.pop()))
     return Event(
         Channels.CATALOG,
         LINEAGE_CHANGED,

@@ -152,7 +152,7 @@ async def add_lineage_edges(
             None,
             {"edges": [_diff(e) for e in stored]},
         )
-        uow.emit(lineage_changed([e.id for e in stored], await _origins(uow, columns)))
+        uow.emit(lineage_changed([e.id for e in stored], await _origins(uow, columns), assets))
         await uow.commit()
     return stored
 
@@ -185,7 +185,8 @@ async def remove_lineage_edges(
             None,
             {"edges": [_diff(e) for e in removed]},
         )
-        uow.emit(lineage_changed([e.id for e in removed], await _origins(uow, columns)))
+        ends = await uow.catalog.lean([i for e in removed for i in (e.source_id, e.target_id)])
+        uow.emit(lineage_changed([e.id for e in removed], await _origins(uow, columns), ends))
         await uow.commit()
     return removed
 
@@ -209,7 +210,8 @@ async def set_edge_propagation(
                 edge_id,
                 {"blocked": {"before": edge.blocked, "after": blocked}},
             )
-            uow.emit(lineage_changed([edge_id], await _origins(uow, [edge.source_id])))
+            ends = await uow.catalog.lean([edge.source_id, edge.target_id])
+            uow.emit(lineage_changed([edge_id], await _origins(uow, [edge.source_id]), ends))
             edge = replace(edge, blocked=blocked)
         await uow.commit()
     return edge

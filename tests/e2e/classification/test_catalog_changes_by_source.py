@@ -88,6 +88,10 @@ async def test_a_filtered_subscriber_hears_of_every_label_change_of_its_source(
             ADD_EDGE, {"input": {"edges": [{"sourceId": order_number, "targetId": subject}]}}
         )
         assert added["addLineageEdges"]["errors"] == []
+        drawn = (
+            await live.next_matching(op, lambda d: d["catalogChanges"]["type"] == "LINEAGE_CHANGED")
+        )["catalogChanges"]
+        assert drawn["dataSourceId"] == demo and drawn["assetIds"] == []
         copied = (
             await live.next_matching(
                 op,
