@@ -86,6 +86,28 @@ async def test_documents_over_the_cap_are_cut_by_the_server(empty_source: Source
     assert {"doc", "raw", "page"} <= portable.cut
 
 
+async def test_arrays_over_the_cap_are_cut_by_the_server(empty_source: Source) -> None:
+    # given arrays small, null, nested, with more elements than the cap, and with few
+    # elements whose text is over it
+    src = empty_source
+    many, wide = MAX_CELL_BYTES // 2 + 1, MAX_CELL_BYTES + 10
+    await src.run(
+        f"CREATE TABLE {src.q('s')} (id int, points int[], words text[])",
+        f"INSERT INTO {src.q('s')} VALUES (1, ARRAY[1, 2], ARRAY[['a', 'b'], ['c', 'd']]),"
+        f" (2, NULL, NULL),"
+        f" (3, ARRAY(SELECT generate_series(1, {many})), ARRAY[repeat('x', {wide}), 'y'])",
+    )
+    # when it is sampled for the scan
+    portable = await _portable(src, "s")
+    # then small arrays arrive as lists, and those over the cap as their JSON text cut
+    # to it (the row carries no array over the cap)
+    points, words = portable.columns["points"], portable.columns["words"]
+    assert points[:2] == [[1, 2], None] and words[:2] == [[["a", "b"], ["c", "d"]], None]
+    assert isinstance(points[2], str) and len(points[2]) == MAX_CELL_BYTES
+    assert points[2].startswith("[1,2,3,") and not points[2].endswith("]")
+    assert words[2] == '["' + "x" * (MAX_CELL_BYTES - 2)
+
+
 async def test_an_empty_table_samples_as_empty_columns(empty_source: Source) -> None:
     src = empty_source
     await src.run(f"CREATE TABLE {src.q('e')} (id int, name text)")
