@@ -11,10 +11,11 @@ crosses the network whole and the scan need not measure every string.
 Columns whose values are arrays cannot be aggregated this way (``array_agg``
 refuses arrays of unequal dimensions and null arrays), nor can types we do not
 recognise be trusted to: such tables, and any aggregate the server refuses, are
-sampled row by row. An array whose text is over the size limit is not sent: the row
-carries, in an extra column, its JSON text cut to the limit, what the scan would make
-of it (``cells.to_plain``). Sent whole, 40 rows of 2-million-element ``int[]`` took a
-worker to 3.4 GB.
+sampled row by row. An array, or a value of a type we do not know (``hstore``,
+``tsvector``, a composite…), whose text is over the size limit is not sent: the row
+carries, in an extra column, that text cut to the limit (an array's as JSON, what the
+scan would make of it: ``cells.to_plain``). Sent whole, 40 rows of 2-million-element
+``int[]`` took a worker to 3.4 GB.
 """
 
 from __future__ import annotations
@@ -72,17 +73,18 @@ class SampleQuery:
         # Cells cut in SQL: the scan need not measure them again.
         self.cut = frozenset(n for n in self.names if _cut(types[n]) is not None and n not in exact)
         cells, cuts = [], []
-        self.arrays: list[int] = []  # positions of array columns, in ``cuts`` order
+        self.oversized: list[int] = []  # positions of the columns of ``cuts``, in order
         for position, name in enumerate(self.names):
-            column = quote(name)
-            if "[" in types[name] and name not in exact:
-                over = _array_over.format(column)
-                self.arrays.append(position)
+            column, kind = quote(name), types[name]
+            if name not in exact and _cut(kind) is None and not _scalar(kind):
+                # An array, or a type we do not know (hstore, tsvector, a composite…):
+                # not sent when its text is over the cap, that text cut instead.
+                array = "[" in kind
+                over = (_array_over if array else _text_over).format(column)
+                text = f"array_to_json({column})::text" if array else f"{column}::text"
+                self.oversized.append(position)
                 cells.append(f"CASE WHEN {over} THEN NULL ELSE {column} END AS {column}")
-                cuts.append(
-                    f"CASE WHEN {over} THEN left(array_to_json({column})::text, "
-                    f"{MAX_CELL_BYTES}) END"
-                )
+                cuts.append(f"CASE WHEN {over} THEN left({text}, {MAX_CELL_BYTES}) END")
                 continue
             if name in exact:  # money as the number it holds, not its locale's text
                 expression = (
@@ -95,9 +97,7 @@ class SampleQuery:
             f"SELECT {', '.join(cells + cuts)} FROM {quote(schema)}.{quote(table)}"
             f" LIMIT {int(rows)}"
         )
-        self.aggregable = all(
-            "[" not in t and t.startswith(_SCALAR_PREFIXES) for t in types.values()
-        )
+        self.aggregable = all(_scalar(t) for t in types.values())
         aggregates = ", ".join(f"array_agg({quote(n)})" for n in self.names)
         self.columns_sql = f"SELECT {aggregates} FROM ({self.rows_sql}) AS sample"
 
@@ -109,6 +109,13 @@ _array_over = (
     f"CASE WHEN cardinality({{0}}) > {MAX_CELL_BYTES // 2} THEN true"
     f" ELSE octet_length({{0}}::text) > {MAX_CELL_BYTES} END"
 )
+
+
+_text_over = f"octet_length({{0}}::text) > {MAX_CELL_BYTES}"
+
+
+def _scalar(data_type: str) -> bool:
+    return "[" not in data_type and data_type.startswith(_SCALAR_PREFIXES)
 
 
 def _cut(data_type: str) -> str | None:
@@ -150,17 +157,17 @@ async def fetch_columns(connection: Any, query: SampleQuery) -> list[Sequence[ob
             assert row is not None  # an aggregate always returns one row
             return [cells or [] for cells in row.values()]
     records = await connection.fetch(query.rows_sql)
-    if query.arrays:
+    if query.oversized:
         records = [_with_cuts(record, query) for record in records]
     return list(zip(*records, strict=True)) or [()] * len(query.names)
 
 
 def _with_cuts(record: Sequence[object], query: SampleQuery) -> tuple[object, ...]:
-    """A row's cells, an array over the limit replaced by its cut text (the columns
+    """A row's cells, those over the limit replaced by their cut text (the columns
     after the table's)."""
     count = len(query.names)
     cells = list(record[:count])
-    for extra, position in enumerate(query.arrays, start=count):
+    for extra, position in enumerate(query.oversized, start=count):
         if record[extra] is not None:
             cells[position] = record[extra]
     return tuple(cells)

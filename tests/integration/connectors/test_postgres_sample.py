@@ -86,26 +86,32 @@ async def test_documents_over_the_cap_are_cut_by_the_server(empty_source: Source
     assert {"doc", "raw", "page"} <= portable.cut
 
 
-async def test_arrays_over_the_cap_are_cut_by_the_server(empty_source: Source) -> None:
+async def test_arrays_and_unknown_types_over_the_cap_are_cut_by_the_server(
+    empty_source: Source,
+) -> None:
     # given arrays small, null, nested, with more elements than the cap, and with few
-    # elements whose text is over it
+    # elements whose text is over it; and a composite type's values, small and over it
     src = empty_source
     many, wide = MAX_CELL_BYTES // 2 + 1, MAX_CELL_BYTES + 10
     await src.run(
-        f"CREATE TABLE {src.q('s')} (id int, points int[], words text[])",
-        f"INSERT INTO {src.q('s')} VALUES (1, ARRAY[1, 2], ARRAY[['a', 'b'], ['c', 'd']]),"
-        f" (2, NULL, NULL),"
-        f" (3, ARRAY(SELECT generate_series(1, {many})), ARRAY[repeat('x', {wide}), 'y'])",
+        f"CREATE TYPE {src.q('pair')} AS (k text, v text)",
+        f"CREATE TABLE {src.q('s')} (id int, points int[], words text[], kv {src.q('pair')})",
+        f"INSERT INTO {src.q('s')} VALUES (1, ARRAY[1, 2], ARRAY[['a', 'b'], ['c', 'd']],"
+        " ROW('k', 'v')), (2, NULL, NULL, NULL),"
+        f" (3, ARRAY(SELECT generate_series(1, {many})), ARRAY[repeat('x', {wide}), 'y'],"
+        f" ROW('k', repeat('v', {wide})))",
     )
     # when it is sampled for the scan
     portable = await _portable(src, "s")
-    # then small arrays arrive as lists, and those over the cap as their JSON text cut
-    # to it (the row carries no array over the cap)
-    points, words = portable.columns["points"], portable.columns["words"]
+    # then small values arrive as the driver gives them, and those over the cap as
+    # their text cut to it (an array's as JSON): the row carried none of them whole
+    points, words, kv = (portable.columns[n] for n in ("points", "words", "kv"))
     assert points[:2] == [[1, 2], None] and words[:2] == [[["a", "b"], ["c", "d"]], None]
+    assert not isinstance(kv[0], str) and kv[1] is None
     assert isinstance(points[2], str) and len(points[2]) == MAX_CELL_BYTES
     assert points[2].startswith("[1,2,3,") and not points[2].endswith("]")
     assert words[2] == '["' + "x" * (MAX_CELL_BYTES - 2)
+    assert kv[2] == "(k," + "v" * (MAX_CELL_BYTES - 3)
 
 
 async def test_an_empty_table_samples_as_empty_columns(empty_source: Source) -> None:
