@@ -53,12 +53,13 @@ def _exact_decimal(dialect: Dialect, data_type: str) -> bool:
 
 # MySQL/MariaDB types whose cells may be long text or bytes (up to 4 GB).
 _MYSQL_SIZED = ("CHAR", "VARCHAR", "TEXT", "TINYTEXT", "MEDIUMTEXT", "LONGTEXT", "BINARY",
-                "VARBINARY", "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "JSON")  # fmt: skip
+                "VARBINARY", "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "JSON",
+                "GEOMETRY", "POINT", "LINESTRING", "POLYGON", "MULTI")  # fmt: skip
 
 
 def _sized(dialect: Dialect, data_type: str) -> bool:
     """Cells the source cuts to ``MAX_CELL_BYTES`` before sending them: MySQL's text,
-    binary and JSON columns; on SQLite every column, whatever it declares (a number
+    binary, JSON and geometry (its bytes) columns; on SQLite every column, whatever it declares (a number
     stays a number: only a longer cell is cut). PostgreSQL's are cut by
     ``postgres_sample``."""
     if dialect is Dialect.SQLITE:

@@ -157,3 +157,27 @@ async def test_portable_sample_of_a_dropped_table_is_not_found(
 
     with pytest.raises(NotFound):
         await connector.sample_portable(source.schema, "no_such_table", table.columns, 5)
+
+
+async def test_mysql_geometries_over_the_cap_are_cut_by_the_source(
+    source: Source, connector: SqlConnector
+) -> None:
+    if source.kind != "mysql":
+        pytest.skip("MySQL/MariaDB geometry columns")
+    # Given a geometry column holding a point and a line of ~160 KB
+    line = ", ".join(f"{i} {i}" for i in range(10_000))
+    await source.run(
+        f"CREATE TABLE {source.q('shapes')} (id int PRIMARY KEY, g geometry)",
+        f"INSERT INTO {source.q('shapes')} VALUES (1, ST_GeomFromText('POINT(1 1)')),"
+        f" (2, ST_GeomFromText('LINESTRING({line})'))",
+    )
+    table = await connector.reflect_table(source.schema, "shapes")
+
+    # When a scan samples it
+    portable = await connector.sample_portable(source.schema, "shapes", table.columns, 5)
+
+    # Then the point arrives whole and the line cut to the cap, by the source
+    point, shape = portable.columns["g"]
+    assert isinstance(point, bytes) and len(point) == 25
+    assert isinstance(shape, bytes) and len(shape) == MAX_CELL_BYTES
+    assert "g" in portable.cut
