@@ -20,6 +20,7 @@ from racine.connectors.url import Target
 from racine.domain.errors import (
     AUTHENTICATION_FAILED,
     DATABASE_MISSING,
+    ENCODING,
     NOT_POPULATED,
     PERMISSION_DENIED,
     TIMEOUT,
@@ -42,6 +43,7 @@ _SUMMARY = {
     TIMEOUT: "the source did not answer in time",
     PERMISSION_DENIED: "the source refused the operation",
     NOT_POPULATED: "the relation holds no data to read yet",
+    ENCODING: "the source holds text that is not valid in its encoding",
     UNKNOWN: "the source failed",
 }
 
@@ -54,6 +56,10 @@ _PG_STATES = {
     # object_not_in_prerequisite_state: what reading a materialized view created
     # WITH NO DATA and never refreshed raises (only then: see ``_classify``)
     "55000": NOT_POPULATED,
+    # character_not_in_repertoire, untranslatable_character: bytes of another encoding
+    # (Latin-1, say) in a SQL_ASCII database, which cannot be sent as UTF-8
+    "22021": ENCODING,
+    "22P05": ENCODING,
     "57014": TIMEOUT,  # query_canceled (statement_timeout)
     "55P03": TIMEOUT,  # lock_not_available
     "57P03": UNREACHABLE,  # cannot_connect_now (starting up, shutting down)

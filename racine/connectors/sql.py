@@ -59,9 +59,9 @@ _MYSQL_SIZED = ("CHAR", "VARCHAR", "TEXT", "TINYTEXT", "MEDIUMTEXT", "LONGTEXT",
 
 def _sized(dialect: Dialect, data_type: str) -> bool:
     """Cells the source cuts to ``MAX_CELL_BYTES`` before sending them: MySQL's text,
-    binary, JSON and geometry (its bytes) columns; on SQLite every column, whatever it declares (a number
-    stays a number: only a longer cell is cut). PostgreSQL's are cut by
-    ``postgres_sample``."""
+    binary, JSON and geometry (its bytes) columns; on SQLite every column, whatever it
+    declares (a number stays a number: only a longer cell is cut). PostgreSQL's are
+    cut by ``postgres_sample``."""
     if dialect is Dialect.SQLITE:
         return True
     return dialect is Dialect.MYSQL and data_type.upper().startswith(_MYSQL_SIZED)

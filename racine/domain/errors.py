@@ -23,6 +23,7 @@ from collections.abc import Iterable
 __all__ = [
     "AUTHENTICATION_FAILED",
     "DATABASE_MISSING",
+    "ENCODING",
     "NOT_POPULATED",
     "PERMISSION_DENIED",
     "TIMEOUT",
@@ -89,13 +90,14 @@ DATABASE_MISSING = "DATABASE_MISSING"
 TIMEOUT = "TIMEOUT"
 PERMISSION_DENIED = "PERMISSION_DENIED"
 NOT_POPULATED = "NOT_POPULATED"  # a materialized view never populated
+ENCODING = "ENCODING"  # text not valid in the source's encoding (a SQL_ASCII database)
 UNKNOWN = "UNKNOWN"
 
 
 class ConnectionFailed(RacineError):
     """An external data source failed. ``reason`` is one of UNREACHABLE,
     AUTHENTICATION_FAILED, DATABASE_MISSING, TIMEOUT, PERMISSION_DENIED,
-    NOT_POPULATED, UNKNOWN (the constants above)."""
+    NOT_POPULATED, ENCODING, UNKNOWN (the constants above)."""
 
     code = "CONNECTION_FAILED"
 

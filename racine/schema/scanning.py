@@ -181,7 +181,9 @@ class TableError:
         "without profile or classification (a profile and labels found before stay); "
         "NOT_POPULATED: a materialized view never populated, catalogued without rows "
         "to read; FOREIGN_UNREADABLE: a foreign table whose server could not be read "
-        "through (the message says why), catalogued without profile or classification."
+        "through (the message says why), catalogued without profile or classification; "
+        "ROWS_UNDECODABLE: a table whose rows hold text not valid in the source's encoding "
+        "(Latin-1 bytes in a SQL_ASCII PostgreSQL database), catalogued without them."
     )
     message: str = strawberry.field(description="Explanation without secrets.")
 
@@ -286,7 +288,8 @@ class ScanProgress:
     eta_seconds: float | None = strawberry.field(description="Estimated seconds left.")
     error: TableError | None = strawberry.field(
         description="The table's error (TABLE_FAILED), or what of it could not be read "
-        "(TABLE_FINISHED, reason COLUMNS_UNREADABLE, NOT_POPULATED or FOREIGN_UNREADABLE)."
+        "(TABLE_FINISHED, reason COLUMNS_UNREADABLE, NOT_POPULATED, FOREIGN_UNREADABLE or "
+        "ROWS_UNDECODABLE)."
     )
     errors: list[TableError] = strawberry.field(
         description="On the steps read from the scan's record (SNAPSHOT, GAP and the "

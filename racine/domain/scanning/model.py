@@ -19,6 +19,7 @@ __all__ = [
     "COLUMNS_UNREADABLE",
     "DEFAULT_RULE_SET_ID",
     "FOREIGN_UNREADABLE",
+    "ROWS_UNDECODABLE",
     "STORED_REASONS",
     "DataSource",
     "Scan",
@@ -34,7 +35,13 @@ on the table or its schema)."""
 FOREIGN_UNREADABLE = "FOREIGN_UNREADABLE"
 """The reason of a stored table's entry in a scan's errors: a PostgreSQL foreign table
 whose rows could not be read through its foreign server was catalogued without them."""
-STORED_REASONS = frozenset({COLUMNS_UNREADABLE, FOREIGN_UNREADABLE, NOT_POPULATED})
+ROWS_UNDECODABLE = "ROWS_UNDECODABLE"
+"""The reason of a stored table's entry in a scan's errors: its rows hold text that is
+not valid in the source's encoding (Latin-1 bytes in a SQL_ASCII PostgreSQL database),
+so it was catalogued without them."""
+STORED_REASONS = frozenset(
+    {COLUMNS_UNREADABLE, FOREIGN_UNREADABLE, NOT_POPULATED, ROWS_UNDECODABLE}
+)
 """Reasons of entries in a scan's errors whose table was stored all the same (not
 failed tables); ``NOT_POPULATED`` is the source's own reason for a materialized view
 never populated."""

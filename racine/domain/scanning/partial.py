@@ -6,8 +6,13 @@ shows its shape is catalogued too, with no column read."""
 
 from __future__ import annotations
 
-from racine.domain.errors import NOT_POPULATED, PERMISSION_DENIED, ConnectionFailed
-from racine.domain.scanning.model import COLUMNS_UNREADABLE, FOREIGN_UNREADABLE, TableError
+from racine.domain.errors import ENCODING, NOT_POPULATED, PERMISSION_DENIED, ConnectionFailed
+from racine.domain.scanning.model import (
+    COLUMNS_UNREADABLE,
+    FOREIGN_UNREADABLE,
+    ROWS_UNDECODABLE,
+    TableError,
+)
 from racine.domain.scanning.source import TableMeta
 
 __all__ = ["partial_read", "refused_rows", "unread_columns"]
@@ -47,19 +52,25 @@ def partial_read(qualified: str, meta: TableMeta) -> TableError | None:
 def refused_rows(qualified: str, meta: TableMeta, error: Exception) -> TableError | None:
     """The entry of a table catalogued without its rows, if the source refused them
     for a reason that leaves the table's shape worth keeping: ``COLUMNS_UNREADABLE``
-    (permission denied), ``NOT_POPULATED``, or ``FOREIGN_UNREADABLE`` (a foreign
-    table's server failed, however); None for any other failure."""
-    if not isinstance(error, ConnectionFailed):
+    (permission denied), ``NOT_POPULATED``, ``ROWS_UNDECODABLE`` (text not valid in
+    the source's encoding, as the source or the driver found), or
+    ``FOREIGN_UNREADABLE`` (a foreign table's server failed, however); None for any
+    other failure."""
+    if isinstance(error, UnicodeError):
+        reason: str | None = ROWS_UNDECODABLE
+        message = "the source holds text that is not valid in its encoding"
+    elif not isinstance(error, ConnectionFailed):
         return None
-    if meta.foreign_server is not None:
-        reason: str | None = FOREIGN_UNREADABLE
+    elif meta.foreign_server is not None:
+        reason, message = FOREIGN_UNREADABLE, error.message
     else:
         # NOT_POPULATED, the source's reason, is also the entry's
-        reason = {PERMISSION_DENIED: COLUMNS_UNREADABLE, NOT_POPULATED: NOT_POPULATED}.get(
-            error.reason
-        )
+        reason = {
+            PERMISSION_DENIED: COLUMNS_UNREADABLE,
+            NOT_POPULATED: NOT_POPULATED,
+            ENCODING: ROWS_UNDECODABLE,
+        }.get(error.reason)
+        message = error.message
     if reason is None:
         return None
-    return TableError(
-        qualified, reason, f"{error.message}; catalogued without profile or classification"
-    )
+    return TableError(qualified, reason, f"{message}; catalogued without profile or classification")
