@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
+from asyncpg.exceptions import CharacterNotInRepertoireError, UntranslatableCharacterError
 
 from racine.domain.scanning.source import MAX_CELL_BYTES, ColumnMeta
 
@@ -72,31 +73,33 @@ class SampleQuery:
         types = {c.name: c.data_type.upper() for c in columns}
         # Cells cut in SQL: the scan need not measure them again.
         self.cut = frozenset(n for n in self.names if _cut(types[n]) is not None and n not in exact)
-        cells, cuts = [], []
+        cells, cuts, raw = [], [], []
         self.oversized: list[int] = []  # positions of the columns of ``cuts``, in order
+        self.as_bytes: list[int] = []  # positions of the columns ``bytes_sql`` sends as bytes
         for position, name in enumerate(self.names):
             column, kind = quote(name), types[name]
-            if name not in exact and _cut(kind) is None and not _scalar(kind):
+            if name in exact:  # money as the number it holds, not its locale's text
+                expression = f"{column}::numeric::text" if kind == "MONEY" else f"{column}::text"
+            elif _cut(kind) is None and not _scalar(kind):
                 # An array, or a type we do not know (hstore, tsvector, a composite…):
                 # not sent when its text is over the cap, that text cut instead.
                 array = "[" in kind
                 over = (_array_over if array else _text_over).format(column)
                 text = f"array_to_json({column})::text" if array else f"{column}::text"
                 self.oversized.append(position)
-                cells.append(f"CASE WHEN {over} THEN NULL ELSE {column} END AS {column}")
+                expression = f"CASE WHEN {over} THEN NULL ELSE {column} END"
                 cuts.append(f"CASE WHEN {over} THEN left({text}, {MAX_CELL_BYTES}) END")
-                continue
-            if name in exact:  # money as the number it holds, not its locale's text
-                expression = (
-                    f"{column}::numeric::text" if types[name] == "MONEY" else f"{column}::text"
-                )
             else:
-                expression = (_cut(types[name]) or "{0}").format(column)
+                expression = (_cut(kind) or "{0}").format(column)
             cells.append(f"{expression} AS {column}")
-        self.rows_sql = (
-            f"SELECT {', '.join(cells + cuts)} FROM {quote(schema)}.{quote(table)}"
-            f" LIMIT {int(rows)}"
-        )
+            if name not in exact and not _textless(kind):
+                self.as_bytes.append(position)
+                expression = f"convert_to(left({column}::text, {MAX_CELL_BYTES}), 'SQL_ASCII')"
+            raw.append(f"{expression} AS {column}")
+        source = f"FROM {quote(schema)}.{quote(table)} LIMIT {int(rows)}"
+        self.rows_sql = f"SELECT {', '.join(cells + cuts)} {source}"
+        # Text as the bytes the database holds (see ``fetch_columns``), cut to the cap.
+        self.bytes_sql = f"SELECT {', '.join(raw)} {source}"
         self.aggregable = all(_scalar(t) for t in types.values())
         aggregates = ", ".join(f"array_agg({quote(n)})" for n in self.names)
         self.columns_sql = f"SELECT {aggregates} FROM ({self.rows_sql}) AS sample"
@@ -116,6 +119,11 @@ _text_over = f"octet_length({{0}}::text) > {MAX_CELL_BYTES}"
 
 def _scalar(data_type: str) -> bool:
     return "[" not in data_type and data_type.startswith(_SCALAR_PREFIXES)
+
+
+def _textless(data_type: str) -> bool:
+    """Values that are never text (numbers, dates, bytes…), whatever the encoding."""
+    return _scalar(data_type) and not data_type.startswith(("CHAR", "JSON", "TEXT", "VARCHAR"))
 
 
 def _cut(data_type: str) -> str | None:
@@ -149,7 +157,32 @@ def _cut(data_type: str) -> str | None:
 
 
 async def fetch_columns(connection: Any, query: SampleQuery) -> list[Sequence[object]]:
-    """The sample's cells by column (in ``query.names`` order)."""
+    """The sample's cells by column (in ``query.names`` order).
+
+    A database created ``SQL_ASCII`` stores whatever bytes it was given, and cannot send
+    those that are not UTF-8 (Latin-1 text, say) to a UTF-8 client: the sample is then
+    read again with its text as bytes, each value read as UTF-8 where it is valid, else
+    as Windows-1252 (the usual encoding of such data, a superset of Latin-1's letters)."""
+    try:
+        return await _fetch_columns(connection, query)
+    except (CharacterNotInRepertoireError, UntranslatableCharacterError):
+        records = await connection.fetch(query.bytes_sql)
+    columns: list[Sequence[object]] = list(zip(*records, strict=True)) or [()] * len(query.names)
+    for position in query.as_bytes:
+        columns[position] = [_legacy_text(value) for value in columns[position]]
+    return columns
+
+
+def _legacy_text(value: object) -> object:
+    if not isinstance(value, bytes):
+        return value
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("cp1252", errors="replace")
+
+
+async def _fetch_columns(connection: Any, query: SampleQuery) -> list[Sequence[object]]:
     if query.aggregable:
         # A refused aggregate (e.g. a domain over an array type): row by row below.
         with contextlib.suppress(asyncpg.DataError):

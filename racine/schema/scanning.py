@@ -182,8 +182,8 @@ class TableError:
         "NOT_POPULATED: a materialized view never populated, catalogued without rows "
         "to read; FOREIGN_UNREADABLE: a foreign table whose server could not be read "
         "through (the message says why), catalogued without profile or classification; "
-        "ROWS_UNDECODABLE: a table whose rows hold text not valid in the source's encoding "
-        "(Latin-1 bytes in a SQL_ASCII PostgreSQL database), catalogued without them."
+        "ROWS_UNDECODABLE: a table whose rows hold text that could not be decoded, "
+        "catalogued without them."
     )
     message: str = strawberry.field(description="Explanation without secrets.")
 

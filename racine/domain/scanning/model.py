@@ -36,9 +36,9 @@ FOREIGN_UNREADABLE = "FOREIGN_UNREADABLE"
 """The reason of a stored table's entry in a scan's errors: a PostgreSQL foreign table
 whose rows could not be read through its foreign server was catalogued without them."""
 ROWS_UNDECODABLE = "ROWS_UNDECODABLE"
-"""The reason of a stored table's entry in a scan's errors: its rows hold text that is
-not valid in the source's encoding (Latin-1 bytes in a SQL_ASCII PostgreSQL database),
-so it was catalogued without them."""
+"""The reason of a stored table's entry in a scan's errors: its rows hold text that
+could not be decoded (the driver failed, or the source refused to send it), so it was
+catalogued without them."""
 STORED_REASONS = frozenset(
     {COLUMNS_UNREADABLE, FOREIGN_UNREADABLE, NOT_POPULATED, ROWS_UNDECODABLE}
 )
