@@ -5,7 +5,7 @@ the database and schema assets exist, then hand the tables to the pipeline
 (``pipeline.run_tables``: read, analyse in the process pool, store in batches).
 Once every table is stored: each view's lineage from its SQL, and what the source
 no longer has is soft-deleted. The scan fails only when the source itself cannot
-be reached, or when every table failed.
+be reached, when no schema it selects could be listed, or when every table failed.
 """
 
 from __future__ import annotations
@@ -142,6 +142,12 @@ class ScanJob:
                 selected = [r for r in refs if selects_table(rules, schema, r.name)]
                 plan += [(schema, r.name) for r in selected]
                 keys |= {(schema, r.name): r.key for r in selected}
+            if schemas and not listed:  # nothing seen: not a success with no table
+                first = progress.errors[0]
+                raise ScanFailed(
+                    f"every schema failed ({len(schemas)}); first: {first.table}:"
+                    f" {first.reason}: {first.message}"
+                )
             progress.total = len(plan)
 
             containers: dict[str, Asset] = {}

@@ -83,3 +83,38 @@ async def test_latin1_text_in_a_sql_ascii_database_is_read_as_latin1(
     email = next(c for c in tables["plain"]["columns"] if c["name"] == "email")
     assert email["profile"]["sampledRows"] == 30
     assert [c["typeKey"] for c in email["classifications"]] == ["EMAIL"]
+
+
+SCAN = "query($id: ID!) { node(id: $id) { ... on Scan { state reason errors { table reason } } } }"
+
+
+async def test_a_schema_that_cannot_be_listed_fails_the_scan_and_keeps_the_catalog(
+    gql: Any, subscribe: Any, ascii_db: str
+) -> None:
+    # Given a scanned SQL_ASCII database
+    created = (await gql.ok(CREATE_SOURCE, {"input": {"name": "legacy", "url": ascii_db}}))[
+        "createDataSource"
+    ]
+    assert (await scan_to_end(gql, subscribe, created["dataSource"]["id"]))[-1]["tablesDone"] == 2
+
+    # When a table whose name is Latin-1 bytes appears (no UTF-8 client can list it)
+    engine = create_async_engine(make_url(ascii_db).set(drivername="postgresql+asyncpg"))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "DO $$ BEGIN EXECUTE 'CREATE TABLE \"' ||"
+                    " convert_from('\\x636166e9'::bytea, 'SQL_ASCII') || '\" (id int)'; END $$"
+                )
+            )
+    finally:
+        await engine.dispose()
+    steps = await scan_to_end(gql, subscribe, created["dataSource"]["id"])
+
+    # Then the scan fails saying why, instead of succeeding with no table
+    last = steps[-1]
+    assert last["state"] == "FAILED", last
+    assert "every schema failed" in last["reason"] and "ENCODING" in last["reason"], last
+    # ...and the tables catalogued before are kept
+    found = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]["edges"]
+    assert {e["node"]["name"] for e in found} == {"menu", "plain"}
