@@ -13,7 +13,6 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from racine.domain.access.model import SYSTEM_USER_ID
 from racine.domain.scanning import model
 from racine.schema.catalog import Asset
 from racine.schema.errors import UserError
@@ -256,9 +255,9 @@ class Scan(relay.Node):
     ) -> Annotated[User, strawberry.lazy("racine.schema.access")] | None:
         from racine.schema.access import User
 
-        if self.raw.created_by is None or self.raw.created_by == SYSTEM_USER_ID:
+        if self.raw.requester is None:
             return None
-        found = await info.context.loaders.user.load(self.raw.created_by)
+        found = await info.context.loaders.user.load(self.raw.requester)
         return None if found is None else User.from_domain(found)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from racine.domain.access.model import SYSTEM_USER_ID
 from racine.domain.errors import NOT_POPULATED
 from racine.domain.runs.model import RunState
 
@@ -147,6 +148,11 @@ class Scan:
     removed: int = 0
     changed: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def requester(self) -> uuid.UUID | None:
+        """The user who started the scan; None when Racine did (a schedule, the demo)."""
+        return None if self.created_by == SYSTEM_USER_ID else self.created_by
 
     @property
     def duration_s(self) -> float | None:
