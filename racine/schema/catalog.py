@@ -262,7 +262,7 @@ class Asset(relay.Node):
 
     @strawberry.field(
         description="The comment the source holds on a table, view or column (`COMMENT ON`), "
-        "as of the last scan; `description` starts from it. Null if none."
+        "as of the last scan; `description` follows it until someone writes another. Null if none."
     )
     def comment(self) -> str | None:
         return self.raw.detail.get("comment") if _kind_is(self.raw, *_TABULAR, _COLUMN) else None

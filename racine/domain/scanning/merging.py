@@ -193,6 +193,7 @@ def merge_table(
     detail = table_detail(meta, now)
     table = state.by_name.get(qualified)
     added = table is None or table.deleted_at is not None
+    commented = None if table is None else (table.detail or {}).get("comment")
     before: list[dict[str, Any]] = []
     removed: list[Asset] = []
     revived: list[Asset] = []
@@ -232,8 +233,8 @@ def merge_table(
         state.reparent(table, parent.id)
         changed.append(table)
     documents: list[Asset] = [table] if added else []
-    if not table.description and meta.comment:
-        table.description, table.updated_at = meta.comment, now
+    if _describe(table, meta.comment, commented):
+        table.updated_at = now
         documents = [table]
 
     seen: set[uuid.UUID] = set()
@@ -259,8 +260,12 @@ def merge_table(
             state.rename(asset, col.name, cq)
             documents.append(asset)
             moved = True
+        described = False
         if asset is not None:
             _keep_former_names(asset, col_detail)
+            described = _describe(asset, col.comment, (asset.detail or {}).get("comment"))
+            if described and not moved and asset.deleted_at is None:
+                documents.append(asset)  # its description is searched
         if asset is None:
             asset = Asset(
                 kind=AssetKind.COLUMN,
@@ -279,7 +284,8 @@ def merge_table(
             new.append(asset)
             documents.append(asset)
         elif (
-            moved
+            described
+            or moved
             or asset.deleted_at is not None
             or asset.parent_id != table.id
             or asset.detail != col_detail
@@ -310,6 +316,16 @@ def merge_table(
         documents.insert(0, table)  # its document lists its columns' names
     outcome = TableOutcome(table, added=added, columns=len(columns))
     return MergedTable(outcome, columns, before, removed, revived, renamed, documents)
+
+
+def _describe(asset: Asset, comment: str | None, before: str | None) -> bool:
+    """Give ``asset`` the source's comment as its description when the comment is new
+    and the description empty or still the comment it replaces (no one wrote another):
+    a steward's description is never overwritten. True if it did."""
+    if not comment or comment == before or asset.description not in (None, "", before):
+        return False
+    asset.description = comment
+    return True
 
 
 def _keep_former_names(asset: Asset, detail: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -172,6 +173,44 @@ def test_a_renamed_column_and_a_description_from_the_source_rewrite_documents() 
     assert [(a.name, old.rsplit(".", 1)[1]) for a, old in renamed.renamed] == [("alias", "nick")]
     described = _merge_twice(_meta("id"), _meta("id", comment="All orders"))
     assert [a.name for a in described.documents] == ["orders"]
+
+
+def test_source_comments_describe_tables_and_columns_until_someone_writes_another() -> None:
+    state, _, schemas = _catalog()
+    parent, now = schemas["sales"], datetime.now(UTC)
+
+    def scan(table: str | None, email: str | None) -> MergedTable:
+        meta = _meta("id", "email", comment=table)
+        columns = tuple(
+            ColumnMeta(c.name, c.data_type, c.nullable, comment=email if c.name == "email"
+                       else None, position=c.position)
+            for c in meta.columns
+        )  # fmt: skip
+        return merge_table(state, StoredTable(parent, replace(meta, columns=columns), {}), now,
+                           [], [])  # fmt: skip
+
+    def descriptions() -> tuple[str | None, str | None]:
+        table = state.by_name["wh.db.sales.orders"]
+        return table.description, state.by_name["wh.db.sales.orders.email"].description
+
+    # Given a table and column first scanned without comments
+    scan(None, None)
+    assert descriptions() == (None, None)
+    # When the source comments them, the comments describe them, and are searched
+    merged = scan("All orders", "Login address")
+    assert descriptions() == ("All orders", "Login address")
+    assert [a.name for a in merged.documents] == ["orders", "email"]
+    # When the comments change, descriptions that were the comments follow
+    scan("Every order", "Sign-in address")
+    assert descriptions() == ("Every order", "Sign-in address")
+    # When a steward writes a description, a later comment leaves it alone
+    state.by_name["wh.db.sales.orders.email"].description = "Where we write to"
+    scan("Orders, all of them", "The login")
+    assert descriptions() == ("Orders, all of them", "Where we write to")
+    # ...and a comment removed leaves the description it gave
+    merged = scan(None, None)
+    assert descriptions() == ("Orders, all of them", "Where we write to")
+    assert merged.documents == []
 
 
 # -- which rows a re-scan rewrites, and when ``updatedAt`` moves ---------------------
