@@ -10,6 +10,7 @@ be reached, when no schema it selects could be listed, or when every table faile
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -31,7 +32,13 @@ from racine.domain.runs.model import JobRun
 from racine.domain.scanning.credentials import CredentialCipher
 from racine.domain.scanning.merging import CatalogState
 from racine.domain.scanning.model import Scan, TableError
-from racine.domain.scanning.pipeline import ScanRun, checkpoint, reason_of, run_tables
+from racine.domain.scanning.pipeline import (
+    CONCURRENCY,
+    ScanRun,
+    checkpoint,
+    reason_of,
+    run_tables,
+)
 from racine.domain.scanning.progress import ScanProgress, heartbeat, report
 from racine.domain.scanning.renames import (
     apply_renames,
@@ -41,6 +48,7 @@ from racine.domain.scanning.renames import (
 )
 from racine.domain.scanning.rules import selects_schema, selects_table
 from racine.domain.scanning.rulesets import load_rule_set
+from racine.domain.scanning.source import SourceConnector, TableRef
 from racine.domain.scanning.sources import (
     CONNECTION_CHECK_S,
     ConnectorFactory,
@@ -59,6 +67,30 @@ REFRESH_STATISTICS_TABLES = 50
 sizeable source, a dropped schema) has the metadata database refresh its planner's
 statistics (``refresh_statistics``) rather than wait for autovacuum."""
 SQL_DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
+
+
+async def _list_all(
+    connector: SourceConnector, schemas: list[str]
+) -> list[list[TableRef] | ConnectionFailed | NotFound]:
+    """Each schema's tables, or why they could not be listed, four schemas at a time
+    (as many as the source's pool holds): listing one is a handful of catalog queries
+    that mostly wait on the source (300 schemas behind a 2 ms round trip took 13 s one
+    at a time)."""
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(schema: str) -> list[TableRef] | ConnectionFailed | NotFound:
+        async with gate:
+            try:
+                return await connector.list_tables(schema)
+            except (ConnectionFailed, NotFound) as exc:
+                return exc
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            listings = [group.create_task(one(schema)) for schema in schemas]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [task.result() for task in listings]
 
 
 class ScanFailed(RacineError):
@@ -132,11 +164,9 @@ class ScanJob:
             plan: list[tuple[str, str]] = []
             keys: dict[tuple[str, str], str | None] = {}
             listed: set[str] = set()
-            for schema in schemas:
-                try:
-                    refs = await connector.list_tables(schema)
-                except (ConnectionFailed, NotFound) as exc:
-                    progress.errors.append(TableError(schema, reason_of(exc), exc.message))
+            for schema, refs in zip(schemas, await _list_all(connector, schemas), strict=True):
+                if isinstance(refs, RacineError):
+                    progress.errors.append(TableError(schema, reason_of(refs), refs.message))
                     continue
                 listed.add(schema)
                 selected = [r for r in refs if selects_table(rules, schema, r.name)]
