@@ -35,6 +35,15 @@ mutation($input: AddLineageEdgesInput!) {
 FIELDS = "type assetId assetIds kind qualifiedName dataSourceId label"
 
 
+async def _next(live: Any, op: str, type_: str, match: Any) -> dict[str, Any]:
+    """The next change of ``type_`` that ``match`` accepts."""
+    found = await live.next_matching(
+        op, lambda d: d["catalogChanges"]["type"] == type_ and match(d["catalogChanges"])
+    )
+    change: dict[str, Any] = found["catalogChanges"]
+    return change
+
+
 async def test_a_filtered_subscriber_hears_of_every_label_change_of_its_source(
     gql: Any, demo: str, subscribe: Any, rescan: Any
 ) -> None:
@@ -57,30 +66,16 @@ async def test_a_filtered_subscriber_hears_of_every_label_change_of_its_source(
 
         # When the source is scanned again, the scan's label change names its columns
         await rescan(demo)
-        scanned = (
-            await live.next_matching(
-                op,
-                lambda d: (
-                    d["catalogChanges"]["type"] == "CLASSIFICATION_CHANGED"
-                    and order_number in d["catalogChanges"]["assetIds"]
-                ),
-            )
-        )["catalogChanges"]
+        scanned = await _next(
+            live, op, "CLASSIFICATION_CHANGED", lambda c: order_number in c["assetIds"]
+        )
         assert scanned["assetId"] is None and scanned["dataSourceId"] == demo
 
         # When a steward raises the type's sensitivity, its columns are announced
         raised = await gql.ok(UPDATE_TYPE, {"input": {"key": "ORDER_REF",
                                                       "sensitivity": "RESTRICTED"}})  # fmt: skip
         assert raised["updateClassificationType"]["errors"] == []
-        typed = (
-            await live.next_matching(
-                op,
-                lambda d: (
-                    d["catalogChanges"]["type"] == "CLASSIFICATION_CHANGED"
-                    and d["catalogChanges"]["label"] == "ORDER_REF"
-                ),
-            )
-        )["catalogChanges"]
+        typed = await _next(live, op, "CLASSIFICATION_CHANGED", lambda c: c["label"] == "ORDER_REF")
         assert typed["assetIds"] == [order_number] and typed["dataSourceId"] == demo
 
         # When lineage copies the order numbers into another column of the source
@@ -88,19 +83,11 @@ async def test_a_filtered_subscriber_hears_of_every_label_change_of_its_source(
             ADD_EDGE, {"input": {"edges": [{"sourceId": order_number, "targetId": subject}]}}
         )
         assert added["addLineageEdges"]["errors"] == []
-        drawn = (
-            await live.next_matching(op, lambda d: d["catalogChanges"]["type"] == "LINEAGE_CHANGED")
-        )["catalogChanges"]
+        drawn = await _next(live, op, "LINEAGE_CHANGED", lambda c: True)
         assert drawn["dataSourceId"] == demo and drawn["assetIds"] == []
-        copied = (
-            await live.next_matching(
-                op,
-                lambda d: (
-                    d["catalogChanges"]["type"] == "CLASSIFICATION_PROPAGATED"
-                    and d["catalogChanges"]["label"] == "ORDER_REF"
-                ),
-            )
-        )["catalogChanges"]
+        copied = await _next(
+            live, op, "CLASSIFICATION_PROPAGATED", lambda c: c["label"] == "ORDER_REF"
+        )
 
     # Then the copy is announced like any change to the column
     assert copied["assetId"] == subject and copied["assetIds"] == [subject]
