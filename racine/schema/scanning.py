@@ -182,7 +182,8 @@ class TableError:
         "to read; FOREIGN_UNREADABLE: a foreign table whose server could not be read "
         "through (the message says why), catalogued without profile or classification; "
         "ROWS_UNDECODABLE: a table whose rows hold text that could not be decoded, "
-        "catalogued without them."
+        "catalogued without them; SAMPLE_TIMEOUT: a table or view whose sample outlasted "
+        "the source's statement timeout (a costly view, a lock), catalogued without it."
     )
     message: str = strawberry.field(description="Explanation without secrets.")
 
@@ -287,8 +288,8 @@ class ScanProgress:
     eta_seconds: float | None = strawberry.field(description="Estimated seconds left.")
     error: TableError | None = strawberry.field(
         description="The table's error (TABLE_FAILED), or what of it could not be read "
-        "(TABLE_FINISHED, reason COLUMNS_UNREADABLE, NOT_POPULATED, FOREIGN_UNREADABLE or "
-        "ROWS_UNDECODABLE)."
+        "(TABLE_FINISHED, reason COLUMNS_UNREADABLE, NOT_POPULATED, FOREIGN_UNREADABLE, "
+        "ROWS_UNDECODABLE or SAMPLE_TIMEOUT)."
     )
     errors: list[TableError] = strawberry.field(
         description="On the steps read from the scan's record (SNAPSHOT, GAP and the "

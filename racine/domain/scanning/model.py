@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_RULE_SET_ID",
     "FOREIGN_UNREADABLE",
     "ROWS_UNDECODABLE",
+    "SAMPLE_TIMEOUT",
     "STORED_REASONS",
     "DataSource",
     "Scan",
@@ -40,8 +41,12 @@ ROWS_UNDECODABLE = "ROWS_UNDECODABLE"
 """The reason of a stored table's entry in a scan's errors: its rows hold text that
 could not be decoded (the driver failed, or the source refused to send it), so it was
 catalogued without them."""
+SAMPLE_TIMEOUT = "SAMPLE_TIMEOUT"
+"""The reason of a stored table's entry in a scan's errors: its sample did not come back
+within the source's statement timeout (a view that computes much, a table locked), so
+it was catalogued without it."""
 STORED_REASONS = frozenset(
-    {COLUMNS_UNREADABLE, FOREIGN_UNREADABLE, NOT_POPULATED, ROWS_UNDECODABLE}
+    {COLUMNS_UNREADABLE, FOREIGN_UNREADABLE, NOT_POPULATED, ROWS_UNDECODABLE, SAMPLE_TIMEOUT}
 )
 """Reasons of entries in a scan's errors whose table was stored all the same (not
 failed tables); ``NOT_POPULATED`` is the source's own reason for a materialized view

@@ -1,16 +1,24 @@
 """A table the scan read only in part: the columns the scanning user may not read
 (column-level grants) are left out of its sample, and the scan's errors say so. A
 table whose rows the source refuses outright (no ``SELECT`` on it or on its schema,
-a materialized view never populated, a foreign table whose server fails) though it
-shows its shape is catalogued too, with no column read."""
+a materialized view never populated, a foreign table whose server fails, a sample
+that outlasts the statement timeout) though it shows its shape is catalogued too,
+with no column read."""
 
 from __future__ import annotations
 
-from racine.domain.errors import ENCODING, NOT_POPULATED, PERMISSION_DENIED, ConnectionFailed
+from racine.domain.errors import (
+    ENCODING,
+    NOT_POPULATED,
+    PERMISSION_DENIED,
+    TIMEOUT,
+    ConnectionFailed,
+)
 from racine.domain.scanning.model import (
     COLUMNS_UNREADABLE,
     FOREIGN_UNREADABLE,
     ROWS_UNDECODABLE,
+    SAMPLE_TIMEOUT,
     TableError,
 )
 from racine.domain.scanning.source import TableMeta
@@ -53,9 +61,9 @@ def refused_rows(qualified: str, meta: TableMeta, error: Exception) -> TableErro
     """The entry of a table catalogued without its rows, if the source refused them
     for a reason that leaves the table's shape worth keeping: ``COLUMNS_UNREADABLE``
     (permission denied), ``NOT_POPULATED``, ``ROWS_UNDECODABLE`` (text not valid in
-    the source's encoding, as the source or the driver found), or
-    ``FOREIGN_UNREADABLE`` (a foreign table's server failed, however); None for any
-    other failure."""
+    the source's encoding, as the source or the driver found), ``SAMPLE_TIMEOUT``
+    (the sample outlasted the statement timeout), or ``FOREIGN_UNREADABLE`` (a foreign
+    table's server failed, however); None for any other failure."""
     if isinstance(error, UnicodeError):
         reason: str | None = ROWS_UNDECODABLE
         message = "the source holds text that is not valid in its encoding"
@@ -69,6 +77,7 @@ def refused_rows(qualified: str, meta: TableMeta, error: Exception) -> TableErro
             PERMISSION_DENIED: COLUMNS_UNREADABLE,
             NOT_POPULATED: NOT_POPULATED,
             ENCODING: ROWS_UNDECODABLE,
+            TIMEOUT: SAMPLE_TIMEOUT,
         }.get(error.reason)
         message = error.message
     if reason is None:

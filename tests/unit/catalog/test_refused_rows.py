@@ -9,6 +9,7 @@ from racine.domain.errors import (
     NOT_POPULATED,
     PERMISSION_DENIED,
     TIMEOUT,
+    UNREACHABLE,
     ConnectionFailed,
     NotFound,
 )
@@ -26,8 +27,9 @@ FOREIGN = TableMeta("public", "remote", TableKind.TABLE, foreign_server="far")
         (TABLE, ConnectionFailed(NOT_POPULATED, "no"), "NOT_POPULATED"),
         (TABLE, ConnectionFailed(ENCODING, "no"), "ROWS_UNDECODABLE"),
         (TABLE, UnicodeDecodeError("utf-8", b"\xe9", 0, 1, "invalid"), "ROWS_UNDECODABLE"),
+        (TABLE, ConnectionFailed(TIMEOUT, "no"), "SAMPLE_TIMEOUT"),
         (FOREIGN, ConnectionFailed(TIMEOUT, "no"), "FOREIGN_UNREADABLE"),
-        (TABLE, ConnectionFailed(TIMEOUT, "no"), None),
+        (TABLE, ConnectionFailed(UNREACHABLE, "no"), None),
         (TABLE, NotFound("Table"), None),
         (TABLE, ValueError("bad"), None),
     ],
