@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # Bound of a connection check to a data source (testDataSourceConnection, a scan's
     # first contact): a server that accepts and never answers is TIMEOUT after it
     source_connect_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    # Bound of each statement a scan sends a data source (reflection, a table's sample):
+    # a relation whose sample takes longer is catalogued without it (SAMPLE_TIMEOUT)
+    source_statement_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     pool_size: int = Field(default=10, ge=1)
 
     # Background jobs

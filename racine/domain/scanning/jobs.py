@@ -90,16 +90,20 @@ async def _after_scan(uow_factory: Any, queue: Any, source_id: Any) -> Any:
 def register_jobs(queue: Any, settings: Any = None) -> None:
     """Entry point for ``racine.wiring.AREAS``. The connector factory is
     ``racine.connectors.connector_for`` (looked up at wiring time, so the domain has
-    no static dependency on it). The secret comes from ``settings`` when given (or
-    held by the queue), else from the ``RACINE_*`` environment at the first scan, as
-    ``racine serve`` and ``racine worker`` both read it."""
+    no static dependency on it), bounded by ``RACINE_SOURCE_STATEMENT_TIMEOUT_S``. The
+    secret comes from ``settings`` when given (or held by the queue), else from the
+    ``RACINE_*`` environment at the first scan, as ``racine serve`` and ``racine
+    worker`` both read it."""
     import importlib
 
-    connectors = importlib.import_module("racine.connectors").connector_for
+    connector_for = importlib.import_module("racine.connectors").connector_for
     settings = settings or getattr(queue, "settings", None)
 
     def current() -> Any:
         return settings or importlib.import_module("racine.config").load_settings()
+
+    def connectors(url: str) -> Any:
+        return connector_for(url, statement_timeout_s=float(current().source_statement_timeout_s))
 
     install_scan_jobs(
         queue,

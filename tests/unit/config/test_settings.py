@@ -43,6 +43,7 @@ def test_production_needs_database_and_secret() -> None:
         ("max_depth", 1, "RACINE_MAX_DEPTH"),
         ("webhook_allowed_networks", ["10.0.0.0/8", "intranet"], "RACINE_WEBHOOK_ALLOWED_NETWORKS"),
         ("source_connect_timeout_s", 0, "RACINE_SOURCE_CONNECT_TIMEOUT_S"),
+        ("source_statement_timeout_s", 4000, "RACINE_SOURCE_STATEMENT_TIMEOUT_S"),
         ("worker_metrics_port", 70000, "RACINE_WORKER_METRICS_PORT"),
     ],
 )
