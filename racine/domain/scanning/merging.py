@@ -178,6 +178,8 @@ class MergedTable:
     """The table and columns whose search document changed (new, revived, renamed, a
     new description, the table's column names): the others' documents stand as they
     are, so a re-scan of an unchanged source re-indexes nothing."""
+    described: list[Asset] = field(default_factory=list)
+    """A known table or column whose description a new source comment replaced."""
 
 
 def merge_table(
@@ -233,9 +235,12 @@ def merge_table(
         state.reparent(table, parent.id)
         changed.append(table)
     documents: list[Asset] = [table] if added else []
+    redescribed: list[Asset] = []
     if _describe(table, meta.comment, commented):
         table.updated_at = now
         documents = [table]
+        if not added:
+            redescribed.append(table)
 
     seen: set[uuid.UUID] = set()
     columns: list[Asset] = []
@@ -266,6 +271,8 @@ def merge_table(
             described = _describe(asset, col.comment, (asset.detail or {}).get("comment"))
             if described and not moved and asset.deleted_at is None:
                 documents.append(asset)  # its description is searched
+            if described and asset.deleted_at is None:
+                redescribed.append(asset)
         if asset is None:
             asset = Asset(
                 kind=AssetKind.COLUMN,
@@ -315,7 +322,7 @@ def merge_table(
     ]:
         documents.insert(0, table)  # its document lists its columns' names
     outcome = TableOutcome(table, added=added, columns=len(columns))
-    return MergedTable(outcome, columns, before, removed, revived, renamed, documents)
+    return MergedTable(outcome, columns, before, removed, revived, renamed, documents, redescribed)
 
 
 def _describe(asset: Asset, comment: str | None, before: str | None) -> bool:

@@ -326,6 +326,8 @@ async def store_tables(
         after = signature(m.columns)
         # A table the scan found renamed is changed even if its columns are not.
         m.outcome.changed = table.id in state.renamed
+        for asset in m.described:  # a new source comment replaced its description
+            uow.emit(asset_event("ASSET_UPDATED", asset, fields=["description"]))
         if m.outcome.added:
             uow.emit(asset_event("ASSET_ADDED", table, columns=len(m.columns)))
         elif m.before != after:

@@ -132,6 +132,7 @@ async def test_rescan_detects_schema_changes(
         )
         await conn.execute(text(f'DROP TABLE "{schema}".invoices'))
         await conn.execute(text(f'CREATE TABLE "{schema}".refunds (id int)'))
+        await conn.execute(text(f"COMMENT ON COLUMN \"{schema}\".clients.email IS 'Login address'"))
     await engine.dispose()
     async with subscribe() as sub:
         op = await sub.start(CHANGES, {"id": source["id"]})
@@ -139,14 +140,14 @@ async def test_rescan_detects_schema_changes(
         steps = await scan_to_end(gql, subscribe, source["id"])
         assert steps[-1]["state"] == "SUCCEEDED"
         changes: list[dict[str, Any]] = []
-        while len(changes) < 3:
+        while len(changes) < 4:
             message = await sub.receive(timeout=20)
             if message.get("id") == op and message["type"] == "next":
                 changes.append(message["payload"]["data"]["catalogChanges"])
 
     # Then every change is on catalogChanges, with before/after for the altered table.
     by_type = {c["type"]: c for c in changes}
-    assert set(by_type) == {"SCHEMA_CHANGED", "ASSET_REMOVED", "ASSET_ADDED"}, changes
+    assert set(by_type) == {"SCHEMA_CHANGED", "ASSET_REMOVED", "ASSET_ADDED", "ASSET_UPDATED"}
     changed = by_type["SCHEMA_CHANGED"]
     assert changed["qualifiedName"].endswith(f"{schema}.clients")
     assert [c["name"] for c in changed["before"]] == ["id", "email", "nickname"]
@@ -154,6 +155,13 @@ async def test_rescan_detects_schema_changes(
     assert changed["before"][2]["nullable"] is True and changed["after"][2]["nullable"] is False
     assert by_type["ASSET_REMOVED"]["qualifiedName"].endswith(f"{schema}.invoices")
     assert by_type["ASSET_ADDED"]["qualifiedName"].endswith(f"{schema}.refunds")
+    # ...and the new comment describes the column, which search finds by it
+    described = by_type["ASSET_UPDATED"]
+    assert described["kind"] == "COLUMN" and described["qualifiedName"].endswith("clients.email")
+    found = (await gql.ok(SEARCH, {"q": "login address"}))["search"]
+    assert [e["node"]["asset"]["qualifiedName"].rsplit(".", 2)[1:] for e in found["edges"]] == [
+        ["clients", "email"]
+    ]
 
     # The removed table is soft-deleted: hidden by default, listed on request.
     live = (await gql.ok(TABLES, {"filter": {"kinds": ["TABLE"]}}))["assets"]

@@ -200,6 +200,7 @@ def test_source_comments_describe_tables_and_columns_until_someone_writes_anothe
     merged = scan("All orders", "Login address")
     assert descriptions() == ("All orders", "Login address")
     assert [a.name for a in merged.documents] == ["orders", "email"]
+    assert [a.name for a in merged.described] == ["orders", "email"]  # announced
     # When the comments change, descriptions that were the comments follow
     scan("Every order", "Sign-in address")
     assert descriptions() == ("Every order", "Sign-in address")
@@ -210,7 +211,7 @@ def test_source_comments_describe_tables_and_columns_until_someone_writes_anothe
     # ...and a comment removed leaves the description it gave
     merged = scan(None, None)
     assert descriptions() == ("Orders, all of them", "Where we write to")
-    assert merged.documents == []
+    assert merged.documents == [] and merged.described == []
 
 
 # -- which rows a re-scan rewrites, and when ``updatedAt`` moves ---------------------
