@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from pg_schemas import postgres_schema  # type: ignore[import-not-found]
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -71,28 +72,13 @@ async def scanned_source(
 @pytest.fixture
 async def pg_source() -> AsyncIterator[tuple[str, str]]:
     """A uniquely named schema in the test PostgreSQL, dropped afterwards."""
-    if not POSTGRES:
-        pytest.skip("RACINE_TEST_POSTGRES_URL not set")
-    schema = unique_schema()
-    engine = create_async_engine(POSTGRES)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.execute(
-            text(f'CREATE TABLE "{schema}".clients (id int primary key, email text, nickname text)')
-        )
-        await conn.execute(text(f'CREATE TABLE "{schema}".invoices (id int, amount numeric)'))
-        await conn.execute(
-            text(
-                f"INSERT INTO \"{schema}\".clients SELECT g, 'c' || g || '@mail.example', "
-                "'n' || g FROM generate_series(1, 40) g"
-            )
-        )
-    try:
-        yield schema, POSTGRES
-    finally:
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await engine.dispose()
+    async with postgres_schema(
+        "CREATE TABLE {schema}.clients (id int primary key, email text, nickname text)",
+        "CREATE TABLE {schema}.invoices (id int, amount numeric)",
+        "INSERT INTO {schema}.clients SELECT g, 'c' || g || '@mail.example', 'n' || g"
+        " FROM generate_series(1, 40) g",
+    ) as (schema, _):
+        yield schema, str(POSTGRES)
 
 
 async def test_rescan_detects_schema_changes(

@@ -4,18 +4,13 @@ the scan says why it has no profile."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from pg_schemas import postgres_schema  # type: ignore[import-not-found]
 from test_catalog_scan_sqlite import CREATE_SOURCE, TABLES, scan_to_end
 
-POSTGRES = os.environ.get("RACINE_TEST_POSTGRES_URL")
 RULES = """
 mutation($schema: String!) {
   createScanRuleSet(input: {name: $schema, includeSchemas: [$schema]}) { ruleSet { id } }
@@ -31,30 +26,13 @@ def settings_overrides() -> dict[str, Any]:
 @pytest.fixture
 async def slow_view() -> AsyncIterator[tuple[str, str]]:
     """A PostgreSQL schema with a quick table and a view that takes 3 s to read (0.1 s a row)."""
-    if not POSTGRES:
-        pytest.skip("RACINE_TEST_POSTGRES_URL not set")
-    schema = f"rt_slow_{uuid.uuid4().hex[:8]}"
-    engine = create_async_engine(POSTGRES)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.execute(text(f'CREATE TABLE "{schema}".quick (id int, email text)'))
-        await conn.execute(
-            text(
-                f"INSERT INTO \"{schema}\".quick SELECT g, 'u' || g || '@mail.example'"
-                " FROM generate_series(1, 30) g"
-            )
-        )
-        await conn.execute(
-            text(f'CREATE VIEW "{schema}".slow AS SELECT id, pg_sleep(0.1)::text AS pause'
-                 f' FROM "{schema}".quick')
-        )  # fmt: skip
-    url = make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        yield schema, url
-    finally:
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await engine.dispose()
+    async with postgres_schema(
+        "CREATE TABLE {schema}.quick (id int, email text)",
+        "INSERT INTO {schema}.quick SELECT g, 'u' || g || '@mail.example'"
+        " FROM generate_series(1, 30) g",
+        "CREATE VIEW {schema}.slow AS SELECT id, pg_sleep(0.1)::text AS pause FROM {schema}.quick",
+    ) as made:
+        yield made
 
 
 async def test_a_view_that_outlasts_the_timeout_is_catalogued_without_its_rows(
