@@ -33,6 +33,7 @@ from racine.connectors.identity import column_keys, relation_keys
 from racine.connectors.privileges import refused_tables, show_refused, unreadable_columns
 from racine.connectors.table_stats import (
     SQLITE_COUNT_CAP,
+    TableStats,
     foreign_tables,
     inner_tables,
     table_stats,
@@ -56,6 +57,7 @@ __all__ = [
     "reflect_tables",
 ]
 
+_NO_STATS = TableStats(None)
 _SYSTEM_SCHEMAS = {
     Dialect.POSTGRESQL: frozenset({"information_schema", "pg_catalog", "pg_toast"}),
     Dialect.MYSQL: frozenset({"information_schema", "mysql", "performance_schema", "sys"}),
@@ -189,6 +191,7 @@ def _reflect_present(
                 conn.execute(text(f"SELECT * FROM {quote(schema)}.{quote(name)} LIMIT 0"))
             continue
         pk = tuple((pks.get(name) or {}).get("constrained_columns") or ())
+        stat = stats.get(name, _NO_STATS)  # views have none
         types = native.get(name, {})
         key, keys_of = keys.get(name, (None, {}))
         columns = tuple(
@@ -215,13 +218,13 @@ def _reflect_present(
             primary_key=pk,
             foreign_keys=_foreign_keys(schema, fks.get(name) or []),
             indexes=_indexes(indexes.get(name) or []),
-            row_count=None if is_view or name not in stats else stats[name].rows,
+            row_count=stat.rows,
             view_sql=_view_sql(insp, schema, name) if is_view and name not in veiled else None,
             granted_columns_only=name in refused and name in veiled,
             key=key,
-            partition_key=stats[name].partition_key if name in stats else None,
-            partitions=stats[name].partitions if name in stats else None,
-            row_security=name in stats and stats[name].row_security,
+            partition_key=stat.partition_key,
+            partitions=stat.partitions,
+            row_security=stat.row_security,
         )
     return found
 
