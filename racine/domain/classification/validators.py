@@ -15,6 +15,9 @@ from datetime import date
 from functools import lru_cache
 
 from racine.domain.classification import checksums
+from racine.domain.classification.coordinates import geo_flags
+from racine.domain.classification.coordinates import is_coordinate as _geo
+from racine.domain.classification.coordinates import is_coordinate_pair as _geo_pair
 from racine.domain.classification.lexicon import country_codes, country_names
 from racine.domain.classification.names import person_name, single_name, words
 
@@ -53,8 +56,6 @@ _DATE_PATTERNS = (
     (re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})"), (3, 2, 1)),
 )
 _TIME = re.compile(r"\d{1,2}:\d{2}")
-_COORD_PAIR = re.compile(r"\(?\s*(-?\d{1,3}\.\d{3,})\s*[,; ]\s*(-?\d{1,3}\.\d{3,})\s*\)?")
-_DECIMAL = re.compile(r"-?\d{1,3}\.\d{4,}")
 _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 _ICD10 = re.compile(r"[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?")
 _BCRYPT = re.compile(r"\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}")
@@ -290,55 +291,6 @@ def _vin(v: str) -> bool:
     total = sum((translit.index(c) % 10) * w for c, w in zip(v, weights, strict=True))
     check = total % 11
     return v[8] == ("X" if check == 10 else str(check))
-
-
-def _geo_pair(v: str) -> bool:
-    # A pair needs one of its separators: a lone number (most values) skips the regex.
-    m = _COORD_PAIR.fullmatch(v) if "," in v or ";" in v or " " in v else None
-    if m:
-        lat, lon = float(m.group(1)), float(m.group(2))
-        return -90 <= lat <= 90 and -180 <= lon <= 180
-    return False
-
-
-def _geo(v: str) -> bool:
-    if _geo_pair(v):
-        return True
-    if _DECIMAL.fullmatch(v):
-        return -180 <= float(v) <= 180
-    return False
-
-
-# ``_geo`` on many values at once. A scan's decimal columns pass GEO's probe, and with
-# ~85 % of their values passing (the integral ones fail) the count-weighted ratio decides
-# neither way early: every value is checked. On the values joined by newlines one regex
-# substitution marks each decimal below 180 in magnitude (in range whatever its digits)
-# with a lone ``\x01``; the rare other decimals (180-999) get float(). Only for ASCII
-# text (``\d`` is then ``[0-9]``) with no pair separator in it (no value can be a pair).
-_NEAR_DECIMAL = re.compile(r"^-?(?:\d{1,2}|0\d\d|1[0-7]\d)\.\d{4,}$", re.M | re.A)
-_FAR_DECIMAL = re.compile(r"^-?\d{3}\.\d{4,}$", re.M | re.A)
-_MARK = "\x01"
-
-
-def geo_flags(values: list[str]) -> list[bool] | None:
-    """``[_geo(v) for v in values]``, or ``None`` when the values need the general path."""
-    joined = "\n".join(values)
-    if (
-        not joined.isascii()
-        or joined.count("\n") != len(values) - 1
-        or _MARK in joined
-        or "," in joined
-        or ";" in joined
-        or " " in joined
-    ):
-        return None
-    lines = _NEAR_DECIMAL.sub(_MARK, joined).split("\n")
-    flags = [line == _MARK for line in lines]
-    if _FAR_DECIMAL.search("\n".join(lines)):
-        for i, line in enumerate(lines):
-            if _FAR_DECIMAL.fullmatch(line):
-                flags[i] = -180 <= float(line) <= 180
-    return flags
 
 
 def _dob(v: str) -> bool:
