@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from pg_lock_waits import until_lock_waiters
+from pg_schemas import postgres_schema  # type: ignore[import-not-found]
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -64,30 +64,22 @@ class HeldSource:
 
 @pytest.fixture
 async def held() -> AsyncIterator[HeldSource]:
-    if not POSTGRES:
-        pytest.skip("RACINE_TEST_POSTGRES_URL not set")
-    schema = f"rt_held_{uuid.uuid4().hex[:10]}"
-    engine = create_async_engine(POSTGRES)
-    async with engine.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await conn.execute(text(f'CREATE TABLE "{schema}".people (id int primary key, email text)'))
-        await conn.execute(
-            text(f"INSERT INTO \"{schema}\".people VALUES (1, 'a@mail.example'), (2, 'b@x.org')")
-        )
-    url = make_url(POSTGRES).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        async with engine.connect() as lock:
-            await lock.begin()
-            await lock.execute(text(f'LOCK TABLE "{schema}".people IN ACCESS EXCLUSIVE MODE'))
-            source = HeldSource(url, schema, lock)
-            try:
-                yield source
-            finally:
-                await source.release()
-        async with engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    finally:
-        await engine.dispose()
+    async with postgres_schema(
+        "CREATE TABLE {schema}.people (id int primary key, email text)",
+        "INSERT INTO {schema}.people VALUES (1, 'a@mail.example'), (2, 'b@x.org')",
+    ) as (schema, url):
+        engine = create_async_engine(str(POSTGRES))
+        try:
+            async with engine.connect() as lock:
+                await lock.begin()
+                await lock.execute(text(f'LOCK TABLE "{schema}".people IN ACCESS EXCLUSIVE MODE'))
+                source = HeldSource(url, schema, lock)
+                try:
+                    yield source
+                finally:
+                    await source.release()
+        finally:
+            await engine.dispose()
 
 
 async def _rule_set(gql: Any, schema: str) -> str:
